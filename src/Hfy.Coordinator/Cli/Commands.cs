@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace Hfy.Coordinator.Cli;
+
+/// <summary>The registry of hfy subcommands; each command lives in its own file.</summary>
+internal static class Commands
+{
+    /// <summary>Every subcommand, in the order `hfy --help` lists them.</summary>
+    public static IEnumerable<Command> All()
+    {
+        // One line per command; keep the list sorted by area.
+        yield break;
+    }
+}

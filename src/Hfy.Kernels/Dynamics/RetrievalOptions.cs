@@ -1,0 +1,37 @@
+using Hfy.Kernels.Maps;
+
+namespace Hfy.Kernels.Dynamics;
+
+/// <summary>Settings of the CCCP retrieval dynamics q_{t+1} = ŷ_Ψ(Xᵀ ŷ_Ω(β X q_t)).</summary>
+/// <param name="Map">The score-to-weight map ŷ_Ω.</param>
+/// <param name="Beta">Inverse temperature β &gt; 0.</param>
+/// <param name="Steps">Maximum number of updates T ≥ 0.</param>
+/// <param name="Tol">Stop early when ‖q_{t+1} − q_t‖ ≤ Tol (0: run all T steps).</param>
+/// <param name="Post">Post-transformation ŷ_Ψ.</param>
+/// <param name="RetrievedTol">q counts as exactly retrieving pattern i when ‖q − x̃_i‖∞ ≤ this (x̃ = transformed row).</param>
+public sealed record RetrievalOptions(
+    MapSpec Map,
+    double Beta,
+    int Steps,
+    double Tol = 0.0,
+    PostTransform Post = PostTransform.Identity,
+    double RetrievedTol = 1e-6);
+
+/// <summary>The outcome of the dynamics for one query.</summary>
+/// <param name="Q">Final state q_T.</param>
+/// <param name="Ids">Row ids of the final weights p (the support), ascending.</param>
+/// <param name="Weights">The weights p at those rows (last step's map output).</param>
+/// <param name="Steps">Number of updates performed.</param>
+/// <param name="Energy">Energy at q_0 … q_T, where a closed form exists (empty otherwise).</param>
+/// <param name="Retrieved">Index of the pattern q_T equals exactly, or null.</param>
+public sealed record RetrievalResult(
+    double[] Q,
+    long[] Ids,
+    double[] Weights,
+    int Steps,
+    double[] Energy,
+    long? Retrieved)
+{
+    /// <summary>Support size |{i : p_i &gt; 0}|.</summary>
+    public int Support => Ids.Length;
+}

@@ -1,0 +1,36 @@
+namespace Hfy.Kernels.Storage;
+
+/// <summary>
+/// A memory bank held in one process: <see cref="Rows"/> patterns of dimension <see cref="Dim"/>,
+/// float32, row-major in one contiguous block.
+/// </summary>
+public sealed class Bank
+{
+    /// <summary>Wraps (does not copy) a row-major block of rows × dim floats.</summary>
+    public Bank(float[] data, int rows, int dim)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (rows < 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, "rows must be ≥ 0");
+        if (dim < 1) throw new ArgumentOutOfRangeException(nameof(dim), dim, "dim must be ≥ 1");
+        if ((long)rows * dim != data.LongLength)
+            throw new ArgumentException($"data has {data.LongLength} floats, expected rows × dim = {(long)rows * dim}", nameof(data));
+        Data = data;
+        Rows = rows;
+        Dim = dim;
+    }
+
+    /// <summary>The row-major data, rows × dim.</summary>
+    public float[] Data { get; }
+
+    /// <summary>Number of patterns N.</summary>
+    public int Rows { get; }
+
+    /// <summary>Pattern dimension D.</summary>
+    public int Dim { get; }
+
+    /// <summary>Row i (pattern x_i).</summary>
+    public ReadOnlySpan<float> Row(int i) => Data.AsSpan(checked(i * Dim), Dim);
+
+    /// <summary>Rows [first, first + count) as one block.</summary>
+    public ReadOnlySpan<float> Block(int first, int count) => Data.AsSpan(checked(first * Dim), checked(count * Dim));
+}
