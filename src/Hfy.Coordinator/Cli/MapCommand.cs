@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
 
 namespace Hfy.Coordinator.Cli;
@@ -27,7 +28,7 @@ internal static class MapCommand
             var source = parse.GetValue(input) ?? throw new CliUsageException("input: required (a JSON or .npy file, or - for stdin)");
             var scores = JsonIo.ReadMatrix(source, "input", "scores");
             var spec = mapOptions.Build(parse, parse.GetValue(name), "name", scores.Cols);
-            var map = MapFactory.Create(spec);
+            var map = MapResolver.Create(spec);
             var p = new double[scores.Data.Length];
             var tau = new double[scores.Rows];
             var support = new int[scores.Rows];
