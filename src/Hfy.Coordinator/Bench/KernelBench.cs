@@ -168,15 +168,16 @@ public static class KernelBench
     /// <summary>FMA peak: independent FMA chains in registers on every core, 2 FLOP per lane per FMA.</summary>
     private static double MeasureFmaPeak()
     {
-        const int iterations = 20_000_000;
         var cores = Environment.ProcessorCount;
+        var iterations = 100_000;
         double Once()
         {
             var sw = Stopwatch.StartNew();
             Parallel.For(0, cores, _ => FmaLoop(iterations));
             return sw.Elapsed.TotalSeconds;
         }
-        Once();
+        // Grow the loop until one run takes ≥ 50 ms, so timer and thread start-up are negligible.
+        while (Once() < 0.05 && iterations < 100_000_000) iterations *= 4;
         var seconds = Math.Min(Once(), Once());
         var lanes = Vector512.IsHardwareAccelerated ? 16 : 8;
         return 2.0 * lanes * 12 * iterations * (double)cores / seconds / 1e9;
