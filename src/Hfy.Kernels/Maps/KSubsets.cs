@@ -47,8 +47,8 @@ public sealed class KSubsets : IThresholdMap
     public double OutputMass => Normalize ? 1.0 : K;
 
     /// <inheritdoc />
-    /// <remarks>μ/k is w/Σw, since Σμ = k: the normalized reading is obtained by normalizing the weights.</remarks>
-    public bool WeightsNeedNormalizing => Normalize;
+    /// <remarks>Always false: <see cref="Weight"/> already returns μ_i/k in the normalized reading.</remarks>
+    public bool WeightsNeedNormalizing => false;
 
     /// <inheritdoc />
     public int AnchorRank => K;
@@ -136,7 +136,8 @@ public sealed class KSubsets : IThresholdMap
         ThresholdProbe.Run<CappedTerm>(scores, 1.0, 0.0, taus, into);
 
     /// <inheritdoc />
-    public double Weight(double theta, double tau) => Math.Clamp(theta - tau, 0.0, 1.0);
+    /// <remarks>μ_i = clip(θ_i − τ, 0, 1), divided by k when <see cref="Normalize"/> is set (then Σ = 1).</remarks>
+    public double Weight(double theta, double tau) => Math.Clamp(theta - tau, 0.0, 1.0) * (Normalize ? 1.0 / K : 1.0);
 
     /// <inheritdoc />
     /// <remarks>Bracket [θ_(k) − 1, θ_(k)]: the top k are saturated at the left end, fewer than k are positive at the right.</remarks>

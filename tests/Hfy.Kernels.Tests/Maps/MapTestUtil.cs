@@ -63,8 +63,8 @@ internal static class MapTestUtil
             if (!(Math.Abs(expected[i] - actual[i]) <= tol))
             {
                 Assert.Fail($"{because} index {i}: expected {expected[i]:R}, got {actual[i]:R} (tol {tol:G3}); " +
-                            $"expected [{string.Join(", ", expected.ToArray().Select(v => v.ToString("G6")))}], " +
-                            $"actual [{string.Join(", ", actual.ToArray().Select(v => v.ToString("G6")))}]");
+                            $"expected [{string.Join(", ", expected.ToArray().Take(12).Select(v => v.ToString("G6")))}], " +
+                            $"actual [{string.Join(", ", actual.ToArray().Take(12).Select(v => v.ToString("G6")))}]");
             }
         }
     }
