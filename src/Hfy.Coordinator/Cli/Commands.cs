@@ -9,6 +9,8 @@ internal static class Commands
     public static IEnumerable<Command> All()
     {
         // One line per command; keep the list sorted by area.
-        yield break;
+        yield return MapCommand.Create();
+        yield return RetrieveCommand.Create();
+        yield return BenchCommand.Create();
     }
 }
