@@ -160,4 +160,14 @@ public class SequentialKSubsetsTests
         Assert.Equal("w", Assert.Throws<ArgumentException>(() => SequentialKSubsets.Solve([0, 1], [1.0, 2], 1, double.NaN, false)).ParamName);
         Assert.Equal("positions", Assert.Throws<ArgumentException>(() => SequentialKSubsets.Solve([1, 0], [1.0, 2], 1, 0, false)).ParamName);
     }
+
+    [Fact]
+    public void MapFactory_RoutesSeqKSubsets_ToTheStructuredMap()
+    {
+        var map = MapFactory.Create(MapSpec.SeqKSubsets(2, 1, compat: true));
+        Assert.IsType<SeqKSubsetsMap>(map);
+        var p = new double[5];
+        map.Forward([1.0716, -1.1221, -0.3288, 0.3368, 0.0425], p);
+        Assert.Equal([0.404917, 0.385275, 0.204717, 0.614725, 0.390367], p.Select(v => Math.Round(v, 6)));
+    }
 }
