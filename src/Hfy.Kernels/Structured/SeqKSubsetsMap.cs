@@ -107,20 +107,28 @@ public sealed class SeqKSubsetsMap : IMap
         if (k > finite)
             throw new ArgumentException($"k: must be ≤ the number of unmasked scores ({finite}), got {k}", nameof(theta));
 
-        double[] buffer = ArrayPool<double>.Shared.Rent(finite);
+        // θ_(k) in one streaming pass for the usual small k; quickselect on a copy otherwise.
         double kth;
-        try
+        if (k <= 4096)
         {
-            int m = 0;
-            for (int i = 0; i < n; i++)
-            {
-                if (!double.IsNegativeInfinity(theta[i])) buffer[m++] = theta[i];
-            }
-            kth = Selection.KthLargest(buffer.AsSpan(0, m), k);
+            kth = Selection.KthLargestStreaming(theta, k)!.Value;
         }
-        finally
+        else
         {
-            ArrayPool<double>.Shared.Return(buffer);
+            double[] buffer = ArrayPool<double>.Shared.Rent(finite);
+            try
+            {
+                int m = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    if (!double.IsNegativeInfinity(theta[i])) buffer[m++] = theta[i];
+                }
+                kth = Selection.KthLargest(buffer.AsSpan(0, m), k);
+            }
+            finally
+            {
+                ArrayPool<double>.Shared.Return(buffer);
+            }
         }
 
         double bound = kth - SequentialKSubsets.CandidateMargin(Spec.W, Spec.Compat);
