@@ -44,7 +44,7 @@ public sealed class SeqKSubsetsMap : IMap
         p.Clear();
         for (int j = 0; j < positions.Length; j++) p[(int)positions[j]] = solution.Marginals[j];
         double pairs = SequentialKSubsets.ExpectedPairs(solution, positions);
-        _last.Value = new Last(p.ToArray(), pairs, solution, positions);
+        _last.Value = new Last(theta.Length, pairs, solution, positions);
         return double.NaN;
     }
 
@@ -76,7 +76,7 @@ public sealed class SeqKSubsetsMap : IMap
         if (Spec.W != 0)
         {
             var last = _last.Value;
-            if (last is null || !p.SequenceEqual(last.Output))
+            if (last is null || !last.Produced(p))
                 throw new InvalidOperationException(
                     "seq-ksubsets: Regularizer needs the p of this map's last Forward on this thread (the pair marginals are not a function of p alone)");
             pairs = last.Pairs;
@@ -148,5 +148,24 @@ public sealed class SeqKSubsetsMap : IMap
         return (positions, scores, solution);
     }
 
-    private sealed record Last(double[] Output, double Pairs, SparseMapSolution Solution, long[] Positions);
+    private sealed record Last(int Length, double Pairs, SparseMapSolution Solution, long[] Positions)
+    {
+        /// <summary>True when p is this Forward's output (checked without keeping a dense copy).</summary>
+        public bool Produced(ReadOnlySpan<double> p)
+        {
+            if (p.Length != Length) return false;
+            int nonzero = 0;
+            for (int j = 0; j < Positions.Length; j++)
+            {
+                double m = Solution.Marginals[j];
+                if (p[(int)Positions[j]] != m) return false;
+                if (m != 0) nonzero++;
+            }
+            foreach (double v in p)
+            {
+                if (v != 0) nonzero--;
+            }
+            return nonzero == 0;
+        }
+    }
 }
