@@ -15,7 +15,7 @@ public static class HfyConfig
     /// <summary>Id of the dispatcher that partition actors run their numeric work on.</summary>
     public const string NumericDispatcher = "hfy-numeric-dispatcher";
 
-    /// <summary>Remote transport frame limit. <see cref="Retrieval.ProtocolLimits"/> keeps every message below it.</summary>
+    /// <summary>Remote transport frame limit. Hfy.Actors.Retrieval.ProtocolLimits keeps every message below it.</summary>
     public const int MaximumFrameBytes = 16 * 1024 * 1024;
 
     /// <summary>Socket send and receive buffers: large enough to hold a few maximal frames in flight.</summary>

@@ -85,6 +85,13 @@ public sealed class HfySerializer : SerializerWithStringManifest
             ?? throw new System.Runtime.Serialization.SerializationException($"hfy serializer: '{manifest}' decoded to null");
     }
 
+    /// <summary>Serialized size of a registered message in bytes (what the wire carries, without transport framing).</summary>
+    public static int SizeOf(object message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return MessagePackSerializer.Serialize(message.GetType(), message, Options).Length;
+    }
+
     private static System.Runtime.Serialization.SerializationException Unregistered(Type type) =>
         new($"hfy serializer: type {type.FullName} is not in the manifest table; add it to HfySerializer.Manifests");
 }
