@@ -86,6 +86,11 @@ namespace Hfy.Kernels.Dynamics
             for (int i = 0; i < z.Length; i++) row[i] = (float)z[i];
         }
 
+        public static void NormalizeQuery(PostTransform kind, Span<double> q0)
+        {
+            if (kind is PostTransform.L2 or PostTransform.LayerNorm) Apply(kind, q0, 1.0);
+        }
+
         public static Hfy.Kernels.Storage.RowNormalization RowNormalizationFor(PostTransform post) => post switch
         {
             PostTransform.L2 => Hfy.Kernels.Storage.RowNormalization.L2,
@@ -102,6 +107,7 @@ namespace Hfy.Kernels.Structured
     public static class SequentialKSubsets
     {
         public static SparseMapSolution Solve(ReadOnlySpan<long> positions, ReadOnlySpan<double> scores, int k, double w, bool compat) => throw new NotImplementedException("struct helper");
-        public static double CandidateMargin(double w) => 2 * Math.Abs(w) + 1;
+        public static double CandidateMargin(double w) => 2 * Math.Abs(w) + 2;
+        public static double CandidateMargin(double w, bool compat) => 2 * Math.Abs(w) + (compat ? 2 : 1);
     }
 }

@@ -78,8 +78,11 @@ public sealed class PartitionActor : ReceiveActor
         var summaries = new ScoreSummary[m.Batch];
         for (var b = 0; b < m.Batch; b++)
         {
+            var retrieved = m.Final[b] && m.Exact.Length > 0
+                ? PartitionWork.FindRetrieved(_rows, dim, m.Partition.FirstRow, m.Exact.AsSpan(b * dim, dim), m.RetrievedTol)
+                : -1;
             summaries[b] = PartitionWork.Summarize(
-                m.Map, map, scores.AsSpan(b * n, n), _rows, dim, m.Partition.FirstRow, m.CandidateCap, m.RowCap, m.PairCap);
+                m.Map, map, scores.AsSpan(b * n, n), _rows, dim, m.Partition.FirstRow, m.CandidateCap, m.RowCap, m.PairCaps[b], retrieved);
         }
 
         Hold(m.RequestId, new HeldScores(m.Step, m.Batch, scores));
@@ -122,7 +125,7 @@ public sealed class PartitionActor : ReceiveActor
         {
             parts[b] = PartitionWork.Readout(
                 (ReadoutMode)m.Modes[b], map, m.Taus[b], m.Ids[b], m.Weights[b], held.Scores.AsSpan(b * n, n),
-                _rows, m.Partition.Spec.Dim, m.Partition.FirstRow, m.PairCap, m.TopRow);
+                _rows, m.Partition.Spec.Dim, m.Partition.FirstRow, m.PairCaps[b]);
         }
 
         Sender.Tell(new ReadoutReply(m.RequestId, m.Round, m.Partition.Index, parts));
@@ -130,7 +133,7 @@ public sealed class PartitionActor : ReceiveActor
 
     private IMap? MapOf(MapSpec spec)
     {
-        if (spec.Kind is MapKind.Softmax) return null;
+        if (PartitionWork.IsSoftmax(spec) || spec.Kind == MapKind.SeqKSubsets) return null;
         if (!_maps.TryGetValue(spec, out var map))
         {
             map = MapFactory.Create(spec);

@@ -15,6 +15,24 @@ internal static class PartitionWork
     private static readonly double[] NoDoubles = [];
     private static readonly long[] NoLongs = [];
 
+    /// <summary>Softmax (also entmax with α = 1): the online-softmax path.</summary>
+    public static bool IsSoftmax(MapSpec spec) => spec.Kind == MapKind.Softmax || (spec.Kind == MapKind.Entmax && spec.Alpha == 1.0);
+
+    /// <summary>Smallest global row id with ‖q − x_i‖∞ ≤ tol (rows as held, i.e. normalized), else −1 (hfy-math.md §4, exact retrieval).</summary>
+    public static long FindRetrieved(ReadOnlySpan<float> rows, int dim, long firstRow, ReadOnlySpan<double> q, double tol)
+    {
+        var n = rows.Length / dim;
+        for (var i = 0; i < n; i++)
+        {
+            var row = rows.Slice(i * dim, dim);
+            var k = 0;
+            while (k < dim && Math.Abs(q[k] - row[k]) <= tol) k++;
+            if (k == dim) return firstRow + i;
+        }
+
+        return -1;
+    }
+
     /// <summary>Rank of the score that anchors the candidate bound (1 = max; k for k-subsets and sequential k-subsets).</summary>
     public static int AnchorRank(MapSpec spec, IMap? map) => map switch
     {
@@ -29,7 +47,7 @@ internal static class PartitionWork
         return map switch
         {
             IThresholdMap t => t.SupportBound(anchor),
-            _ when spec.Kind == MapKind.SeqKSubsets => anchor - SequentialKSubsets.CandidateMargin(spec.W),
+            _ when spec.Kind == MapKind.SeqKSubsets => anchor - SequentialKSubsets.CandidateMargin(spec.W, spec.Compat),
             _ => double.NegativeInfinity,
         };
     }
@@ -40,25 +58,24 @@ internal static class PartitionWork
     /// <summary>The summary of one query's scores on this partition.</summary>
     public static ScoreSummary Summarize(
         MapSpec spec, IMap? map, ReadOnlySpan<float> scores, ReadOnlySpan<float> rows, int dim, long firstRow,
-        int candidateCap, int rowCap, int pairCap)
+        int candidateCap, int rowCap, int pairCap, long retrieved)
     {
         var n = scores.Length;
         double max = double.NegativeInfinity;
         long finite = 0;
-        int argMax = -1;
         for (var i = 0; i < n; i++)
         {
             float s = scores[i];
             if (float.IsFinite(s))
             {
                 finite++;
-                if (s > max) { max = s; argMax = i; }
+                if (s > max) max = s;
             }
         }
 
-        if (spec.Kind == MapKind.Softmax)
+        if (IsSoftmax(spec))
         {
-            return SummarizeSoftmax(scores, rows, dim, firstRow, max, argMax, finite, pairCap);
+            return SummarizeSoftmax(scores, rows, dim, firstRow, max, finite, pairCap, retrieved);
         }
 
         var k = AnchorRank(spec, map);
@@ -82,11 +99,11 @@ internal static class PartitionWork
         var (candScores, candIds) = Gather(scores, keep, firstRow);
         var shipRows = complete && keep.Length <= rowCap;
         var candRows = shipRows ? CopyRows(rows, dim, keep) : NoFloats;
-        return new ScoreSummary(max, top, finite, complete, floor, candScores, candIds, candRows, 0, NoDoubles, NoFloats);
+        return new ScoreSummary(max, top, finite, complete, floor, candScores, candIds, candRows, 0, NoDoubles, retrieved);
     }
 
     private static ScoreSummary SummarizeSoftmax(
-        ReadOnlySpan<float> scores, ReadOnlySpan<float> rows, int dim, long firstRow, double max, int argMax, long finite, int pairCap)
+        ReadOnlySpan<float> scores, ReadOnlySpan<float> rows, int dim, long firstRow, double max, long finite, int pairCap, long retrieved)
     {
         // Online-softmax triple (m_p, Z_p, r_p): merges exactly across partitions (architecture.md step 1).
         var r = new double[dim];
@@ -106,7 +123,7 @@ internal static class PartitionWork
 
         if (pairCap <= 0)
         {
-            return new ScoreSummary(max, [max], finite, false, double.PositiveInfinity, NoFloats, NoLongs, NoFloats, z, r, NoFloats);
+            return new ScoreSummary(max, [max], finite, false, double.PositiveInfinity, NoFloats, NoLongs, NoFloats, z, r, retrieved);
         }
 
         var idx = new List<int>(scores.Length);
@@ -119,8 +136,7 @@ internal static class PartitionWork
         var keep = SortDescending(scores, idx, Math.Min(pairCap, idx.Count));
         var floor = complete ? double.NegativeInfinity : scores[keep[^1]];
         var (candScores, candIds) = Gather(scores, keep, firstRow);
-        var topRow = argMax >= 0 ? rows.Slice(argMax * dim, dim).ToArray() : NoFloats;
-        return new ScoreSummary(max, [max], finite, complete, floor, candScores, candIds, NoFloats, z, r, topRow);
+        return new ScoreSummary(max, [max], finite, complete, floor, candScores, candIds, NoFloats, z, r, retrieved);
     }
 
     /// <summary>The <paramref name="k"/> largest finite scores, descending (fewer when the partition has fewer).</summary>
@@ -169,9 +185,9 @@ internal static class PartitionWork
     /// <summary>Readout (step 4): Σ w_i x_i, Σ w_i, count, the largest pairs and optionally the top row.</summary>
     public static ReadoutPart Readout(
         ReadoutMode mode, IThresholdMap? map, double tau, long[]? explicitIds, double[]? explicitWeights,
-        ReadOnlySpan<float> scores, ReadOnlySpan<float> rows, int dim, long firstRow, int pairCap, bool topRow)
+        ReadOnlySpan<float> scores, ReadOnlySpan<float> rows, int dim, long firstRow, int pairCap)
     {
-        if (mode == ReadoutMode.Skip) return new ReadoutPart(0, 0, NoDoubles, NoLongs, NoDoubles, -1, 0, NoFloats);
+        if (mode == ReadoutMode.Skip) return new ReadoutPart(0, 0, NoDoubles, NoLongs, NoDoubles);
         var readout = new double[dim];
         var local = new List<int>();
         var weights = new List<double>();
@@ -200,7 +216,7 @@ internal static class PartitionWork
                 break;
         }
 
-        var (sum, count, top, topW) = (acc.Sum, acc.Count, acc.Top, acc.TopWeight);
+        var (sum, count) = (acc.Sum, acc.Count);
 
         // Largest pairs first, then ascending ids.
         var keepCount = Math.Min(pairCap, local.Count);
@@ -221,8 +237,7 @@ internal static class PartitionWork
             pairWeights[t] = weights[kept[t]];
         }
 
-        var row0 = topRow && top >= 0 ? rows.Slice(top * dim, dim).ToArray() : NoFloats;
-        return new ReadoutPart(sum, count, readout, pairIds, pairWeights, top >= 0 ? firstRow + top : -1, topW, row0);
+        return new ReadoutPart(sum, count, readout, pairIds, pairWeights);
     }
 
     private sealed class Accumulator(double[] readout, List<int> local, List<double> weights)
@@ -231,10 +246,6 @@ internal static class PartitionWork
 
         public long Count { get; private set; }
 
-        public int Top { get; private set; } = -1;
-
-        public double TopWeight { get; private set; }
-
         public void Add(ReadOnlySpan<float> rows, int dim, int i, double w)
         {
             if (!(w > 0)) return;
@@ -242,7 +253,6 @@ internal static class PartitionWork
             Count++;
             var row = rows.Slice(i * dim, dim);
             for (var j = 0; j < dim; j++) readout[j] += w * row[j];
-            if (w > TopWeight) { TopWeight = w; Top = i; }
             local.Add(i);
             weights.Add(w);
         }

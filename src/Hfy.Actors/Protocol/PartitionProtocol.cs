@@ -86,7 +86,10 @@ public sealed record PartitionDropped([property: Key(0)] string Bank, [property:
 /// <param name="Map">The map (decides the support bound and the summary kind).</param>
 /// <param name="CandidateCap">At most this many candidates per query (highest scores first).</param>
 /// <param name="RowCap">Rows travel with the candidates only when a query has at most this many.</param>
-/// <param name="PairCap">Softmax on the last step: ship up to this many (score, id) pairs per query for the final weights.</param>
+/// <param name="PairCaps">Per query, softmax final evaluation: ship up to this many (score, id) pairs for the final weights (0: none).</param>
+/// <param name="Exact">Final evaluation: the float64 states (Batch × D) to look up exactly among the rows; empty when no query is final.</param>
+/// <param name="RetrievedTol">A row is retrieved when ‖q − x_i‖∞ ≤ this (only for queries with a non-zero row in <paramref name="Exact"/>'s batch slot).</param>
+/// <param name="Final">Per query: this scoring is the final evaluation (p at q_T).</param>
 [MessagePackObject]
 public sealed record ScoreRequest(
     [property: Key(0)] PartitionAddress Partition,
@@ -99,7 +102,10 @@ public sealed record ScoreRequest(
     [property: Key(7)] MapSpec Map,
     [property: Key(8)] int CandidateCap,
     [property: Key(9)] int RowCap,
-    [property: Key(10)] int PairCap) : IPartitionMessage;
+    [property: Key(10)] int[] PairCaps,
+    [property: Key(11)] double[] Exact,
+    [property: Key(12)] double RetrievedTol,
+    [property: Key(13)] bool[] Final) : IPartitionMessage;
 
 /// <summary>One query's score summary from one partition.</summary>
 /// <param name="Max">Partition max θ (−∞ when the partition is empty).</param>
@@ -113,7 +119,7 @@ public sealed record ScoreRequest(
 /// <param name="Rows">Candidate rows (count × D) when the list is complete and small; otherwise empty.</param>
 /// <param name="SoftmaxZ">Softmax: Z_p = Σ e^{θ_i − Max} (float64).</param>
 /// <param name="SoftmaxR">Softmax: r_p = Σ e^{θ_i − Max} x_i (float64, length D).</param>
-/// <param name="TopRow">Softmax on the last step: the row of the partition's max score.</param>
+/// <param name="Retrieved">Final evaluation: smallest global row id within RetrievedTol of the state (∞-norm), else −1.</param>
 [MessagePackObject]
 public sealed record ScoreSummary(
     [property: Key(0)] double Max,
@@ -126,7 +132,7 @@ public sealed record ScoreSummary(
     [property: Key(7)] float[] Rows,
     [property: Key(8)] double SoftmaxZ,
     [property: Key(9)] double[] SoftmaxR,
-    [property: Key(10)] float[] TopRow);
+    [property: Key(10)] long Retrieved);
 
 /// <summary>A partition's answer to <see cref="ScoreRequest"/>: one summary per query, in batch order.</summary>
 [MessagePackObject]
@@ -211,8 +217,7 @@ public enum ReadoutMode
 /// <param name="Taus">Per query: τ (Threshold) or the shift (Softmax).</param>
 /// <param name="Ids">Per query (Explicit): global row ids that belong to this partition.</param>
 /// <param name="Weights">Per query (Explicit): their weights.</param>
-/// <param name="PairCap">Ship at most this many pairs per query (0: none).</param>
-/// <param name="TopRow">Also ship the row of the largest weight (exact-retrieval check on the last step).</param>
+/// <param name="PairCaps">Per query: ship at most this many (id, weight) pairs (0: none).</param>
 [MessagePackObject]
 public sealed record ReadoutRequest(
     [property: Key(0)] PartitionAddress Partition,
@@ -224,8 +229,7 @@ public sealed record ReadoutRequest(
     [property: Key(6)] double[] Taus,
     [property: Key(7)] long[][] Ids,
     [property: Key(8)] double[][] Weights,
-    [property: Key(9)] int PairCap,
-    [property: Key(10)] bool TopRow) : IPartitionMessage;
+    [property: Key(9)] int[] PairCaps) : IPartitionMessage;
 
 /// <summary>One query's readout from one partition.</summary>
 /// <param name="WeightSum">Σ w_i (float64).</param>
@@ -233,19 +237,13 @@ public sealed record ReadoutRequest(
 /// <param name="Readout">Σ w_i x_i (float64, length D; empty when the query was skipped).</param>
 /// <param name="PairIds">Row ids of the largest weights, ascending.</param>
 /// <param name="PairWeights">Their weights.</param>
-/// <param name="TopId">Row id of the largest weight (−1 when none).</param>
-/// <param name="TopWeight">The largest weight.</param>
-/// <param name="TopRow">Its row when requested.</param>
 [MessagePackObject]
 public sealed record ReadoutPart(
     [property: Key(0)] double WeightSum,
     [property: Key(1)] long Count,
     [property: Key(2)] double[] Readout,
     [property: Key(3)] long[] PairIds,
-    [property: Key(4)] double[] PairWeights,
-    [property: Key(5)] long TopId,
-    [property: Key(6)] double TopWeight,
-    [property: Key(7)] float[] TopRow);
+    [property: Key(4)] double[] PairWeights);
 
 /// <summary>A partition's answer to <see cref="ReadoutRequest"/>.</summary>
 [MessagePackObject]

@@ -30,7 +30,7 @@ public sealed partial class RetrievalAggregator
 
         for (var j = 0; j < _dim; j++) z[j] /= total;
         sq.Z = z;
-        if (!_wantPairs) return;
+        if (!sq.Final) return;
 
         var pairs = new List<(long Id, double W)>();
         foreach (var s in parts)
@@ -43,12 +43,6 @@ public sealed partial class RetrievalAggregator
         }
 
         SetPairs(sq, pairs);
-        var best = parts.Where(s => s.Finite > 0).MaxBy(s => s.Max);
-        if (best is { Ids.Length: > 0 })
-        {
-            sq.TopId = best.Ids[0];
-            sq.TopRow = best.TopRow;
-        }
     }
 
     /// <summary>Threshold maps and sequential k-subsets: global anchor and bound; exact solve when the candidates are complete.</summary>
@@ -125,24 +119,23 @@ public sealed partial class RetrievalAggregator
 
         sq.ExplicitIds = [.. ids];
         sq.ExplicitWeights = [.. weights];
-        SetPairs(sq, ids.Zip(weights).Select(x => (x.First, x.Second)).ToList());
+        if (sq.Final)
+        {
+            // p at q_T is all the final evaluation needs.
+            SetPairs(sq, ids.Zip(weights).Select(x => (x.First, x.Second)).ToList());
+            return;
+        }
+
         if (rowsAll)
         {
             var z = new double[_dim];
-            var best = -1;
             for (var t = 0; t < ids.Count; t++)
             {
                 var row = rows[t].Span;
                 for (var j = 0; j < _dim; j++) z[j] += weights[t] * row[j];
-                if (best < 0 || weights[t] > weights[best]) best = t;
             }
 
             sq.Z = z;
-            if (best >= 0)
-            {
-                sq.TopId = ids[best];
-                sq.TopRow = rows[best].ToArray();
-            }
         }
         else
         {
@@ -150,7 +143,7 @@ public sealed partial class RetrievalAggregator
         }
     }
 
-    /// <summary>Keeps the largest <see cref="ProtocolLimits.PairCap"/>·P weights… at most MaxSupportPairs, ids ascending.</summary>
+    /// <summary>The final weights: at most <see cref="RetrievalSettings.MaxSupportPairs"/> (the largest), ids ascending.</summary>
     private void SetPairs(StepQuery sq, List<(long Id, double W)> pairs)
     {
         var cap = _job.Settings.MaxSupportPairs;
@@ -273,10 +266,10 @@ public sealed partial class RetrievalAggregator
             }
         }
 
-        var pairCap = _wantPairs ? _limits.PairCap : 0;
+        var pairCaps = _active.Select(q => q.Final ? _limits.PairCap : 0).ToArray();
         StartRound(
             "readout",
-            (p, round) => new ReadoutRequest(Address(p), _job.RequestId, _step, round, _spec, modes, taus, ids[p], weights[p], pairCap, _wantPairs),
+            (p, round) => new ReadoutRequest(Address(p), _job.RequestId, _step, round, _spec, modes, taus, ids[p], weights[p], pairCaps),
             OnReadout);
         Become(Reading);
     }
@@ -307,19 +300,9 @@ public sealed partial class RetrievalAggregator
             var scale = sq.Readout == ReadoutMode.Threshold && normalize ? 1.0 / total : 1.0;
             for (var j = 0; j < _dim; j++) z[j] *= scale;
             sq.Z = z;
-            if (_wantPairs)
+            if (sq.Final)
             {
-                if (sq.Readout == ReadoutMode.Threshold)
-                {
-                    SetPairs(sq, parts.SelectMany(r => r.Queries[b].PairIds.Select((id, t) => (id, r.Queries[b].PairWeights[t] * scale))).ToList());
-                }
-
-                var best = parts.Select(r => r.Queries[b]).Where(q => q.TopId >= 0).MaxBy(q => q.TopWeight);
-                if (best is not null)
-                {
-                    sq.TopId = best.TopId;
-                    sq.TopRow = best.TopRow;
-                }
+                SetPairs(sq, parts.SelectMany(r => r.Queries[b].PairIds.Select((id, t) => (id, r.Queries[b].PairWeights[t] * scale))).ToList());
             }
 
             sq.Readout = ReadoutMode.Skip;
@@ -337,7 +320,12 @@ public sealed partial class RetrievalAggregator
     {
         public double[] Q { get; set; } = q;
 
+        /// <summary>‖q_{t+1} − q_t‖ ≤ Tol: the next scoring is the final evaluation.</summary>
+        public bool Converged { get; set; }
+
         public bool Done { get; set; }
+
+        public long? Retrieved { get; set; }
 
         public int Steps { get; set; }
 
@@ -345,15 +333,17 @@ public sealed partial class RetrievalAggregator
 
         public double[] Weights { get; set; } = [];
 
-        public long TopId { get; set; } = -1;
-
-        public float[]? TopRow { get; set; }
     }
 
     /// <summary>A query within the current step.</summary>
-    private sealed class StepQuery(QueryState state)
+    private sealed class StepQuery(QueryState state, bool final)
     {
         public QueryState State { get; } = state;
+
+        /// <summary>This scoring evaluates p at the final state q_T (weights wanted, no update).</summary>
+        public bool Final { get; } = final;
+
+        public long? Retrieved { get; set; }
 
         /// <summary>The readout Xᵀp once known.</summary>
         public double[]? Z { get; set; }
@@ -371,9 +361,5 @@ public sealed partial class RetrievalAggregator
         public long[]? Ids { get; set; }
 
         public double[]? Weights { get; set; }
-
-        public long TopId { get; set; } = -1;
-
-        public float[]? TopRow { get; set; }
     }
 }

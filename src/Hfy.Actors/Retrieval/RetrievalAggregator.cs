@@ -17,7 +17,7 @@ namespace Hfy.Actors.Retrieval;
 public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
 {
     private readonly RetrievalJob _job;
-    private readonly IActorRef _replyTo;
+    private IActorRef _replyTo = ActorRefs.Nobody;
     private readonly MapSpec _spec;
     private readonly IMap? _map;
     private readonly int _dim;
@@ -35,16 +35,16 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
     private int _roundNo;
     private Round? _round;
     private StepQuery[] _active = [];
-    private bool _wantPairs;
+    private readonly bool _softmax;
     private ProtocolLimits _limits;
 
-    /// <summary>Creates the aggregator; the work starts in <see cref="PreStart"/>.</summary>
-    public RetrievalAggregator(RetrievalJob job, IActorRef replyTo)
+    /// <summary>Creates the aggregator; the work starts on <see cref="Go"/>, whose sender gets the answer.</summary>
+    public RetrievalAggregator(RetrievalJob job)
     {
         _job = job;
-        _replyTo = replyTo;
         _spec = job.Options.Map;
-        _map = _spec.Kind == MapKind.Softmax ? null : MapFactory.Create(_spec);
+        _softmax = PartitionWork.IsSoftmax(_spec);
+        _map = _softmax || _spec.Kind == MapKind.SeqKSubsets ? null : MapFactory.Create(_spec);
         _dim = job.Bank.Dim;
         _bounds = new long[job.Partitions + 1];
         for (var p = 0; p <= job.Partitions; p++) _bounds[p] = PartitionAddress.FirstRowOf(job.Bank.Rows, p, job.Partitions);
@@ -56,48 +56,62 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
             _queries[b] = new QueryState(q);
         }
 
-        Common();
+        Receive<Go>(_ =>
+        {
+            _replyTo = Sender;
+            Timers.StartSingleTimer("deadline", Deadline.Instance, _job.Settings.RequestTimeout);
+            try
+            {
+                StartStep();
+            }
+            catch (ArgumentException e)
+            {
+                Fail(e.Message);
+            }
+        });
     }
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Props for one request; the reply (<see cref="RetrievalCompleted"/> or <see cref="RetrievalFailed"/>) goes to <paramref name="replyTo"/>.</summary>
-    public static Props Props(RetrievalJob job, IActorRef replyTo) => Akka.Actor.Props.Create(() => new RetrievalAggregator(job, replyTo));
-
-    /// <inheritdoc />
-    protected override void PreStart()
-    {
-        Timers.StartSingleTimer("deadline", Deadline.Instance, _job.Settings.RequestTimeout);
-        StartStep();
-    }
+    /// <summary>Props for one request; send it <see cref="Go"/> (the sender gets <see cref="RetrievalCompleted"/> or <see cref="RetrievalFailed"/>).</summary>
+    public static Props Props(RetrievalJob job) => Akka.Actor.Props.Create(() => new RetrievalAggregator(job));
 
     // ---- steps -------------------------------------------------------------------------------------------
 
     private void StartStep()
     {
         var active = _queries.Where(q => !q.Done).ToArray();
-        if (_step >= _job.Options.Steps || active.Length == 0)
+        if (active.Length == 0)
         {
             Finish();
             return;
         }
 
+        _job.Observer?.Tell(new StepStarted(_job.RequestId, _step));
         _probeRounds = 0;
-        _wantPairs = _step == _job.Options.Steps - 1 || _job.Options.Tol > 0;
         _limits = ProtocolLimits.Plan(_job.Settings, active.Length, _dim, PartitionWork.AnchorRank(_spec, _map));
-        _active = active.Select(q => new StepQuery(q)).ToArray();
-        var queries = new float[active.Length * _dim];
-        for (var b = 0; b < active.Length; b++)
+        _active = active.Select(q => new StepQuery(q, q.Steps >= _job.Options.Steps || q.Converged)).ToArray();
+        var batch = active.Length;
+        var queries = new float[batch * _dim];
+        for (var b = 0; b < batch; b++)
         {
             for (var j = 0; j < _dim; j++) queries[b * _dim + j] = (float)active[b].Q[j];
         }
 
-        var pairCap = _spec.Kind == MapKind.Softmax && _wantPairs ? _limits.PairCap : 0;
+        // The final evaluation (p at q_T, as HfyDynamics reports it) also looks q_T up among the rows, in float64.
+        var final = _active.Select(q => q.Final).ToArray();
+        var exact = final.Any(f => f) ? new double[batch * _dim] : [];
+        if (exact.Length > 0)
+        {
+            for (var b = 0; b < batch; b++) active[b].Q.CopyTo(exact, b * _dim);
+        }
+
+        var pairCaps = _active.Select(q => q.Final && _softmax ? _limits.PairCap : 0).ToArray();
         StartRound(
             "score",
-            (p, round) => new ScoreRequest(Address(p), _job.RequestId, _step, round, queries, active.Length, _job.Options.Beta, _spec,
-                _limits.CandidateCap, _limits.RowCap, pairCap),
+            (p, round) => new ScoreRequest(Address(p), _job.RequestId, _step, round, queries, batch, _job.Options.Beta, _spec,
+                _limits.CandidateCap, _limits.RowCap, pairCaps, exact, _job.Options.RetrievedTol, final),
             OnScores);
         Become(Scoring);
     }
@@ -114,8 +128,15 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
         for (var b = 0; b < _active.Length; b++)
         {
             var summaries = parts.Select(r => r.Queries[b]).ToArray();
-            if (_spec.Kind == MapKind.Softmax) MergeSoftmax(_active[b], summaries);
-            else MergeCandidates(_active[b], summaries);
+            var sq = _active[b];
+            if (sq.Final)
+            {
+                var hits = summaries.Select(s => s.Retrieved).Where(id => id >= 0).ToArray();
+                sq.Retrieved = hits.Length > 0 ? hits.Min() : null;
+            }
+
+            if (_softmax) MergeSoftmax(sq, summaries);
+            else MergeCandidates(sq, summaries);
         }
 
         ContinueStep();
@@ -130,29 +151,28 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
         else FinishStep();
     }
 
+    /// <summary>Final queries keep their weights and stop; the others take the update q ← ŷ_Ψ(z).</summary>
     private void FinishStep()
     {
         foreach (var sq in _active)
         {
-            var z = sq.Z ?? throw new InvalidOperationException("step finished without a readout");
-            PostTransforms.Apply(_job.Options.Post, z, _job.Options.Beta);
             var state = sq.State;
-            if (_job.Options.Tol > 0)
-            {
-                double d = 0;
-                for (var j = 0; j < _dim; j++) d += (z[j] - state.Q[j]) * (z[j] - state.Q[j]);
-                if (Math.Sqrt(d) <= _job.Options.Tol) state.Done = true;
-            }
-
-            state.Q = z;
-            state.Steps++;
-            if (_wantPairs)
+            if (sq.Final)
             {
                 state.Ids = sq.Ids ?? [];
                 state.Weights = sq.Weights ?? [];
-                state.TopId = sq.TopId;
-                state.TopRow = sq.TopRow;
+                state.Retrieved = sq.Retrieved;
+                state.Done = true;
+                continue;
             }
+
+            var z = sq.Z ?? throw new InvalidOperationException("step finished without a readout");
+            PostTransforms.Apply(_job.Options.Post, z, _job.Options.Beta);
+            double d = 0;
+            for (var j = 0; j < _dim; j++) d += (z[j] - state.Q[j]) * (z[j] - state.Q[j]);
+            state.Converged = _job.Options.Tol > 0 && Math.Sqrt(d) <= _job.Options.Tol;
+            state.Q = z;
+            state.Steps++;
         }
 
         _step++;
@@ -161,21 +181,7 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
 
     private void Finish()
     {
-        var results = new RetrievalResult[_queries.Length];
-        for (var b = 0; b < results.Length; b++)
-        {
-            var s = _queries[b];
-            long? retrieved = null;
-            if (s.TopRow is { Length: > 0 } row && s.TopId >= 0)
-            {
-                double dev = 0;
-                for (var j = 0; j < _dim; j++) dev = Math.Max(dev, Math.Abs(s.Q[j] - row[j]));
-                if (dev <= _job.Options.RetrievedTol) retrieved = s.TopId;
-            }
-
-            results[b] = new RetrievalResult(s.Q, s.Ids, s.Weights, s.Steps, [], retrieved);
-        }
-
+        var results = _queries.Select(s => new RetrievalResult(s.Q, s.Ids, s.Weights, s.Steps, [], s.Retrieved)).ToArray();
         Release();
         var cost = new RetrievalCost(
             _queries.Length == 0 ? 0 : _queries.Max(q => q.Steps), _roundTrips, _bytesSent, _bytesReceived, _clock.Elapsed,
@@ -292,6 +298,13 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
         public object?[] Replies { get; } = new object?[partitions];
 
         public double[] SentAt { get; } = new double[partitions];
+    }
+
+    /// <summary>Starts the request; the sender receives the answer.</summary>
+    public sealed class Go : INoSerializationVerificationNeeded
+    {
+        /// <summary>The one instance.</summary>
+        public static readonly Go Instance = new();
     }
 
     private sealed record RoundTimeout(int Round, int Attempt) : INoSerializationVerificationNeeded;

@@ -12,7 +12,7 @@ namespace Hfy.Actors.Retrieval;
 /// <param name="Bank">The bank spec the partitions materialize (rows already normalized as the post-transform needs).</param>
 /// <param name="Partitions">Number of partitions P of the bank.</param>
 /// <param name="Region">Sharding region or proxy of the partitions.</param>
-/// <param name="Queries">Initial states q0, row-major Batch × D (already normalized as the post-transform needs).</param>
+/// <param name="Queries">Initial states q0 in float64, row-major Batch × D (already normalized as the post-transform needs).</param>
 /// <param name="Batch">Number of queries.</param>
 /// <param name="Options">Map, β, steps, tolerance, post-transform.</param>
 /// <param name="Settings">Protocol limits and timeouts.</param>
@@ -21,10 +21,17 @@ public sealed record RetrievalJob(
     BankSpec Bank,
     int Partitions,
     IActorRef Region,
-    float[] Queries,
+    double[] Queries,
     int Batch,
     RetrievalOptions Options,
-    RetrievalSettings Settings) : INoSerializationVerificationNeeded;
+    RetrievalSettings Settings) : INoSerializationVerificationNeeded
+{
+    /// <summary>Optional: told <see cref="StepStarted"/> at the start of every step (tests, progress).</summary>
+    public IActorRef? Observer { get; init; }
+}
+
+/// <summary>The aggregator started a step (step = scoring round index, including the final evaluation).</summary>
+public sealed record StepStarted(string RequestId, int Step) : INoSerializationVerificationNeeded;
 
 /// <summary>What a request cost, as the aggregator measured it.</summary>
 /// <param name="Steps">Dynamics steps run (max over the batch).</param>
