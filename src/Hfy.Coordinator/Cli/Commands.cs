@@ -9,6 +9,9 @@ internal static class Commands
     public static IEnumerable<Command> All()
     {
         // One line per command; keep the list sorted by area.
+        yield return RunCommand.Create();
+        yield return ResultsCommand.Create();
+        yield return DemoCommand.Create();
         yield break;
     }
 }
