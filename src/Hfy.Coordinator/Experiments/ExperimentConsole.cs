@@ -54,28 +54,42 @@ internal static class ExperimentConsole
         return ok;
     }
 
-    /// <summary>The summary table: median [IQR] per cell group.</summary>
+    /// <summary>The summary table: median [IQR] per cell group; post and σ columns only when they vary.</summary>
     public static void PrintSummary(IReadOnlyList<SummaryRow> rows)
     {
-        var table = new Table().Border(TableBorder.Rounded);
-        foreach (var h in new[] { "N", "map", "β", "post", "σ", "success (median [IQR])", "exact", "cosine", "support 0/1/2+", "steps", "E↑", "ms" })
-        {
-            table.AddColumn(new TableColumn(h).RightAligned());
-        }
+        var showPost = rows.Select(r => r.Post).Distinct().Count() > 1;
+        var showNoise = rows.Select(r => r.Noise).Distinct().Count() > 1;
+        var table = new Table().Border(TableBorder.Simple);
+        var headers = new List<string> { "N", "map", "β" };
+        if (showPost) headers.Add("post");
+        if (showNoise) headers.Add("σ");
+        headers.AddRange(["success", "exact", "cos", "|p|=1", "|p|", "steps", "E↑", "s"]);
+        foreach (var h in headers) table.AddColumn(new TableColumn(h).RightAligned());
         foreach (var r in rows)
         {
             var total = Math.Max(1, r.SupportHistogram.Sum());
-            var s0 = 100.0 * r.SupportHistogram[0] / total;
-            var s1 = 100.0 * r.SupportHistogram[1] / total;
-            table.AddRow(
-                r.N.ToString("#,0", CultureInfo.InvariantCulture), Markup.Escape(r.Map), G(r.Beta), r.Post, G(r.Noise),
-                r.Repeats > 1 ? $"{r.Median:0.00} [{r.Q1:0.00}, {r.Q3:0.00}]" : $"{r.Median:0.00}",
-                $"{r.ExactRate:0.00}", $"{r.CosineRate:0.00}",
-                $"{s0:0}%/{s1:0}%/{100 - s0 - s1:0}%", $"{r.MeanSteps:0.0}",
-                r.EnergyViolations == 0 ? "0" : $"[red]{r.EnergyViolations}[/]", $"{r.ElapsedMs:0}");
+            var cells = new List<string> { Count(r.N), Markup.Escape(r.Map), G(r.Beta) };
+            if (showPost) cells.Add(r.Post);
+            if (showNoise) cells.Add(G(r.Noise));
+            var meanSupport = 0.0;
+            for (var b = 0; b < r.SupportHistogram.Length; b++) meanSupport += b * (double)r.SupportHistogram[b] / total;
+            cells.AddRange([
+                r.Repeats > 1 ? $"{r.Median:0.00} [[{r.Q1:0.00},{r.Q3:0.00}]]" : $"{r.Median:0.00}",
+                $"{r.ExactRate:0.00}", $"{r.CosineRate:0.00}", $"{100.0 * r.SupportHistogram[1] / total:0}%",
+                $"{meanSupport:0.0}", $"{r.MeanSteps:0.0}",
+                r.EnergyViolations == 0 ? "0" : $"[red]{r.EnergyViolations}[/]", $"{r.ElapsedMs / 1000:0.0}"]);
+            table.AddRow(cells.ToArray());
         }
         AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine("[grey]success: median over repeats [[IQR]]; |p|=1: queries ending on one pattern; |p|: mean support (>10 counted as 11; softmax counts weights > 0.01); E↑: energy increases (must be 0)[/]");
     }
+
+    private static string Count(long n) => n switch
+    {
+        >= 1_000_000 when n % 1_000_000 == 0 => $"{n / 1_000_000}M",
+        >= 1_000 when n % 1_000 == 0 => $"{n / 1_000}k",
+        _ => n.ToString(CultureInfo.InvariantCulture),
+    };
 
     /// <summary>Writes CSV, JSON and PNG plots for an experiment under <paramref name="directory"/>; returns the files.</summary>
     public static IReadOnlyList<string> WriteOutputs(ResultsStore store, string id, string directory, string? plotsDirectory = null)
