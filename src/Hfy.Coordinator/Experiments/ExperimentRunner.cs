@@ -304,11 +304,14 @@ public sealed class ExperimentRunner
                     isExact = a >= 0;
                     break;
                 case "metastable":
-                    isExact = r.Retrieved is not null;
+                    isExact = r.Retrieved is not null && (cell.Map.Baseline is not null || r.Weights.Count(w => w > 0) == 1);
                     break;
                 default:
                     var src = bank.SourceIndices[j];
-                    isExact = r.Retrieved == src;
+                    // Exact retrieval (hfy-math.md §4): q_T equals the pattern (engine tolerance) AND the weights are exactly
+                    // one-hot on it. Softmax's weights are never exactly 0, so at large β it gets within the tolerance without
+                    // ever being exact; its closeness shows in the cosine rate. Baselines have no weights: q_T decides.
+                    isExact = r.Retrieved == src && (cell.Map.Baseline is not null || (r.Weights.Count(w => w > 0) == 1 && r.Ids[Array.FindIndex(r.Weights, w => w > 0)] == src));
                     // The base rows are the uncorrupted source patterns, in the order of SourceIndices.
                     bank.BaseRows.AsSpan(j * d, d).CopyTo(target);
                     PostTransforms.NormalizeRow(norm, target);
