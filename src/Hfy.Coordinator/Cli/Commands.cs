@@ -9,6 +9,8 @@ internal static class Commands
     public static IEnumerable<Command> All()
     {
         // One line per command; keep the list sorted by area.
+        yield return SubmitCommand.Create();
+        yield return StatusCommand.Create();
         yield break;
     }
 }
