@@ -16,6 +16,7 @@ namespace Hfy.Coordinator.Hosting;
 /// <param name="HttpPort">HTTP port (coordinator only; 0: automatic).</param>
 /// <param name="Token">API bearer token (null: generated when the HTTP address needs one).</param>
 /// <param name="DataDir">Directory of the results database and exports.</param>
+/// <param name="ExtraConfig">A HOCON file whose settings override the generated ones (e.g. TLS for the transport), or null.</param>
 public sealed record HostSettings(
     IReadOnlyList<string> Seeds,
     string Host,
@@ -25,7 +26,8 @@ public sealed record HostSettings(
     string HttpHost,
     int HttpPort,
     string? Token,
-    string DataDir)
+    string DataDir,
+    string? ExtraConfig = null)
 {
     /// <summary>Actor system name every node of an hfy cluster uses.</summary>
     public const string SystemName = "hfy";
@@ -47,10 +49,35 @@ public sealed record HostSettings(
         ["HFY_HTTP"] = "coordinator API/dashboard address host:port (default 127.0.0.1:5080)",
         ["HFY_TOKEN"] = "API bearer token (generated and printed when HFY_HTTP is not loopback and none is given)",
         ["HFY_DATA"] = "data directory (results database, exports; default ./data)",
+        ["HFY_CONFIG"] = "HOCON file overriding the generated Akka settings (e.g. TLS for the cluster transport)",
     };
 
     /// <summary>The address others use for this node: <c>akka.tcp://hfy@publicHost:port</c>.</summary>
-    public string SelfAddress => $"akka.tcp://{SystemName}@{FormatHost(PublicHost ?? Host)}:{Port}";
+    public string SelfAddress => $"akka.tcp://{SystemName}@{FormatHost(EffectivePublicHost)}:{Port}";
+
+    /// <summary>
+    /// The host others use: <see cref="PublicHost"/>, else <see cref="Host"/>, except that a wildcard bind address
+    /// (0.0.0.0, ::) is replaced by this machine's first non-loopback address (containers, pods).
+    /// </summary>
+    public string EffectivePublicHost => PublicHost ?? (IsWildcard(Host) ? OwnAddress() : Host);
+
+    private static bool IsWildcard(string host) =>
+        IPAddress.TryParse(host.Trim('[', ']'), out var ip) && (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any));
+
+    private static string OwnAddress()
+    {
+        try
+        {
+            var addresses = Dns.GetHostAddresses(Dns.GetHostName());
+            var ip = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+                ?? addresses.FirstOrDefault(a => !IPAddress.IsLoopback(a));
+            return ip?.ToString() ?? Dns.GetHostName();
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return Dns.GetHostName();
+        }
+    }
 
     /// <summary>
     /// Resolves settings from flag values (null when a flag was not given) and the environment.
@@ -114,8 +141,13 @@ public sealed record HostSettings(
         }
 
         var data = Pick(flags.Data, "HFY_DATA") ?? Path.Combine(Environment.CurrentDirectory, "data");
+        var extra = Pick(flags.Config, "HFY_CONFIG");
+        if (extra is not null && !File.Exists(extra))
+        {
+            return (null, $"config (--config / HFY_CONFIG): file '{extra}' not found");
+        }
 
-        var settings = new HostSettings(seeds, host, publicHost, port, roles, httpHost, httpPort, token, Path.GetFullPath(data));
+        var settings = new HostSettings(seeds, host, publicHost, port, roles, httpHost, httpPort, token, Path.GetFullPath(data), extra);
         if (seeds.Count == 0 && !coordinator)
         {
             return (null, "seeds (--seeds / HFY_SEEDS): a node needs at least one seed (the coordinator's host:port)");
@@ -186,4 +218,5 @@ public sealed record HostFlags(
     string? Roles = null,
     string? Http = null,
     string? Token = null,
-    string? Data = null);
+    string? Data = null,
+    string? Config = null);
