@@ -60,6 +60,12 @@
     });
   }
 
+  // Log-axis labels only at 1, 2 and 5 times a power of ten.
+  function logTick(v) {
+    const m = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
+    return [1, 2, 5].some((k) => Math.abs(m - k) < 1e-6) ? fmt.int(v) : '';
+  }
+
   function initCharts() {
     charts.throughput = lineChart($('chart-throughput'), [{ label: 'queries/s' }], 'queries / s');
     charts.latency = lineChart($('chart-latency'), [{ label: 'p50' }, { label: 'p99', fill: false }], 'ms');
@@ -75,7 +81,7 @@
       options: {
         animation: false, responsive: true, maintainAspectRatio: false, parsing: false,
         scales: {
-          x: { type: 'logarithmic', title: { display: true, text: 'patterns stored N' } },
+          x: { type: 'logarithmic', title: { display: true, text: 'patterns stored N' }, ticks: { callback: logTick, maxRotation: 0 } },
           y: { min: 0, max: 1, title: { display: true, text: 'success rate' } },
         },
         plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
