@@ -1,0 +1,378 @@
+using System.Diagnostics;
+
+namespace Hfy.Kernels.Maps;
+
+/// <summary>
+/// The coordinator's threshold search (architecture.md, step 3), shared by every sparse map.
+/// Keeps a bracket [lo, hi] with M(lo) ≥ target ≥ M(hi). Each round proposes a few probes: the closed
+/// form and Newton/secant estimates from the bracket ends, a geometric cluster around the best estimate
+/// (so a good estimate collapses the bracket by many orders at once), and a multisection of the rest.
+/// It finishes exactly when a closed form is confirmed on an identified support (two probes with equal
+/// support counts around it), or — for maps without one — when Newton on the identified support moves
+/// less than 1e-13 (relative).
+/// </summary>
+internal sealed class BracketSearch : ThresholdSearch
+{
+    private const int MaxRounds = 64;
+    private const int UniformProbes = 5;
+    private const int ClusterLevels = 5;
+    private const double RelTol = 1e-13;
+
+    private readonly ThresholdModel _model;
+    private readonly List<(double Tau, MassSummary S)> _history = [];
+    private double _lo;
+    private double _hi;
+    private MassSummary? _sLo;
+    private MassSummary? _sHi;
+    private double[]? _pending;
+    private bool _done;
+    private double _tau = double.NaN;
+    private int _rounds;
+
+    /// <summary>Starts a search on [lo, hi]; M(lo) ≥ target ≥ M(hi) must hold.</summary>
+    public BracketSearch(ThresholdModel model, double lo, double hi)
+    {
+        Debug.Assert(lo <= hi);
+        _model = model;
+        _lo = lo;
+        _hi = hi;
+        if (lo == hi)
+        {
+            Finish(lo);
+        }
+    }
+
+    /// <inheritdoc />
+    public override bool IsDone => _done;
+
+    /// <inheritdoc />
+    public override double Tau => _done ? _tau : throw new InvalidOperationException("The threshold search has not finished.");
+
+    /// <inheritdoc />
+    public override int Rounds => _rounds;
+
+    /// <summary>Bracket lower end (mass ≥ target), for diagnostics and tests.</summary>
+    public double Lo => _lo;
+
+    /// <summary>Bracket upper end (mass ≤ target).</summary>
+    public double Hi => _hi;
+
+    /// <inheritdoc />
+    public override double[] NextProbes()
+    {
+        if (_done)
+        {
+            return [];
+        }
+
+        if (_pending is not null)
+        {
+            return _pending;
+        }
+
+        var target = _model.Target;
+        var points = new List<double>(24);
+        if (_sLo is null)
+        {
+            points.Add(_lo);
+        }
+
+        if (_sHi is null && _hi != _lo)
+        {
+            points.Add(_hi);
+        }
+
+        double lower = _lo, upper = _hi;
+        var estimates = new List<double>(6);
+        double newtonLo = double.NaN, newtonHi = double.NaN, secant = double.NaN;
+        if (_sLo is { } sl)
+        {
+            if (_model.HasClosedForm)
+            {
+                estimates.Add(_model.ClosedForm(_lo, sl));
+            }
+
+            if (sl.Slope < 0)
+            {
+                newtonLo = _lo - ((sl.Mass - target) / sl.Slope);
+            }
+        }
+
+        if (_sHi is { } sh)
+        {
+            if (_model.HasClosedForm)
+            {
+                estimates.Add(_model.ClosedForm(_hi, sh));
+            }
+
+            if (sh.Slope < 0)
+            {
+                newtonHi = _hi - ((sh.Mass - target) / sh.Slope);
+            }
+
+            if (_sLo is { } sl2 && sl2.Mass > sh.Mass)
+            {
+                secant = _lo + ((sl2.Mass - target) * (_hi - _lo) / (sl2.Mass - sh.Mass));
+            }
+        }
+
+        var identified = _sLo is { } a && _sHi is { } b && ThresholdModel.SameSupport(a, b);
+        if (_model.IsConvex)
+        {
+            // Tangents of a convex decreasing M cross the target left of τ*, chords right of it.
+            lower = MaxFinite(lower, newtonLo, newtonHi);
+            upper = MinFinite(upper, secant);
+            estimates.Add(newtonLo);
+            estimates.Add(secant);
+        }
+        else if (_model.IsConcaveOnSupport && identified)
+        {
+            upper = MinFinite(upper, newtonHi);
+            lower = MaxFinite(lower, secant, double.NaN);
+            estimates.Add(newtonHi);
+            estimates.Add(secant);
+        }
+        else
+        {
+            estimates.Add(newtonLo);
+            estimates.Add(newtonHi);
+            estimates.Add(secant);
+        }
+
+        if (lower > upper)
+        {
+            // Rounding at the root: both bounds are within an ulp or two of τ*.
+            lower = upper = 0.5 * (lower + upper);
+        }
+
+        var best = double.NaN;
+        foreach (var est in estimates)
+        {
+            if (est >= lower && est <= upper)
+            {
+                points.Add(est);
+                if (double.IsNaN(best))
+                {
+                    best = est;
+                }
+            }
+        }
+
+        points.Add(lower);
+        points.Add(upper);
+        var width = upper - lower;
+        if (double.IsNaN(best))
+        {
+            best = 0.5 * (lower + upper);
+        }
+
+        // Geometric cluster around the best estimate: widths w/100, w/10⁴, …, w/10¹⁰ on both sides.
+        var d = width;
+        for (var level = 0; level < ClusterLevels; level++)
+        {
+            d *= 1e-2;
+            points.Add(best - d);
+            points.Add(best + d);
+        }
+
+        for (var u = 1; u <= UniformProbes; u++)
+        {
+            points.Add(lower + (width * u / (UniformProbes + 1)));
+        }
+
+        var probes = Filter(points);
+        if (probes.Length == 0)
+        {
+            // No double strictly inside the bracket is left to probe.
+            Finish(FinalEstimate(best));
+            return [];
+        }
+
+        _pending = probes;
+        return probes;
+    }
+
+    /// <inheritdoc />
+    public override void Absorb(ReadOnlySpan<MassSummary> summed)
+    {
+        if (_done)
+        {
+            return;
+        }
+
+        var probes = _pending ?? throw new InvalidOperationException("Absorb called without a pending NextProbes round.");
+        if (summed.Length != probes.Length)
+        {
+            throw new ArgumentException($"summed: expected {probes.Length} summaries, got {summed.Length}.", nameof(summed));
+        }
+
+        _pending = null;
+        _rounds++;
+        var target = _model.Target;
+        var slack = 1e-13 * target;
+        for (var j = 0; j < probes.Length; j++)
+        {
+            var tau = probes[j];
+            var s = summed[j];
+            _history.Add((tau, s));
+            if (s.Mass >= target - slack)
+            {
+                if (tau >= _lo)
+                {
+                    _lo = tau;
+                    _sLo = s;
+                }
+            }
+            else if (tau <= _hi)
+            {
+                _hi = tau;
+                _sHi = s;
+            }
+        }
+
+        if (_lo > _hi)
+        {
+            // Only rounding noise in the masses can cross the ends; keep the ordering.
+            (_lo, _hi) = (_hi, _lo);
+            (_sLo, _sHi) = (_sHi, _sLo);
+        }
+
+        if (TryConfirm(out var exact))
+        {
+            Finish(exact);
+            return;
+        }
+
+        if (_rounds >= MaxRounds)
+        {
+            Finish(FinalEstimate(0.5 * (_lo + _hi)));
+        }
+    }
+
+    private bool TryConfirm(out double tau)
+    {
+        tau = double.NaN;
+        if (_model.HasClosedForm)
+        {
+            // A closed form from probe x is exact when a probe y with the same support encloses it with x.
+            foreach (var (x, sx) in _history)
+            {
+                var c = _model.ClosedForm(x, sx);
+                if (double.IsNaN(c) || c < _lo || c > _hi)
+                {
+                    continue;
+                }
+
+                foreach (var (y, sy) in _history)
+                {
+                    if (ThresholdModel.SameSupport(sx, sy) && c >= Math.Min(x, y) && c <= Math.Max(x, y))
+                    {
+                        tau = c;
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        if (_sLo is not { } sl || _sHi is not { } sh || !ThresholdModel.SameSupport(sl, sh))
+        {
+            return false;
+        }
+
+        var tol = RelTol * Math.Max(1.0, Math.Abs(_lo));
+        var estimate = FinalEstimate(0.5 * (_lo + _hi));
+        var fromLo = sl.Slope < 0 ? Math.Abs((sl.Mass - _model.Target) / sl.Slope) : double.PositiveInfinity;
+        var fromHi = sh.Slope < 0 ? Math.Abs((sh.Mass - _model.Target) / sh.Slope) : double.PositiveInfinity;
+        if (_hi - _lo <= tol || Math.Min(fromLo, fromHi) <= tol)
+        {
+            tau = estimate;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Best point estimate inside the bracket: Newton from the side where it is monotone.</summary>
+    private double FinalEstimate(double fallback)
+    {
+        var target = _model.Target;
+        if (_model.HasClosedForm && _sLo is { } c)
+        {
+            var cf = _model.ClosedForm(_lo, c);
+            if (cf >= _lo && cf <= _hi)
+            {
+                return cf;
+            }
+        }
+
+        // Newton from whichever end moves least: its error is quadratic in that step.
+        double est = double.NaN, step = double.PositiveInfinity;
+        if (_sLo is { Slope: < 0 } sl)
+        {
+            step = Math.Abs((sl.Mass - target) / sl.Slope);
+            est = _lo - ((sl.Mass - target) / sl.Slope);
+        }
+
+        if (_sHi is { Slope: < 0 } sh && Math.Abs((sh.Mass - target) / sh.Slope) < step)
+        {
+            est = _hi - ((sh.Mass - target) / sh.Slope);
+        }
+
+        if (!(est >= _lo && est <= _hi))
+        {
+            est = fallback >= _lo && fallback <= _hi ? fallback : 0.5 * (_lo + _hi);
+        }
+
+        return est;
+    }
+
+    private double[] Filter(List<double> points)
+    {
+        points.Sort();
+        var result = new List<double>(points.Count);
+        var prev = double.NaN;
+        foreach (var p in points)
+        {
+            if (!double.IsFinite(p) || p == prev)
+            {
+                continue;
+            }
+
+            var endpointUnprobed = (p == _lo && _sLo is null) || (p == _hi && _sHi is null);
+            if ((p > _lo && p < _hi) || endpointUnprobed)
+            {
+                result.Add(p);
+                prev = p;
+            }
+        }
+
+        return [.. result];
+    }
+
+    private void Finish(double tau)
+    {
+        _tau = tau;
+        _done = true;
+        _pending = null;
+    }
+
+    private static double MaxFinite(double a, double b, double c)
+    {
+        var m = a;
+        if (b > m)
+        {
+            m = b;
+        }
+
+        if (c > m)
+        {
+            m = c;
+        }
+
+        return m;
+    }
+
+    private static double MinFinite(double a, double b) => b < a ? b : a;
+}

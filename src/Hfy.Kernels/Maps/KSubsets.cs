@@ -1,0 +1,199 @@
+using System.Buffers;
+using System.Diagnostics;
+
+namespace Hfy.Kernels.Maps;
+
+/// <summary>
+/// k-subsets SparseMAP (hfy-math.md §2): Euclidean projection onto the capped simplex
+/// {μ ∈ [0,1]^N, Σμ = k}: μ_i = clip(θ_i − τ, 0, 1). Unscaled marginals (Σμ = k) by default, as the
+/// published Hopfield code uses; with <see cref="MapSpec.Normalize"/> the output is μ/k (mixture reading).
+/// Support ⊆ {θ_i &gt; θ_(k) − 1}; a single structure exactly when θ_(k) − θ_(k+1) ≥ 1.
+/// </summary>
+public sealed class KSubsets : IThresholdMap
+{
+    private readonly CappedModel _model;
+
+    /// <summary>k-subsets with the given k ≥ 1.</summary>
+    public KSubsets(int k, bool normalize = false)
+        : this(MapSpec.KSubsets(k, normalize))
+    {
+    }
+
+    /// <summary>k-subsets from a spec (uses <see cref="MapSpec.K"/> and <see cref="MapSpec.Normalize"/>).</summary>
+    public KSubsets(MapSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.K < 1)
+        {
+            throw new ArgumentException($"k: must be ≥ 1 (got {spec.K}).", nameof(spec));
+        }
+
+        Spec = spec;
+        K = spec.K;
+        Normalize = spec.Normalize;
+        _model = new CappedModel(spec.K);
+    }
+
+    /// <inheritdoc />
+    public MapSpec Spec { get; }
+
+    /// <summary>Subset size k.</summary>
+    public int K { get; }
+
+    /// <summary>True when the output is μ/k (sums to 1) rather than μ (sums to k).</summary>
+    public bool Normalize { get; }
+
+    /// <inheritdoc />
+    public double OutputMass => Normalize ? 1.0 : K;
+
+    /// <inheritdoc />
+    /// <remarks>μ/k is w/Σw, since Σμ = k: the normalized reading is obtained by normalizing the weights.</remarks>
+    public bool WeightsNeedNormalizing => Normalize;
+
+    /// <inheritdoc />
+    public int AnchorRank => K;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// θ_(k) by quickselect (O(N)), then only the candidates above θ_(k) − 1 are sorted and the piecewise
+    /// linear mass is solved exactly between consecutive breakpoints {θ_i, θ_i − 1}. Scores are shifted by
+    /// their max first; −∞ entries get weight 0. Needs k ≤ the number of finite scores.
+    /// </remarks>
+    public double Forward(ReadOnlySpan<double> theta, Span<double> p)
+    {
+        ScoreVectors.CheckSameLength(theta, p.Length, nameof(p));
+        var max = ScoreVectors.MaxFinite(theta, out var finite);
+        if (K > finite)
+        {
+            throw new ArgumentException($"k: must be ≤ the number of finite scores {finite} (got {K}).", nameof(theta));
+        }
+
+        var anchor = K == 1 ? max : ScoreVectors.KthLargest(theta, K);
+        var count = ScoreVectors.SortedCandidates(theta, max, 1.0, anchor - max - 1.0, out var buffer);
+        double tau;
+        try
+        {
+            tau = Solve(buffer.AsSpan(0, count), K);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(buffer);
+        }
+
+        var scale = Normalize ? 1.0 / K : 1.0;
+        for (var i = 0; i < theta.Length; i++)
+        {
+            p[i] = Math.Clamp(theta[i] - max - tau, 0.0, 1.0) * scale;
+        }
+
+        return tau + max;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>On A = {0 &lt; μ &lt; 1}: dθ_i = dμ_i − mean_A dμ, 0 elsewhere (times 1/k when normalized).</remarks>
+    public void Backward(ReadOnlySpan<double> theta, ReadOnlySpan<double> p, ReadOnlySpan<double> dp, Span<double> dtheta)
+    {
+        MapCalculus.CheckBackwardShapes(theta, p, dp, dtheta);
+        var scale = Normalize ? (double)K : 1.0;
+        double sum = 0;
+        var free = 0;
+        for (var i = 0; i < p.Length; i++)
+        {
+            if (IsFree(p[i] * scale))
+            {
+                sum += dp[i];
+                free++;
+            }
+        }
+
+        var mean = free > 0 ? sum / free : 0.0;
+        for (var i = 0; i < p.Length; i++)
+        {
+            dtheta[i] = IsFree(p[i] * scale) ? (dp[i] - mean) / scale : 0.0;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>½‖μ‖² for unscaled marginals; (k/2)‖p‖² for p = μ/k (so that θᵀp − Ω(p) = Ω*(θ)/k).</remarks>
+    public double Regularizer(ReadOnlySpan<double> p)
+    {
+        double s = 0;
+        foreach (var v in p)
+        {
+            s += v * v;
+        }
+
+        return 0.5 * s * (Normalize ? K : 1.0);
+    }
+
+    /// <inheritdoc />
+    public double SupportBound(double anchorScore) => anchorScore - 1.0;
+
+    /// <inheritdoc />
+    public void Probe(ReadOnlySpan<float> scores, ReadOnlySpan<double> taus, Span<MassSummary> into) =>
+        ThresholdProbe.Run<CappedTerm>(scores, 1.0, 0.0, taus, into);
+
+    /// <inheritdoc />
+    public double Weight(double theta, double tau) => Math.Clamp(theta - tau, 0.0, 1.0);
+
+    /// <inheritdoc />
+    /// <remarks>Bracket [θ_(k) − 1, θ_(k)]: the top k are saturated at the left end, fewer than k are positive at the right.</remarks>
+    public ThresholdSearch BeginSearch(double maxScore, double anchorScore, long n)
+    {
+        if (!double.IsFinite(anchorScore) || anchorScore > maxScore)
+        {
+            throw new ArgumentException($"anchorScore: must be finite and ≤ maxScore (got {anchorScore}).", nameof(anchorScore));
+        }
+
+        if (n < K)
+        {
+            throw new ArgumentException($"n: k = {K} needs at least k finite scores (got {n}).", nameof(n));
+        }
+
+        return new BracketSearch(_model, anchorScore - 1.0, anchorScore);
+    }
+
+    /// <summary>
+    /// τ with Σ clip(v_i − τ, 0, 1) = k for v sorted descending: walk the breakpoints {v_i, v_i − 1}
+    /// downward; between two of them the saturated and positive sets are fixed and the mass is linear.
+    /// </summary>
+    internal static double Solve(ReadOnlySpan<double> v, int k)
+    {
+        Debug.Assert(v.Length >= k);
+        int pos = 0, sat = 0;
+        double sumPos = 0, sumSat = 0;
+        var upper = v[0];
+        while (true)
+        {
+            while (pos < v.Length && v[pos] >= upper)
+            {
+                sumPos += v[pos++];
+            }
+
+            while (sat < v.Length && v[sat] - 1.0 >= upper)
+            {
+                sumSat += v[sat++];
+            }
+
+            var lower = Math.Max(pos < v.Length ? v[pos] : double.NegativeInfinity, sat < v.Length ? v[sat] - 1.0 : double.NegativeInfinity);
+            var free = pos - sat;
+            if (free > 0)
+            {
+                var tau = (sat + (sumPos - sumSat) - k) / free;
+                if (tau >= lower || double.IsNegativeInfinity(lower))
+                {
+                    return Math.Min(tau, upper);
+                }
+            }
+            else if (sat >= k)
+            {
+                // Flat mass = k on this interval (reached only through rounding at its upper end).
+                return upper;
+            }
+
+            upper = lower;
+        }
+    }
+
+    private static bool IsFree(double mu) => mu > 0 && mu < 1.0 - 1e-12;
+}

@@ -1,0 +1,153 @@
+using Hfy.Kernels.Maps;
+
+namespace Hfy.Kernels.Tests.Maps;
+
+/// <summary>Helpers shared by the map tests: comparisons, random scores, and a local threshold-search driver.</summary>
+internal static class MapTestUtil
+{
+    /// <summary>Every map the property tests run over (name → spec).</summary>
+    public static TheoryData<string> AllMaps =>
+    [
+        "softmax", "entmax-1.25", "entmax-1.5", "entmax-2", "entmax-3", "entmax-7",
+        "sparsemax", "normmax-1.5", "normmax-2", "normmax-5",
+        "ksubsets-1", "ksubsets-2", "ksubsets-3", "ksubsets-2-norm",
+    ];
+
+    /// <summary>The sparse (threshold) maps.</summary>
+    public static TheoryData<string> ThresholdMaps =>
+    [
+        "entmax-1.25", "entmax-1.5", "entmax-2", "entmax-3", "entmax-7",
+        "sparsemax", "normmax-1.5", "normmax-2", "normmax-5",
+        "ksubsets-1", "ksubsets-2", "ksubsets-3", "ksubsets-2-norm",
+    ];
+
+    public static MapSpec Spec(string name)
+    {
+        var parts = name.Split('-');
+        return parts[0] switch
+        {
+            "softmax" => MapSpec.Softmax,
+            "sparsemax" => MapSpec.Sparsemax,
+            "entmax" => MapSpec.Entmax(double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture)),
+            "normmax" => MapSpec.Normmax(double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture)),
+            "ksubsets" => MapSpec.KSubsets(int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), parts.Length > 2),
+            _ => throw new ArgumentException(name),
+        };
+    }
+
+    /// <summary>The map; entmax-2 deliberately uses the Entmax class (not the factory's sparsemax route).</summary>
+    public static IMap Map(string name) => name == "entmax-2" ? new Entmax(2.0) : MapFactory.Create(Spec(name));
+
+    /// <summary>Margin m of hfy-math.md §2/§4 (NaN for softmax).</summary>
+    public static double Margin(IMap map) => map switch
+    {
+        Entmax e => 1.0 / (e.Alpha - 1.0),
+        Sparsemax or Normmax or KSubsets => 1.0,
+        _ => double.NaN,
+    };
+
+    public static int MinN(IMap map) => map is KSubsets k ? k.K : 1;
+
+    public static double[] Apply(IMap map, ReadOnlySpan<double> theta)
+    {
+        var p = new double[theta.Length];
+        map.Forward(theta, p);
+        return p;
+    }
+
+    public static void Close(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual, double tol, string? because = null)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            if (!(Math.Abs(expected[i] - actual[i]) <= tol))
+            {
+                Assert.Fail($"{because} index {i}: expected {expected[i]:R}, got {actual[i]:R} (tol {tol:G3}); " +
+                            $"expected [{string.Join(", ", expected.ToArray().Select(v => v.ToString("G6")))}], " +
+                            $"actual [{string.Join(", ", actual.ToArray().Select(v => v.ToString("G6")))}]");
+            }
+        }
+    }
+
+    public static double Normal(Random rng)
+    {
+        var u = 1.0 - rng.NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u)) * Math.Cos(2 * Math.PI * rng.NextDouble());
+    }
+
+    /// <summary>Random scores: N in [minN, maxN], scale drawn so that supports range from one-hot to dense.</summary>
+    public static double[] RandomTheta(Random rng, int minN, int maxN)
+    {
+        var n = rng.Next(minN, maxN + 1);
+        var scale = Math.Exp((rng.NextDouble() * 5) - 2.5);
+        var theta = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            theta[i] = scale * Normal(rng);
+        }
+
+        return theta;
+    }
+
+    /// <summary>
+    /// Runs a map's threshold search over <paramref name="scores"/> split into <paramref name="parts"/>
+    /// contiguous partitions, exactly as the distributed engine would (each partition probes, the
+    /// coordinator sums the summaries in partition order and absorbs them).
+    /// </summary>
+    public static (double Tau, int Rounds) Search(IThresholdMap map, float[] scores, int parts)
+    {
+        var sorted = scores.Where(float.IsFinite).Select(s => (double)s).OrderByDescending(s => s).ToArray();
+        var max = sorted[0];
+        var anchor = sorted[map.AnchorRank - 1];
+        var search = map.BeginSearch(max, anchor, sorted.Length);
+        var size = (scores.Length + parts - 1) / parts;
+        var guard = 0;
+        while (!search.IsDone)
+        {
+            var taus = search.NextProbes();
+            if (search.IsDone)
+            {
+                break;
+            }
+
+            Assert.NotEmpty(taus);
+            var summed = new MassSummary[taus.Length];
+            for (var start = 0; start < scores.Length; start += size)
+            {
+                var part = new MassSummary[taus.Length];
+                map.Probe(scores.AsSpan(start, Math.Min(size, scores.Length - start)), taus, part);
+                for (var j = 0; j < taus.Length; j++)
+                {
+                    summed[j] += part[j];
+                }
+            }
+
+            search.Absorb(summed);
+            Assert.True(++guard < 100, "search did not finish");
+        }
+
+        return (search.Tau, search.Rounds);
+    }
+
+    /// <summary>The output p from weights at τ, the way partitions and the coordinator compute it.</summary>
+    public static double[] WeightsAt(IThresholdMap map, ReadOnlySpan<double> theta, double tau)
+    {
+        var p = new double[theta.Length];
+        double sum = 0;
+        for (var i = 0; i < p.Length; i++)
+        {
+            p[i] = double.IsNegativeInfinity(theta[i]) ? 0.0 : map.Weight(theta[i], tau);
+            sum += p[i];
+        }
+
+        if (map.WeightsNeedNormalizing)
+        {
+            for (var i = 0; i < p.Length; i++)
+            {
+                p[i] /= sum;
+            }
+        }
+
+        return p;
+    }
+}
