@@ -20,7 +20,7 @@ public sealed class AkkaClusterView : IClusterView
     {
         ArgumentNullException.ThrowIfNull(system);
         _cluster = Cluster.Get(system);
-        _banks = banks ?? (() => new BanksSnapshot([]));
+        _banks = banks ?? (() => BanksSnapshot.Empty);
         Incidents = incidents ?? new IncidentLog();
         var recorder = system.ActorOf(Props.Create(() => new IncidentRecorder(Incidents)), "hfy-web-incidents-" + Guid.NewGuid().ToString("N")[..8]);
         _cluster.Subscribe(

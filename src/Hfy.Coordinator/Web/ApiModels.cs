@@ -49,17 +49,26 @@ public sealed record BankView(string Name, long Rows, int Dimension, IReadOnlyLi
 /// <summary>What one node holds, over all banks.</summary>
 public sealed record NodeLoadView(string Node, int Partitions, long Rows, long Bytes);
 
-/// <summary>Banks and how their partitions are spread over nodes.</summary>
-public sealed record BanksSnapshot(IReadOnlyList<BankView> Banks)
+/// <summary>Banks, and what each node holds.</summary>
+/// <param name="Banks">Banks with their partitions, where the engine reports them.</param>
+/// <param name="Nodes">Partitions, rows and bytes per node, over all banks.</param>
+public sealed record BanksSnapshot(IReadOnlyList<BankView> Banks, IReadOnlyList<NodeLoadView> Nodes)
 {
-    /// <summary>Partitions, rows and bytes per node (partitions without a node are left out).</summary>
-    public IReadOnlyList<NodeLoadView> Nodes =>
-        Banks.SelectMany(b => b.Partitions)
+    /// <summary>No banks.</summary>
+    public static BanksSnapshot Empty { get; } = new([], []);
+
+    /// <summary>Partitions over all nodes.</summary>
+    public int Partitions => Nodes.Sum(n => n.Partitions);
+
+    /// <summary>Builds the per-node loads from the banks' partitions (partitions without a node are left out).</summary>
+    public static BanksSnapshot FromBanks(IReadOnlyList<BankView> banks) => new(
+        banks,
+        banks.SelectMany(b => b.Partitions)
             .Where(p => p.Node is not null)
             .GroupBy(p => p.Node!)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new NodeLoadView(g.Key, g.Count(), g.Sum(p => p.Rows), g.Sum(p => p.Bytes)))
-            .ToList();
+            .ToList());
 }
 
 /// <summary>One point of a capacity curve: the success rate of a map at bank size N.</summary>
@@ -118,7 +127,7 @@ public sealed record SubmitOutcome(string? Id, IReadOnlyList<string> Problems)
 /// <param name="RoundTripsPerStep">Mean round trips per dynamics step over the window.</param>
 /// <param name="BytesMovedTotal">Bytes moved by all requests since start.</param>
 /// <param name="LatencySecondsSum">Sum of all request latencies since start, seconds (for the Prometheus summary).</param>
-public sealed record EngineMetricsSnapshot(
+public sealed record EngineFigures(
     long RequestsTotal,
     long QueriesTotal,
     double RequestsPerSecond,
@@ -135,4 +144,4 @@ public sealed record DashboardSnapshot(
     ClusterSnapshot Cluster,
     BanksSnapshot Banks,
     IReadOnlyList<ExperimentView> Experiments,
-    EngineMetricsSnapshot Metrics);
+    EngineFigures Metrics);

@@ -23,5 +23,5 @@ public interface IExperimentService
 public interface IEngineMetricsSource
 {
     /// <summary>Figures over the current window.</summary>
-    EngineMetricsSnapshot Snapshot();
+    EngineFigures Snapshot();
 }

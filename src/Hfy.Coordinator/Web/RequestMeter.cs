@@ -58,7 +58,7 @@ public sealed class RequestMeter : IEngineMetricsSource
     }
 
     /// <inheritdoc />
-    public EngineMetricsSnapshot Snapshot()
+    public EngineFigures Snapshot()
     {
         var now = _clock();
         lock (_gate)
@@ -70,7 +70,7 @@ public sealed class RequestMeter : IEngineMetricsSource
             seconds = Math.Max(seconds, 1e-3);
             if (count == 0)
             {
-                return new EngineMetricsSnapshot(_requestsTotal, _queriesTotal, 0, 0, 0, 0, 0, _bytesTotal, _latencySecondsSum);
+                return new EngineFigures(_requestsTotal, _queriesTotal, 0, 0, 0, 0, 0, _bytesTotal, _latencySecondsSum);
             }
 
             var latencies = new double[count];
@@ -85,7 +85,7 @@ public sealed class RequestMeter : IEngineMetricsSource
             }
 
             Array.Sort(latencies);
-            return new EngineMetricsSnapshot(
+            return new EngineFigures(
                 _requestsTotal,
                 _queriesTotal,
                 count / seconds,

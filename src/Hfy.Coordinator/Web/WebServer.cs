@@ -149,7 +149,7 @@ public sealed class WebServer : IAsyncDisposable
         app.MapGet("/{*path}", (string path) => Asset(path));
 
         app.MapGet("/api/cluster", () => Results.Json(_cluster.GetCluster(), Json));
-        app.MapGet("/api/banks", () => Results.Json(Banks(), Json));
+        app.MapGet("/api/banks", () => Results.Json(_cluster.GetBanks(), Json));
         app.MapGet("/api/snapshot", () => Results.Json(Snapshot(), Json));
         app.MapGet("/api/experiments", () => Results.Json(_experiments.List(), Json));
         app.MapGet("/api/experiments/{id}", (string id) =>
@@ -162,12 +162,6 @@ public sealed class WebServer : IAsyncDisposable
         app.MapGet("/api/events", Events);
         app.MapGet("/metrics", () => Results.Text(PrometheusText.Format(Snapshot()), PrometheusText.ContentType, Encoding.UTF8));
         app.MapFallback((HttpContext ctx) => Error(StatusCodes.Status404NotFound, $"no such endpoint: {ctx.Request.Method} {ctx.Request.Path}"));
-    }
-
-    private object Banks()
-    {
-        var banks = _cluster.GetBanks();
-        return new { banks.Banks, banks.Nodes };
     }
 
     private static IResult Asset(string path)

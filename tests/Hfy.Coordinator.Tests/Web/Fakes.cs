@@ -17,7 +17,7 @@ internal sealed class FakeClusterView : IClusterView
         ],
         [new IncidentView(DateTimeOffset.UnixEpoch, "unreachable", "akka.tcp://hfy@127.0.0.1:4055", "failure detector")]);
 
-    public BanksSnapshot Banks { get; set; } = new(
+    public BanksSnapshot Banks { get; set; } = BanksSnapshot.FromBanks(
     [
         new BankView("b1", 300, 8,
         [
@@ -66,7 +66,7 @@ internal sealed class FakeExperimentService(Func<string, IReadOnlyList<string>> 
 /// <summary>Fixed engine figures.</summary>
 internal sealed class FakeMetrics : IEngineMetricsSource
 {
-    public EngineMetricsSnapshot Value { get; set; } = new(42, 420, 2.5, 25, 12.5, 80, 1.25, 123_456, 3.5);
+    public EngineFigures Value { get; set; } = new(42, 420, 2.5, 25, 12.5, 80, 1.25, 123_456, 3.5);
 
-    public EngineMetricsSnapshot Snapshot() => Value;
+    public EngineFigures Snapshot() => Value;
 }
