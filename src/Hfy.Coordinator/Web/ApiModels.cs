@@ -117,7 +117,7 @@ public sealed record SubmitOutcome(string? Id, IReadOnlyList<string> Problems)
     public static SubmitOutcome Refused(IReadOnlyList<string> problems) => new(null, problems);
 }
 
-/// <summary>Engine request figures over a sliding window, as <c>/metrics</c> and the dashboard report them.</summary>
+/// <summary>Engine request figures (latency percentiles and rates over recent requests), as <c>/metrics</c> and the dashboard report them.</summary>
 /// <param name="RequestsTotal">Retrieval requests finished since start.</param>
 /// <param name="QueriesTotal">Queries answered since start (a request carries a batch).</param>
 /// <param name="RequestsPerSecond">Requests finished per second over the window.</param>
@@ -126,7 +126,6 @@ public sealed record SubmitOutcome(string? Id, IReadOnlyList<string> Problems)
 /// <param name="LatencyP99Ms">99th percentile request latency over the window, ms.</param>
 /// <param name="RoundTripsPerStep">Mean round trips per dynamics step over the window.</param>
 /// <param name="BytesMovedTotal">Bytes moved by all requests since start.</param>
-/// <param name="LatencySecondsSum">Sum of all request latencies since start, seconds (for the Prometheus summary).</param>
 public sealed record EngineFigures(
     long RequestsTotal,
     long QueriesTotal,
@@ -135,8 +134,7 @@ public sealed record EngineFigures(
     double LatencyP50Ms,
     double LatencyP99Ms,
     double RoundTripsPerStep,
-    long BytesMovedTotal,
-    double LatencySecondsSum);
+    long BytesMovedTotal);
 
 /// <summary>Everything the dashboard shows, pushed as one server-sent event.</summary>
 public sealed record DashboardSnapshot(

@@ -20,12 +20,11 @@ public static class PrometheusText
         Gauge(b, "hfy_request_throughput_per_second", "Requests finished per second over the sliding window.", m.RequestsPerSecond);
         Gauge(b, "hfy_query_throughput_per_second", "Queries answered per second over the sliding window.", m.QueriesPerSecond);
 
-        b.Append("# HELP hfy_request_latency_seconds Retrieval request latency (quantiles over the sliding window).\n");
-        b.Append("# TYPE hfy_request_latency_seconds summary\n");
+        // Quantiles over the engine's recent requests, as gauges: the engine keeps samples, not a running sum.
+        b.Append("# HELP hfy_request_latency_seconds Retrieval request latency quantiles over recent requests.\n");
+        b.Append("# TYPE hfy_request_latency_seconds gauge\n");
         Sample(b, "hfy_request_latency_seconds{quantile=\"0.5\"}", m.LatencyP50Ms / 1000);
         Sample(b, "hfy_request_latency_seconds{quantile=\"0.99\"}", m.LatencyP99Ms / 1000);
-        Sample(b, "hfy_request_latency_seconds_sum", m.LatencySecondsSum);
-        Sample(b, "hfy_request_latency_seconds_count", m.RequestsTotal);
 
         Gauge(b, "hfy_round_trips_per_step", "Mean coordinator-partition round trips per dynamics step over the window.", m.RoundTripsPerStep);
         Counter(b, "hfy_bytes_moved_total", "Serialized bytes sent and received by the coordinator for requests.", m.BytesMovedTotal);

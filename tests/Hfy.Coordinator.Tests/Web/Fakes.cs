@@ -66,7 +66,7 @@ internal sealed class FakeExperimentService(Func<string, IReadOnlyList<string>> 
 /// <summary>Fixed engine figures.</summary>
 internal sealed class FakeMetrics : IEngineMetricsSource
 {
-    public EngineFigures Value { get; set; } = new(42, 420, 2.5, 25, 12.5, 80, 1.25, 123_456, 3.5);
+    public EngineFigures Value { get; set; } = new(42, 420, 2.5, 25, 12.5, 80, 1.25, 123_456);
 
     public EngineFigures Snapshot() => Value;
 }

@@ -276,7 +276,7 @@ public sealed class WebServerTests
         Assert.Contains("hfy_members_up 3", lines);
         Assert.Contains("hfy_members_unreachable 1", lines);
         Assert.Contains("hfy_node_partitions{node=\"akka.tcp://hfy@127.0.0.1:4054\"} 2", lines);
-        Assert.Contains("# TYPE hfy_request_latency_seconds summary", lines);
+        Assert.Contains("# TYPE hfy_request_latency_seconds gauge", lines);
     }
 
     [Fact]

@@ -111,7 +111,7 @@
       el('td', { class: 'num' }, fmt.bytes(n.bytes)))));
     if (banks.nodes.length === 0) body.append(el('tr', {}, el('td', { class: 'empty', colspan: '4' }, 'no banks yet')));
     const parts = banks.partitions;
-    $('kpi-partitions').textContent = `${fmt.int(parts)} · ${banks.banks.length} bank${banks.banks.length === 1 ? '' : 's'}`;
+    $('kpi-partitions').textContent = `${fmt.int(parts)} on ${banks.nodes.length} node${banks.nodes.length === 1 ? '' : 's'}`;
     charts.nodes.data.labels = banks.nodes.map((n) => fmt.host(n.node));
     charts.nodes.data.datasets[0].data = banks.nodes.map((n) => n.rows);
     charts.nodes.update();
