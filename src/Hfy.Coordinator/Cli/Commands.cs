@@ -15,5 +15,7 @@ internal static class Commands
         yield return RunCommand.Create();
         yield return ResultsCommand.Create();
         yield return DemoCommand.Create();
+        yield return SubmitCommand.Create();
+        yield return StatusCommand.Create();
     }
 }
