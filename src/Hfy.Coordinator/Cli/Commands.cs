@@ -12,5 +12,10 @@ internal static class Commands
         yield return MapCommand.Create();
         yield return RetrieveCommand.Create();
         yield return BenchCommand.Create();
+        yield return RunCommand.Create();
+        yield return ResultsCommand.Create();
+        yield return DemoCommand.Create();
+        yield return SubmitCommand.Create();
+        yield return StatusCommand.Create();
     }
 }
