@@ -92,10 +92,7 @@ internal sealed class BracketSearch : ThresholdSearch
                 estimates.Add(_model.ClosedForm(_lo, sl));
             }
 
-            if (sl.Slope < 0)
-            {
-                newtonLo = _lo - ((sl.Mass - target) / sl.Slope);
-            }
+            newtonLo = _lo + _model.NewtonStep(sl);
         }
 
         if (_sHi is { } sh)
@@ -105,10 +102,7 @@ internal sealed class BracketSearch : ThresholdSearch
                 estimates.Add(_model.ClosedForm(_hi, sh));
             }
 
-            if (sh.Slope < 0)
-            {
-                newtonHi = _hi - ((sh.Mass - target) / sh.Slope);
-            }
+            newtonHi = _hi + _model.NewtonStep(sh);
 
             if (_sLo is { } sl2 && sl2.Mass > sh.Mass)
             {
@@ -318,10 +312,9 @@ internal sealed class BracketSearch : ThresholdSearch
 
         var tol = RelTol * Math.Max(1.0, Math.Abs(_lo));
         var estimate = FinalEstimate(0.5 * (_lo + _hi));
-        var target = _model.Target;
-        var fromLo = sl.Slope < 0 ? Math.Abs((sl.Mass - target) / sl.Slope) : double.PositiveInfinity;
-        var fromHi = sh.Slope < 0 ? Math.Abs((sh.Mass - target) / sh.Slope) : double.PositiveInfinity;
-        var step = Math.Min(fromLo, fromHi);
+        var fromLo = Math.Abs(_model.NewtonStep(sl));
+        var fromHi = Math.Abs(_model.NewtonStep(sh));
+        var step = Math.Min(double.IsNaN(fromLo) ? double.PositiveInfinity : fromLo, double.IsNaN(fromHi) ? double.PositiveInfinity : fromHi);
 
         // On a fixed support M is smooth: a Newton step s from an end misses τ* by about (|M''|/2|M'|)·s²,
         // with M'' read off the slopes at the two ends.
@@ -352,15 +345,23 @@ internal sealed class BracketSearch : ThresholdSearch
 
         // Newton from whichever end moves least: its error is quadratic in that step.
         double est = double.NaN, step = double.PositiveInfinity;
-        if (_sLo is { Slope: < 0 } sl)
+        if (_sLo is { } sl)
         {
-            step = Math.Abs((sl.Mass - target) / sl.Slope);
-            est = _lo - ((sl.Mass - target) / sl.Slope);
+            var d = _model.NewtonStep(sl);
+            if (!double.IsNaN(d))
+            {
+                step = Math.Abs(d);
+                est = _lo + d;
+            }
         }
 
-        if (_sHi is { Slope: < 0 } sh && Math.Abs((sh.Mass - target) / sh.Slope) < step)
+        if (_sHi is { } sh)
         {
-            est = _hi - ((sh.Mass - target) / sh.Slope);
+            var d = _model.NewtonStep(sh);
+            if (Math.Abs(d) < step)
+            {
+                est = _hi + d;
+            }
         }
 
         if (double.IsNaN(est))

@@ -7,8 +7,8 @@ namespace Hfy.Kernels.Maps;
 /// (e ≥ 1: sparsemax, α-entmax with α ≤ 2, every γ-normmax). Newton from the left end τ = −1 (where the
 /// top entry alone gives mass ≥ 1) never overshoots τ* on a convex decreasing M, and every entry at or
 /// below the current τ stays out of the support for good, so each step compacts the candidates.
-/// The closed form on the live set (e = 1, 2) jumps to τ* once the support is identified; Newton's
-/// quadratic convergence does it otherwise. The last pass is always taken close to τ*, where the sums are exact.
+/// The closed form on the live set (e = 1, 2) jumps to τ* once the support is identified; Newton on
+/// M^{1/e} (see <see cref="PowerModel.NewtonStep"/>) does it otherwise. The last pass is always taken close to τ*, where the sums are exact.
 /// </summary>
 internal static class ConvexNewton
 {
@@ -64,7 +64,7 @@ internal static class ConvexNewton
             if (mass <= 1.0)
             {
                 // At τ* to rounding (Newton from the left never passes it): a last step on the fixed support.
-                return tau + ((mass - 1.0) / slope);
+                return tau + PowerModel.Step(e, mass, slope);
             }
 
             // Jump with the closed form on the live set when it keeps every live entry (then it is τ*), but
@@ -72,7 +72,7 @@ internal static class ConvexNewton
             // from τ* they nearly cancel (also why the quadratic waits until it is close).
             var conditioned = e == 1.0 || live <= 1000 || mass - 1.0 <= 1e-6;
             var closed = conditioned ? ClosedStep(e, live, sum, sumSq) : double.NaN;
-            var delta = closed >= 0 && closed < minD ? closed : (mass - 1.0) / slope;
+            var delta = closed >= 0 && closed < minD ? closed : PowerModel.Step(e, mass, slope);
             if (delta <= 4e-16 * Math.Max(1.0, Math.Abs(tau)))
             {
                 return tau + delta;
