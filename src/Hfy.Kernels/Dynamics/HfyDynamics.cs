@@ -1,0 +1,242 @@
+using Hfy.Kernels.Maps;
+using Hfy.Kernels.Scoring;
+using Hfy.Kernels.Storage;
+
+namespace Hfy.Kernels.Dynamics;
+
+/// <summary>
+/// The HFY retrieval dynamics (hfy-math.md §1): q_{t+1} = ŷ_Ψ(Xᵀ ŷ_Ω(β X q_t)), the CCCP update that never
+/// increases E(q) = −β⁻¹ Ω*(β X q) + Ψ(q).
+/// </summary>
+/// <remarks>
+/// <para>Steps: up to <see cref="RetrievalOptions.Steps"/> updates, stopping early once ‖q_{t+1} − q_t‖₂ ≤ Tol
+/// (Tol &gt; 0). The result's weights are p = ŷ_Ω(β X q_T), the map's output at the final state, so a run of
+/// t steps reports (q_t, p_t) exactly as the golden traces list them; its energy trace has one value per state
+/// q_0 … q_T.</para>
+/// <para>Energy: identity Ψ: −β⁻¹Ω*(θ) + ½‖q‖²; ℓ2 and layer norm (Ψ an indicator, 0 on the iterates):
+/// −β⁻¹Ω*(θ); tanh: no closed form is reported (empty trace). Ω*(θ) = θᵀp − Ω(p) via <see cref="IMap.Regularizer"/>.</para>
+/// <para>Precision: <see cref="Run(Bank, ReadOnlySpan{float}, RetrievalOptions)"/> scores in float64 (float32 rows
+/// widened exactly), so the energy trace is exact to float64 rounding; <see cref="RunBatch"/> shares float32
+/// batched scoring (<see cref="Scorer.ScoreBatch"/>) between queries and agrees with it to float32 precision.</para>
+/// </remarks>
+public static class HfyDynamics
+{
+    /// <summary>Runs the dynamics for one query; for ℓ2 / layer norm the rows and q0 are normalized first (on a copy).</summary>
+    public static RetrievalResult Run(Bank bank, ReadOnlySpan<float> q0, RetrievalOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Run(bank, q0, options, CreateMap(options, bank));
+    }
+
+    /// <summary>Runs the dynamics for one query with a given map instance (its spec must describe it).</summary>
+    public static RetrievalResult Run(Bank bank, ReadOnlySpan<float> q0, RetrievalOptions options, IMap map)
+    {
+        ArgumentNullException.ThrowIfNull(bank);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(map);
+        Validate(bank, q0.Length, options);
+        return RunPrepared(PostTransforms.NormalizedCopy(bank, options.Post), q0, options, map);
+    }
+
+    /// <summary>
+    /// Runs the dynamics on a bank whose rows are already normalized for <see cref="RetrievalOptions.Post"/>
+    /// (e.g. loaded with <see cref="BankSpec.Normalization"/> = <see cref="PostTransforms.RowNormalizationFor"/>);
+    /// the initial query is still normalized here.
+    /// </summary>
+    public static RetrievalResult RunPrepared(Bank bank, ReadOnlySpan<float> q0, RetrievalOptions options, IMap map)
+    {
+        ArgumentNullException.ThrowIfNull(bank);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(map);
+        Validate(bank, q0.Length, options);
+        var dim = bank.Dim;
+        CheckFinite(q0, "q0");
+        var q = new double[dim];
+        for (var k = 0; k < dim; k++) q[k] = q0[k];
+        PostTransforms.NormalizeQuery(options.Post, q);
+
+        var theta = new double[bank.Rows];
+        var next = new double[dim];
+        var energy = new List<double>(options.Steps + 1);
+        var workspace = new MapWorkspace();
+        var steps = 0;
+        var converged = false;
+        SparseWeights p;
+        while (true)
+        {
+            Scorer.Score(bank.Data, dim, q, options.Beta, theta);
+            p = MapStep.Apply(map, theta, workspace);
+            if (HasEnergy(options.Post)) energy.Add(Energy(options, p, q));
+            if (steps == options.Steps || converged) break;
+
+            next.AsSpan().Clear();
+            Readout.Accumulate(bank.Data, dim, p.Ids, p.Weights, next);
+            PostTransforms.Apply(options.Post, next, options.Beta);
+            var diff = 0.0;
+            for (var k = 0; k < dim; k++) diff += (next[k] - q[k]) * (next[k] - q[k]);
+            (q, next) = (next, q);
+            steps++;
+            converged = options.Tol > 0 && Math.Sqrt(diff) <= options.Tol;
+        }
+        return new RetrievalResult(q, ToLong(p.Ids), p.Weights, steps, energy.ToArray(), FindRetrieved(bank, q, options.RetrievedTol));
+    }
+
+    /// <summary>
+    /// Runs the dynamics for <paramref name="batch"/> queries (row-major batch × D), sharing each step's scoring
+    /// through <see cref="Scorer.ScoreBatch"/> (float32 scores; maps and readouts in float64, one map per worker).
+    /// </summary>
+    public static RetrievalResult[] RunBatch(Bank bank, ReadOnlySpan<float> queries, int batch, RetrievalOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(bank);
+        ArgumentNullException.ThrowIfNull(options);
+        if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "batch must be ≥ 0");
+        if ((long)batch * bank.Dim != queries.Length)
+            throw new ArgumentException($"queries has length {queries.Length}, expected batch × dim = {(long)batch * bank.Dim}", nameof(queries));
+        Validate(bank, bank.Dim, options);
+        CheckFinite(queries, "queries");
+        CreateMap(options, bank);
+        var work = PostTransforms.NormalizedCopy(bank, options.Post);
+        var results = new RetrievalResult[batch];
+        // Score at most ~128 MiB of float32 scores at a time.
+        var group = (int)Math.Clamp((1L << 25) / Math.Max(1, work.Rows), 1, 64);
+        var copy = queries.ToArray();
+        for (var first = 0; first < batch; first += group)
+        {
+            var count = Math.Min(group, batch - first);
+            RunGroup(work, copy.AsSpan(first * bank.Dim, count * bank.Dim), count, options, results.AsSpan(first, count));
+        }
+        return results;
+    }
+
+    private static void RunGroup(Bank bank, ReadOnlySpan<float> queries, int count, RetrievalOptions options, Span<RetrievalResult> results)
+    {
+        var dim = bank.Dim;
+        var n = bank.Rows;
+        var states = new double[count][];
+        var energies = new List<double>[count];
+        var steps = new int[count];
+        var done = new bool[count];
+        var converged = new bool[count];
+        var finals = new SparseWeights?[count];
+        for (var b = 0; b < count; b++)
+        {
+            states[b] = new double[dim];
+            for (var k = 0; k < dim; k++) states[b][k] = queries[b * dim + k];
+            PostTransforms.NormalizeQuery(options.Post, states[b]);
+            energies[b] = new List<double>(options.Steps + 1);
+        }
+        var scores = new float[(long)count * n];
+        var packed = new float[count * dim];
+        var active = new int[count];
+        while (true)
+        {
+            var m = 0;
+            for (var b = 0; b < count; b++)
+            {
+                if (done[b]) continue;
+                active[m] = b;
+                for (var k = 0; k < dim; k++) packed[m * dim + k] = (float)states[active[m]][k];
+                m++;
+            }
+            if (m == 0) break;
+            Scorer.ScoreBatch(bank.Data, dim, packed.AsSpan(0, m * dim), m, options.Beta, scores.AsSpan(0, m * n));
+            Parallel.For(0, m, () => (Map: MapResolver.Create(options.Map), Ws: new MapWorkspace()), (a, _, local) =>
+            {
+                var b = active[a];
+                var q = states[b];
+                var p = MapStep.Apply(local.Map, scores.AsSpan(a * n, n), local.Ws);
+                if (HasEnergy(options.Post)) energies[b].Add(Energy(options, p, q));
+                if (steps[b] == options.Steps || converged[b])
+                {
+                    finals[b] = p;
+                    done[b] = true;
+                    return local;
+                }
+                var next = new double[dim];
+                Readout.Accumulate(bank.Data, dim, p.Ids, p.Weights, next);
+                PostTransforms.Apply(options.Post, next, options.Beta);
+                var diff = 0.0;
+                for (var k = 0; k < dim; k++) diff += (next[k] - q[k]) * (next[k] - q[k]);
+                states[b] = next;
+                steps[b]++;
+                converged[b] = options.Tol > 0 && Math.Sqrt(diff) <= options.Tol;
+                return local;
+            }, _ => { });
+        }
+        for (var b = 0; b < count; b++)
+        {
+            var p = finals[b]!;
+            results[b] = new RetrievalResult(states[b], ToLong(p.Ids), p.Weights, steps[b], energies[b].ToArray(),
+                FindRetrieved(bank, states[b], options.RetrievedTol));
+        }
+    }
+
+    /// <summary>
+    /// The smallest row index i with ‖q − x_i‖∞ ≤ <paramref name="tol"/> (rows as given, i.e. already transformed), or null.
+    /// </summary>
+    public static long? FindRetrieved(Bank bank, ReadOnlySpan<double> q, double tol)
+    {
+        ArgumentNullException.ThrowIfNull(bank);
+        var dim = bank.Dim;
+        var data = bank.Data;
+        for (var i = 0; i < bank.Rows; i++)
+        {
+            var row = data.AsSpan(i * dim, dim);
+            var k = 0;
+            while (k < dim && Math.Abs(q[k] - row[k]) <= tol) k++;
+            if (k == dim) return i;
+        }
+        return null;
+    }
+
+    /// <summary>True when the energy has a closed form for this post-transform (all but tanh).</summary>
+    public static bool HasEnergy(PostTransform post) => post != PostTransform.Tanh;
+
+    /// <summary>E(q) from the map's conjugate value at θ = βXq (see class remarks).</summary>
+    public static double Energy(RetrievalOptions options, SparseWeights p, ReadOnlySpan<double> q)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(p);
+        var e = -p.ConjugateValue / options.Beta;
+        if (options.Post == PostTransform.Identity)
+        {
+            var qq = 0.0;
+            foreach (var v in q) qq += v * v;
+            e += 0.5 * qq;
+        }
+        return e;
+    }
+
+    private static IMap CreateMap(RetrievalOptions options, Bank bank)
+    {
+        var problem = MapFactory.Validate(options.Map, bank.Rows);
+        if (problem is not null) throw new ArgumentException(problem, nameof(options));
+        return MapResolver.Create(options.Map);
+    }
+
+    private static void Validate(Bank bank, int qLength, RetrievalOptions options)
+    {
+        if (!(options.Beta > 0) || double.IsInfinity(options.Beta))
+            throw new ArgumentException(FormattableString.Invariant($"beta: must be > 0 and finite (got {options.Beta})"), nameof(options));
+        if (options.Steps < 0) throw new ArgumentException($"steps: must be ≥ 0 (got {options.Steps})", nameof(options));
+        if (!(options.Tol >= 0)) throw new ArgumentException(FormattableString.Invariant($"tol: must be ≥ 0 (got {options.Tol})"), nameof(options));
+        if (!(options.RetrievedTol >= 0)) throw new ArgumentException(FormattableString.Invariant($"retrievedTol: must be ≥ 0 (got {options.RetrievedTol})"), nameof(options));
+        if (bank.Rows < 1) throw new ArgumentException("bank: must have at least one row", nameof(bank));
+        if (qLength != bank.Dim) throw new ArgumentException($"q0: has length {qLength}, expected the bank's dim {bank.Dim}", "q0");
+    }
+
+    private static void CheckFinite(ReadOnlySpan<float> values, string name)
+    {
+        foreach (var v in values)
+        {
+            if (!float.IsFinite(v)) throw new ArgumentException($"{name}: every entry must be finite (got {v})", name);
+        }
+    }
+
+    private static long[] ToLong(int[] ids)
+    {
+        var r = new long[ids.Length];
+        for (var i = 0; i < ids.Length; i++) r[i] = ids[i];
+        return r;
+    }
+}

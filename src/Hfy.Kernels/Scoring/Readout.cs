@@ -1,0 +1,90 @@
+using System.Runtime.Intrinsics;
+
+namespace Hfy.Kernels.Scoring;
+
+/// <summary>The readout z = Xᵀp (hfy-math.md §1), accumulated in float64.</summary>
+public static class Readout
+{
+    /// <summary>
+    /// Adds Σ_j weights[j] · x_{ids[j]} to <paramref name="z"/> for a sparse p given as local row ids and weights.
+    /// </summary>
+    public static unsafe void Accumulate(ReadOnlySpan<float> rows, int dim, ReadOnlySpan<int> ids, ReadOnlySpan<double> weights, Span<double> z)
+    {
+        if (dim < 1) throw new ArgumentOutOfRangeException(nameof(dim), dim, "dim must be ≥ 1");
+        if (ids.Length != weights.Length) throw new ArgumentException($"ids ({ids.Length}) and weights ({weights.Length}) differ in length", nameof(weights));
+        if (z.Length != dim) throw new ArgumentException($"z has length {z.Length}, expected dim {dim}", nameof(z));
+        var n = rows.Length / dim;
+        fixed (float* x = rows)
+        fixed (double* zp = z)
+        {
+            for (var j = 0; j < ids.Length; j++)
+            {
+                var id = ids[j];
+                if ((uint)id >= (uint)n) throw new ArgumentOutOfRangeException(nameof(ids), id, $"row id must be in 0..{n - 1}");
+                AddScaledRow(x + (long)id * dim, weights[j], zp, dim);
+            }
+        }
+    }
+
+    /// <summary>
+    /// z = Σ_i weights[i] · x_i over every row (dense p, e.g. softmax); zero weights are skipped. Large blocks are
+    /// summed on all cores into per-task float64 partials that are added in a fixed order (deterministic).
+    /// </summary>
+    public static unsafe void Dense(ReadOnlySpan<float> rows, int dim, ReadOnlySpan<double> weights, Span<double> z)
+    {
+        if (dim < 1) throw new ArgumentOutOfRangeException(nameof(dim), dim, "dim must be ≥ 1");
+        var n = rows.Length / dim;
+        if (weights.Length != n) throw new ArgumentException($"weights has length {weights.Length}, expected {n} rows", nameof(weights));
+        if (z.Length != dim) throw new ArgumentException($"z has length {z.Length}, expected dim {dim}", nameof(z));
+        z.Clear();
+        fixed (float* x = rows)
+        fixed (double* w = weights)
+        fixed (double* zp = z)
+        {
+            if ((long)rows.Length < Scorer.ParallelThreshold || Environment.ProcessorCount == 1)
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    if (w[i] != 0) AddScaledRow(x + (long)i * dim, w[i], zp, dim);
+                }
+                return;
+            }
+            var chunk = Scorer.ChunkRows(n, dim) * 4;
+            var tasks = (n + chunk - 1) / chunk;
+            var partials = new double[(long)tasks * dim];
+            var xa = (nint)x;
+            var wa = (nint)w;
+            Parallel.For(0, tasks, c =>
+            {
+                var first = c * chunk;
+                var last = Math.Min(n, first + chunk);
+                fixed (double* part = &partials[(long)c * dim])
+                {
+                    for (var i = first; i < last; i++)
+                    {
+                        var wi = ((double*)wa)[i];
+                        if (wi != 0) AddScaledRow((float*)xa + (long)i * dim, wi, part, dim);
+                    }
+                }
+            });
+            for (var c = 0; c < tasks; c++)
+            {
+                for (var k = 0; k < dim; k++) zp[k] += partials[(long)c * dim + k];
+            }
+        }
+    }
+
+    /// <summary>z += w · x (float32 row widened to float64).</summary>
+    internal static unsafe void AddScaledRow(float* x, double w, double* z, int dim)
+    {
+        var wv = Vector256.Create(w);
+        var k = 0;
+        for (; k + 8 <= dim; k += 8)
+        {
+            var v = Vector256.Load(x + k);
+            Vector256.MultiplyAddEstimate(Vector256.WidenLower(v), wv, Vector256.Load(z + k)).Store(z + k);
+            Vector256.MultiplyAddEstimate(Vector256.WidenUpper(v), wv, Vector256.Load(z + k + 4)).Store(z + k + 4);
+        }
+        for (; k < dim; k++) z[k] += w * x[k];
+    }
+}

@@ -1,0 +1,89 @@
+using Hfy.Kernels.Dynamics;
+
+namespace Hfy.Kernels.Storage;
+
+/// <summary>
+/// Materializes row ranges of a bank described by a <see cref="BankSpec"/>: generated or read from a file,
+/// with the spec's row normalization applied. Any node can rebuild any range on its own.
+/// </summary>
+public static class BankSources
+{
+    /// <summary>Rows [firstRow, firstRow + count) of the bank, row-major, normalized per <see cref="BankSpec.Normalization"/>.</summary>
+    /// <exception cref="ArgumentException">The range is outside the bank, the block is too large, or the file's dimension differs from the spec.</exception>
+    /// <exception cref="InvalidDataException">The file is malformed.</exception>
+    public static float[] ReadRows(BankSpec spec, long firstRow, int count)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        Validate(spec);
+        if (firstRow < 0 || count < 0 || firstRow + count > spec.Rows)
+            throw new ArgumentOutOfRangeException(nameof(firstRow), $"rows [{firstRow}, {firstRow + count}) are outside the bank's {spec.Rows} rows");
+        var n = BlockLimits.CheckedElements(count, spec.Dim, "rows");
+        float[] rows;
+        switch (spec.Source)
+        {
+            case BankSourceKind.Gaussian or BankSourceKind.Sphere or BankSourceKind.Binary:
+                rows = new float[n];
+                BankGenerator.Fill(spec.Source, spec.Seed, spec.Dim, firstRow, rows);
+                break;
+            default:
+                var path = spec.Path!;
+                var (fileRows, fileCols) = FileShape(spec.Source, path);
+                if (fileCols != spec.Dim)
+                    throw new ArgumentException($"dim: the spec says {spec.Dim} but {path} has {fileCols} values per row", nameof(spec));
+                if (spec.Offset + spec.Rows > fileRows)
+                    throw new ArgumentException($"rows: offset {spec.Offset} + {spec.Rows} rows exceed the {fileRows} rows of {path}", nameof(spec));
+                rows = spec.Source switch
+                {
+                    BankSourceKind.Npy => NpyReader.ReadRows(path, spec.Offset + firstRow, count),
+                    BankSourceKind.Idx => IdxReader.ReadRows(path, spec.Offset + firstRow, count),
+                    _ => CsvMatrixReader.ReadRows(path, spec.Offset + firstRow, count),
+                };
+                break;
+        }
+        if (spec.Normalization != RowNormalization.None)
+        {
+            for (var r = 0; r < count; r++) PostTransforms.NormalizeRow(spec.Normalization, rows.AsSpan(r * spec.Dim, spec.Dim));
+        }
+        return rows;
+    }
+
+    /// <summary>The whole bank in one block.</summary>
+    public static Bank Load(BankSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        Validate(spec);
+        BlockLimits.CheckedElements(spec.Rows, spec.Dim, "rows");
+        return new Bank(ReadRows(spec, 0, (int)spec.Rows), (int)spec.Rows, spec.Dim);
+    }
+
+    /// <summary>Rows and values per row of a bank file, from its header (CSV: the whole file is parsed).</summary>
+    public static (long Rows, int Cols) FileShape(BankSourceKind kind, string path)
+    {
+        switch (kind)
+        {
+            case BankSourceKind.Npy:
+                var npy = NpyReader.ReadHeader(path);
+                return (npy.Rows, npy.Cols);
+            case BankSourceKind.Idx:
+                var idx = IdxReader.ReadHeader(path);
+                return (idx.Rows, idx.Cols);
+            case BankSourceKind.Csv:
+                CsvMatrixReader.ReadAllDouble(path, out var rows, out var cols);
+                return (rows, cols);
+            default:
+                throw new ArgumentException($"{kind} is not a file source", nameof(kind));
+        }
+    }
+
+    private static void Validate(BankSpec spec)
+    {
+        if (spec.Rows < 0) throw new ArgumentException($"rows: must be ≥ 0 (got {spec.Rows})", nameof(spec));
+        if (spec.Dim < 1) throw new ArgumentException($"dim: must be ≥ 1 (got {spec.Dim})", nameof(spec));
+        if (spec.Source is BankSourceKind.Npy or BankSourceKind.Idx or BankSourceKind.Csv)
+        {
+            if (string.IsNullOrEmpty(spec.Path)) throw new ArgumentException($"path: required for a {spec.Source} bank", nameof(spec));
+            if (spec.Offset < 0) throw new ArgumentException($"offset: must be ≥ 0 (got {spec.Offset})", nameof(spec));
+            if (!File.Exists(spec.Path)) throw new FileNotFoundException($"path: file not found: {spec.Path}", spec.Path);
+        }
+    }
+}

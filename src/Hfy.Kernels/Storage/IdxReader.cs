@@ -1,0 +1,138 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace Hfy.Kernels.Storage;
+
+/// <summary>The parsed header of an IDX file: item count and the flattened item size.</summary>
+/// <param name="TypeCode">IDX element type (0x08 unsigned byte, 0x0D float32, 0x0E float64).</param>
+/// <param name="Dims">All dimensions as stored (first = number of items).</param>
+public sealed record IdxHeader(byte TypeCode, int[] Dims)
+{
+    /// <summary>Number of items (first dimension).</summary>
+    public long Rows => Dims[0];
+
+    /// <summary>Elements per item: the product of the remaining dimensions (1 for a 1-D label file).</summary>
+    public int Cols => (int)Dims.Skip(1).Aggregate(1L, (a, b) => checked(a * b));
+
+    /// <summary>Bytes per element.</summary>
+    public int ElementSize => TypeCode switch { 0x08 => 1, 0x0D => 4, _ => 8 };
+
+    /// <summary>Byte offset of the first element in the uncompressed stream.</summary>
+    public int DataOffset => 4 + 4 * Dims.Length;
+}
+
+/// <summary>
+/// Reads IDX files as used by MNIST-style datasets, gzipped (detected by the 1F 8B magic) or not.
+/// Each item (e.g. a 28×28 image) is flattened to one row. Unsigned-byte images are scaled to
+/// [−1, 1] as x/127.5 − 1 (hfy-math.md §5: "images scaled to [−1, 1]"); float files are read as stored.
+/// </summary>
+public static class IdxReader
+{
+    /// <summary>Parses the header of <paramref name="path"/>.</summary>
+    public static IdxHeader ReadHeader(string path)
+    {
+        using var stream = Open(path);
+        return ReadHeader(stream, path);
+    }
+
+    /// <summary>Reads items [firstRow, firstRow + count), flattened, as float32 (ubyte scaled to [−1, 1]).</summary>
+    public static float[] ReadRows(string path, long firstRow, int count)
+    {
+        using var stream = Open(path);
+        var header = ReadHeader(stream, path);
+        if (firstRow < 0 || count < 0 || firstRow + count > header.Rows)
+            throw new ArgumentOutOfRangeException(nameof(firstRow), $"{path}: rows [{firstRow}, {firstRow + count}) are outside the file's {header.Rows} items");
+        var cols = header.Cols;
+        var n = BlockLimits.CheckedElements(count, cols, path);
+        Skip(stream, firstRow * cols * header.ElementSize, path);
+        var raw = new byte[checked(n * header.ElementSize)];
+        if (stream.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false) < raw.Length)
+            throw new InvalidDataException($"{path}: file is truncated");
+        var result = new float[n];
+        switch (header.TypeCode)
+        {
+            case 0x08:
+                for (var i = 0; i < n; i++) result[i] = raw[i] / 127.5f - 1f;
+                break;
+            case 0x0D:
+                for (var i = 0; i < n; i++) result[i] = BinaryPrimitives.ReadSingleBigEndian(raw.AsSpan(4 * i));
+                break;
+            default:
+                for (var i = 0; i < n; i++) result[i] = (float)BinaryPrimitives.ReadDoubleBigEndian(raw.AsSpan(8 * i));
+                break;
+        }
+        return result;
+    }
+
+    /// <summary>Reads the whole file as rows.</summary>
+    public static float[] ReadAll(string path, out int rows, out int cols)
+    {
+        var header = ReadHeader(path);
+        rows = header.Dims[0];
+        cols = header.Cols;
+        return ReadRows(path, 0, rows);
+    }
+
+    /// <summary>Reads a 1-D unsigned-byte label file (e.g. <c>train-labels-idx1-ubyte.gz</c>).</summary>
+    public static byte[] ReadLabels(string path)
+    {
+        using var stream = Open(path);
+        var header = ReadHeader(stream, path);
+        if (header.TypeCode != 0x08 || header.Dims.Length != 1)
+            throw new InvalidDataException($"{path}: a label file must be 1-D unsigned bytes");
+        var labels = new byte[header.Dims[0]];
+        if (stream.ReadAtLeast(labels, labels.Length, throwOnEndOfStream: false) < labels.Length)
+            throw new InvalidDataException($"{path}: file is truncated");
+        return labels;
+    }
+
+    private static Stream Open(string path)
+    {
+        var file = File.OpenRead(path);
+        Span<byte> magic = stackalloc byte[2];
+        var gz = file.Read(magic) == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
+        file.Seek(0, SeekOrigin.Begin);
+        return gz ? new BufferedStream(new GZipStream(file, CompressionMode.Decompress), 1 << 16) : file;
+    }
+
+    private static IdxHeader ReadHeader(Stream stream, string path)
+    {
+        Span<byte> head = stackalloc byte[4];
+        if (stream.ReadAtLeast(head, 4, throwOnEndOfStream: false) < 4 || head[0] != 0 || head[1] != 0)
+            throw new InvalidDataException($"{path}: not an IDX file (the first two bytes must be zero)");
+        var type = head[2];
+        if (type is not (0x08 or 0x0D or 0x0E))
+            throw new InvalidDataException($"{path}: IDX type 0x{type:X2} is not supported; only unsigned byte (0x08), float32 (0x0D) or float64 (0x0E)");
+        int ndim = head[3];
+        if (ndim < 1) throw new InvalidDataException($"{path}: IDX file has no dimensions");
+        var dims = new int[ndim];
+        Span<byte> d = stackalloc byte[4];
+        for (var i = 0; i < ndim; i++)
+        {
+            if (stream.ReadAtLeast(d, 4, throwOnEndOfStream: false) < 4) throw new InvalidDataException($"{path}: file is truncated");
+            dims[i] = BinaryPrimitives.ReadInt32BigEndian(d);
+            if (dims[i] < 0) throw new InvalidDataException($"{path}: dimension {i} is negative");
+        }
+        var header = new IdxHeader(type, dims);
+        if (ndim > 1 && (long)dims.Skip(1).Aggregate(1L, (a, b) => a * b) > int.MaxValue)
+            throw new InvalidDataException($"{path}: items of {header.Dims.Skip(1).Aggregate(1L, (a, b) => a * b)} elements exceed int.MaxValue");
+        return header;
+    }
+
+    private static void Skip(Stream stream, long bytes, string path)
+    {
+        if (bytes == 0) return;
+        if (stream.CanSeek)
+        {
+            stream.Seek(bytes, SeekOrigin.Current);
+            return;
+        }
+        var buffer = new byte[1 << 16];
+        while (bytes > 0)
+        {
+            var got = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, bytes));
+            if (got == 0) throw new InvalidDataException($"{path}: file is truncated");
+            bytes -= got;
+        }
+    }
+}
