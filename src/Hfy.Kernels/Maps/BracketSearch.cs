@@ -209,13 +209,12 @@ internal sealed class BracketSearch : ThresholdSearch
         _pending = null;
         _rounds++;
         var target = _model.Target;
-        var slack = 1e-13 * target;
         for (var j = 0; j < probes.Length; j++)
         {
             var tau = probes[j];
             var s = summed[j];
             _history.Add((tau, s));
-            if (s.Mass >= target - slack)
+            if (s.Mass >= target)
             {
                 if (tau >= _lo)
                 {
@@ -230,11 +229,12 @@ internal sealed class BracketSearch : ThresholdSearch
             }
         }
 
-        if (_lo > _hi)
+        if (_lo >= _hi)
         {
-            // Only rounding noise in the masses can cross the ends; keep the ordering.
-            (_lo, _hi) = (_hi, _lo);
-            (_sLo, _sHi) = (_sHi, _sLo);
+            // A probe at (or, through rounding noise in the masses, beyond) the other end hit the target:
+            // the bracket has collapsed onto τ*.
+            Finish(_lo);
+            return;
         }
 
         if (TryConfirm(out var exact))
@@ -258,7 +258,7 @@ internal sealed class BracketSearch : ThresholdSearch
             foreach (var (x, sx) in _history)
             {
                 var c = _model.ClosedForm(x, sx);
-                if (double.IsNaN(c) || c < _lo || c > _hi)
+                if (double.IsNaN(c) || c < _lo || c > _hi || !_model.IsWellConditioned(sx))
                 {
                     continue;
                 }
@@ -320,10 +320,13 @@ internal sealed class BracketSearch : ThresholdSearch
             est = _hi - ((sh.Mass - target) / sh.Slope);
         }
 
-        if (!(est >= _lo && est <= _hi))
+        if (double.IsNaN(est))
         {
-            est = fallback >= _lo && fallback <= _hi ? fallback : 0.5 * (_lo + _hi);
+            est = fallback;
         }
+
+        // A probe within the mass slack of the target can sit an ulp on the wrong side of τ*.
+        est = Math.Clamp(est, _lo, _hi);
 
         return est;
     }

@@ -24,6 +24,12 @@ internal abstract class ThresholdModel
     /// </summary>
     public abstract double ClosedForm(double x, in MassSummary s);
 
+    /// <summary>
+    /// True when <see cref="ClosedForm"/> from this summary is accurate to the last bits. A closed form
+    /// whose sums nearly cancel (the quadratic, far from τ* over many scores) only serves as an estimate.
+    /// </summary>
+    public virtual bool IsWellConditioned(in MassSummary s) => true;
+
     /// <summary>True when no score lies between two probes: same count in support (and same saturated count).</summary>
     public static bool SameSupport(in MassSummary a, in MassSummary b) => a.Count == b.Count && a.Saturated == b.Saturated;
 }
@@ -40,6 +46,13 @@ internal sealed class PowerModel(double e) : ThresholdModel
     public override bool IsConcaveOnSupport => Exponent < 1.0;
 
     public override bool HasClosedForm => Exponent is 1.0 or 2.0;
+
+    /// <remarks>
+    /// The quadratic's discriminant S² − c(Q − 1) cancels to ~1/c of its terms when the probe is far from τ*
+    /// over many scores, so it is trusted only near τ* (mass within 1e-6) or over a small support.
+    /// </remarks>
+    public override bool IsWellConditioned(in MassSummary s) =>
+        Exponent != 2.0 || s.Count <= 1000 || Math.Abs(s.Mass - 1.0) <= 1e-6;
 
     public override double ClosedForm(double x, in MassSummary s)
     {

@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text;
+using Akka.Configuration;
+using Hfy.Actors.Serialization;
+
+namespace Hfy.Actors.Cluster;
+
+/// <summary>
+/// The one place where an Hfy node's HOCON is written: remoting (frame size and buffers sized for the
+/// largest protocol message), cluster (roles, seeds, failure detector, keep-majority split brain
+/// resolver), sharding (ddata state store, remember-entities), the numeric dispatcher and the serializer.
+/// </summary>
+public static class HfyConfig
+{
+    /// <summary>Id of the dispatcher that partition actors run their numeric work on.</summary>
+    public const string NumericDispatcher = "hfy-numeric-dispatcher";
+
+    /// <summary>Remote transport frame limit. Hfy.Actors.Retrieval.ProtocolLimits keeps every message below it.</summary>
+    public const int MaximumFrameBytes = 16 * 1024 * 1024;
+
+    /// <summary>Socket send and receive buffers: large enough to hold a few maximal frames in flight.</summary>
+    public const int SocketBufferBytes = 4 * 1024 * 1024;
+
+    /// <summary>Builds the configuration of one node from its settings.</summary>
+    public static Config Build(HfyNodeSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (string.IsNullOrWhiteSpace(settings.SystemName)) throw new ArgumentException("system name must not be empty", nameof(settings));
+        if (settings.Port is < 0 or > 65535) throw new ArgumentException($"port: must be in 0..65535 (got {settings.Port})", nameof(settings));
+        if (settings.NumericThreads < 1) throw new ArgumentException($"numeric threads: must be ≥ 1 (got {settings.NumericThreads})", nameof(settings));
+
+        var inv = CultureInfo.InvariantCulture;
+        var publicHost = settings.PublicHostname ?? settings.Hostname;
+        var seeds = string.Join(", ", settings.Seeds.Select(Quote));
+        var roles = string.Join(", ", settings.Roles.Select(Quote));
+        var sb = new StringBuilder();
+        sb.Append(inv, $$"""
+            akka {
+              loglevel = {{settings.LogLevel}}
+              stdout-loglevel = {{settings.LogLevel}}
+              log-dead-letters = off
+              log-dead-letters-during-shutdown = off
+              actor {
+                provider = cluster
+                serialize-messages = {{(settings.SerializeAllMessages ? "on" : "off")}}
+                serializers {
+                  hfy = "{{typeof(HfySerializer).FullName}}, {{typeof(HfySerializer).Assembly.GetName().Name}}"
+                }
+                serialization-bindings {
+                  "Hfy.Actors.Protocol.IHfyMessage, Hfy.Actors" = hfy
+                }
+                serialization-identifiers {
+                  "{{typeof(HfySerializer).FullName}}, {{typeof(HfySerializer).Assembly.GetName().Name}}" = {{HfySerializer.SerializerId}}
+                }
+              }
+              remote {
+                log-remote-lifecycle-events = off
+                dot-netty.tcp {
+                  hostname = {{Quote(settings.Hostname)}}
+                  public-hostname = {{Quote(publicHost)}}
+                  port = {{settings.Port}}
+                  maximum-frame-size = {{MaximumFrameBytes}}b
+                  send-buffer-size = {{SocketBufferBytes}}b
+                  receive-buffer-size = {{SocketBufferBytes}}b
+                }
+                # A loaded 2-core machine pauses threads for seconds; do not quarantine over it.
+                watch-failure-detector.acceptable-heartbeat-pause = {{Seconds(settings.AcceptableHeartbeatPause * 2)}}
+                transport-failure-detector.acceptable-heartbeat-pause = {{Seconds(settings.AcceptableHeartbeatPause * 2)}}
+              }
+              cluster {
+                seed-nodes = [{{seeds}}]
+                roles = [{{roles}}]
+                log-info = off
+                failure-detector {
+                  heartbeat-interval = 1s
+                  threshold = 12.0
+                  acceptable-heartbeat-pause = {{Seconds(settings.AcceptableHeartbeatPause)}}
+                }
+                downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+                split-brain-resolver {
+                  active-strategy = keep-majority
+                  stable-after = {{Seconds(settings.DowningStableAfter)}}
+                }
+                sharding {
+                  state-store-mode = ddata
+                  remember-entities = on
+                  remember-entities-store = ddata
+                  # Partitions rebuild from the bank spec; nothing needs to survive a full restart on disk.
+                  distributed-data.durable.keys = []
+                  rebalance-interval = 5s
+                  retry-interval = 500ms
+                  waiting-for-state-timeout = 2s
+                  updating-state-timeout = 5s
+                  entity-restart-backoff = 1s
+                  shard-failure-backoff = 2s
+                  coordinator-failure-backoff = 2s
+                  handoff-timeout = 20s
+                  least-shard-allocation-strategy.rebalance-absolute-limit = 20
+                }
+              }
+              coordinated-shutdown.exit-clr = off
+            }
+            {{NumericDispatcher}} {
+              type = ForkJoinDispatcher
+              throughput = 4
+              dedicated-thread-pool {
+                thread-count = {{settings.NumericThreads}}
+                deadlock-timeout = 0s
+                threadtype = background
+              }
+            }
+            """);
+        return ConfigurationFactory.ParseString(sb.ToString());
+    }
+
+    private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
+    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s";
+}

@@ -1,0 +1,267 @@
+using Hfy.Kernels.Maps;
+using Hfy.Kernels.Storage;
+using MessagePack;
+
+namespace Hfy.Actors.Protocol;
+
+// The conversation between a retrieval coordinator and the bank partitions (architecture.md, "maps are
+// threshold problems"), top to bottom: load → score → (gather | probe…) → readout → release.
+// Every message that can start a partition entity carries its PartitionAddress (bank spec included), so a
+// partition rebuilt on another node after a failure loads itself from the first message it gets.
+
+/// <summary>Marker for every message that crosses a process boundary; all are bound to the Hfy serializer.</summary>
+public interface IHfyMessage;
+
+/// <summary>A message addressed to one bank partition (a sharded entity).</summary>
+public interface IPartitionMessage : IHfyMessage
+{
+    /// <summary>The partition the message is for.</summary>
+    PartitionAddress Partition { get; }
+}
+
+/// <summary>Partition <paramref name="Index"/> of <paramref name="Count"/> contiguous row ranges of a bank.</summary>
+/// <param name="Spec">The bank, so that any node can materialize the rows.</param>
+/// <param name="Index">Partition index, 0 ≤ Index &lt; Count.</param>
+/// <param name="Count">Number of partitions P of the bank (fixed per bank).</param>
+[MessagePackObject]
+public sealed record PartitionAddress(
+    [property: Key(0)] BankSpec Spec,
+    [property: Key(1)] int Index,
+    [property: Key(2)] int Count)
+{
+    /// <summary>The sharded entity id: <c>bank/index</c>.</summary>
+    [IgnoreMember]
+    public string EntityId => Spec.Name + "/" + Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Global id of the partition's first row (rows split as evenly as possible, in bank order).</summary>
+    [IgnoreMember]
+    public long FirstRow => FirstRowOf(Spec.Rows, Index, Count);
+
+    /// <summary>Rows held by the partition.</summary>
+    [IgnoreMember]
+    public int RowCount => checked((int)(FirstRowOf(Spec.Rows, Index + 1, Count) - FirstRow));
+
+    /// <summary>First row of partition <paramref name="index"/> when <paramref name="rows"/> are split into <paramref name="count"/> ranges.</summary>
+    public static long FirstRowOf(long rows, int index, int count) => (long)((Int128)rows * index / count);
+}
+
+/// <summary>Loads the partition's rows now (bank creation, warm-up after a node loss). Reply: <see cref="PartitionLoaded"/>.</summary>
+[MessagePackObject]
+public sealed record LoadPartition([property: Key(0)] PartitionAddress Partition) : IPartitionMessage;
+
+/// <summary>A partition holds its rows.</summary>
+/// <param name="Bank">Bank name.</param>
+/// <param name="Index">Partition index.</param>
+/// <param name="Rows">Rows held.</param>
+/// <param name="Bytes">Bytes of row data held.</param>
+/// <param name="Node">Address of the node that hosts it.</param>
+[MessagePackObject]
+public sealed record PartitionLoaded(
+    [property: Key(0)] string Bank,
+    [property: Key(1)] int Index,
+    [property: Key(2)] long Rows,
+    [property: Key(3)] long Bytes,
+    [property: Key(4)] string Node) : IHfyMessage;
+
+/// <summary>Stops the partition entity and frees its rows. Reply: <see cref="PartitionDropped"/>.</summary>
+[MessagePackObject]
+public sealed record DropPartition([property: Key(0)] PartitionAddress Partition) : IPartitionMessage;
+
+/// <summary>The partition has stopped.</summary>
+[MessagePackObject]
+public sealed record PartitionDropped([property: Key(0)] string Bank, [property: Key(1)] int Index) : IHfyMessage;
+
+/// <summary>
+/// Score round (step 1): θ = β X_p q for every query of the batch; the partition keeps the scores under
+/// <paramref name="RequestId"/> for the rest of the step and replies with one <see cref="ScoreSummary"/> per query.
+/// Reply: <see cref="ScoreReply"/>.
+/// </summary>
+/// <param name="Partition">Target partition.</param>
+/// <param name="RequestId">Request the scores belong to.</param>
+/// <param name="Step">Dynamics step (scores of an older step are replaced).</param>
+/// <param name="Round">Coordinator's round number, echoed in the reply (stale replies are dropped).</param>
+/// <param name="Queries">The batch, row-major, Batch × D (float32, as the kernel scores them).</param>
+/// <param name="Batch">Number of queries.</param>
+/// <param name="Beta">Inverse temperature β.</param>
+/// <param name="Map">The map (decides the support bound and the summary kind).</param>
+/// <param name="CandidateCap">At most this many candidates per query (highest scores first).</param>
+/// <param name="RowCap">Rows travel with the candidates only when a query has at most this many.</param>
+/// <param name="PairCaps">Per query, softmax final evaluation: ship up to this many (score, id) pairs for the final weights (0: none).</param>
+/// <param name="Exact">Final evaluation: the float64 states (Batch × D) to look up exactly among the rows; empty when no query is final.</param>
+/// <param name="RetrievedTol">A row is retrieved when ‖q − x_i‖∞ ≤ this (only for queries with a non-zero row in <paramref name="Exact"/>'s batch slot).</param>
+/// <param name="Final">Per query: this scoring is the final evaluation (p at q_T).</param>
+[MessagePackObject]
+public sealed record ScoreRequest(
+    [property: Key(0)] PartitionAddress Partition,
+    [property: Key(1)] string RequestId,
+    [property: Key(2)] int Step,
+    [property: Key(3)] int Round,
+    [property: Key(4)] float[] Queries,
+    [property: Key(5)] int Batch,
+    [property: Key(6)] double Beta,
+    [property: Key(7)] MapSpec Map,
+    [property: Key(8)] int CandidateCap,
+    [property: Key(9)] int RowCap,
+    [property: Key(10)] int[] PairCaps,
+    [property: Key(11)] double[] Exact,
+    [property: Key(12)] double RetrievedTol,
+    [property: Key(13)] bool[] Final) : IPartitionMessage;
+
+/// <summary>One query's score summary from one partition.</summary>
+/// <param name="Max">Partition max θ (−∞ when the partition is empty).</param>
+/// <param name="Top">The partition's top-k scores, descending (k = the map's anchor rank; k-subsets' distributed top-k).</param>
+/// <param name="Finite">Number of finite scores.</param>
+/// <param name="Complete">True when <paramref name="Ids"/> holds every row above the partition's own support bound
+/// (or, for softmax pairs, every row).</param>
+/// <param name="Floor">Lowest score included in the candidate list (+∞ when empty); every omitted row scores ≤ Floor.</param>
+/// <param name="Scores">Candidate scores, descending.</param>
+/// <param name="Ids">Candidate global row ids, same order.</param>
+/// <param name="Rows">Candidate rows (count × D) when the list is complete and small; otherwise empty.</param>
+/// <param name="SoftmaxZ">Softmax: Z_p = Σ e^{θ_i − Max} (float64).</param>
+/// <param name="SoftmaxR">Softmax: r_p = Σ e^{θ_i − Max} x_i (float64, length D).</param>
+/// <param name="Retrieved">Final evaluation: smallest global row id within RetrievedTol of the state (∞-norm), else −1.</param>
+[MessagePackObject]
+public sealed record ScoreSummary(
+    [property: Key(0)] double Max,
+    [property: Key(1)] double[] Top,
+    [property: Key(2)] long Finite,
+    [property: Key(3)] bool Complete,
+    [property: Key(4)] double Floor,
+    [property: Key(5)] float[] Scores,
+    [property: Key(6)] long[] Ids,
+    [property: Key(7)] float[] Rows,
+    [property: Key(8)] double SoftmaxZ,
+    [property: Key(9)] double[] SoftmaxR,
+    [property: Key(10)] long Retrieved);
+
+/// <summary>A partition's answer to <see cref="ScoreRequest"/>: one summary per query, in batch order.</summary>
+[MessagePackObject]
+public sealed record ScoreReply(
+    [property: Key(0)] string RequestId,
+    [property: Key(1)] int Round,
+    [property: Key(2)] int Partition,
+    [property: Key(3)] ScoreSummary[] Queries) : IHfyMessage;
+
+/// <summary>
+/// Gather round (sequential k-subsets): every (row id, score) with θ ≥ Bounds[j], at most Cap per query.
+/// Reply: <see cref="GatherReply"/> (or <see cref="ScoresMissing"/>).
+/// </summary>
+[MessagePackObject]
+public sealed record GatherRequest(
+    [property: Key(0)] PartitionAddress Partition,
+    [property: Key(1)] string RequestId,
+    [property: Key(2)] int Step,
+    [property: Key(3)] int Round,
+    [property: Key(4)] double[] Bounds,
+    [property: Key(5)] int Cap) : IPartitionMessage;
+
+/// <summary>Gathered candidates of one query: ids ascending, their scores, and whether none was left out.</summary>
+[MessagePackObject]
+public sealed record GatherPart(
+    [property: Key(0)] long[] Ids,
+    [property: Key(1)] float[] Scores,
+    [property: Key(2)] bool Complete);
+
+/// <summary>A partition's answer to <see cref="GatherRequest"/>.</summary>
+[MessagePackObject]
+public sealed record GatherReply(
+    [property: Key(0)] string RequestId,
+    [property: Key(1)] int Round,
+    [property: Key(2)] int Partition,
+    [property: Key(3)] GatherPart[] Queries) : IHfyMessage;
+
+/// <summary>
+/// Probe round (step 3): the mass summaries of the map at each τ in Taus[j] for query j (empty: skip the query).
+/// Reply: <see cref="ProbeReply"/> (or <see cref="ScoresMissing"/>).
+/// </summary>
+[MessagePackObject]
+public sealed record ProbeRequest(
+    [property: Key(0)] PartitionAddress Partition,
+    [property: Key(1)] string RequestId,
+    [property: Key(2)] int Step,
+    [property: Key(3)] int Round,
+    [property: Key(4)] MapSpec Map,
+    [property: Key(5)] double[][] Taus) : IPartitionMessage;
+
+/// <summary>A partition's mass summaries: Sums[j][t] for query j at Taus[j][t].</summary>
+[MessagePackObject]
+public sealed record ProbeReply(
+    [property: Key(0)] string RequestId,
+    [property: Key(1)] int Round,
+    [property: Key(2)] int Partition,
+    [property: Key(3)] MassSummary[][] Sums) : IHfyMessage;
+
+/// <summary>How a partition turns its scores into weights in a <see cref="ReadoutRequest"/>.</summary>
+public enum ReadoutMode
+{
+    /// <summary>The query is not part of this readout.</summary>
+    Skip,
+    /// <summary>w_i = map.Weight(θ_i, τ).</summary>
+    Threshold,
+    /// <summary>w_i = e^{θ_i − shift} (softmax; the coordinator divides by the global Z).</summary>
+    Softmax,
+    /// <summary>The coordinator lists (row id, weight) pairs explicitly (exact solve on candidates).</summary>
+    Explicit,
+}
+
+/// <summary>
+/// Readout round (step 4): Σ_i w_i x_i over the partition (float64), the weight sum and count, and the
+/// largest (row id, weight) pairs (at most PairCap per query). Reply: <see cref="ReadoutReply"/> (or <see cref="ScoresMissing"/>).
+/// </summary>
+/// <param name="Partition">Target partition.</param>
+/// <param name="RequestId">Request whose scores to use.</param>
+/// <param name="Step">Dynamics step the scores must belong to.</param>
+/// <param name="Round">Round number, echoed.</param>
+/// <param name="Map">The map (for <see cref="ReadoutMode.Threshold"/>).</param>
+/// <param name="Modes">Per query, how to weigh (<see cref="ReadoutMode"/> as int).</param>
+/// <param name="Taus">Per query: τ (Threshold) or the shift (Softmax).</param>
+/// <param name="Ids">Per query (Explicit): global row ids that belong to this partition.</param>
+/// <param name="Weights">Per query (Explicit): their weights.</param>
+/// <param name="PairCaps">Per query: ship at most this many (id, weight) pairs (0: none).</param>
+[MessagePackObject]
+public sealed record ReadoutRequest(
+    [property: Key(0)] PartitionAddress Partition,
+    [property: Key(1)] string RequestId,
+    [property: Key(2)] int Step,
+    [property: Key(3)] int Round,
+    [property: Key(4)] MapSpec Map,
+    [property: Key(5)] int[] Modes,
+    [property: Key(6)] double[] Taus,
+    [property: Key(7)] long[][] Ids,
+    [property: Key(8)] double[][] Weights,
+    [property: Key(9)] int[] PairCaps) : IPartitionMessage;
+
+/// <summary>One query's readout from one partition.</summary>
+/// <param name="WeightSum">Σ w_i (float64).</param>
+/// <param name="Count">Number of rows with w_i &gt; 0.</param>
+/// <param name="Readout">Σ w_i x_i (float64, length D; empty when the query was skipped).</param>
+/// <param name="PairIds">Row ids of the largest weights, ascending.</param>
+/// <param name="PairWeights">Their weights.</param>
+[MessagePackObject]
+public sealed record ReadoutPart(
+    [property: Key(0)] double WeightSum,
+    [property: Key(1)] long Count,
+    [property: Key(2)] double[] Readout,
+    [property: Key(3)] long[] PairIds,
+    [property: Key(4)] double[] PairWeights);
+
+/// <summary>A partition's answer to <see cref="ReadoutRequest"/>.</summary>
+[MessagePackObject]
+public sealed record ReadoutReply(
+    [property: Key(0)] string RequestId,
+    [property: Key(1)] int Round,
+    [property: Key(2)] int Partition,
+    [property: Key(3)] ReadoutPart[] Queries) : IHfyMessage;
+
+/// <summary>The partition no longer holds scores for this request and step (it was rebuilt, or evicted them).</summary>
+[MessagePackObject]
+public sealed record ScoresMissing(
+    [property: Key(0)] string RequestId,
+    [property: Key(1)] int Round,
+    [property: Key(2)] int Partition) : IHfyMessage;
+
+/// <summary>The request is over: the partition frees its scores. No reply.</summary>
+[MessagePackObject]
+public sealed record ReleaseScores(
+    [property: Key(0)] PartitionAddress Partition,
+    [property: Key(1)] string RequestId) : IPartitionMessage;

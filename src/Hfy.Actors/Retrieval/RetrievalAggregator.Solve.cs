@@ -1,0 +1,365 @@
+using Hfy.Actors.Partitions;
+using Hfy.Actors.Protocol;
+using Hfy.Kernels.Maps;
+using Hfy.Kernels.Structured;
+
+namespace Hfy.Actors.Retrieval;
+
+// The coordinator's share of a step: merging summaries, the exact solve on candidates, and the gather,
+// probe and readout rounds for queries whose candidate lists were not enough.
+public sealed partial class RetrievalAggregator
+{
+    /// <summary>Softmax (one round): merge the online-softmax triples; z = r / Z; final weights from the shipped pairs.</summary>
+    private void MergeSoftmax(StepQuery sq, ScoreSummary[] parts)
+    {
+        var m = double.NegativeInfinity;
+        foreach (var s in parts)
+        {
+            if (s.Finite > 0) m = Math.Max(m, s.Max);
+        }
+
+        var z = new double[_dim];
+        double total = 0;
+        foreach (var s in parts)
+        {
+            if (s.Finite == 0) continue;
+            var scale = Math.Exp(s.Max - m);
+            total += s.SoftmaxZ * scale;
+            for (var j = 0; j < _dim; j++) z[j] += s.SoftmaxR[j] * scale;
+        }
+
+        for (var j = 0; j < _dim; j++) z[j] /= total;
+        sq.Z = z;
+        if (!sq.Final) return;
+
+        var pairs = new List<(long Id, double W)>();
+        foreach (var s in parts)
+        {
+            for (var t = 0; t < s.Ids.Length; t++)
+            {
+                var w = Math.Exp(s.Scores[t] - m) / total;
+                if (w > 0) pairs.Add((s.Ids[t], w));
+            }
+        }
+
+        SetPairs(sq, pairs);
+    }
+
+    /// <summary>Threshold maps and sequential k-subsets: global anchor and bound; exact solve when the candidates are complete.</summary>
+    private void MergeCandidates(StepQuery sq, ScoreSummary[] parts)
+    {
+        var k = PartitionWork.AnchorRank(_spec, _map);
+        var max = parts.Max(s => s.Max);
+        var top = parts.SelectMany(s => s.Top).OrderByDescending(x => x).Take(k).ToArray();
+        var anchor = top.Length >= k ? top[k - 1] : double.NegativeInfinity;
+        var bound = PartitionWork.CandidateBound(_spec, _map, anchor);
+        var inclusive = PartitionWork.BoundInclusive(_spec);
+        var finite = parts.Sum(s => s.Finite);
+
+        // A truncated list is still complete above the global bound when every row it left out scores ≤ its floor ≤ bound.
+        var complete = parts.All(s => s.Complete || s.Floor < bound || (!inclusive && s.Floor <= bound));
+        var cands = new List<Candidate>();
+        var rowsAll = true;
+        foreach (var s in parts)
+        {
+            var hasRows = s.Rows.Length == s.Ids.Length * _dim;
+            for (var t = 0; t < s.Ids.Length; t++)
+            {
+                double v = s.Scores[t];
+                if (!(v > bound || (inclusive && v == bound))) continue;
+                rowsAll &= hasRows;
+                cands.Add(new Candidate(s.Ids[t], v, hasRows ? s.Rows.AsMemory(t * _dim, _dim) : default));
+            }
+        }
+
+        if (_spec.Kind == MapKind.SeqKSubsets)
+        {
+            if (complete) SolveSequential(sq, cands, rowsAll);
+            else sq.GatherBound = bound;
+            return;
+        }
+
+        var tmap = (IThresholdMap)_map!;
+        if (complete)
+        {
+            // Exact (sort-based) solve on the union of candidates: rows outside it carry no weight.
+            var theta = cands.Select(c => c.Score).ToArray();
+            var p = new double[theta.Length];
+            _map!.Forward(theta, p);
+            SetExplicit(sq, cands, p, rowsAll);
+        }
+        else
+        {
+            sq.Search = tmap.BeginSearch(max, anchor, finite);
+        }
+    }
+
+    private void SolveSequential(StepQuery sq, List<Candidate> cands, bool rowsAll)
+    {
+        cands.Sort((a, b) => a.Id.CompareTo(b.Id));
+        var positions = cands.Select(c => c.Id).ToArray();
+        var scores = cands.Select(c => c.Score).ToArray();
+        var solution = SequentialKSubsets.Solve(positions, scores, _spec.K, _spec.W, _spec.Compat);
+        SetExplicit(sq, cands, solution.Marginals, rowsAll);
+    }
+
+    /// <summary>Weights known on the coordinator: read out locally when the rows came along, else an explicit readout round.</summary>
+    private void SetExplicit(StepQuery sq, List<Candidate> cands, double[] p, bool rowsAll)
+    {
+        var ids = new List<long>();
+        var weights = new List<double>();
+        var rows = new List<ReadOnlyMemory<float>>();
+        for (var t = 0; t < cands.Count; t++)
+        {
+            if (!(p[t] > 0)) continue;
+            ids.Add(cands[t].Id);
+            weights.Add(p[t]);
+            rows.Add(cands[t].Row);
+        }
+
+        sq.ExplicitIds = [.. ids];
+        sq.ExplicitWeights = [.. weights];
+        if (sq.Final)
+        {
+            // p at q_T is all the final evaluation needs.
+            SetPairs(sq, ids.Zip(weights).Select(x => (x.First, x.Second)).ToList());
+            return;
+        }
+
+        if (rowsAll)
+        {
+            var z = new double[_dim];
+            for (var t = 0; t < ids.Count; t++)
+            {
+                var row = rows[t].Span;
+                for (var j = 0; j < _dim; j++) z[j] += weights[t] * row[j];
+            }
+
+            sq.Z = z;
+        }
+        else
+        {
+            sq.Readout = ReadoutMode.Explicit;
+        }
+    }
+
+    /// <summary>The final weights: at most <see cref="RetrievalSettings.MaxSupportPairs"/> (the largest), ids ascending.</summary>
+    private void SetPairs(StepQuery sq, List<(long Id, double W)> pairs)
+    {
+        var cap = _job.Settings.MaxSupportPairs;
+        IEnumerable<(long Id, double W)> kept = pairs.Count > cap ? pairs.OrderByDescending(x => x.W).Take(cap) : pairs;
+        var sorted = kept.OrderBy(x => x.Id).ToArray();
+        sq.Ids = sorted.Select(x => x.Id).ToArray();
+        sq.Weights = sorted.Select(x => x.W).ToArray();
+    }
+
+    // ---- gather (sequential k-subsets) -------------------------------------------------------------------
+
+    private void StartGather()
+    {
+        var bounds = _active.Select(q => q.GatherBound ?? double.PositiveInfinity).ToArray();
+        StartRound("gather", (p, round) => new GatherRequest(Address(p), _job.RequestId, _step, round, bounds, _limits.GatherCap), OnGather);
+        Become(Gathering);
+    }
+
+    private void Gathering()
+    {
+        Common();
+        Receive<GatherReply>(r => Accept(r.RequestId, r.Round, r.Partition, r));
+    }
+
+    private void OnGather(object[] replies)
+    {
+        var parts = replies.Cast<GatherReply>().ToArray();
+        for (var b = 0; b < _active.Length; b++)
+        {
+            var sq = _active[b];
+            if (sq.GatherBound is null) continue;
+            if (parts.Any(r => !r.Queries[b].Complete))
+            {
+                Fail($"sequential k-subsets: more than {_limits.GatherCap} candidates per partition above θ_(k) − margin; raise GatherCap or β");
+                return;
+            }
+
+            var cands = parts.SelectMany(r => r.Queries[b].Ids.Select((id, t) => new Candidate(id, r.Queries[b].Scores[t], default))).ToList();
+            sq.GatherBound = null;
+            SolveSequential(sq, cands, rowsAll: false);
+        }
+
+        ContinueStep();
+    }
+
+    // ---- probe rounds (dense regimes) --------------------------------------------------------------------
+
+    private void StartProbe()
+    {
+        if (++_probeRounds > _job.Settings.MaxProbeRounds)
+        {
+            Fail($"threshold search did not converge in {_job.Settings.MaxProbeRounds} probe rounds");
+            return;
+        }
+
+        var taus = _active.Select(q => q.Search is { IsDone: false } s ? s.NextProbes() : []).ToArray();
+        StartRound("probe", (p, round) => new ProbeRequest(Address(p), _job.RequestId, _step, round, _spec, taus), r => OnProbe(r, taus));
+        Become(Probing);
+    }
+
+    private void Probing()
+    {
+        Common();
+        Receive<ProbeReply>(r => Accept(r.RequestId, r.Round, r.Partition, r));
+    }
+
+    private void OnProbe(object[] replies, double[][] taus)
+    {
+        var parts = replies.Cast<ProbeReply>().ToArray();
+        for (var b = 0; b < _active.Length; b++)
+        {
+            var sq = _active[b];
+            if (taus[b].Length == 0 || sq.Search is null) continue;
+            var summed = new MassSummary[taus[b].Length];
+            foreach (var r in parts)
+            {
+                for (var t = 0; t < summed.Length; t++) summed[t] += r.Sums[b][t];
+            }
+
+            sq.Search.Absorb(summed);
+            if (sq.Search.IsDone) sq.Readout = ReadoutMode.Threshold;
+        }
+
+        ContinueStep();
+    }
+
+    // ---- readout ----------------------------------------------------------------------------------------
+
+    private void StartReadout()
+    {
+        var modes = _active.Select(q => (int)q.Readout).ToArray();
+        var taus = _active.Select(q => q.Readout == ReadoutMode.Threshold ? q.Search!.Tau : 0.0).ToArray();
+
+        // Explicit weights go only to the partition that holds the row.
+        var ids = new long[_job.Partitions][][];
+        var weights = new double[_job.Partitions][][];
+        for (var p = 0; p < _job.Partitions; p++)
+        {
+            ids[p] = new long[_active.Length][];
+            weights[p] = new double[_active.Length][];
+        }
+
+        for (var b = 0; b < _active.Length; b++)
+        {
+            var sq = _active[b];
+            var byPart = new List<(long, double)>[_job.Partitions];
+            if (sq.Readout == ReadoutMode.Explicit)
+            {
+                for (var t = 0; t < sq.ExplicitIds!.Length; t++)
+                {
+                    var p = PartitionOf(sq.ExplicitIds[t]);
+                    (byPart[p] ??= []).Add((sq.ExplicitIds[t], sq.ExplicitWeights![t]));
+                }
+            }
+
+            for (var p = 0; p < _job.Partitions; p++)
+            {
+                ids[p][b] = byPart[p]?.Select(x => x.Item1).ToArray() ?? [];
+                weights[p][b] = byPart[p]?.Select(x => x.Item2).ToArray() ?? [];
+            }
+        }
+
+        var pairCaps = _active.Select(q => q.Final ? _limits.PairCap : 0).ToArray();
+        StartRound(
+            "readout",
+            (p, round) => new ReadoutRequest(Address(p), _job.RequestId, _step, round, _spec, modes, taus, ids[p], weights[p], pairCaps),
+            OnReadout);
+        Become(Reading);
+    }
+
+    private void Reading()
+    {
+        Common();
+        Receive<ReadoutReply>(r => Accept(r.RequestId, r.Round, r.Partition, r));
+    }
+
+    private void OnReadout(object[] replies)
+    {
+        var parts = replies.Cast<ReadoutReply>().ToArray();
+        var normalize = _map is IThresholdMap { WeightsNeedNormalizing: true };
+        for (var b = 0; b < _active.Length; b++)
+        {
+            var sq = _active[b];
+            if (sq.Readout == ReadoutMode.Skip) continue;
+            var z = new double[_dim];
+            double total = 0;
+            foreach (var r in parts)
+            {
+                var q = r.Queries[b];
+                total += q.WeightSum;
+                for (var j = 0; j < _dim; j++) z[j] += q.Readout[j];
+            }
+
+            var scale = sq.Readout == ReadoutMode.Threshold && normalize ? 1.0 / total : 1.0;
+            for (var j = 0; j < _dim; j++) z[j] *= scale;
+            sq.Z = z;
+            if (sq.Final)
+            {
+                SetPairs(sq, parts.SelectMany(r => r.Queries[b].PairIds.Select((id, t) => (id, r.Queries[b].PairWeights[t] * scale))).ToList());
+            }
+
+            sq.Readout = ReadoutMode.Skip;
+        }
+
+        ContinueStep();
+    }
+
+    // ---- state ------------------------------------------------------------------------------------------
+
+    private readonly record struct Candidate(long Id, double Score, ReadOnlyMemory<float> Row);
+
+    /// <summary>A query across steps.</summary>
+    private sealed class QueryState(double[] q)
+    {
+        public double[] Q { get; set; } = q;
+
+        /// <summary>‖q_{t+1} − q_t‖ ≤ Tol: the next scoring is the final evaluation.</summary>
+        public bool Converged { get; set; }
+
+        public bool Done { get; set; }
+
+        public long? Retrieved { get; set; }
+
+        public int Steps { get; set; }
+
+        public long[] Ids { get; set; } = [];
+
+        public double[] Weights { get; set; } = [];
+
+    }
+
+    /// <summary>A query within the current step.</summary>
+    private sealed class StepQuery(QueryState state, bool final)
+    {
+        public QueryState State { get; } = state;
+
+        /// <summary>This scoring evaluates p at the final state q_T (weights wanted, no update).</summary>
+        public bool Final { get; } = final;
+
+        public long? Retrieved { get; set; }
+
+        /// <summary>The readout Xᵀp once known.</summary>
+        public double[]? Z { get; set; }
+
+        public double? GatherBound { get; set; }
+
+        public ThresholdSearch? Search { get; set; }
+
+        public ReadoutMode Readout { get; set; }
+
+        public long[]? ExplicitIds { get; set; }
+
+        public double[]? ExplicitWeights { get; set; }
+
+        public long[]? Ids { get; set; }
+
+        public double[]? Weights { get; set; }
+    }
+}

@@ -1,0 +1,166 @@
+using System.Runtime.InteropServices;
+using Hfy.Kernels.Maps;
+using Hfy.Kernels.Storage;
+using MessagePack;
+using MessagePack.Formatters;
+
+namespace Hfy.Actors.Serialization;
+
+/// <summary>
+/// float[] as one MessagePack bin of raw little-endian bytes (4 bytes per value instead of 5, and one
+/// memcpy instead of a loop): the score, row and query blocks are most of the protocol's bytes.
+/// </summary>
+internal sealed class FloatBlockFormatter : IMessagePackFormatter<float[]?>
+{
+    public static readonly FloatBlockFormatter Instance = new();
+
+    public void Serialize(ref MessagePackWriter writer, float[]? value, MessagePackSerializerOptions options)
+    {
+        if (value is null) { writer.WriteNil(); return; }
+        writer.Write(MemoryMarshal.AsBytes(value.AsSpan()));
+    }
+
+    public float[]? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options) =>
+        RawBlocks.Read<float>(ref reader);
+}
+
+/// <summary>double[] as one bin of raw little-endian bytes (readouts, τ vectors, softmax r).</summary>
+internal sealed class DoubleBlockFormatter : IMessagePackFormatter<double[]?>
+{
+    public static readonly DoubleBlockFormatter Instance = new();
+
+    public void Serialize(ref MessagePackWriter writer, double[]? value, MessagePackSerializerOptions options)
+    {
+        if (value is null) { writer.WriteNil(); return; }
+        writer.Write(MemoryMarshal.AsBytes(value.AsSpan()));
+    }
+
+    public double[]? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options) =>
+        RawBlocks.Read<double>(ref reader);
+}
+
+/// <summary>long[] (global row ids) as one bin of raw little-endian bytes.</summary>
+internal sealed class LongBlockFormatter : IMessagePackFormatter<long[]?>
+{
+    public static readonly LongBlockFormatter Instance = new();
+
+    public void Serialize(ref MessagePackWriter writer, long[]? value, MessagePackSerializerOptions options)
+    {
+        if (value is null) { writer.WriteNil(); return; }
+        writer.Write(MemoryMarshal.AsBytes(value.AsSpan()));
+    }
+
+    public long[]? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options) =>
+        RawBlocks.Read<long>(ref reader);
+}
+
+internal static class RawBlocks
+{
+    public static T[]? Read<T>(ref MessagePackReader reader)
+        where T : unmanaged
+    {
+        if (reader.TryReadNil()) return null;
+        var bytes = reader.ReadBytes() ?? throw new MessagePackSerializationException("expected a bin block");
+        var size = Marshal.SizeOf<T>();
+        if (bytes.Length % size != 0)
+            throw new MessagePackSerializationException($"block of {bytes.Length} bytes is not a whole number of {typeof(T).Name} values");
+        var result = new T[bytes.Length / size];
+        System.Buffers.BuffersExtensions.CopyTo(bytes, MemoryMarshal.AsBytes(result.AsSpan()));
+        return result;
+    }
+}
+
+/// <summary><see cref="BankSpec"/> (a kernel record without MessagePack attributes) as an 8-element array.</summary>
+internal sealed class BankSpecFormatter : IMessagePackFormatter<BankSpec?>
+{
+    public static readonly BankSpecFormatter Instance = new();
+
+    public void Serialize(ref MessagePackWriter writer, BankSpec? value, MessagePackSerializerOptions options)
+    {
+        if (value is null) { writer.WriteNil(); return; }
+        writer.WriteArrayHeader(8);
+        writer.Write(value.Name);
+        writer.Write(value.Rows);
+        writer.Write(value.Dim);
+        writer.Write((int)value.Source);
+        writer.Write(value.Seed);
+        writer.Write(value.Path);
+        writer.Write(value.Offset);
+        writer.Write((int)value.Normalization);
+    }
+
+    public BankSpec? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        if (reader.TryReadNil()) return null;
+        if (reader.ReadArrayHeader() != 8) throw new MessagePackSerializationException("BankSpec: expected 8 fields");
+        var name = reader.ReadString() ?? throw new MessagePackSerializationException("BankSpec: name is nil");
+        var rows = reader.ReadInt64();
+        var dim = reader.ReadInt32();
+        var source = Enum<BankSourceKind>(reader.ReadInt32());
+        var seed = reader.ReadUInt64();
+        var path = reader.ReadString();
+        var offset = reader.ReadInt64();
+        var norm = Enum<RowNormalization>(reader.ReadInt32());
+        return new BankSpec(name, rows, dim, source, seed, path, offset, norm);
+    }
+
+    internal static T Enum<T>(int value)
+        where T : struct, Enum =>
+        System.Enum.IsDefined(typeof(T), value) ? (T)(object)value : throw new MessagePackSerializationException($"{typeof(T).Name}: undefined value {value}");
+}
+
+/// <summary><see cref="MapSpec"/> as a 7-element array.</summary>
+internal sealed class MapSpecFormatter : IMessagePackFormatter<MapSpec?>
+{
+    public static readonly MapSpecFormatter Instance = new();
+
+    public void Serialize(ref MessagePackWriter writer, MapSpec? value, MessagePackSerializerOptions options)
+    {
+        if (value is null) { writer.WriteNil(); return; }
+        writer.WriteArrayHeader(7);
+        writer.Write((int)value.Kind);
+        writer.Write(value.Alpha);
+        writer.Write(value.Gamma);
+        writer.Write(value.K);
+        writer.Write(value.Normalize);
+        writer.Write(value.W);
+        writer.Write(value.Compat);
+    }
+
+    public MapSpec? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        if (reader.TryReadNil()) return null;
+        if (reader.ReadArrayHeader() != 7) throw new MessagePackSerializationException("MapSpec: expected 7 fields");
+        return new MapSpec(
+            BankSpecFormatter.Enum<MapKind>(reader.ReadInt32()),
+            reader.ReadDouble(),
+            reader.ReadDouble(),
+            reader.ReadInt32(),
+            reader.ReadBoolean(),
+            reader.ReadDouble(),
+            reader.ReadBoolean());
+    }
+}
+
+/// <summary><see cref="MassSummary"/> as a 6-element array.</summary>
+internal sealed class MassSummaryFormatter : IMessagePackFormatter<MassSummary>
+{
+    public static readonly MassSummaryFormatter Instance = new();
+
+    public void Serialize(ref MessagePackWriter writer, MassSummary value, MessagePackSerializerOptions options)
+    {
+        writer.WriteArrayHeader(6);
+        writer.Write(value.Mass);
+        writer.Write(value.Slope);
+        writer.Write(value.Count);
+        writer.Write(value.Sum);
+        writer.Write(value.SumSq);
+        writer.Write(value.Saturated);
+    }
+
+    public MassSummary Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        if (reader.ReadArrayHeader() != 6) throw new MessagePackSerializationException("MassSummary: expected 6 fields");
+        return new MassSummary(reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt64(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt64());
+    }
+}

@@ -1,0 +1,19 @@
+using Hfy.Actors.Retrieval;
+
+namespace Hfy.Coordinator.Engine;
+
+/// <summary>Settings of a <see cref="ClusterEngine"/>.</summary>
+public sealed record ClusterEngineOptions
+{
+    /// <summary>Partitions per bank P (fixed per bank); null: <see cref="PartitionsPerBankNode"/> × the bank nodes up at creation.</summary>
+    public int? PartitionsPerBank { get; init; }
+
+    /// <summary>Partitions per bank node when <see cref="PartitionsPerBank"/> is not set (~10, so a lost node's share spreads out).</summary>
+    public int PartitionsPerBankNode { get; init; } = 10;
+
+    /// <summary>Time allowed for every partition of a bank to load its rows.</summary>
+    public TimeSpan LoadTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Protocol limits, timeouts and retries of retrieval requests.</summary>
+    public RetrievalSettings Retrieval { get; init; } = new();
+}
