@@ -18,5 +18,7 @@ internal static class Commands
         yield return DemoCommand.Create();
         yield return SubmitCommand.Create();
         yield return StatusCommand.Create();
+        yield return CoordinatorCommand.Create();
+        yield return NodeCommand.Create();
     }
 }
