@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Hfy.Kernels.Scoring;
@@ -75,6 +76,7 @@ public static class Readout
     }
 
     /// <summary>z += w · x (float32 row widened to float64).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void AddScaledRow(float* x, double w, double* z, int dim)
     {
         var wv = Vector256.Create(w);

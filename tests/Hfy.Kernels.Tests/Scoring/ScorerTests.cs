@@ -71,7 +71,8 @@ public class ScorerTests
     [InlineData(5, 37, 13)]
     [InlineData(17, 61, 70)]
     [InlineData(33, 1001, 67)]   // two panels, parallel path
-    [InlineData(64, 50, 300)]    // more than one float32 accumulation block
+    [InlineData(64, 50, 300)]
+    [InlineData(7, 40, 1100)]    // long rows: float32 blocks summed in float64
     public void ScoreBatch_EqualsSingleQueryScoring(int batch, int n, int dim)
     {
         var x = Gaussian(n, dim, 5);
