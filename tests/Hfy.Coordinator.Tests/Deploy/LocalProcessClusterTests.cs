@@ -93,6 +93,33 @@ public sealed class LocalProcessClusterTests
             var expected = await RunEmbeddedAsync(SmallSpec);
             AssertSameCells(expected, remote.RootElement);
 
+            // The CLI on top of the API: status, results (same CSV as from the coordinator's own data directory),
+            // and a refused spec (exit 2, every problem listed, nothing created).
+            var url = $"http://127.0.0.1:{httpPort}";
+            var cli = TimeSpan.FromSeconds(60);
+            var status = await ProcessGroup.RunAsync(["status", "--coordinator", url], cli);
+            Assert.Equal(0, status.Exit);
+            Assert.Contains("members (3 up of 3)", status.Out, StringComparison.Ordinal);
+            var remoteCsv = await ProcessGroup.RunAsync(["results", id, "--coordinator", url, "--format", "csv"], cli);
+            var localCsv = await ProcessGroup.RunAsync(["results", id, "--data", data.FullName, "--format", "csv"], cli);
+            Assert.Equal(0, remoteCsv.Exit);
+            Assert.Equal(localCsv.Out, remoteCsv.Out);
+            Assert.Equal(5, remoteCsv.Out.Trim().Split('\n').Length); // header + 4 cells
+            var bad = Path.Combine(data.FullName, "bad.json");
+            await File.WriteAllTextAsync(bad, SmallSpec.Replace("\"sizes\": [200, 1000]", "\"sizes\": []", StringComparison.Ordinal)
+                .Replace("\"alpha\": 1.5", "\"alpha\": 0.5", StringComparison.Ordinal));
+            var refused = await ProcessGroup.RunAsync(["submit", bad, "--coordinator", url], cli);
+            Assert.Equal(2, refused.Exit);
+            var lines = refused.Err.Trim().Split('\n');
+            Assert.StartsWith("error: spec refused: ", lines[0], StringComparison.Ordinal);
+            Assert.True(lines.Length >= 3, refused.Err);
+            Assert.Contains(lines, l => l.Contains("sizes", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains("alpha", StringComparison.Ordinal));
+            using (var list = await client.GetAsync("api/experiments", default))
+            {
+                Assert.Equal(1, list.RootElement.GetArrayLength());
+            }
+
             // 2. A longer one keeps going when a bank process is killed (no leave: SBR downs it, partitions move).
             var id2 = await client.SubmitAsync(LongerSpec, default);
             await WaitUntil(async () =>

@@ -47,6 +47,33 @@ internal sealed partial class ProcessGroup : IDisposable
         _processes[name] = (process, output);
     }
 
+    /// <summary>Runs <c>dotnet hfy.dll ARGS</c> to the end; returns its exit code, stdout and stderr.</summary>
+    public static async Task<(int Exit, string Out, string Err)> RunAsync(IEnumerable<string> args, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(HfyDll);
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
     /// <summary>Sends SIGKILL: the node disappears without leaving (a crash).</summary>
     public void Kill(string name) => _processes[name].Process.Kill(entireProcessTree: true);
 
