@@ -14,6 +14,7 @@ internal static class BenchCommand
     {
         var command = new Command("bench", "Benchmarks (kernels: scoring vs memory bandwidth, map step overhead, batched GFLOP/s)");
         command.Subcommands.Add(Kernels());
+        command.Subcommands.Add(StructuredBench.CreateCommand());
         return command;
     }
 
