@@ -65,7 +65,7 @@ internal static class RetrieveCommand
 
             var options = new RetrievalOptions(spec, b, t, e, postKind, rt);
             var work = PostTransforms.NormalizedCopy(bank, postKind);
-            var mapInstance = MapResolver.Create(spec);
+            var mapInstance = MapFactory.Create(spec);
             var results = new RetrievalResult[batch];
             for (var i = 0; i < batch; i++) results[i] = HfyDynamics.RunPrepared(work, q.AsSpan(i * bank.Dim, bank.Dim), options, mapInstance);
 
