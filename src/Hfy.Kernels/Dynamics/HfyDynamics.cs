@@ -24,6 +24,7 @@ public static class HfyDynamics
     /// <summary>Runs the dynamics for one query; for ℓ2 / layer norm the rows and q0 are normalized first (on a copy).</summary>
     public static RetrievalResult Run(Bank bank, ReadOnlySpan<float> q0, RetrievalOptions options)
     {
+        ArgumentNullException.ThrowIfNull(bank);
         ArgumentNullException.ThrowIfNull(options);
         return Run(bank, q0, options, CreateMap(options, bank));
     }
