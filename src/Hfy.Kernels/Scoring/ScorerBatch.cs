@@ -16,10 +16,10 @@ public static partial class Scorer
     /// Register blocking: a panel of 32 rows (AVX-512; 16 with AVX2) is packed dimension-major into a small
     /// per-thread buffer, so that lane r of one vector holds row r. The microkernel then keeps 2 × 6 vector
     /// accumulators — 32 rows × 6 queries — and per dimension k does 2 panel loads, 6 query broadcasts and 12 FMAs;
-    /// each accumulator is already a contiguous run of one query's scores and is stored as is (no horizontal sums,
-    /// no transposes). The panel stays in L1 while every query group passes over it, so the bank is read once per
-    /// batch. Accumulation: float32 lanes over blocks of <see cref="Float32DotLimit"/> dimensions, blocks summed in
-    /// float64. Row panels run on all cores.
+    /// each accumulator is already a contiguous run of one query's scores (no horizontal sums, no transposes).
+    /// Each task packs a run of panels (≤ 256 KiB, in L2) and sweeps every query group over it, so the bank is read
+    /// once per batch. Accumulation: float32 lanes over blocks of <see cref="Float32DotLimit"/> dimensions, blocks
+    /// summed in float64. Tasks run on all cores. Large batches are bounded by writing the batch × N score matrix.
     /// </remarks>
     public static unsafe void ScoreBatch(ReadOnlySpan<float> rows, int dim, ReadOnlySpan<float> queries, int batch, double beta, Span<float> scores)
     {
@@ -116,7 +116,6 @@ public static partial class Scorer
         }
     }
 
-    /// <summary>32 rows × 6 queries; writes the first <paramref name="count"/> queries' scores (stride n).</summary>
     /// <summary>32 rows × 6 queries; writes the first <paramref name="count"/> queries' scores (stride n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Micro512(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
