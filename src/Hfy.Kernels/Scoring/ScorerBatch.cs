@@ -212,7 +212,6 @@ public static partial class Scorer
 
 
     /// <summary>16 rows × 6 queries (AVX2); writes the first <paramref name="count"/> queries' scores (stride n).</summary>
-    /// <summary>16 rows × 6 queries; writes the first <paramref name="count"/> queries' scores (stride n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Micro256(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
     {
