@@ -210,7 +210,6 @@ public static partial class Scorer
         (Vector512.Load(t + 24) + Vector512.WidenUpper(hi)).Store(t + 24);
     }
 
-
     /// <summary>16 rows × 6 queries (AVX2); writes the first <paramref name="count"/> queries' scores (stride n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Micro256(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
