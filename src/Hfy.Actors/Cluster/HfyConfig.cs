@@ -105,7 +105,6 @@ public static class HfyConfig
               throughput = 4
               dedicated-thread-pool {
                 thread-count = {{settings.NumericThreads}}
-                deadlock-timeout = 0s
                 threadtype = background
               }
             }

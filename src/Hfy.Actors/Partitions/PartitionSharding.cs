@@ -22,8 +22,9 @@ public static class PartitionSharding
     public static IActorRef StartRegion(ActorSystem system)
     {
         ArgumentNullException.ThrowIfNull(system);
+        var sharding = ClusterSharding.Get(system); // loads the sharding defaults the settings read
         var settings = ClusterShardingSettings.Create(system).WithRole(HfyRoles.Bank).WithRememberEntities(true);
-        return ClusterSharding.Get(system).Start(TypeName, _ => PartitionActor.Props(), settings, new Extractor());
+        return sharding.Start(TypeName, _ => PartitionActor.Props(), settings, new Extractor());
     }
 
     /// <summary>Starts a proxy to the partition region on a node without the bank role.</summary>

@@ -38,9 +38,10 @@ public sealed class EmbeddedCluster : IAsyncDisposable
     private readonly ActorSystem?[] _banks;
     private readonly EmbeddedClusterOptions _options;
 
-    private EmbeddedCluster(ActorSystem coordinator, ActorSystem?[] banks, ClusterEngine engine, EmbeddedClusterOptions options)
+    private EmbeddedCluster(ActorSystem coordinator, ActorSystem?[] banks, ClusterEngine engine, IActorRef region, EmbeddedClusterOptions options)
     {
         Coordinator = coordinator;
+        Region = region;
         _banks = banks;
         Engine = engine;
         _options = options;
@@ -48,6 +49,9 @@ public sealed class EmbeddedCluster : IAsyncDisposable
 
     /// <summary>The coordinator node.</summary>
     public ActorSystem Coordinator { get; }
+
+    /// <summary>The partition region proxy on the coordinator node (for further engines with other settings).</summary>
+    public IActorRef Region { get; }
 
     /// <summary>The engine on the coordinator node.</summary>
     public ClusterEngine Engine { get; }
@@ -81,8 +85,9 @@ public sealed class EmbeddedCluster : IAsyncDisposable
             await WaitUntilAsync(() => seedCluster.State.Members.Count(m => m.Status == MemberStatus.Up) == bankNodes + 1, options.StartTimeout, cancellationToken)
                 .ConfigureAwait(false);
             foreach (var bank in banks) PartitionSharding.StartRegion(bank!);
-            var engine = ClusterEngine.Start(coordinator, options.Engine);
-            return new EmbeddedCluster(coordinator, banks, engine, options);
+            var region = PartitionSharding.StartProxy(coordinator);
+            var engine = new ClusterEngine(coordinator, region, options.Engine);
+            return new EmbeddedCluster(coordinator, banks, engine, region, options);
         }
         catch
         {

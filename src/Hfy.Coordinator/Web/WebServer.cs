@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using HttpResults = Microsoft.AspNetCore.Http.Results;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -148,19 +149,19 @@ public sealed class WebServer : IAsyncDisposable
         app.MapGet("/", () => Asset("index.html"));
         app.MapGet("/{*path}", (string path) => Asset(path));
 
-        app.MapGet("/api/cluster", () => Microsoft.AspNetCore.Http.Results.Json(_cluster.GetCluster(), Json));
-        app.MapGet("/api/banks", () => Microsoft.AspNetCore.Http.Results.Json(_cluster.GetBanks(), Json));
-        app.MapGet("/api/snapshot", () => Microsoft.AspNetCore.Http.Results.Json(Snapshot(), Json));
-        app.MapGet("/api/experiments", () => Microsoft.AspNetCore.Http.Results.Json(_experiments.List(), Json));
+        app.MapGet("/api/cluster", () => HttpResults.Json(_cluster.GetCluster(), Json));
+        app.MapGet("/api/banks", () => HttpResults.Json(_cluster.GetBanks(), Json));
+        app.MapGet("/api/snapshot", () => HttpResults.Json(Snapshot(), Json));
+        app.MapGet("/api/experiments", () => HttpResults.Json(_experiments.List(), Json));
         app.MapGet("/api/experiments/{id}", (string id) =>
-            _experiments.Get(id) is { } e ? Microsoft.AspNetCore.Http.Results.Json(e, Json) : NotFound(id));
+            _experiments.Get(id) is { } e ? HttpResults.Json(e, Json) : NotFound(id));
         app.MapGet("/api/experiments/{id}/results", async (string id, CancellationToken ct) =>
             await _experiments.GetResultsJsonAsync(id, ct).ConfigureAwait(false) is { } json
-                ? Microsoft.AspNetCore.Http.Results.Text(json, "application/json; charset=utf-8", Encoding.UTF8)
+                ? HttpResults.Text(json, "application/json; charset=utf-8", Encoding.UTF8)
                 : NotFound(id));
         app.MapPost("/api/experiments", (Func<HttpContext, Task<IResult>>)Submit);
         app.MapGet("/api/events", Events);
-        app.MapGet("/metrics", () => Microsoft.AspNetCore.Http.Results.Text(PrometheusText.Format(Snapshot()), PrometheusText.ContentType, Encoding.UTF8));
+        app.MapGet("/metrics", () => HttpResults.Text(PrometheusText.Format(Snapshot()), PrometheusText.ContentType, Encoding.UTF8));
         app.MapFallback((HttpContext ctx) => Error(StatusCodes.Status404NotFound, $"no such endpoint: {ctx.Request.Method} {ctx.Request.Path}"));
     }
 
@@ -169,13 +170,13 @@ public sealed class WebServer : IAsyncDisposable
         var stream = StaticAssets.Open(path, out var contentType);
         return stream is null
             ? Error(StatusCodes.Status404NotFound, $"no such file: /{path}")
-            : Microsoft.AspNetCore.Http.Results.Stream(stream, contentType);
+            : HttpResults.Stream(stream, contentType);
     }
 
     private static IResult NotFound(string id) => Error(StatusCodes.Status404NotFound, $"experiment '{id}' not found");
 
     private static IResult Error(int status, string message, IReadOnlyList<string>? problems = null) =>
-        Microsoft.AspNetCore.Http.Results.Json(new ApiError(message, problems ?? []), Json, statusCode: status);
+        HttpResults.Json(new ApiError(message, problems ?? []), Json, statusCode: status);
 
     /// <summary>Bearer-token check for the API, the event stream and the metrics; the page and its scripts are public.</summary>
     private async Task Guard(HttpContext ctx, RequestDelegate next)
@@ -266,7 +267,7 @@ public sealed class WebServer : IAsyncDisposable
         }
 
         var location = $"/api/experiments/{Uri.EscapeDataString(outcome.Id!)}";
-        return Microsoft.AspNetCore.Http.Results.Json(new SubmitResponse(outcome.Id!, location), Json, statusCode: StatusCodes.Status201Created);
+        return HttpResults.Json(new SubmitResponse(outcome.Id!, location), Json, statusCode: StatusCodes.Status201Created);
     }
 
     private static IResult TooLarge(long limit) =>
