@@ -48,27 +48,36 @@ public static partial class Scorer
             var qa = (nint)qp;
             var sa = (nint)s;
             var panels = n / mr;
-            var panelsPerTask = Math.Max(1, Math.Min(16, panels / (4 * Environment.ProcessorCount)));
+            // Each task packs a run of panels (≤ 256 KiB, so it stays in L2) and then sweeps query groups over the
+            // whole run, so each query's scores are written as one long contiguous stretch rather than 64 streams
+            // of 128 bytes (write-allocate misses otherwise dominate once the output outgrows the caches).
+            var maxByCache = Math.Max(1, (256 * 1024) / (mr * dim * sizeof(float)));
+            var panelsPerTask = Math.Max(1, Math.Min(Math.Min(16, maxByCache), panels / (4 * Environment.ProcessorCount)));
             var tasks = (panels + panelsPerTask - 1) / panelsPerTask;
             void RunTask(int task)
             {
-                var pack = new float[mr * dim];
+                var firstPanel = task * panelsPerTask;
+                var runLength = Math.Min(panels, firstPanel + panelsPerTask) - firstPanel;
+                var pack = new float[runLength * mr * dim];
                 var acc = new double[mr * Nr * 2]; // float64 tile, then the float32 block sums
                 fixed (float* pk = pack)
                 fixed (double* tile = acc)
                 {
-                    var last = Math.Min(panels, (task + 1) * panelsPerTask);
-                    for (var panel = task * panelsPerTask; panel < last; panel++)
+                    for (var p = 0; p < runLength; p++)
                     {
-                        var r0 = panel * mr;
-                        Pack((float*)xa + (long)r0 * dim, dim, mr, pk);
-                        for (var g = 0; g < groups; g++)
+                        Pack((float*)xa + (long)(firstPanel + p) * mr * dim, dim, mr, pk + (long)p * mr * dim);
+                    }
+                    for (var g = 0; g < groups; g++)
+                    {
+                        var qg = (float*)qa + (long)g * Nr * dim;
+                        var count = Math.Min(Nr, batch - g * Nr);
+                        for (var p = 0; p < runLength; p++)
                         {
-                            var qg = (float*)qa + (long)g * Nr * dim;
-                            var count = Math.Min(Nr, batch - g * Nr);
+                            var r0 = (firstPanel + p) * mr;
                             var out0 = (float*)sa + (long)g * Nr * n + r0;
-                            if (wide) Micro512(pk, qg, dim, n, count, (float)beta, beta, out0, tile);
-                            else Micro256(pk, qg, dim, n, count, (float)beta, beta, out0, tile);
+                            var panel = pk + (long)p * mr * dim;
+                            if (wide) Micro512(panel, qg, dim, n, count, (float)beta, beta, out0, tile);
+                            else Micro256(panel, qg, dim, n, count, (float)beta, beta, out0, tile);
                         }
                     }
                 }
