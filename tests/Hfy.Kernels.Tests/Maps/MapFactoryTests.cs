@@ -20,10 +20,12 @@ public class MapFactoryTests
     }
 
     [Fact]
-    public void Create_OfSequentialKSubsets_PointsToTheStructuredLibrary()
+    public void Create_OfSequentialKSubsets_ReturnsTheStructuredMap()
     {
-        var ex = Assert.Throws<NotSupportedException>(() => MapFactory.Create(MapSpec.SeqKSubsets(2, 1.0)));
-        Assert.Contains("Hfy.Kernels.Structured", ex.Message, StringComparison.Ordinal);
+        // Contract (COMMON.md): MapFactory routes MapKind.SeqKSubsets to Hfy.Kernels.Structured.SeqKSubsetsMap.
+        var map = MapFactory.Create(MapSpec.SeqKSubsets(2, 1.0));
+        Assert.IsType<Hfy.Kernels.Structured.SeqKSubsetsMap>(map);
+        Assert.Equal(MapSpec.SeqKSubsets(2, 1.0), map.Spec);
     }
 
     public static TheoryData<MapSpec, long, string> Invalid => new()
