@@ -1,5 +1,4 @@
 using Akka.Cluster;
-using Akka.Cluster.Sharding;
 using Hfy.Actors.Cluster;
 using Hfy.Actors.Partitions;
 
@@ -17,8 +16,6 @@ public static class NodeHost
         var cluster = Cluster.Get(system);
         if (settings.Roles.Contains(HfyRoles.Bank))
         {
-            // Loading the sharding extension first puts its default settings in place for the region's settings.
-            _ = ClusterSharding.Get(system);
             PartitionSharding.StartRegion(system);
         }
 

@@ -20,12 +20,12 @@ public class MapFactoryTests
     }
 
     [Fact]
-    public void Create_OfSequentialKSubsets_ReturnsTheStructuredMap()
+    public void Create_OfSequentialKSubsets_IsTheStructuredMap()
     {
-        // Contract (COMMON.md): MapFactory routes MapKind.SeqKSubsets to Hfy.Kernels.Structured.SeqKSubsetsMap.
-        var map = MapFactory.Create(MapSpec.SeqKSubsets(2, 1.0));
+        var spec = MapSpec.SeqKSubsets(2, 1.0);
+        var map = MapFactory.Create(spec);
         Assert.IsType<Hfy.Kernels.Structured.SeqKSubsetsMap>(map);
-        Assert.Equal(MapSpec.SeqKSubsets(2, 1.0), map.Spec);
+        Assert.Equal(spec, map.Spec);
     }
 
     public static TheoryData<MapSpec, long, string> Invalid => new()
