@@ -140,7 +140,7 @@ public static class HfyDynamics
             }
             if (m == 0) break;
             Scorer.ScoreBatch(bank.Data, dim, packed.AsSpan(0, m * dim), m, options.Beta, scores.AsSpan(0, m * n));
-            Parallel.For(0, m, () => (Map: MapFactory.Create(options.Map), Ws: new MapWorkspace()), (a, _, local) =>
+            Parallel.For(0, m, () => (Map: MapResolver.Create(options.Map), Ws: new MapWorkspace()), (a, _, local) =>
             {
                 var b = active[a];
                 var q = states[b];
@@ -211,7 +211,7 @@ public static class HfyDynamics
     {
         var problem = MapFactory.Validate(options.Map, bank.Rows);
         if (problem is not null) throw new ArgumentException(problem, nameof(options));
-        return MapFactory.Create(options.Map);
+        return MapResolver.Create(options.Map);
     }
 
     private static void Validate(Bank bank, int qLength, RetrievalOptions options)

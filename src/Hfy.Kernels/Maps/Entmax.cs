@@ -24,7 +24,12 @@ public sealed class Entmax : PowerThresholdMap
     public double Alpha { get; }
 
     /// <inheritdoc />
-    public override bool WeightsNeedNormalizing => false;
+    /// <remarks>
+    /// True for α ∉ {1.5, 2}: Σ w = 1 holds only up to the last bits of τ there, and for α &gt; 2 the weights
+    /// [z − τ]^{1/(α−1)} of entries right at the support boundary amplify an ulp of τ; like the published
+    /// bisection solver (ensure_sum_one), the output is renormalized.
+    /// </remarks>
+    public override bool WeightsNeedNormalizing => MassExponent is not (1.0 or 2.0);
 
     /// <inheritdoc />
     /// <remarks>g = p^{2−α} on the support; dθ = g⊙dp − g (Σ g⊙dp)/Σ g.</remarks>

@@ -47,8 +47,8 @@ public sealed class KSubsets : IThresholdMap
     public double OutputMass => Normalize ? 1.0 : K;
 
     /// <inheritdoc />
-    /// <remarks>μ/k is w/Σw, since Σμ = k: the normalized reading is obtained by normalizing the weights.</remarks>
-    public bool WeightsNeedNormalizing => Normalize;
+    /// <remarks>Always false: <see cref="Weight"/> already returns μ_i/k in the normalized reading.</remarks>
+    public bool WeightsNeedNormalizing => false;
 
     /// <inheritdoc />
     public int AnchorRank => K;
@@ -57,7 +57,7 @@ public sealed class KSubsets : IThresholdMap
     /// <remarks>
     /// θ_(k) by quickselect (O(N)), then only the candidates above θ_(k) − 1 are sorted and the piecewise
     /// linear mass is solved exactly between consecutive breakpoints {θ_i, θ_i − 1}. Scores are shifted by
-    /// their max first; −∞ entries get weight 0. Needs k ≤ the number of finite scores.
+    /// θ_(k) first; −∞ entries get weight 0. Needs k ≤ the number of finite scores.
     /// </remarks>
     public double Forward(ReadOnlySpan<double> theta, Span<double> p)
     {
@@ -68,11 +68,14 @@ public sealed class KSubsets : IThresholdMap
             throw new ArgumentException($"k: must be ≤ the number of finite scores {finite} (got {K}).", nameof(theta));
         }
 
+        // Shift by θ_(k), not the max: τ − θ_(k) ∈ [−1, 0], so the partially selected entries keep full
+        // precision even next to scores of ±1e30, and entries ≥ θ_(k) + 1 are saturated whatever τ is.
         var anchor = K == 1 ? max : ScoreVectors.KthLargest(theta, K);
-        var count = ScoreVectors.SortedCandidates(theta, max, 1.0, anchor - max - 1.0, out var buffer);
+        var count = ScoreVectors.Candidates(theta, anchor, 1.0, -1.0, out var buffer);
         double tau;
         try
         {
+            ScoreVectors.SortDescending(buffer.AsSpan(0, count));
             tau = Solve(buffer.AsSpan(0, count), K);
         }
         finally
@@ -83,10 +86,10 @@ public sealed class KSubsets : IThresholdMap
         var scale = Normalize ? 1.0 / K : 1.0;
         for (var i = 0; i < theta.Length; i++)
         {
-            p[i] = Math.Clamp(theta[i] - max - tau, 0.0, 1.0) * scale;
+            p[i] = Math.Clamp(theta[i] - anchor - tau, 0.0, 1.0) * scale;
         }
 
-        return tau + max;
+        return tau + anchor;
     }
 
     /// <inheritdoc />
@@ -134,7 +137,8 @@ public sealed class KSubsets : IThresholdMap
         ThresholdProbe.Run<CappedTerm>(scores, 1.0, 0.0, taus, into);
 
     /// <inheritdoc />
-    public double Weight(double theta, double tau) => Math.Clamp(theta - tau, 0.0, 1.0);
+    /// <remarks>μ_i = clip(θ_i − τ, 0, 1), divided by k when <see cref="Normalize"/> is set (then Σ = 1).</remarks>
+    public double Weight(double theta, double tau) => Math.Clamp(theta - tau, 0.0, 1.0) * (Normalize ? 1.0 / K : 1.0);
 
     /// <inheritdoc />
     /// <remarks>Bracket [θ_(k) − 1, θ_(k)]: the top k are saturated at the left end, fewer than k are positive at the right.</remarks>
@@ -159,10 +163,19 @@ public sealed class KSubsets : IThresholdMap
     /// </summary>
     internal static double Solve(ReadOnlySpan<double> v, int k)
     {
-        Debug.Assert(v.Length >= k);
-        int pos = 0, sat = 0;
+        Debug.Assert(v.Length >= k && v[k - 1] == 0.0);
+
+        // v is shifted by θ_(k), so τ ∈ [−1, 0]: entries with v ≥ 1 are saturated throughout and stay out of
+        // the sums (no cancellation against huge scores), and M(0) ≤ #{v > 0} ≤ k − 1 < k starts the walk.
+        var pos = 0;
+        while (pos < v.Length && v[pos] >= 1.0)
+        {
+            pos++;
+        }
+
+        var sat = pos;
         double sumPos = 0, sumSat = 0;
-        var upper = v[0];
+        var upper = 0.0;
         while (true)
         {
             while (pos < v.Length && v[pos] >= upper)

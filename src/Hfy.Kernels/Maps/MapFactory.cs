@@ -10,7 +10,6 @@ public static class MapFactory
     /// <see cref="Softmax"/> and with α = 2 <see cref="Sparsemax"/> (both keep the given spec).
     /// </summary>
     /// <exception cref="ArgumentException">A parameter is out of range (message names the field).</exception>
-    /// <exception cref="NotSupportedException">Sequential k-subsets (lives in Hfy.Kernels.Structured).</exception>
     public static IMap Create(MapSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -29,7 +28,7 @@ public static class MapFactory
             MapKind.Sparsemax => new Sparsemax(spec),
             MapKind.Normmax => new Normmax(spec),
             MapKind.KSubsets => new KSubsets(spec),
-            MapKind.SeqKSubsets => throw new NotSupportedException("sequential k-subsets is provided by Hfy.Kernels.Structured"),
+            MapKind.SeqKSubsets => new Structured.SeqKSubsetsMap(spec),
             _ => throw new ArgumentException(Unknown(spec.Kind), nameof(spec)),
         };
     }

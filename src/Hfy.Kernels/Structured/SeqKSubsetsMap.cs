@@ -44,7 +44,7 @@ public sealed class SeqKSubsetsMap : IMap
         p.Clear();
         for (int j = 0; j < positions.Length; j++) p[(int)positions[j]] = solution.Marginals[j];
         double pairs = SequentialKSubsets.ExpectedPairs(solution, positions);
-        _last.Value = new Last(p.ToArray(), pairs, solution, positions);
+        _last.Value = new Last(theta.Length, pairs, solution, positions);
         return double.NaN;
     }
 
@@ -76,7 +76,7 @@ public sealed class SeqKSubsetsMap : IMap
         if (Spec.W != 0)
         {
             var last = _last.Value;
-            if (last is null || !p.SequenceEqual(last.Output))
+            if (last is null || !last.Produced(p))
                 throw new InvalidOperationException(
                     "seq-ksubsets: Regularizer needs the p of this map's last Forward on this thread (the pair marginals are not a function of p alone)");
             pairs = last.Pairs;
@@ -107,20 +107,28 @@ public sealed class SeqKSubsetsMap : IMap
         if (k > finite)
             throw new ArgumentException($"k: must be ≤ the number of unmasked scores ({finite}), got {k}", nameof(theta));
 
-        double[] buffer = ArrayPool<double>.Shared.Rent(finite);
+        // θ_(k) in one streaming pass for the usual small k; quickselect on a copy otherwise.
         double kth;
-        try
+        if (k <= 4096)
         {
-            int m = 0;
-            for (int i = 0; i < n; i++)
-            {
-                if (!double.IsNegativeInfinity(theta[i])) buffer[m++] = theta[i];
-            }
-            kth = Selection.KthLargest(buffer.AsSpan(0, m), k);
+            kth = Selection.KthLargestStreaming(theta, k)!.Value;
         }
-        finally
+        else
         {
-            ArrayPool<double>.Shared.Return(buffer);
+            double[] buffer = ArrayPool<double>.Shared.Rent(finite);
+            try
+            {
+                int m = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    if (!double.IsNegativeInfinity(theta[i])) buffer[m++] = theta[i];
+                }
+                kth = Selection.KthLargest(buffer.AsSpan(0, m), k);
+            }
+            finally
+            {
+                ArrayPool<double>.Shared.Return(buffer);
+            }
         }
 
         double bound = kth - SequentialKSubsets.CandidateMargin(Spec.W, Spec.Compat);
@@ -140,5 +148,24 @@ public sealed class SeqKSubsetsMap : IMap
         return (positions, scores, solution);
     }
 
-    private sealed record Last(double[] Output, double Pairs, SparseMapSolution Solution, long[] Positions);
+    private sealed record Last(int Length, double Pairs, SparseMapSolution Solution, long[] Positions)
+    {
+        /// <summary>True when p is this Forward's output (checked without keeping a dense copy).</summary>
+        public bool Produced(ReadOnlySpan<double> p)
+        {
+            if (p.Length != Length) return false;
+            int nonzero = 0;
+            for (int j = 0; j < Positions.Length; j++)
+            {
+                double m = Solution.Marginals[j];
+                if (p[(int)Positions[j]] != m) return false;
+                if (m != 0) nonzero++;
+            }
+            foreach (double v in p)
+            {
+                if (v != 0) nonzero--;
+            }
+            return nonzero == 0;
+        }
+    }
 }

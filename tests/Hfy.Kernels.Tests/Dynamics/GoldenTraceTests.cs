@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Storage;
@@ -8,21 +7,6 @@ namespace Hfy.Kernels.Tests.Dynamics;
 /// <summary>Reproduces the q- and p-traces of golden_vectors.json through <see cref="HfyDynamics.Run(Bank, ReadOnlySpan{float}, RetrievalOptions)"/>.</summary>
 public class GoldenTraceTests
 {
-    private static readonly Lazy<JsonElement> Root = new(() =>
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "shared", "data", "golden_vectors.json"))
-               && !File.Exists(Path.Combine(dir, "..", "shared", "data", "golden_vectors.json")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-        Assert.NotNull(dir);
-        var path = File.Exists(Path.Combine(dir, "shared", "data", "golden_vectors.json"))
-            ? Path.Combine(dir, "shared", "data", "golden_vectors.json")
-            : Path.Combine(dir, "..", "shared", "data", "golden_vectors.json");
-        return JsonDocument.Parse(File.ReadAllText(path)).RootElement;
-    });
-
     public static TheoryData<string, int> Cases()
     {
         var data = new TheoryData<string, int>();
@@ -49,27 +33,25 @@ public class GoldenTraceTests
         _ => throw new ArgumentException(name),
     };
 
-    private static double[] Doubles(JsonElement e) => e.EnumerateArray().Select(v => v.GetDouble()).ToArray();
+    private static Bank GoldenBank() => new(Golden.Vectors.XFlat, Golden.Vectors.X.Length, Golden.Vectors.X[0].Length);
+
+    private static float[] GoldenQ0() => Golden.Vectors.Q0.Select(v => (float)v).ToArray();
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void Run_ForTSteps_ReproducesGoldenStateAndWeights(string trace, int t)
     {
-        var root = Root.Value;
-        var x = root.GetProperty("X").EnumerateArray().SelectMany(Doubles).Select(v => (float)v).ToArray();
-        var q0 = Doubles(root.GetProperty("q0")).Select(v => (float)v).ToArray();
-        var beta = root.GetProperty("beta").GetDouble();
-        var bank = new Bank(x, 5, 3);
+        var bank = GoldenBank();
         var (map, post) = Describe(trace);
-        var entry = root.GetProperty("traces").GetProperty(trace)[t];
-        Assert.Equal(t, entry.GetProperty("t").GetInt32());
+        var entry = Golden.Vectors.Traces[trace][t];
+        Assert.Equal(t, entry.T);
 
-        var result = HfyDynamics.Run(bank, q0, new RetrievalOptions(map, beta, t, Post: post));
+        var result = HfyDynamics.Run(bank, GoldenQ0(), new RetrievalOptions(map, Golden.Vectors.Beta, t, Post: post));
 
         Assert.Equal(t, result.Steps);
-        var q = Doubles(entry.GetProperty("q"));
+        var q = entry.Q;
         for (var k = 0; k < 3; k++) Assert.True(Math.Abs(q[k] - result.Q[k]) <= 1e-6, $"q[{k}]: {result.Q[k]} vs {q[k]}");
-        var p = Doubles(entry.GetProperty("p"));
+        var p = entry.P;
         var dense = new double[5];
         for (var j = 0; j < result.Ids.Length; j++) dense[result.Ids[j]] = result.Weights[j];
         for (var i = 0; i < 5; i++) Assert.True(Math.Abs(p[i] - dense[i]) <= 1e-6, $"p[{i}]: {dense[i]} vs {p[i]}");
@@ -80,10 +62,8 @@ public class GoldenTraceTests
     [Fact]
     public void Entmax3_RetrievesPatternZeroExactlyAfterOneStep()
     {
-        var root = Root.Value;
-        var x = root.GetProperty("X").EnumerateArray().SelectMany(Doubles).Select(v => (float)v).ToArray();
-        var q0 = Doubles(root.GetProperty("q0")).Select(v => (float)v).ToArray();
-        var bank = new Bank(x, 5, 3);
+        var bank = GoldenBank();
+        var q0 = GoldenQ0();
         Assert.Null(HfyDynamics.Run(bank, q0, new RetrievalOptions(MapSpec.Entmax(3), 2.0, 0)).Retrieved);
         var result = HfyDynamics.Run(bank, q0, new RetrievalOptions(MapSpec.Entmax(3), 2.0, 3));
         Assert.Equal(0L, result.Retrieved);

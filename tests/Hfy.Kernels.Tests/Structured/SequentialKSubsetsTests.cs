@@ -160,4 +160,28 @@ public class SequentialKSubsetsTests
         Assert.Equal("w", Assert.Throws<ArgumentException>(() => SequentialKSubsets.Solve([0, 1], [1.0, 2], 1, double.NaN, false)).ParamName);
         Assert.Equal("positions", Assert.Throws<ArgumentException>(() => SequentialKSubsets.Solve([1, 0], [1.0, 2], 1, 0, false)).ParamName);
     }
+
+    [Fact]
+    public void MapFactory_RoutesSeqKSubsets_ToTheStructuredMap()
+    {
+        var map = MapFactory.Create(MapSpec.SeqKSubsets(2, 1, compat: true));
+        Assert.IsType<SeqKSubsetsMap>(map);
+        var p = new double[5];
+        map.Forward([1.0716, -1.1221, -0.3288, 0.3368, 0.0425], p);
+        Assert.Equal([0.404917, 0.385275, 0.204717, 0.614725, 0.390367], p.Select(v => Math.Round(v, 6)));
+    }
+
+    [Fact]
+    public void Map_Regularizer_ForeignP_IsRefusedWhenPairsMatter()
+    {
+        var map = new SeqKSubsetsMap(MapSpec.SeqKSubsets(2, 1));
+        var p = new double[4];
+        map.Forward([1, 0.5, 0.2, -1], p);
+        var other = (double[])p.Clone();
+        other[3] += 1e-3;
+        Assert.Throws<InvalidOperationException>(() => map.Regularizer(other));
+        // With w = 0 the regularizer is ½‖p‖², a function of p alone.
+        var plain = new SeqKSubsetsMap(MapSpec.SeqKSubsets(2, 0));
+        Assert.Equal(0.5 * (0.25 + 0.25 + 1), plain.Regularizer([0.5, 0.5, 1, 0]), 12);
+    }
 }

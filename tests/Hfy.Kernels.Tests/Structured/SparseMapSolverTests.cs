@@ -41,6 +41,35 @@ public class SparseMapSolverTests
         Assert.True(worst <= 1e-7);
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.3)]
+    [InlineData(-0.5)]
+    public void SeqKSubsets_OnTiedScores_MatchesBruteForceQp(double w)
+    {
+        // Degenerate inputs: all-equal scores and integer ties make many structures tie and the active set
+        // affinely dependent candidates likely.
+        var cases = new[]
+        {
+            new double[10],
+            new double[] { 1, 1, 0, 0, 1, 1, 0, 0, 1, 1 },
+            new double[] { 2, 0, 2, 0, 2, 0, 2, 0, 2 },
+            new double[] { 0.5, 0.5, 0.5, -1, 0.5, 0.5, 0.5, 0.5 },
+        };
+        foreach (var theta in cases)
+        {
+            for (int k = 1; k <= 4; k++)
+            {
+                var sol = SequentialKSubsets.Solve(Range(theta.Length), theta, k, w, compat: false);
+                var reference = BruteForceSparseMap.Solve(theta, k, w);
+                for (int i = 0; i < theta.Length; i++)
+                    Assert.True(Math.Abs(sol.Marginals[i] - reference[i]) <= 1e-7,
+                        $"θ=[{string.Join(",", theta)}] k={k} w={w} i={i}: solver {sol.Marginals[i]} brute force {reference[i]}");
+                Assert.True(sol.Converged);
+            }
+        }
+    }
+
     [Fact]
     public void SeqKSubsets_SolutionIsOptimal_AgainstEveryStructure()
     {
@@ -123,6 +152,30 @@ public class SparseMapSolverTests
             tested++;
         }
         Assert.Equal(40, tested);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Backward_WithRespectToW_MatchesFiniteDifferences(bool compat)
+    {
+        var rng = new Random(compat ? 51 : 50);
+        var options = SparseMapOptions.Exact;
+        for (int rep = 0; rep < 30; rep++)
+        {
+            int n = rng.Next(4, 12), k = rng.Next(2, Math.Min(4, n) + 1);
+            double w = rng.NextDouble() * 1.5 - 0.3;
+            var theta = Enumerable.Range(0, n).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+            var dmu = Enumerable.Range(0, n).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+            var sol = SequentialKSubsets.Solve(Range(n), theta, k, w, compat, options);
+            var dtheta = new double[n];
+            double dw = SequentialKSubsets.Backward(sol, Range(n), dmu, dtheta);
+            const double h = 1e-6;
+            var mp = SequentialKSubsets.Solve(Range(n), theta, k, w + h, compat, options).Marginals;
+            var mm = SequentialKSubsets.Solve(Range(n), theta, k, w - h, compat, options).Marginals;
+            double fd = Enumerable.Range(0, n).Sum(j => dmu[j] * (mp[j] - mm[j]) / (2 * h));
+            Assert.True(Math.Abs(fd - dw) <= 1e-5, $"rep {rep}: dw {dw} fd {fd}");
+        }
     }
 
     [Fact]

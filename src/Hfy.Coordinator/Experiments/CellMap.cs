@@ -1,0 +1,58 @@
+using System.Globalization;
+using Hfy.Kernels.Maps;
+
+namespace Hfy.Coordinator.Experiments;
+
+/// <summary>The classical baselines of hfy-math.md §3, run as q ← tanh(β Xᵀ F'(Xq)).</summary>
+public enum BaselineKind
+{
+    /// <summary>Classical Hopfield: F'(s) = s.</summary>
+    Classical,
+    /// <summary>Polynomial dense associative memory: F'(s) = sⁿ (n = the degree).</summary>
+    DamPoly,
+    /// <summary>Exponential dense associative memory: F'(s) = exp(β_in s).</summary>
+    DamExp,
+    /// <summary>
+    /// The classical Hopfield network as analysed by Amit, Gutfreund and Sompolinsky (capacity ≈ 0.138 D):
+    /// W = XᵀX with zero diagonal, synchronous sign updates s ← sgn(W s) (a zero field keeps the unit); β is not used.
+    /// </summary>
+    Hopfield,
+}
+
+/// <summary>A map of one cell: an HFY map (run through the engine) or a baseline (run on the coordinator).</summary>
+/// <param name="Label">Stable label used in cell keys, tables and plots.</param>
+/// <param name="Hfy">The HFY map, or null for a baseline.</param>
+/// <param name="Baseline">The baseline, or null for an HFY map.</param>
+/// <param name="Degree">dam-poly degree n.</param>
+/// <param name="BetaIn">dam-exp β_in.</param>
+public sealed record CellMap(string Label, MapSpec? Hfy, BaselineKind? Baseline = null, int Degree = 1, double BetaIn = 0)
+{
+    /// <summary>Builds the typed map from a validated entry.</summary>
+    public static CellMap From(MapEntry e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var name = (e.Name ?? "").Trim().ToLowerInvariant();
+        return name switch
+        {
+            "softmax" => Of(MapSpec.Softmax),
+            "entmax" => e.Alpha is 1.0 ? Of(MapSpec.Softmax) : Of(MapSpec.Entmax(e.Alpha ?? 1.5)),
+            "sparsemax" => Of(MapSpec.Sparsemax),
+            "normmax" => Of(MapSpec.Normmax(e.Gamma ?? 2.0)),
+            "ksubsets" => Of(MapSpec.KSubsets(e.K ?? 1, e.Normalize ?? false)),
+            "seq-ksubsets" => Of(MapSpec.SeqKSubsets(e.K ?? 1, e.W ?? 0.0)),
+            "classical" => new CellMap("classical", null, BaselineKind.Classical),
+            "hopfield" => new CellMap("hopfield", null, BaselineKind.Hopfield),
+            "dam-poly" => new CellMap(Inv($"dam-poly-{e.N ?? 10}"), null, BaselineKind.DamPoly, Degree: e.N ?? 10),
+            "dam-exp" => new CellMap(Inv($"dam-exp-{e.BetaIn ?? 0.05:G}"), null, BaselineKind.DamExp, BetaIn: e.BetaIn ?? 0.05),
+            _ => throw new ArgumentException($"unknown map '{e.Name}'", nameof(e)),
+        };
+
+        static CellMap Of(MapSpec m) => new(m.Label, m);
+    }
+
+    /// <summary>The map names a spec may use.</summary>
+    public static IReadOnlyList<string> Names { get; } =
+        ["softmax", "entmax", "sparsemax", "normmax", "ksubsets", "seq-ksubsets", "classical", "hopfield", "dam-poly", "dam-exp"];
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

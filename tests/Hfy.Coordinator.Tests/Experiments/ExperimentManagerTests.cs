@@ -1,0 +1,98 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using Hfy.Coordinator.Engine;
+using Hfy.Coordinator.Experiments;
+using Hfy.Coordinator.Results;
+
+namespace Hfy.Coordinator.Tests.Experiments;
+
+public class ExperimentManagerTests : TestKit
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public void Submit_RunsTheExperiment_AndPublishesProgressAndEnd()
+    {
+        using var dir = new TempDir();
+        var store = ResultsStore.Open(dir.Path);
+        var events = CreateTestProbe();
+        Sys.EventStream.Subscribe(events.Ref, typeof(ExperimentEnded));
+        var progress = CreateTestProbe();
+        Sys.EventStream.Subscribe(progress.Ref, typeof(ExperimentProgress));
+        var manager = Sys.ActorOf(ExperimentManager.Props(new LocalEngine(), store, SpecLimits.Default));
+
+        manager.Tell(new SubmitExperiment(ExperimentRunnerTests.SmallCapacity), TestActor);
+        var accepted = ExpectMsg<ExperimentAccepted>(Wait);
+        Assert.Equal(24, accepted.TotalCells);
+        var ended = events.ExpectMsg<ExperimentEnded>(Wait);
+        Assert.Equal((accepted.ExperimentId, ExperimentStatus.Finished), (ended.ExperimentId, ended.Status));
+        Assert.Equal(24, store.CountCells(accepted.ExperimentId));
+        var first = progress.ExpectMsg<ExperimentProgress>(Wait);
+        Assert.Equal(0, first.Done);
+
+        manager.Tell(new GetExperiment(accepted.ExperimentId), TestActor);
+        var info = ExpectMsg<ExperimentInfo>(Wait);
+        Assert.Equal(ExperimentStatus.Finished, info.Record!.Status);
+        Assert.Equal(24, info.Progress!.Done);
+    }
+
+    [Fact]
+    public void InvalidSpec_IsRejected_WithEveryError()
+    {
+        using var dir = new TempDir();
+        var store = ResultsStore.Open(dir.Path);
+        var manager = Sys.ActorOf(ExperimentManager.Props(new LocalEngine(), store, SpecLimits.Default));
+        var bad = ExperimentRunnerTests.SmallCapacity
+            .Replace("\"repeats\": 2", "\"repeats\": 0", StringComparison.Ordinal)
+            .Replace("\"alpha\": 1.5", "\"alpha\": 0.5", StringComparison.Ordinal);
+        manager.Tell(new SubmitExperiment(bad), TestActor);
+        var rejected = ExpectMsg<ExperimentRejected>(Wait);
+        Assert.Equal(["grid.maps[2].alpha", "grid.repeats"], rejected.Errors.Select(e => e.Path));
+        manager.Tell(ListExperiments.Instance, TestActor);
+        Assert.Empty(ExpectMsg<ExperimentList>(Wait).Experiments);
+    }
+
+    [Fact]
+    public async Task NewManager_ResumesAnInterruptedExperiment_RunningOnlyTheMissingCells()
+    {
+        using var dir = new TempDir();
+        var store = ResultsStore.Open(dir.Path);
+        var runner = new ExperimentRunner(new LocalEngine(), store, new RunnerOptions(MaxConcurrentCells: 1));
+        var id = runner.Submit(ExperimentSpec.Parse(ExperimentRunnerTests.SmallCapacity), SpecLimits.Default);
+        using var cts = new CancellationTokenSource();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            runner.RunAsync(id, new ExperimentRunnerTests.InlineProgress(p => { if (p.Done >= 7) cts.Cancel(); }), cts.Token));
+        var before = store.CountCells(id);
+        Assert.InRange(before, 7, 23);
+
+        var events = CreateTestProbe();
+        Sys.EventStream.Subscribe(events.Ref, typeof(ExperimentEnded));
+        var engine = new CountingEngine(new LocalEngine());
+        Sys.ActorOf(ExperimentManager.Props(engine, ResultsStore.Open(dir.Path), SpecLimits.Default));
+        var ended = events.ExpectMsg<ExperimentEnded>(Wait);
+        Assert.Equal((id, ExperimentStatus.Finished), (ended.ExperimentId, ended.Status));
+        Assert.Equal(24, store.CountCells(id));
+        Assert.Equal(24 - before, engine.Total);
+    }
+
+    [Fact]
+    public void Cancel_StopsAQueuedExperiment()
+    {
+        using var dir = new TempDir();
+        var store = ResultsStore.Open(dir.Path);
+        var events = CreateTestProbe();
+        Sys.EventStream.Subscribe(events.Ref, typeof(ExperimentEnded));
+        var manager = Sys.ActorOf(ExperimentManager.Props(new LocalEngine(), store, SpecLimits.Default));
+        manager.Tell(new SubmitExperiment(ExperimentRunnerTests.SmallCapacity), TestActor);
+        var first = ExpectMsg<ExperimentAccepted>(Wait);
+        manager.Tell(new SubmitExperiment(ExperimentRunnerTests.SmallCapacity), TestActor);
+        var second = ExpectMsg<ExperimentAccepted>(Wait);
+        manager.Tell(new CancelExperiment(second.ExperimentId), TestActor);
+        Assert.True(ExpectMsg<ExperimentCancelled>(Wait).Found);
+        var ends = new[] { events.ExpectMsg<ExperimentEnded>(Wait), events.ExpectMsg<ExperimentEnded>(Wait) };
+        Assert.Contains(ends, e => e.ExperimentId == second.ExperimentId && e.Status == ExperimentStatus.Cancelled);
+        Assert.Contains(ends, e => e.ExperimentId == first.ExperimentId && e.Status == ExperimentStatus.Finished);
+        Assert.Equal(ExperimentStatus.Cancelled, store.GetExperiment(second.ExperimentId)!.Status);
+        Assert.Equal(0, store.CountCells(second.ExperimentId));
+    }
+}
