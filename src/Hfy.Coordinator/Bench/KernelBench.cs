@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Intrinsics;
@@ -135,6 +136,7 @@ public static class KernelBench
     }
 
     /// <summary>Sums the whole buffer with SIMD on all cores (the same chunking as the scorer): the read-bandwidth reference.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float SimdSum(float[] data)
     {
         var chunk = 1 << 16;
@@ -183,6 +185,7 @@ public static class KernelBench
         return 2.0 * lanes * 12 * iterations * (double)cores / seconds / 1e9;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float FmaLoop(int iterations)
     {
         if (Vector512.IsHardwareAccelerated)

@@ -11,11 +11,14 @@ internal static class Commands
         // One line per command; keep the list sorted by area.
         yield return MapCommand.Create();
         yield return RetrieveCommand.Create();
+        yield return RecallCommand.Create();
         yield return BenchCommand.Create();
         yield return RunCommand.Create();
         yield return ResultsCommand.Create();
         yield return DemoCommand.Create();
         yield return SubmitCommand.Create();
         yield return StatusCommand.Create();
+        yield return CoordinatorCommand.Create();
+        yield return NodeCommand.Create();
     }
 }

@@ -17,9 +17,17 @@ internal static class ResultsCommand
         var format = new Option<string>("--format") { Description = "table, csv (one row per cell) or json", DefaultValueFactory = _ => "table" };
         var plots = new Option<string?>("--plots") { Description = "write PNG plots into this directory" };
         var data = new Option<string?>("--data") { Description = "data directory; default ./data" };
-        var cmd = new Command("results", "Show or export stored experiment results") { id, format, plots, data };
+        var coordinator = new Option<string?>("--coordinator") { Description = "read the results from a running coordinator (URL) instead of --data" };
+        var token = CoordinatorOptions.Token();
+        var cmd = new Command("results", "Show or export stored experiment results") { id, format, plots, data, coordinator, token };
         cmd.SetAction(parse =>
         {
+            if (parse.GetValue(coordinator) is { } url && parse.GetValue(format)?.Trim().ToLowerInvariant() is "table" or "csv" or "json")
+            {
+                return RemoteResults.RunAsync(url, parse.GetValue(token), parse.GetValue(id), parse.GetValue(format)!.Trim().ToLowerInvariant(), parse.GetValue(plots), CancellationToken.None)
+                    .GetAwaiter().GetResult();
+            }
+
             var dataDir = parse.GetValue(data) ?? ExperimentConsole.DefaultDataDirectory;
             var fmt = parse.GetValue(format)?.Trim().ToLowerInvariant();
             if (fmt is not ("table" or "csv" or "json"))

@@ -7,8 +7,9 @@ namespace Hfy.Kernels.Maps;
 /// <param name="Mass">Σ_i f(θ_i, τ): the quantity that must equal the map's target at the solution.</param>
 /// <param name="Slope">Σ_i ∂f/∂τ (≤ 0), for safeguarded Newton steps.</param>
 /// <param name="Count">Number of scores strictly inside the support at τ (weight &gt; 0).</param>
-/// <param name="Sum">Σ of the (map-scaled) scores inside the support.</param>
-/// <param name="SumSq">Σ of their squares (closed-form τ for 1.5-entmax).</param>
+/// <param name="Sum">Σ of the map-scaled scores inside the support, measured from the probe: Σ (z_i − τ).
+/// (Measured from τ so that the closed forms do not cancel large numbers; k-subsets: free entries only.)</param>
+/// <param name="SumSq">Σ (z_i − τ)² over the same entries (closed-form τ for 1.5-entmax and 2-normmax).</param>
 /// <param name="Saturated">k-subsets: number of scores whose weight is clipped at 1.</param>
 public readonly record struct MassSummary(double Mass, double Slope, long Count, double Sum, double SumSq, long Saturated)
 {

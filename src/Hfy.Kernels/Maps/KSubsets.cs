@@ -71,10 +71,11 @@ public sealed class KSubsets : IThresholdMap
         // Shift by θ_(k), not the max: τ − θ_(k) ∈ [−1, 0], so the partially selected entries keep full
         // precision even next to scores of ±1e30, and entries ≥ θ_(k) + 1 are saturated whatever τ is.
         var anchor = K == 1 ? max : ScoreVectors.KthLargest(theta, K);
-        var count = ScoreVectors.SortedCandidates(theta, anchor, 1.0, -1.0, out var buffer);
+        var count = ScoreVectors.Candidates(theta, anchor, 1.0, -1.0, out var buffer);
         double tau;
         try
         {
+            ScoreVectors.SortDescending(buffer.AsSpan(0, count));
             tau = Solve(buffer.AsSpan(0, count), K);
         }
         finally

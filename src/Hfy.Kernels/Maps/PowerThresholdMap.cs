@@ -53,11 +53,11 @@ public abstract class PowerThresholdMap : IThresholdMap
     {
         ScoreVectors.CheckSameLength(theta, p.Length, nameof(p));
         var max = ScoreVectors.MaxFinite(theta, out _);
-        var count = ScoreVectors.SortedCandidates(theta, max, Scale, -1.0 / Scale, out var buffer);
+        var count = ScoreVectors.Candidates(theta, max, Scale, -1.0 / Scale, out var buffer);
         double tau;
         try
         {
-            tau = SortedThresholds.Solve(buffer.AsSpan(0, count), MassExponent);
+            tau = SolveShifted(buffer.AsSpan(0, count));
         }
         finally
         {
@@ -82,6 +82,24 @@ public abstract class PowerThresholdMap : IThresholdMap
         }
 
         return tau + (Scale * max);
+    }
+
+    /// <summary>
+    /// Candidates above this count take the sort-free path when the mass is convex (e ≥ 1): Newton from
+    /// the left end with compaction, O(s) per step, instead of an O(s log s) sort.
+    /// </summary>
+    internal const int SortFreeThreshold = 4096;
+
+    /// <summary>τ (shifted coordinates) on the candidates z (max 0, all &gt; −1); reorders <paramref name="z"/>.</summary>
+    internal double SolveShifted(Span<double> z, bool allowSortFree = true)
+    {
+        if (allowSortFree && z.Length > SortFreeThreshold && MassExponent >= 1.0)
+        {
+            return ConvexNewton.Solve(z, MassExponent);
+        }
+
+        ScoreVectors.SortDescending(z);
+        return SortedThresholds.Solve(z, MassExponent);
     }
 
     /// <inheritdoc />

@@ -19,17 +19,42 @@ internal static class SortedThresholds
             return z[0] - 1.0;
         }
 
-        if (e == 1.0)
+        var tau = e switch
         {
-            return Sparsemax(z);
+            1.0 => Sparsemax(z),
+            2.0 => Quadratic(z),
+            _ => General(z, e),
+        };
+        return Polish(z, e, tau);
+    }
+
+    /// <summary>
+    /// One Newton step on the identified support, from τ itself: the prefix sums of the closed forms carry
+    /// rounding of order ε·Σ|z| (large for dense supports); the sums of d = z − τ near τ* do not.
+    /// </summary>
+    internal static double Polish(ReadOnlySpan<double> z, double e, double tau)
+    {
+        double mass = 0, slope = 0;
+        foreach (var v in z)
+        {
+            var d = v - tau;
+            if (d > 0)
+            {
+                var pw = e == 1.0 ? d : e == 2.0 ? d * d : Math.Pow(d, e);
+                mass += pw;
+                slope += e * pw / d;
+            }
         }
 
-        if (e == 2.0)
+        if (slope == 0)
         {
-            return Quadratic(z);
+            return tau;
         }
 
-        return General(z, e);
+        var step = (mass - 1.0) / slope;
+
+        // Only a rounding-size correction; a larger one would mean the support is about to change.
+        return Math.Abs(step) <= 1e-9 * Math.Max(1.0, Math.Abs(tau)) ? tau + step : tau;
     }
 
     /// <summary>Sparsemax: s = #{ρ : 1 + ρ z_(ρ) &gt; Σ_{j≤ρ} z_(j)}, τ = (Σ_{j≤s} z_(j) − 1)/s.</summary>
@@ -100,7 +125,7 @@ internal static class SortedThresholds
         var support = z[..(good + 1)];
         var lo = Math.Max(z[0] - 1.0, good + 1 < z.Length ? z[good + 1] : double.NegativeInfinity);
         var hi = z[good];
-        return NewtonOnSupport(support, e, 1.0, lo, hi);
+        return NewtonOnSupport(support, e, lo, hi);
     }
 
     private static double MassAt(ReadOnlySpan<double> z, double tau, double e)
@@ -118,17 +143,17 @@ internal static class SortedThresholds
     }
 
     /// <summary>
-    /// Solves Σ_{i∈support} (z_i − τ)^e = target for τ in [lo, hi], where every support entry exceeds τ on
-    /// (lo, hi): g is smooth and monotone there, so safeguarded Newton (bisection fallback) converges to
-    /// the last bits. Shared with the distributed search's final polish.
+    /// Solves Σ_{i∈support} (z_i − τ)^e = 1 for τ in [lo, hi], where every support entry exceeds τ on
+    /// (lo, hi): the mass is smooth and monotone there, so safeguarded Newton (bisection fallback) converges
+    /// to the last bits.
     /// </summary>
-    public static double NewtonOnSupport(ReadOnlySpan<double> support, double e, double target, double lo, double hi)
+    private static double NewtonOnSupport(ReadOnlySpan<double> support, double e, double lo, double hi)
     {
         // Convex mass (e ≥ 1): Newton from the left end increases monotonically to the root.
         var t = e >= 1.0 ? lo : 0.5 * (lo + hi);
         for (var it = 0; it < 200; it++)
         {
-            double g = -target, dg = 0;
+            double g = -1.0, dg = 0;
             foreach (var v in support)
             {
                 var d = v - t;
@@ -153,7 +178,8 @@ internal static class SortedThresholds
                 return t;
             }
 
-            var next = dg < 0 ? t - (g / dg) : double.NaN;
+            // Newton on M^{1/e} (see PowerModel.NewtonStep): linear for one term, so no slow start at high e.
+            var next = dg < 0 ? t + PowerModel.Step(e, g + 1.0, -dg) : double.NaN;
             if (!(next > lo && next < hi))
             {
                 next = 0.5 * (lo + hi);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Hfy.Kernels.Scoring;
@@ -9,6 +10,7 @@ namespace Hfy.Kernels.Scoring;
 public static class Candidates
 {
     /// <summary>Appends to <paramref name="into"/> every index i with scores[i] &gt; bound, ascending.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Above(ReadOnlySpan<float> scores, float bound, List<int> into)
     {
         ArgumentNullException.ThrowIfNull(into);
@@ -62,6 +64,7 @@ public static class Candidates
     /// <summary>The k-th largest value (k = 1: the max) of <paramref name="scores"/>; NaN-free input assumed.</summary>
     /// <remarks>One pass: a min-heap of the k largest so far, and a SIMD pre-filter that skips every block of 8
     /// scores none of which beats the heap's minimum (after warm-up, almost all of them).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe float KthLargest(ReadOnlySpan<float> scores, int k)
     {
         if (k < 1 || k > scores.Length) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in 1..{scores.Length}");

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Runtime.Intrinsics;
 
@@ -95,6 +96,7 @@ public static partial class Scorer
         return Math.Min(byBytes, byCores);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ScoreRange(float* x, int dim, float* q, double beta, float* s, int n)
     {
         if (dim > Float32DotLimit)
@@ -140,6 +142,7 @@ public static partial class Scorer
     }
 
     /// <summary>Float32 SIMD dot product of two length-<paramref name="dim"/> vectors (dim ≤ Float32DotLimit).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe float DotF32(float* a, float* b, int dim)
     {
         Debug.Assert(dim <= Float32DotLimit);
@@ -152,6 +155,7 @@ public static partial class Scorer
     }
 
     /// <summary>Dot product of a long row: float32 lanes over blocks of Float32DotLimit, blocks summed in float64.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe double DotLong(float* a, float* b, int dim)
     {
         var total = 0.0;
@@ -163,6 +167,7 @@ public static partial class Scorer
     }
 
     /// <summary>Dot product in float64 of a float32 row with a float64 vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe double DotF64(float* a, double* b, int dim)
     {
         var acc0 = Vector256<double>.Zero;
@@ -179,6 +184,7 @@ public static partial class Scorer
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe (Vector256<double> Lo, Vector256<double> Hi) WidenFloat(float* p)
     {
         var v = Vector256.Load(p);

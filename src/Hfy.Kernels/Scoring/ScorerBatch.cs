@@ -1,25 +1,25 @@
-using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Hfy.Kernels.Scoring;
 
 public static partial class Scorer
 {
-    /// <summary>Rows per microkernel call.</summary>
-    private const int Mr = 6;
-
-    /// <summary>Depth of one float32 accumulation block in the batch microkernel; blocks are summed in float64.</summary>
-    private const int Kc = 256;
+    /// <summary>Queries per microkernel call.</summary>
+    private const int Nr = 6;
 
     /// <summary>
     /// Scores a batch of queries: scores[b·N + i] = β · x_iᵀq_b (query-major), for <paramref name="batch"/> queries
     /// stored row-major in <paramref name="queries"/> (batch × dim).
     /// </summary>
     /// <remarks>
-    /// BLIS-style register blocking: the queries are packed into panels of 16 (AVX2) or 32 (AVX-512) with the
-    /// dimension outermost, and a 6-row × panel microkernel keeps 12 vector accumulators in registers, broadcasting
-    /// one bank element per row and FMA-ing it against the panel — no horizontal sums in the inner loop. Each
-    /// accumulator lane sums at most 256 products in float32; blocks are added in float64. Row blocks run on all cores.
+    /// Register blocking: a panel of 32 rows (AVX-512; 16 with AVX2) is packed dimension-major into a small
+    /// per-thread buffer, so that lane r of one vector holds row r. The microkernel then keeps 2 × 6 vector
+    /// accumulators — 32 rows × 6 queries — and per dimension k does 2 panel loads, 6 query broadcasts and 12 FMAs;
+    /// each accumulator is already a contiguous run of one query's scores and is stored as is (no horizontal sums,
+    /// no transposes). The panel stays in L1 while every query group passes over it, so the bank is read once per
+    /// batch. Accumulation: float32 lanes over blocks of <see cref="Float32DotLimit"/> dimensions, blocks summed in
+    /// float64. Row panels run on all cores.
     /// </remarks>
     public static unsafe void ScoreBatch(ReadOnlySpan<float> rows, int dim, ReadOnlySpan<float> queries, int batch, double beta, Span<float> scores)
     {
@@ -34,172 +34,268 @@ public static partial class Scorer
         if (n == 0) return;
 
         var wide = Vector512.IsHardwareAccelerated;
-        var nr = wide ? 32 : 16;
-        var panels = (batch + nr - 1) / nr;
-        var packed = new float[(long)panels * dim * nr];
-        for (var b = 0; b < batch; b++)
-        {
-            var p = b / nr;
-            var j = b % nr;
-            var src = queries.Slice(b * dim, dim);
-            for (var k = 0; k < dim; k++) packed[((long)p * dim + k) * nr + j] = src[k];
-        }
+        var mr = wide ? 32 : 16;
+        // Queries padded with zero rows to a multiple of Nr, so every microkernel call is full.
+        var groups = (batch + Nr - 1) / Nr;
+        var padded = new float[groups * Nr * dim];
+        queries.CopyTo(padded);
 
         fixed (float* x = rows)
-        fixed (float* qp = queries)
-        fixed (float* pk = packed)
+        fixed (float* qp = padded)
         fixed (float* s = scores)
         {
             var xa = (nint)x;
             var qa = (nint)qp;
-            var pa = (nint)pk;
             var sa = (nint)s;
-            var blockRows = Math.Max(Mr, Math.Min(Mr * 64, n / (4 * Environment.ProcessorCount) / Mr * Mr));
-            var blocks = (n + blockRows - 1) / blockRows;
-            void RunBlock(int blk)
+            var panels = n / mr;
+            var panelsPerTask = Math.Max(1, Math.Min(16, panels / (4 * Environment.ProcessorCount)));
+            var tasks = (panels + panelsPerTask - 1) / panelsPerTask;
+            void RunTask(int task)
             {
-                var first = blk * blockRows;
-                var last = Math.Min(n, first + blockRows);
-                var tile = stackalloc double[Mr * 32];
-                for (var p = 0; p < panels; p++)
+                var pack = new float[mr * dim];
+                var acc = new double[mr * Nr * 2]; // float64 tile, then the float32 block sums
+                fixed (float* pk = pack)
+                fixed (double* tile = acc)
                 {
-                    var panel = (float*)pa + (long)p * dim * nr;
-                    var qFirst = p * nr;
-                    var qCount = Math.Min(nr, batch - qFirst);
-                    var r = first;
-                    for (; r + Mr <= last; r += Mr)
+                    var last = Math.Min(panels, (task + 1) * panelsPerTask);
+                    for (var panel = task * panelsPerTask; panel < last; panel++)
                     {
-                        if (wide) Micro512((float*)xa + (long)r * dim, dim, panel, tile);
-                        else Micro256((float*)xa + (long)r * dim, dim, panel, tile);
-                        for (var i = 0; i < Mr; i++)
+                        var r0 = panel * mr;
+                        Pack((float*)xa + (long)r0 * dim, dim, mr, pk);
+                        for (var g = 0; g < groups; g++)
                         {
-                            for (var j = 0; j < qCount; j++)
-                            {
-                                ((float*)sa)[(long)(qFirst + j) * n + r + i] = (float)(beta * tile[i * nr + j]);
-                            }
-                        }
-                    }
-                    for (; r < last; r++)
-                    {
-                        var xr = (float*)xa + (long)r * dim;
-                        for (var j = 0; j < qCount; j++)
-                        {
-                            var qb = (float*)qa + (long)(qFirst + j) * dim;
-                            var dot = dim <= Float32DotLimit ? DotF32(xr, qb, dim) : DotLong(xr, qb, dim);
-                            ((float*)sa)[(long)(qFirst + j) * n + r] = (float)(beta * dot);
+                            var qg = (float*)qa + (long)g * Nr * dim;
+                            var count = Math.Min(Nr, batch - g * Nr);
+                            var out0 = (float*)sa + (long)g * Nr * n + r0;
+                            if (wide) Micro512(pk, qg, dim, n, count, (float)beta, beta, out0, tile);
+                            else Micro256(pk, qg, dim, n, count, (float)beta, beta, out0, tile);
                         }
                     }
                 }
             }
-            if ((long)rows.Length * batch < ParallelThreshold || Environment.ProcessorCount == 1 || blocks == 1)
+            if ((long)rows.Length * batch < ParallelThreshold || Environment.ProcessorCount == 1 || tasks <= 1)
             {
-                for (var blk = 0; blk < blocks; blk++) RunBlock(blk);
+                for (var t = 0; t < tasks; t++) RunTask(t);
             }
             else
             {
-                Parallel.For(0, blocks, RunBlock);
+                Parallel.For(0, tasks, RunTask);
+            }
+
+            // Rows after the last full panel.
+            for (var r = panels * mr; r < n; r++)
+            {
+                var xr = (float*)xa + (long)r * dim;
+                for (var b = 0; b < batch; b++)
+                {
+                    var qb = (float*)qa + (long)b * dim;
+                    var dot = dim <= Float32DotLimit ? DotF32(xr, qb, dim) : DotLong(xr, qb, dim);
+                    ((float*)sa)[(long)b * n + r] = (float)(beta * dot);
+                }
             }
         }
     }
 
-    /// <summary>6 rows × 32 queries (two Vector512 per row): tile[i·32 + j] = x_{r+i}ᵀ q_j in float64.</summary>
-    private static unsafe void Micro512(float* x, int dim, float* panel, double* tile)
+    /// <summary>Packs <paramref name="mr"/> rows dimension-major: pack[k·mr + r] = x[r·dim + k].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Pack(float* x, int dim, int mr, float* pack)
     {
-        Debug.Assert(Vector512.IsHardwareAccelerated);
-        const int nr = 32;
-        for (var t = 0; t < Mr * nr; t++) tile[t] = 0;
-        var tmp = stackalloc float[Mr * nr];
-        for (var k0 = 0; k0 < dim; k0 += Kc)
+        for (var r = 0; r < mr; r++)
         {
-            var kEnd = Math.Min(dim, k0 + Kc);
-            var r0 = x;
-            var r1 = x + dim;
-            var r2 = r1 + dim;
-            var r3 = r2 + dim;
-            var r4 = r3 + dim;
-            var r5 = r4 + dim;
-            Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-            Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-            for (var k = k0; k < kEnd; k++)
-            {
-                var b0 = Vector512.Load(panel + k * nr);
-                var b1 = Vector512.Load(panel + k * nr + 16);
-                var a = Vector512.Create(r0[k]);
-                c00 = Vector512.FusedMultiplyAdd(a, b0, c00);
-                c01 = Vector512.FusedMultiplyAdd(a, b1, c01);
-                a = Vector512.Create(r1[k]);
-                c10 = Vector512.FusedMultiplyAdd(a, b0, c10);
-                c11 = Vector512.FusedMultiplyAdd(a, b1, c11);
-                a = Vector512.Create(r2[k]);
-                c20 = Vector512.FusedMultiplyAdd(a, b0, c20);
-                c21 = Vector512.FusedMultiplyAdd(a, b1, c21);
-                a = Vector512.Create(r3[k]);
-                c30 = Vector512.FusedMultiplyAdd(a, b0, c30);
-                c31 = Vector512.FusedMultiplyAdd(a, b1, c31);
-                a = Vector512.Create(r4[k]);
-                c40 = Vector512.FusedMultiplyAdd(a, b0, c40);
-                c41 = Vector512.FusedMultiplyAdd(a, b1, c41);
-                a = Vector512.Create(r5[k]);
-                c50 = Vector512.FusedMultiplyAdd(a, b0, c50);
-                c51 = Vector512.FusedMultiplyAdd(a, b1, c51);
-            }
-            c00.Store(tmp); c01.Store(tmp + 16);
-            c10.Store(tmp + 32); c11.Store(tmp + 48);
-            c20.Store(tmp + 64); c21.Store(tmp + 80);
-            c30.Store(tmp + 96); c31.Store(tmp + 112);
-            c40.Store(tmp + 128); c41.Store(tmp + 144);
-            c50.Store(tmp + 160); c51.Store(tmp + 176);
-            for (var t = 0; t < Mr * nr; t++) tile[t] += tmp[t];
+            var row = x + (long)r * dim;
+            for (var k = 0; k < dim; k++) pack[k * mr + r] = row[k];
         }
     }
 
-    /// <summary>6 rows × 16 queries (two Vector256 per row): tile[i·16 + j] = x_{r+i}ᵀ q_j in float64.</summary>
-    private static unsafe void Micro256(float* x, int dim, float* panel, double* tile)
+    /// <summary>32 rows × 6 queries; writes the first <paramref name="count"/> queries' scores (stride n).</summary>
+    /// <summary>32 rows × 6 queries; writes the first <paramref name="count"/> queries' scores (stride n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Micro512(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
     {
-        const int nr = 16;
-        for (var t = 0; t < Mr * nr; t++) tile[t] = 0;
-        var tmp = stackalloc float[Mr * nr];
-        for (var k0 = 0; k0 < dim; k0 += Kc)
+        const int mr = 32;
+        var sums = (float*)(tile + mr * Nr);
+        if (dim <= Float32DotLimit)
         {
-            var kEnd = Math.Min(dim, k0 + Kc);
-            var r0 = x;
-            var r1 = x + dim;
-            var r2 = r1 + dim;
-            var r3 = r2 + dim;
-            var r4 = r3 + dim;
-            var r5 = r4 + dim;
-            Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-            Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-            for (var k = k0; k < kEnd; k++)
+            Block512(pack, q, dim, 0, dim, sums);
+            var bv = Vector512.Create(betaF);
+            for (var j = 0; j < count; j++)
             {
-                var b0 = Vector256.Load(panel + k * nr);
-                var b1 = Vector256.Load(panel + k * nr + 8);
-                var a = Vector256.Create(r0[k]);
-                c00 = Vector256.MultiplyAddEstimate(a, b0, c00);
-                c01 = Vector256.MultiplyAddEstimate(a, b1, c01);
-                a = Vector256.Create(r1[k]);
-                c10 = Vector256.MultiplyAddEstimate(a, b0, c10);
-                c11 = Vector256.MultiplyAddEstimate(a, b1, c11);
-                a = Vector256.Create(r2[k]);
-                c20 = Vector256.MultiplyAddEstimate(a, b0, c20);
-                c21 = Vector256.MultiplyAddEstimate(a, b1, c21);
-                a = Vector256.Create(r3[k]);
-                c30 = Vector256.MultiplyAddEstimate(a, b0, c30);
-                c31 = Vector256.MultiplyAddEstimate(a, b1, c31);
-                a = Vector256.Create(r4[k]);
-                c40 = Vector256.MultiplyAddEstimate(a, b0, c40);
-                c41 = Vector256.MultiplyAddEstimate(a, b1, c41);
-                a = Vector256.Create(r5[k]);
-                c50 = Vector256.MultiplyAddEstimate(a, b0, c50);
-                c51 = Vector256.MultiplyAddEstimate(a, b1, c51);
+                (Vector512.Load(sums + j * mr) * bv).Store(output + (long)j * n);
+                (Vector512.Load(sums + j * mr + 16) * bv).Store(output + (long)j * n + 16);
             }
-            c00.Store(tmp); c01.Store(tmp + 8);
-            c10.Store(tmp + 16); c11.Store(tmp + 24);
-            c20.Store(tmp + 32); c21.Store(tmp + 40);
-            c30.Store(tmp + 48); c31.Store(tmp + 56);
-            c40.Store(tmp + 64); c41.Store(tmp + 72);
-            c50.Store(tmp + 80); c51.Store(tmp + 88);
-            for (var t = 0; t < Mr * nr; t++) tile[t] += tmp[t];
+            return;
+        }
+        new Span<double>(tile, mr * Nr).Clear();
+        for (var k0 = 0; k0 < dim; k0 += Float32DotLimit)
+        {
+            Block512(pack, q, dim, k0, Math.Min(dim, k0 + Float32DotLimit), sums);
+            for (var t = 0; t < mr * Nr; t++) tile[t] += sums[t];
+        }
+        for (var j = 0; j < count; j++)
+        {
+            for (var r = 0; r < mr; r++) output[(long)j * n + r] = (float)(beta * tile[j * mr + r]);
         }
     }
+
+    /// <summary>One float32 accumulation block over dimensions [k0, kEnd): the microkernel's inner loop; writes the
+    /// 6 × mr sums to <paramref name="sums"/> (query-major).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Block512(float* pack, float* q, int dim, int k0, int kEnd, float* sums)
+    {
+        const int mr = 32;
+        var q0 = q;
+        var q1 = q + dim;
+        var q2 = q1 + dim;
+        var q3 = q2 + dim;
+        var q4 = q3 + dim;
+        var q5 = q4 + dim;
+        var c00 = Vector512<float>.Zero;
+        var c01 = Vector512<float>.Zero;
+        var c10 = Vector512<float>.Zero;
+        var c11 = Vector512<float>.Zero;
+        var c20 = Vector512<float>.Zero;
+        var c21 = Vector512<float>.Zero;
+        var c30 = Vector512<float>.Zero;
+        var c31 = Vector512<float>.Zero;
+        var c40 = Vector512<float>.Zero;
+        var c41 = Vector512<float>.Zero;
+        var c50 = Vector512<float>.Zero;
+        var c51 = Vector512<float>.Zero;
+        var a = pack + k0 * mr;
+        for (var k = k0; k < kEnd; k++, a += mr)
+        {
+            var a0 = Vector512.Load(a);
+            var a1 = Vector512.Load(a + 16);
+            var b = Vector512.Create(q0[k]);
+            c00 = Vector512.FusedMultiplyAdd(a0, b, c00);
+            c01 = Vector512.FusedMultiplyAdd(a1, b, c01);
+            b = Vector512.Create(q1[k]);
+            c10 = Vector512.FusedMultiplyAdd(a0, b, c10);
+            c11 = Vector512.FusedMultiplyAdd(a1, b, c11);
+            b = Vector512.Create(q2[k]);
+            c20 = Vector512.FusedMultiplyAdd(a0, b, c20);
+            c21 = Vector512.FusedMultiplyAdd(a1, b, c21);
+            b = Vector512.Create(q3[k]);
+            c30 = Vector512.FusedMultiplyAdd(a0, b, c30);
+            c31 = Vector512.FusedMultiplyAdd(a1, b, c31);
+            b = Vector512.Create(q4[k]);
+            c40 = Vector512.FusedMultiplyAdd(a0, b, c40);
+            c41 = Vector512.FusedMultiplyAdd(a1, b, c41);
+            b = Vector512.Create(q5[k]);
+            c50 = Vector512.FusedMultiplyAdd(a0, b, c50);
+            c51 = Vector512.FusedMultiplyAdd(a1, b, c51);
+        }
+        c00.Store(sums); c01.Store(sums + 16);
+        c10.Store(sums + mr); c11.Store(sums + mr + 16);
+        c20.Store(sums + 2 * mr); c21.Store(sums + 2 * mr + 16);
+        c30.Store(sums + 3 * mr); c31.Store(sums + 3 * mr + 16);
+        c40.Store(sums + 4 * mr); c41.Store(sums + 4 * mr + 16);
+        c50.Store(sums + 5 * mr); c51.Store(sums + 5 * mr + 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Add512(Vector512<float> lo, Vector512<float> hi, double* t)
+    {
+        (Vector512.Load(t) + Vector512.WidenLower(lo)).Store(t);
+        (Vector512.Load(t + 8) + Vector512.WidenUpper(lo)).Store(t + 8);
+        (Vector512.Load(t + 16) + Vector512.WidenLower(hi)).Store(t + 16);
+        (Vector512.Load(t + 24) + Vector512.WidenUpper(hi)).Store(t + 24);
+    }
+
+
+    /// <summary>16 rows × 6 queries (AVX2); writes the first <paramref name="count"/> queries' scores (stride n).</summary>
+    /// <summary>16 rows × 6 queries; writes the first <paramref name="count"/> queries' scores (stride n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Micro256(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
+    {
+        const int mr = 16;
+        var sums = (float*)(tile + mr * Nr);
+        if (dim <= Float32DotLimit)
+        {
+            Block256(pack, q, dim, 0, dim, sums);
+            var bv = Vector256.Create(betaF);
+            for (var j = 0; j < count; j++)
+            {
+                (Vector256.Load(sums + j * mr) * bv).Store(output + (long)j * n);
+                (Vector256.Load(sums + j * mr + 8) * bv).Store(output + (long)j * n + 8);
+            }
+            return;
+        }
+        new Span<double>(tile, mr * Nr).Clear();
+        for (var k0 = 0; k0 < dim; k0 += Float32DotLimit)
+        {
+            Block256(pack, q, dim, k0, Math.Min(dim, k0 + Float32DotLimit), sums);
+            for (var t = 0; t < mr * Nr; t++) tile[t] += sums[t];
+        }
+        for (var j = 0; j < count; j++)
+        {
+            for (var r = 0; r < mr; r++) output[(long)j * n + r] = (float)(beta * tile[j * mr + r]);
+        }
+    }
+
+    /// <summary>One float32 accumulation block over dimensions [k0, kEnd): the microkernel's inner loop; writes the
+    /// 6 × mr sums to <paramref name="sums"/> (query-major).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Block256(float* pack, float* q, int dim, int k0, int kEnd, float* sums)
+    {
+        const int mr = 16;
+        var q0 = q;
+        var q1 = q + dim;
+        var q2 = q1 + dim;
+        var q3 = q2 + dim;
+        var q4 = q3 + dim;
+        var q5 = q4 + dim;
+        var c00 = Vector256<float>.Zero;
+        var c01 = Vector256<float>.Zero;
+        var c10 = Vector256<float>.Zero;
+        var c11 = Vector256<float>.Zero;
+        var c20 = Vector256<float>.Zero;
+        var c21 = Vector256<float>.Zero;
+        var c30 = Vector256<float>.Zero;
+        var c31 = Vector256<float>.Zero;
+        var c40 = Vector256<float>.Zero;
+        var c41 = Vector256<float>.Zero;
+        var c50 = Vector256<float>.Zero;
+        var c51 = Vector256<float>.Zero;
+        var a = pack + k0 * mr;
+        for (var k = k0; k < kEnd; k++, a += mr)
+        {
+            var a0 = Vector256.Load(a);
+            var a1 = Vector256.Load(a + 8);
+            var b = Vector256.Create(q0[k]);
+            c00 = Vector256.MultiplyAddEstimate(a0, b, c00);
+            c01 = Vector256.MultiplyAddEstimate(a1, b, c01);
+            b = Vector256.Create(q1[k]);
+            c10 = Vector256.MultiplyAddEstimate(a0, b, c10);
+            c11 = Vector256.MultiplyAddEstimate(a1, b, c11);
+            b = Vector256.Create(q2[k]);
+            c20 = Vector256.MultiplyAddEstimate(a0, b, c20);
+            c21 = Vector256.MultiplyAddEstimate(a1, b, c21);
+            b = Vector256.Create(q3[k]);
+            c30 = Vector256.MultiplyAddEstimate(a0, b, c30);
+            c31 = Vector256.MultiplyAddEstimate(a1, b, c31);
+            b = Vector256.Create(q4[k]);
+            c40 = Vector256.MultiplyAddEstimate(a0, b, c40);
+            c41 = Vector256.MultiplyAddEstimate(a1, b, c41);
+            b = Vector256.Create(q5[k]);
+            c50 = Vector256.MultiplyAddEstimate(a0, b, c50);
+            c51 = Vector256.MultiplyAddEstimate(a1, b, c51);
+        }
+        c00.Store(sums); c01.Store(sums + 8);
+        c10.Store(sums + mr); c11.Store(sums + mr + 8);
+        c20.Store(sums + 2 * mr); c21.Store(sums + 2 * mr + 8);
+        c30.Store(sums + 3 * mr); c31.Store(sums + 3 * mr + 8);
+        c40.Store(sums + 4 * mr); c41.Store(sums + 4 * mr + 8);
+        c50.Store(sums + 5 * mr); c51.Store(sums + 5 * mr + 8);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Add256(Vector256<float> lo, Vector256<float> hi, double* t)
+    {
+        (Vector256.Load(t) + Vector256.WidenLower(lo)).Store(t);
+        (Vector256.Load(t + 4) + Vector256.WidenUpper(lo)).Store(t + 4);
+        (Vector256.Load(t + 8) + Vector256.WidenLower(hi)).Store(t + 8);
+        (Vector256.Load(t + 12) + Vector256.WidenUpper(hi)).Store(t + 12);
+    }
+
 }

@@ -9,11 +9,14 @@ namespace Hfy.Kernels.Structured;
 /// </summary>
 public static class ConstrainedSparsemax
 {
+    /// <summary>Σu may fall short of 1 by this much (rounding); the answer is then p = u.</summary>
+    public const double CapacityTolerance = 1e-9;
+
     /// <summary>
     /// Computes p = argmin_{p ∈ Δ, p ≤ u} ‖p − θ‖² into <paramref name="p"/>.
     /// </summary>
     /// <param name="theta">Scores; −∞ marks a masked entry (weight 0). NaN and +∞ are rejected.</param>
-    /// <param name="upper">Upper bounds u_i ≥ 0 (+∞ allowed, meaning no cap); Σu must be ≥ 1.</param>
+    /// <param name="upper">Upper bounds u_i ≥ 0 (+∞ allowed, meaning no cap); Σu must be ≥ 1 (up to <see cref="CapacityTolerance"/>).</param>
     /// <param name="p">Output, same length as θ.</param>
     /// <returns>The threshold τ (any τ of the flat stretch when the answer does not depend on it).</returns>
     /// <remarks>Exact up to rounding: O(N log N) for the sort of the breakpoints, sums in float64.
@@ -36,7 +39,9 @@ public static class ConstrainedSparsemax
                 throw new ArgumentException($"upper: entries must be ≥ 0 (upper[{i}] = {u})", nameof(upper));
             if (!double.IsNegativeInfinity(t)) capacity += u;
         }
-        if (!(capacity >= 1))
+        // Σu = 1 is feasible (p = u); allow rounding below it, which arises when u is what is left after
+        // many subtractions (free recall's last round).
+        if (!(capacity >= 1 - CapacityTolerance))
             throw new ArgumentException(
                 FormattableString.Invariant($"upper: Σ upper over unmasked entries must be ≥ 1 for {{p ∈ Δ, p ≤ upper}} to be feasible (got {capacity:G6})"),
                 nameof(upper));
@@ -73,8 +78,13 @@ public static class ConstrainedSparsemax
             if (e >= 0) { free++; sumFree += theta[e]; }
             else { int i = ~e; free--; sumFree -= theta[i]; sumCapped += upper[i]; }
         }
-        // f is continuous with f(−∞) = Σu ≥ 1 and f(max θ) = 0, so the scan always finds the crossing.
-        Debug.Assert(!double.IsNaN(tau));
+        // f is continuous with f(−∞) = Σu ≥ 1 and f(max θ) = 0, so the scan finds the crossing, except when
+        // Σu is 1 up to rounding and the running sums land a hair below 1: then every entry is at its cap.
+        if (double.IsNaN(tau))
+        {
+            Debug.Assert(m > 0 && capacity < 1 + CapacityTolerance);
+            tau = points[0];
+        }
 
         for (int i = 0; i < n; i++)
         {

@@ -197,6 +197,31 @@ public class MapPropertyTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(AllMaps), MemberType = typeof(MapTestUtil))]
+    public void Regularizer_GivesAConjugateWhoseGradientIsTheOutput(string name)
+    {
+        // Ω*(θ) = θᵀp − Ω(p) at p = ŷ(θ), and ∇Ω*(θ) = p (Danskin): the energy's first term is consistent.
+        var map = Map(name);
+        var rng = new Random(7);
+        for (var c = 0; c < Cases; c++)
+        {
+            var theta = RandomTheta(rng, MinN(map), 15);
+            var v = theta.Select(_ => Normal(rng)).ToArray();
+            const double h = 1e-5;
+            var numeric = (Conjugate(map, [.. theta.Select((t, i) => t + (h * v[i]))]) -
+                           Conjugate(map, [.. theta.Select((t, i) => t - (h * v[i]))])) / (2 * h);
+            var analytic = Apply(map, theta).Zip(v, (a, b) => a * b).Sum();
+            Assert.True(Math.Abs(numeric - analytic) <= 1e-6 * (1 + Math.Abs(analytic)), $"{name} case {c}: dΩ* {numeric:R} vs pᵀv {analytic:R}");
+        }
+    }
+
+    private static double Conjugate(IMap map, double[] theta)
+    {
+        var p = Apply(map, theta);
+        return theta.Zip(p, (a, b) => a * b).Sum() - map.Regularizer(p);
+    }
+
     /// <summary>Same support, and for k-subsets the same saturated set.</summary>
     private static bool SamePattern(IMap map, double[] a, double[] b)
     {

@@ -96,37 +96,16 @@ internal static class MapTestUtil
     /// </summary>
     public static (double Tau, int Rounds) Search(IThresholdMap map, float[] scores, int parts)
     {
-        var sorted = scores.Where(float.IsFinite).Select(s => (double)s).OrderByDescending(s => s).ToArray();
-        var max = sorted[0];
-        var anchor = sorted[map.AnchorRank - 1];
-        var search = map.BeginSearch(max, anchor, sorted.Length);
         var size = (scores.Length + parts - 1) / parts;
-        var guard = 0;
-        while (!search.IsDone)
+        var partitions = new List<ReadOnlyMemory<float>>();
+        for (var start = 0; start < scores.Length; start += size)
         {
-            var taus = search.NextProbes();
-            if (search.IsDone)
-            {
-                break;
-            }
-
-            Assert.NotEmpty(taus);
-            var summed = new MassSummary[taus.Length];
-            for (var start = 0; start < scores.Length; start += size)
-            {
-                var part = new MassSummary[taus.Length];
-                map.Probe(scores.AsSpan(start, Math.Min(size, scores.Length - start)), taus, part);
-                for (var j = 0; j < taus.Length; j++)
-                {
-                    summed[j] += part[j];
-                }
-            }
-
-            search.Absorb(summed);
-            Assert.True(++guard < 100, "search did not finish");
+            partitions.Add(scores.AsMemory(start, Math.Min(size, scores.Length - start)));
         }
 
-        return (search.Tau, search.Rounds);
+        var result = ThresholdSolver.Solve(map, partitions);
+        Assert.Equal(scores.Count(float.IsFinite), result.Count);
+        return (result.Tau, result.Rounds);
     }
 
     /// <summary>The output p from weights at τ, the way partitions and the coordinator compute it.</summary>

@@ -120,4 +120,23 @@ public class ConstrainedSparsemaxTests
             }
         }
     }
+
+    [Fact]
+    public void WhenBoundsSumToOneUpToRounding_ReturnsTheBounds()
+    {
+        // Free recall's last round: u is what is left after N − 1 subtractions, Σu = 1 only up to rounding.
+        var rng = new Random(9);
+        for (int rep = 0; rep < 200; rep++)
+        {
+            int n = rng.Next(2, 50);
+            var raw = Enumerable.Range(0, n).Select(_ => rng.NextDouble()).ToArray();
+            double total = raw.Sum();
+            var upper = raw.Select(v => v / total).ToArray();
+            double sum = upper.Sum();
+            if (sum < 1) upper[0] += 1 - sum;
+            var theta = Enumerable.Range(0, n).Select(_ => rng.NextDouble() * 4 - 2).ToArray();
+            var p = Forward(theta, upper);
+            for (int i = 0; i < n; i++) Assert.Equal(upper[i], p[i], 9);
+        }
+    }
 }
