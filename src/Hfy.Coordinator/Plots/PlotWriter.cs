@@ -33,7 +33,7 @@ public static class PlotWriter
             foreach (var c in cells.Where(c => c.Metrics.Attractors is not null && c.Params.Repeat == 0))
             {
                 var path = Path.Combine(directory, $"{experiment.Id}-basins-{Slug(c.Params.Map)}-b{Inv(c.Params.Beta)}-{c.Params.Post}.png");
-                Basins(c, spec, path, $"{title}: {c.Params.Map}, β = {Inv(c.Params.Beta)}, {c.Params.Post}");
+                Basins(c, spec, path, $"basins: {c.Params.Map}, β = {Inv(c.Params.Beta)}, {c.Params.Post}");
                 files.Add(path);
             }
             return files;
@@ -175,8 +175,7 @@ public static class PlotWriter
         heat.Extent = new CoordinateRect(b.Lo, b.Hi, b.Lo, b.Hi);
         if (spec.Bank?.Patterns is { } pts)
         {
-            var mk = plot.Add.Markers(pts.Select(p => p[0]).ToArray(), pts.Select(p => p[1]).ToArray(), MarkerShape.FilledCircle, 10, Colors.Black);
-            mk.LegendText = "patterns";
+            plot.Add.Markers(pts.Select(p => p[0]).ToArray(), pts.Select(p => p[1]).ToArray(), MarkerShape.FilledCircle, 10, Colors.Black);
         }
         plot.Axes.SetLimits(b.Lo, b.Hi, b.Lo, b.Hi);
         Save(plot, path, Height, Height);
