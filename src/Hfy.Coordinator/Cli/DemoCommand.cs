@@ -13,10 +13,10 @@ namespace Hfy.Coordinator.Cli;
 internal static class DemoCommand
 {
     /// <summary>
-    /// HOOK for the dashboard: given the data directory and the engine's store, starts the dashboard and returns
-    /// (server to dispose, URL). Wired by the web side (Hfy.Coordinator.Web.DashboardServer); null: no dashboard.
+    /// HOOK for the dashboard: given the engine and the store, starts the dashboard and returns
+    /// (server to dispose, URL). Wired to the web side (Hfy.Coordinator.Web.DemoDashboard); null: no dashboard.
     /// </summary>
-    public static Func<string, ResultsStore, CancellationToken, Task<(IAsyncDisposable Server, string Url)>>? Dashboard { get; set; }
+    public static Func<Engine.IRetrievalEngine, ResultsStore, CancellationToken, Task<(IAsyncDisposable Server, string Url)>>? Dashboard { get; set; } = Web.DemoDashboard.StartAsync;
 
     /// <summary>The command.</summary>
     public static Command Create()
@@ -46,7 +46,7 @@ internal static class DemoCommand
                 IAsyncDisposable? dashboard = null;
                 if (Dashboard is not null)
                 {
-                    var (server, url) = await Dashboard(dataDir, store, ct);
+                    var (server, url) = await Dashboard(engine, store, ct);
                     dashboard = server;
                     AnsiConsole.MarkupLine($"[grey]dashboard:[/] [link]{Markup.Escape(url)}[/]");
                 }

@@ -154,9 +154,10 @@ public sealed class LocalProcessClusterTests
             Assert.Equal(0, await group.TerminateAsync("bank-1", TimeSpan.FromSeconds(60)));
             Assert.Equal(0, await group.TerminateAsync("coordinator", TimeSpan.FromSeconds(60)));
         }
-        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        catch (Exception e)
         {
-            throw new InvalidOperationException($"{e.Message}\n{group.AllOutput()}", e);
+            // Whatever failed, show what the three processes said.
+            throw new InvalidOperationException($"{e.GetType().Name}: {e.Message}\n{group.AllOutput()}", e);
         }
         finally
         {
