@@ -40,15 +40,28 @@ public sealed class PartitionActor : ReceiveActor
             // Passivate so that remember-entities forgets the entity (a plain stop would restart it).
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
         });
-        Receive<ScoreRequest>(OnScore);
-        Receive<GatherRequest>(OnGather);
-        Receive<ProbeRequest>(OnProbe);
-        Receive<ReadoutRequest>(OnReadout);
+        Receive<ScoreRequest>(m => Guard(m.RequestId, m.Round, m.Partition, () => OnScore(m)));
+        Receive<GatherRequest>(m => Guard(m.RequestId, m.Round, m.Partition, () => OnGather(m)));
+        Receive<ProbeRequest>(m => Guard(m.RequestId, m.Round, m.Partition, () => OnProbe(m)));
+        Receive<ReadoutRequest>(m => Guard(m.RequestId, m.Round, m.Partition, () => OnReadout(m)));
         Receive<ReleaseScores>(m => Forget(m.RequestId));
     }
 
     /// <summary>Props on the numeric dispatcher.</summary>
     public static Props Props() => Akka.Actor.Props.Create(() => new PartitionActor()).WithDispatcher(Cluster.HfyConfig.NumericDispatcher);
+
+    /// <summary>A failure answers the request (it fails fast) instead of restarting the partition silently.</summary>
+    private void Guard(string requestId, int round, PartitionAddress p, Action work)
+    {
+        try
+        {
+            work();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or NotSupportedException or InvalidDataException)
+        {
+            Sender.Tell(new PartitionFailed(requestId, round, p.Index, $"partition {p.EntityId}: {e.Message}"));
+        }
+    }
 
     private PartitionLoaded Loaded()
     {

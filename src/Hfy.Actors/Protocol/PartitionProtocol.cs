@@ -260,6 +260,14 @@ public sealed record ScoresMissing(
     [property: Key(1)] int Round,
     [property: Key(2)] int Partition) : IHfyMessage;
 
+/// <summary>The partition could not do the work (bad spec, unreadable file, a kernel error): the request fails with this reason.</summary>
+[MessagePackObject]
+public sealed record PartitionFailed(
+    [property: Key(0)] string RequestId,
+    [property: Key(1)] int Round,
+    [property: Key(2)] int Partition,
+    [property: Key(3)] string Reason) : IHfyMessage;
+
 /// <summary>The request is over: the partition frees its scores. No reply.</summary>
 [MessagePackObject]
 public sealed record ReleaseScores(

@@ -224,7 +224,6 @@ public sealed partial class RetrievalAggregator
             }
 
             sq.Search.Absorb(summed);
-            if (sq.Search.IsDone) sq.Readout = ReadoutMode.Threshold;
         }
 
         ContinueStep();
@@ -306,6 +305,7 @@ public sealed partial class RetrievalAggregator
             }
 
             sq.Readout = ReadoutMode.Skip;
+            sq.ReadoutDone = true;
         }
 
         ContinueStep();
@@ -353,6 +353,9 @@ public sealed partial class RetrievalAggregator
         public ThresholdSearch? Search { get; set; }
 
         public ReadoutMode Readout { get; set; }
+
+        /// <summary>The readout round for this step has been absorbed.</summary>
+        public bool ReadoutDone { get; set; }
 
         public long[]? ExplicitIds { get; set; }
 

@@ -74,6 +74,14 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <summary>A bug or a kernel error while aggregating fails the request instead of restarting it silently.</summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        _replyTo.Tell(new RetrievalFailed(_job.RequestId, $"aggregator error: {reason.GetType().Name}: {reason.Message}"));
+        for (var p = 0; p < _job.Partitions; p++) _job.Region.Tell(new ReleaseScores(Address(p), _job.RequestId));
+        Context.Stop(Self);
+    }
+
     /// <summary>Props for one request; send it <see cref="Go"/> (the sender gets <see cref="RetrievalCompleted"/> or <see cref="RetrievalFailed"/>).</summary>
     public static Props Props(RetrievalJob job) => Akka.Actor.Props.Create(() => new RetrievalAggregator(job));
 
@@ -145,6 +153,12 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
     /// <summary>Runs whichever round some query still needs (gather → probe → readout), else finishes the step.</summary>
     private void ContinueStep()
     {
+        foreach (var sq in _active)
+        {
+            // A finished threshold search (some finish without a probe round) still needs its readout.
+            if (sq.Search is { IsDone: true } && !sq.ReadoutDone) sq.Readout = ReadoutMode.Threshold;
+        }
+
         if (_active.Any(q => q.GatherBound is not null)) StartGather();
         else if (_active.Any(q => q.Search is { IsDone: false })) StartProbe();
         else if (_active.Any(q => q.Readout != ReadoutMode.Skip)) StartReadout();
@@ -269,6 +283,10 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
             }
 
             Timers.StartSingleTimer("round", new RoundTimeout(round.Number, t.Attempt + 1), _job.Settings.RoundTimeout);
+        });
+        Receive<PartitionFailed>(m =>
+        {
+            if (m.RequestId == _job.RequestId) Fail(m.Reason);
         });
         Receive<Deadline>(_ => Fail($"request timed out after {_job.Settings.RequestTimeout}"));
     }

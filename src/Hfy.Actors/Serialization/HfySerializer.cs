@@ -35,6 +35,7 @@ public sealed class HfySerializer : SerializerWithStringManifest
         [typeof(ReadoutReply)] = "rr",
         [typeof(ScoresMissing)] = "sm",
         [typeof(ReleaseScores)] = "rl",
+        [typeof(PartitionFailed)] = "pf",
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<string, Type> Types = Manifests.ToFrozenDictionary(kv => kv.Value, kv => kv.Key);

@@ -20,18 +20,18 @@ internal static class BenchCommand
 
     private static Command Kernels()
     {
-        var rows = new Option<int?>("--rows") { Description = "bank rows N (default 4,000,000)" };
-        var dim = new Option<int?>("--dim") { Description = "dimension D (default 64)" };
-        var batch = new Option<int?>("--batch") { Description = "queries in the batched-scoring run (default 64)" };
-        var repeats = new Option<int?>("--repeats") { Description = "timed repeats; the best is reported (default 5)" };
+        var rows = new Option<string?>("--rows") { Description = "bank rows N (default 4,000,000)" };
+        var dim = new Option<string?>("--dim") { Description = "dimension D (default 64)" };
+        var batch = new Option<string?>("--batch") { Description = "queries in the batched-scoring run (default 64)" };
+        var repeats = new Option<string?>("--repeats") { Description = "timed repeats; the best is reported (default 5)" };
         var command = new Command("kernels", "Single-query scoring vs read bandwidth, threshold search + readout overhead, batched scoring GFLOP/s");
         foreach (var o in new Option[] { rows, dim, batch, repeats }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(parse, output =>
         {
-            var n = parse.GetValue(rows) ?? 4_000_000;
-            var d = parse.GetValue(dim) ?? 64;
-            var b = parse.GetValue(batch) ?? 64;
-            var r = parse.GetValue(repeats) ?? 5;
+            var n = CliValues.Int(parse, rows, "rows") ?? 4_000_000;
+            var d = CliValues.Int(parse, dim, "dim") ?? 64;
+            var b = CliValues.Int(parse, batch, "batch") ?? 64;
+            var r = CliValues.Int(parse, repeats, "repeats") ?? 5;
             if (n < 8) throw new CliUsageException($"rows: must be ≥ 8 (got {n})");
             if (d < 1) throw new CliUsageException($"dim: must be ≥ 1 (got {d})");
             if (b < 1) throw new CliUsageException($"batch: must be ≥ 1 (got {b})");

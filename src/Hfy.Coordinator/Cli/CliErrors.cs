@@ -79,3 +79,44 @@ public static class CliErrors
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }
+
+/// <summary>
+/// Numeric option values read as text and parsed here, so that a malformed number is also a one-line error with
+/// exit code 2 (typed System.CommandLine options would fail at parse time with exit code 1 and the help text).
+/// Declare the option as <c>Option&lt;string?&gt;</c> and call e.g. <c>CliValues.Double(parse, beta, "beta")</c>.
+/// </summary>
+public static class CliValues
+{
+    /// <summary>The option's value as a double (invariant culture; "NaN"/"Infinity" parse and are left to the caller's rule), or null when absent.</summary>
+    public static double? Double(ParseResult parse, Option<string?> option, string field)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var raw = parse.GetValue(option);
+        if (raw is null) return null;
+        return double.TryParse(raw.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new CliUsageException($"{field}: '{raw}' is not a number");
+    }
+
+    /// <summary>The option's value as an int, or null when absent.</summary>
+    public static int? Int(ParseResult parse, Option<string?> option, string field)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var raw = parse.GetValue(option);
+        if (raw is null) return null;
+        return int.TryParse(raw.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new CliUsageException($"{field}: '{raw}' is not an integer");
+    }
+
+    /// <summary>The option's value as an unsigned 64-bit integer, or null when absent.</summary>
+    public static ulong? ULong(ParseResult parse, Option<string?> option, string field)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var raw = parse.GetValue(option);
+        if (raw is null) return null;
+        return ulong.TryParse(raw.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new CliUsageException($"{field}: '{raw}' is not a non-negative integer");
+    }
+}

@@ -13,15 +13,15 @@ internal sealed class MapOptions
     /// <summary>The accepted map names.</summary>
     public static readonly string[] Names = ["softmax", "entmax", "sparsemax", "normmax", "ksubsets", "seq-ksubsets"];
 
-    public Option<double?> Alpha { get; } = new("--alpha") { Description = "entmax α ≥ 1 (1 = softmax, 2 = sparsemax; default 1.5)" };
+    public Option<string?> Alpha { get; } = new("--alpha") { Description = "entmax α ≥ 1 (1 = softmax, 2 = sparsemax; default 1.5)" };
 
-    public Option<double?> Gamma { get; } = new("--gamma") { Description = "normmax γ > 1 (default 2)" };
+    public Option<string?> Gamma { get; } = new("--gamma") { Description = "normmax γ > 1 (default 2)" };
 
-    public Option<int?> K { get; } = new("--k") { Description = "k for ksubsets / seq-ksubsets, 1 ≤ k ≤ N (default 1)" };
+    public Option<string?> K { get; } = new("--k") { Description = "k for ksubsets / seq-ksubsets, 1 ≤ k ≤ N (default 1)" };
 
     public Option<bool> Normalize { get; } = new("--normalize") { Description = "ksubsets: divide the marginals by k (default: unscaled, Σ = k, as the published code)" };
 
-    public Option<double?> W { get; } = new("--w") { Description = "seq-ksubsets: bonus per adjacent selected pair" };
+    public Option<string?> W { get; } = new("--w") { Description = "seq-ksubsets: bonus per adjacent selected pair" };
 
     public Option<bool> Compat { get; } = new("--compat") { Description = "seq-ksubsets: reproduce the published code's formulation" };
 
@@ -48,10 +48,10 @@ internal sealed class MapOptions
             "seq-ksubsets" or "seqksubsets" => MapKind.SeqKSubsets,
             _ => throw new CliUsageException($"{nameField}: unknown map '{name}'; expected one of {string.Join(", ", Names)}"),
         };
-        var alpha = parse.GetValue(Alpha);
-        var gamma = parse.GetValue(Gamma);
-        var k = parse.GetValue(K);
-        var w = parse.GetValue(W);
+        var alpha = CliValues.Double(parse, Alpha, "alpha");
+        var gamma = CliValues.Double(parse, Gamma, "gamma");
+        var k = CliValues.Int(parse, K, "k");
+        var w = CliValues.Double(parse, W, "w");
         if (alpha is { } a && !(a >= 1)) throw new CliUsageException($"alpha: must be ≥ 1 (got {Show(a)})");
         if (alpha is { } a2 && double.IsPositiveInfinity(a2)) throw new CliUsageException("alpha: must be finite (got +∞)");
         if (gamma is { } g && !(g > 1)) throw new CliUsageException($"gamma: must be > 1 (got {Show(g)})");

@@ -19,13 +19,13 @@ internal static class RetrieveCommand
         var memories = new Option<string?>("--memories") { Description = "patterns: .npy, .csv, IDX, JSON {\"rows\": [[...]]}, or gen:gaussian|sphere|binary:N:D:SEED" };
         var queries = new Option<string?>("--queries") { Description = "initial states: .npy, .csv, JSON {\"rows\": [[...]]}, or rows:I,J,... (copies of memory rows)" };
         var map = new Option<string?>("--map") { Description = "softmax, entmax, sparsemax, normmax, ksubsets or seq-ksubsets" };
-        var beta = new Option<double?>("--beta") { Description = "inverse temperature β > 0" };
-        var steps = new Option<int?>("--steps") { Description = "number of updates T ≥ 0" };
-        var tol = new Option<double?>("--tol") { Description = "stop early once ‖q_{t+1} − q_t‖ ≤ tol (default 0: run T steps)" };
+        var beta = new Option<string?>("--beta") { Description = "inverse temperature β > 0" };
+        var steps = new Option<string?>("--steps") { Description = "number of updates T ≥ 0" };
+        var tol = new Option<string?>("--tol") { Description = "stop early once ‖q_{t+1} − q_t‖ ≤ tol (default 0: run T steps)" };
         var post = new Option<string?>("--post") { Description = "identity (default), l2, layernorm or tanh" };
-        var noise = new Option<double?>("--noise") { Description = "add N(0, σ²) noise to every query (seeded by --noise-seed)" };
-        var noiseSeed = new Option<ulong?>("--noise-seed") { Description = "seed of --noise (default 1)" };
-        var retrievedTol = new Option<double?>("--retrieved-tol") { Description = "q_T counts as pattern i when ‖q_T − x̃_i‖∞ ≤ this (default 1e-6)" };
+        var noise = new Option<string?>("--noise") { Description = "add N(0, σ²) noise to every query (seeded by --noise-seed)" };
+        var noiseSeed = new Option<string?>("--noise-seed") { Description = "seed of --noise (default 1)" };
+        var retrievedTol = new Option<string?>("--retrieved-tol") { Description = "q_T counts as pattern i when ‖q_T − x̃_i‖∞ ≤ this (default 1e-6)" };
         var output = new Option<string?>("--output") { Description = "where to write the JSON result (default: stdout)" };
         var mapOptions = new MapOptions();
         var command = new Command("retrieve", "Run HFY retrieval dynamics on a memory bank in this process; JSON out, float64");
@@ -38,13 +38,13 @@ internal static class RetrieveCommand
             var (q, batch) = ReadQueries(parse.GetValue(queries), bank);
             if (parse.GetValue(map) is null) throw new CliUsageException("map: required (softmax, entmax, sparsemax, normmax, ksubsets or seq-ksubsets)");
             var spec = mapOptions.Build(parse, parse.GetValue(map), "map", bank.Rows);
-            var b = parse.GetValue(beta) ?? throw new CliUsageException("beta: required (> 0)");
+            var b = CliValues.Double(parse, beta, "beta") ?? throw new CliUsageException("beta: required (> 0)");
             if (!(b > 0) || double.IsInfinity(b)) throw new CliUsageException($"beta: must be > 0 and finite (got {JsonIo.Show(b)})");
-            var t = parse.GetValue(steps) ?? throw new CliUsageException("steps: required (≥ 0)");
+            var t = CliValues.Int(parse, steps, "steps") ?? throw new CliUsageException("steps: required (≥ 0)");
             if (t < 0) throw new CliUsageException($"steps: must be ≥ 0 (got {t})");
-            var e = parse.GetValue(tol) ?? 0.0;
+            var e = CliValues.Double(parse, tol, "tol") ?? 0.0;
             if (!(e >= 0) || double.IsInfinity(e)) throw new CliUsageException($"tol: must be ≥ 0 and finite (got {JsonIo.Show(e)})");
-            var rt = parse.GetValue(retrievedTol) ?? 1e-6;
+            var rt = CliValues.Double(parse, retrievedTol, "retrieved-tol") ?? 1e-6;
             if (!(rt >= 0) || double.IsInfinity(rt)) throw new CliUsageException($"retrieved-tol: must be ≥ 0 and finite (got {JsonIo.Show(rt)})");
             var postKind = (parse.GetValue(post) ?? "identity").Trim().ToLowerInvariant() switch
             {
@@ -54,10 +54,10 @@ internal static class RetrieveCommand
                 "tanh" => PostTransform.Tanh,
                 var other => throw new CliUsageException($"post: unknown post-transform '{other}'; expected identity, l2, layernorm or tanh"),
             };
-            if (parse.GetValue(noise) is { } sigma)
+            if (CliValues.Double(parse, noise, "noise") is { } sigma)
             {
                 if (!(sigma >= 0) || double.IsInfinity(sigma)) throw new CliUsageException($"noise: must be ≥ 0 and finite (got {JsonIo.Show(sigma)})");
-                var seed = parse.GetValue(noiseSeed) ?? 1UL;
+                var seed = CliValues.ULong(parse, noiseSeed, "noise-seed") ?? 1UL;
                 var g = new float[q.Length];
                 BankGenerator.Fill(BankSourceKind.Gaussian, seed, bank.Dim, 0, g);
                 for (var i = 0; i < q.Length; i++) q[i] += (float)(sigma * g[i]);

@@ -7,6 +7,7 @@ namespace Hfy.Coordinator.Experiments;
 /// The classical Hopfield and dense associative memory baselines as the HFY paper runs them
 /// (hfy-math.md §3): q ← tanh(β Xᵀ F'(X q)), F'(s) = s, sⁿ or exp(β_in s); synchronous updates.
 /// They are not HFY maps (no MapSpec), so they run here, on the coordinator, over the whole bank.
+/// <see cref="BaselineKind.Hopfield"/> is the textbook network instead: s ← sgn(W s), W = XᵀX with zero diagonal.
 /// </summary>
 public static class BaselineDynamics
 {
@@ -35,6 +36,12 @@ public static class BaselineDynamics
         for (var t = 0; t < steps; t++)
         {
             Array.Clear(z);
+            if (map.Baseline == BaselineKind.Hopfield)
+            {
+                done = t + 1;
+                if (HopfieldStep(rows, dim, q, z) == 0) break;
+                continue;
+            }
             for (var r = 0; r < n; r++)
             {
                 var row = rows.Slice(r * dim, dim);
@@ -85,5 +92,28 @@ public static class BaselineDynamics
         }
         Debug.Assert(done <= steps);
         return new RetrievalResult(q, best >= 0 ? [best] : [], best >= 0 ? [1.0] : [], done, [], retrieved);
+    }
+
+    /// <summary>One synchronous step s ← sgn(W s) with W = XᵀX − diag(Σ_i x_ij²); returns the number of units that changed.</summary>
+    private static int HopfieldStep(ReadOnlySpan<float> rows, int dim, double[] s, double[] h)
+    {
+        var n = rows.Length / dim;
+        Array.Clear(h);
+        for (var r = 0; r < n; r++)
+        {
+            var row = rows.Slice(r * dim, dim);
+            double overlap = 0;
+            for (var i = 0; i < dim; i++) overlap += row[i] * s[i];
+            for (var i = 0; i < dim; i++) h[i] += row[i] * (overlap - row[i] * s[i]);
+        }
+        var changed = 0;
+        for (var i = 0; i < dim; i++)
+        {
+            if (h[i] == 0) continue;
+            var next = h[i] > 0 ? 1.0 : -1.0;
+            if (next != s[i]) changed++;
+            s[i] = next;
+        }
+        return changed;
     }
 }

@@ -12,6 +12,11 @@ public enum BaselineKind
     DamPoly,
     /// <summary>Exponential dense associative memory: F'(s) = exp(β_in s).</summary>
     DamExp,
+    /// <summary>
+    /// The classical Hopfield network as analysed by Amit, Gutfreund and Sompolinsky (capacity ≈ 0.138 D):
+    /// W = XᵀX with zero diagonal, synchronous sign updates s ← sgn(W s) (a zero field keeps the unit); β is not used.
+    /// </summary>
+    Hopfield,
 }
 
 /// <summary>A map of one cell: an HFY map (run through the engine) or a baseline (run on the coordinator).</summary>
@@ -36,6 +41,7 @@ public sealed record CellMap(string Label, MapSpec? Hfy, BaselineKind? Baseline 
             "ksubsets" => Of(MapSpec.KSubsets(e.K ?? 1, e.Normalize ?? false)),
             "seq-ksubsets" => Of(MapSpec.SeqKSubsets(e.K ?? 1, e.W ?? 0.0)),
             "classical" => new CellMap("classical", null, BaselineKind.Classical),
+            "hopfield" => new CellMap("hopfield", null, BaselineKind.Hopfield),
             "dam-poly" => new CellMap(Inv($"dam-poly-{e.N ?? 10}"), null, BaselineKind.DamPoly, Degree: e.N ?? 10),
             "dam-exp" => new CellMap(Inv($"dam-exp-{e.BetaIn ?? 0.05:G}"), null, BaselineKind.DamExp, BetaIn: e.BetaIn ?? 0.05),
             _ => throw new ArgumentException($"unknown map '{e.Name}'", nameof(e)),
@@ -46,7 +52,7 @@ public sealed record CellMap(string Label, MapSpec? Hfy, BaselineKind? Baseline 
 
     /// <summary>The map names a spec may use.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        ["softmax", "entmax", "sparsemax", "normmax", "ksubsets", "seq-ksubsets", "classical", "dam-poly", "dam-exp"];
+        ["softmax", "entmax", "sparsemax", "normmax", "ksubsets", "seq-ksubsets", "classical", "hopfield", "dam-poly", "dam-exp"];
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

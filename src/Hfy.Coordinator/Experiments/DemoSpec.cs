@@ -12,7 +12,7 @@ public static class DemoSpec
         {
           "name": "demo capacity sweep",
           "kind": "capacity",
-          "bank": { "source": "sphere", "seed": 1, "dim": 32 },
+          "bank": { "source": "sphere", "seed": 1, "dim": 16 },
           "grid": {
             "sizes": [1000, 10000, 100000, 1000000],
             "maps": [
@@ -21,7 +21,7 @@ public static class DemoSpec
               { "name": "sparsemax" },
               { "name": "normmax", "gamma": 2 }
             ],
-            "betas": [4, 16],
+            "betas": [8, 16, 32],
             "posts": ["identity"],
             "noise": [0.02],
             "steps": 5,

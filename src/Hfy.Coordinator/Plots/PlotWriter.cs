@@ -193,7 +193,8 @@ public static class PlotWriter
 
     private static void Save(Plot plot, string path, int width = Width, int height = Height)
     {
-        if (plot.GetPlottables().Any(p => p is IHasLegendText { LegendText.Length: > 0 })) plot.ShowLegend(Alignment.LowerLeft);
+        // Outside the data area: capacity curves fill every corner.
+        if (plot.GetPlottables().Any(p => p is IHasLegendText { LegendText.Length: > 0 })) plot.ShowLegend(Edge.Right);
         plot.SavePng(path, width, height);
     }
 

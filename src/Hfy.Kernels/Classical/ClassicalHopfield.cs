@@ -6,14 +6,15 @@ namespace Hfy.Kernels.Classical;
 /// </summary>
 /// <remarks>
 /// When N &lt; D the D×D matrix is never formed: the field is h = Xᵀ(X s), and asynchronous updates keep the
-/// overlaps m = X s current (O(N) per flip). When N ≥ D, W is formed once (D² ≤ N·D). The diagonal of W is
+/// overlaps m = X s current (O(N) per flip). When N ≥ D, W is formed once, on the first synchronous field
+/// (then D² ≤ N·D per update). The diagonal of W is
 /// kept, so the energy is exactly −½‖Xs‖² and every asynchronous flip lowers it (ΔE = 2 s_j h_j − 2W_jj &lt; 0).
 /// A zero field leaves a unit unchanged.
 /// </remarks>
 public sealed class ClassicalHopfield
 {
     private readonly float[] _x;
-    private readonly double[]? _w;
+    private double[]? _w;
 
     /// <summary>Stores <paramref name="count"/> patterns (row-major count × dim, usually ±1).</summary>
     public ClassicalHopfield(float[] patterns, int count, int dim)
@@ -26,18 +27,6 @@ public sealed class ClassicalHopfield
         _x = patterns;
         Patterns = count;
         Dim = dim;
-        if (count >= dim)
-        {
-            _w = new double[dim * dim];
-            for (var i = 0; i < count; i++)
-            {
-                for (var a = 0; a < dim; a++)
-                {
-                    var xa = (double)_x[i * dim + a];
-                    for (var b = 0; b < dim; b++) _w[a * dim + b] += xa * _x[i * dim + b];
-                }
-            }
-        }
     }
 
     /// <summary>Number of stored patterns N.</summary>
@@ -46,8 +35,8 @@ public sealed class ClassicalHopfield
     /// <summary>Dimension D.</summary>
     public int Dim { get; }
 
-    /// <summary>True when W = XᵀX was formed (N ≥ D).</summary>
-    public bool FormsWeightMatrix => _w is not null;
+    /// <summary>True when fields use the formed W = XᵀX (N ≥ D; formed on the first <see cref="Field"/>).</summary>
+    public bool FormsWeightMatrix => Patterns >= Dim;
 
     /// <summary>E(s) = −½ Σ_i (x_iᵀs)².</summary>
     public double Energy(ReadOnlySpan<float> s)
@@ -68,8 +57,9 @@ public sealed class ClassicalHopfield
         CheckState(s);
         if (h.Length != Dim) throw new ArgumentException($"h has length {h.Length}, expected {Dim}", nameof(h));
         h.Clear();
-        if (_w is not null)
+        if (FormsWeightMatrix)
         {
+            _w ??= Hebbian();
             for (var a = 0; a < Dim; a++)
             {
                 var sum = 0.0;
@@ -148,6 +138,22 @@ public sealed class ClassicalHopfield
             var r = (int)(Storage.CounterRng.Bits(seed, round, (ulong)j) % (ulong)(j + 1));
             (order[j], order[r]) = (order[r], order[j]);
         }
+    }
+
+    /// <summary>W = XᵀX (D × D, diagonal kept), built once.</summary>
+    private double[] Hebbian()
+    {
+        var w = new double[Dim * Dim];
+        for (var i = 0; i < Patterns; i++)
+        {
+            for (var a = 0; a < Dim; a++)
+            {
+                var xa = (double)_x[i * Dim + a];
+                if (xa == 0) continue;
+                for (var b = 0; b < Dim; b++) w[a * Dim + b] += xa * _x[i * Dim + b];
+            }
+        }
+        return w;
     }
 
     private double Overlap(int i, ReadOnlySpan<float> s)

@@ -4,12 +4,14 @@ namespace Hfy.Kernels.Maps;
 
 /// <summary>
 /// The coordinator's threshold search (architecture.md, step 3), shared by every sparse map.
-/// Keeps a bracket [lo, hi] with M(lo) ≥ target ≥ M(hi). Each round proposes a few probes: the closed
-/// form and Newton/secant estimates from the bracket ends, a geometric cluster around the best estimate
-/// (so a good estimate collapses the bracket by many orders at once), and a multisection of the rest.
+/// Keeps a bracket [lo, hi] with M(lo) ≥ target ≥ M(hi). The first round probes offsets from the top
+/// log-spaced over the bracket; later rounds probe the closed form and Newton/secant estimates from the
+/// bracket ends (which are bounds when M is convex), a geometric cluster around the best estimate (log-mass
+/// interpolation while scores still lie between the ends, Newton once none does, so that a good estimate
+/// collapses the bracket by many orders at once), and a multisection of the rest.
 /// It finishes exactly when a closed form is confirmed on an identified support (two probes with equal
-/// support counts around it), or — for maps without one — when Newton on the identified support moves
-/// less than 1e-13 (relative).
+/// support counts around it), or — for maps without one — when Newton on the identified support is
+/// predicted accurate to 1e-13 (relative). Typically 2–4 rounds, also with 1e6 scores all near the top.
 /// </summary>
 internal sealed class BracketSearch : ThresholdSearch
 {
@@ -113,7 +115,7 @@ internal sealed class BracketSearch : ThresholdSearch
         var identified = _sLo is { } a && _sHi is { } b && ThresholdModel.SameSupport(a, b);
         if (_model.IsConvex)
         {
-            // Tangents of a convex decreasing M cross the target left of τ*, chords right of it.
+            // Tangents of the convex decreasing M^{1/e} cross the target left of τ*, chords of M right of it.
             lower = MaxFinite(lower, newtonLo, newtonHi);
             upper = MinFinite(upper, secant);
             estimates.Add(newtonLo);

@@ -125,7 +125,7 @@ internal static class SortedThresholds
         var support = z[..(good + 1)];
         var lo = Math.Max(z[0] - 1.0, good + 1 < z.Length ? z[good + 1] : double.NegativeInfinity);
         var hi = z[good];
-        return NewtonOnSupport(support, e, 1.0, lo, hi);
+        return NewtonOnSupport(support, e, lo, hi);
     }
 
     private static double MassAt(ReadOnlySpan<double> z, double tau, double e)
@@ -143,17 +143,17 @@ internal static class SortedThresholds
     }
 
     /// <summary>
-    /// Solves Σ_{i∈support} (z_i − τ)^e = target for τ in [lo, hi], where every support entry exceeds τ on
-    /// (lo, hi): g is smooth and monotone there, so safeguarded Newton (bisection fallback) converges to
-    /// the last bits. Shared with the distributed search's final polish.
+    /// Solves Σ_{i∈support} (z_i − τ)^e = 1 for τ in [lo, hi], where every support entry exceeds τ on
+    /// (lo, hi): the mass is smooth and monotone there, so safeguarded Newton (bisection fallback) converges
+    /// to the last bits.
     /// </summary>
-    public static double NewtonOnSupport(ReadOnlySpan<double> support, double e, double target, double lo, double hi)
+    private static double NewtonOnSupport(ReadOnlySpan<double> support, double e, double lo, double hi)
     {
         // Convex mass (e ≥ 1): Newton from the left end increases monotonically to the root.
         var t = e >= 1.0 ? lo : 0.5 * (lo + hi);
         for (var it = 0; it < 200; it++)
         {
-            double g = -target, dg = 0;
+            double g = -1.0, dg = 0;
             foreach (var v in support)
             {
                 var d = v - t;
@@ -178,7 +178,8 @@ internal static class SortedThresholds
                 return t;
             }
 
-            var next = dg < 0 ? t - (g / dg) : double.NaN;
+            // Newton on M^{1/e} (see PowerModel.NewtonStep): linear for one term, so no slow start at high e.
+            var next = dg < 0 ? t + PowerModel.Step(e, g + 1.0, -dg) : double.NaN;
             if (!(next > lo && next < hi))
             {
                 next = 0.5 * (lo + hi);

@@ -9,20 +9,47 @@ public static class Readout
     /// <summary>
     /// Adds Σ_j weights[j] · x_{ids[j]} to <paramref name="z"/> for a sparse p given as local row ids and weights.
     /// </summary>
+    /// <remarks>Large supports are summed on all cores into float64 partials added in a fixed order.</remarks>
     public static unsafe void Accumulate(ReadOnlySpan<float> rows, int dim, ReadOnlySpan<int> ids, ReadOnlySpan<double> weights, Span<double> z)
     {
         if (dim < 1) throw new ArgumentOutOfRangeException(nameof(dim), dim, "dim must be ≥ 1");
         if (ids.Length != weights.Length) throw new ArgumentException($"ids ({ids.Length}) and weights ({weights.Length}) differ in length", nameof(weights));
         if (z.Length != dim) throw new ArgumentException($"z has length {z.Length}, expected dim {dim}", nameof(z));
         var n = rows.Length / dim;
+        foreach (var id in ids)
+        {
+            if ((uint)id >= (uint)n) throw new ArgumentOutOfRangeException(nameof(ids), id, $"row id must be in 0..{n - 1}");
+        }
         fixed (float* x = rows)
+        fixed (int* ip = ids)
+        fixed (double* wp = weights)
         fixed (double* zp = z)
         {
-            for (var j = 0; j < ids.Length; j++)
+            if ((long)ids.Length * dim < Scorer.ParallelThreshold || Environment.ProcessorCount == 1)
             {
-                var id = ids[j];
-                if ((uint)id >= (uint)n) throw new ArgumentOutOfRangeException(nameof(ids), id, $"row id must be in 0..{n - 1}");
-                AddScaledRow(x + (long)id * dim, weights[j], zp, dim);
+                for (var j = 0; j < ids.Length; j++) AddScaledRow(x + (long)ip[j] * dim, wp[j], zp, dim);
+                return;
+            }
+            // Dense supports (softmax, small β): per-task float64 partials, added in a fixed order (deterministic).
+            var chunk = Scorer.ChunkRows(ids.Length, dim) * 4;
+            var tasks = (ids.Length + chunk - 1) / chunk;
+            var partials = new double[(long)tasks * dim];
+            var xa = (nint)x;
+            var ia = (nint)ip;
+            var wa = (nint)wp;
+            var count = ids.Length;
+            Parallel.For(0, tasks, c =>
+            {
+                var first = c * chunk;
+                var last = Math.Min(count, first + chunk);
+                fixed (double* part = &partials[(long)c * dim])
+                {
+                    for (var j = first; j < last; j++) AddScaledRow((float*)xa + (long)((int*)ia)[j] * dim, ((double*)wa)[j], part, dim);
+                }
+            });
+            for (var c = 0; c < tasks; c++)
+            {
+                for (var k = 0; k < dim; k++) zp[k] += partials[(long)c * dim + k];
             }
         }
     }

@@ -78,9 +78,37 @@ public static class SequentialKSubsets
     }
 
     /// <summary>VJP of the marginals: dθ = (∂μ/∂θ)ᵀ dμ through the solution's active set
-    /// (see <see cref="SparseMapSolver.Backward"/>).</summary>
+    /// (see <see cref="SparseMapSolver.Backward(SparseMapSolution, ReadOnlySpan{double}, Span{double})"/>).</summary>
     public static void Backward(SparseMapSolution solution, ReadOnlySpan<double> dmu, Span<double> dtheta) =>
         SparseMapSolver.Backward(solution, dmu, dtheta);
+
+    /// <summary>VJP with respect to θ and to the pair bonus w: dw = Σ_s g_s · pairs_s, where g is the
+    /// gradient with respect to each active structure's score (see <see cref="SparseMapSolver.Backward(SparseMapSolution, ReadOnlySpan{double}, Span{double}, Span{double})"/>).</summary>
+    /// <param name="solution">The solution of <see cref="Solve(ReadOnlySpan{long}, ReadOnlySpan{double}, int, double, bool)"/>.</param>
+    /// <param name="positions">The positions passed to Solve (they define adjacency).</param>
+    /// <param name="dmu">Incoming gradient with respect to the marginals.</param>
+    /// <param name="dtheta">Output gradient with respect to the scores.</param>
+    /// <returns>dw.</returns>
+    public static double Backward(SparseMapSolution solution, ReadOnlySpan<long> positions, ReadOnlySpan<double> dmu, Span<double> dtheta)
+    {
+        ArgumentNullException.ThrowIfNull(solution);
+        if (positions.Length != solution.Marginals.Length)
+            throw new ArgumentException($"positions: length must be {solution.Marginals.Length}", nameof(positions));
+        var g = new double[solution.Structures.Count];
+        SparseMapSolver.Backward(solution, dmu, dtheta, g);
+        double dw = 0;
+        for (int s = 0; s < g.Length; s++)
+        {
+            var y = solution.Structures[s];
+            int pairs = 0;
+            for (int t = 1; t < y.Length; t++)
+            {
+                if (positions[y[t]] - positions[y[t - 1]] == 1) pairs++;
+            }
+            dw += g[s] * pairs;
+        }
+        return dw;
+    }
 
     /// <summary>Expected number of adjacent selected pairs under the solution's distribution over structures.</summary>
     public static double ExpectedPairs(SparseMapSolution solution, ReadOnlySpan<long> positions)

@@ -147,7 +147,15 @@ public static class SparseMapSolver
     /// <param name="solution">A solution returned by <see cref="Solve(IMapOracle, ReadOnlySpan{double}, SparseMapOptions?)"/>.</param>
     /// <param name="dmu">Incoming gradient with respect to the marginals.</param>
     /// <param name="dtheta">Output gradient with respect to θ (same length).</param>
-    public static void Backward(SparseMapSolution solution, ReadOnlySpan<double> dmu, Span<double> dtheta)
+    public static void Backward(SparseMapSolution solution, ReadOnlySpan<double> dmu, Span<double> dtheta) =>
+        Backward(solution, dmu, dtheta, structureGradient: default);
+
+    /// <summary>
+    /// As <see cref="Backward(SparseMapSolution, ReadOnlySpan{double}, Span{double})"/>, also writing
+    /// <paramref name="structureGradient"/>[s] = scale · (Q Mᵀ dμ)_s, the gradient with respect to the extra score
+    /// of active structure s (e.g. dw = Σ_s structureGradient[s] · pairs_s for a pair bonus w).
+    /// </summary>
+    public static void Backward(SparseMapSolution solution, ReadOnlySpan<double> dmu, Span<double> dtheta, Span<double> structureGradient)
     {
         ArgumentNullException.ThrowIfNull(solution);
         int length = solution.Marginals.Length;
@@ -165,11 +173,14 @@ public static class SparseMapSolver
         var x = new double[n];
         if (!DenseKkt.TrySolve(DenseKkt.Gram(structures), n, r, 0, x, out _))
             throw new InvalidOperationException("SparseMAP backward: the active set is affinely dependent");
+        if (!structureGradient.IsEmpty && structureGradient.Length != n)
+            throw new ArgumentException($"structureGradient: length must be the number of active structures ({n})", nameof(structureGradient));
         dtheta.Clear();
         for (int s = 0; s < n; s++)
         {
             double v = solution.Scale * x[s];
             foreach (int i in structures[s]) dtheta[i] += v;
+            if (!structureGradient.IsEmpty) structureGradient[s] = v;
         }
     }
 

@@ -1,3 +1,4 @@
+using Hfy.Coordinator.Engine;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Storage;
@@ -43,8 +44,76 @@ public sealed class ClusterEngineTests(ClusterFixture fixture) : IClassFixture<C
 
         for (var b = 0; b < rows.Length; b++) EngineTestData.AssertSame(want[b], got.Results[b], Rel, $"{map} β={beta} {post} query {b}");
         Assert.True(got.Stats.RoundTrips >= options.Steps + 1, "one scoring round per step plus the final evaluation");
+        if (options.Map.Kind == MapKind.Softmax) Assert.Equal(options.Steps + 1, got.Stats.RoundTrips);
         Assert.True(got.Stats.BytesMoved > 0);
     }
+
+    public static TheoryData<string, double, PostTransform> TightCapCases => new()
+    {
+        { "entmax-1.5", 0.01, PostTransform.Identity },
+        { "entmax-2", 1, PostTransform.L2 },
+        { "entmax-3", 0.01, PostTransform.Tanh },
+        { "normmax-2", 0.01, PostTransform.LayerNorm },
+        { "normmax-5", 1, PostTransform.Identity },
+        { "ksubsets-3", 0.01, PostTransform.Tanh },
+        { "seq-ksubsets-2", 10, PostTransform.L2 },
+        { "seq-ksubsets-2", 1, PostTransform.LayerNorm },
+        { "softmax", 0.01, PostTransform.Tanh },
+    };
+
+    /// <summary>
+    /// Caps of 4 candidates and no shipped rows force the multi-round paths: probe rounds with the threshold
+    /// search (dense regimes), gather rounds (sequential k-subsets) and explicit readouts.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TightCapCases))]
+    public async Task Distributed_EqualsSingleNode_WhenCandidateListsAreTruncated(string map, double beta, PostTransform post)
+    {
+        var settings = new Hfy.Actors.Retrieval.RetrievalSettings { CandidateCap = 4, RowCap = 0, MaxSupportPairs = 100_000, RequestTimeout = TimeSpan.FromSeconds(60) };
+        await using var engine = new ClusterEngine(fixture.Cluster.Coordinator, fixture.Cluster.Region, new ClusterEngineOptions { Retrieval = settings });
+        var spec = new BankSpec("tight", 2000, 12, BankSourceKind.Sphere, Seed: 3);
+        await engine.CreateBankAsync(spec, CancellationToken.None);
+        var bank = BankSources.Load(spec);
+        var rows = new long[] { 0, 999, 1500, 1999 };
+        var queries = EngineTestData.NoisyQueries(spec, rows, 0.05, seed: 5);
+        var options = new RetrievalOptions(Parse(map), beta, Steps: 2, Post: post);
+
+        var got = await engine.RetrieveAsync("tight", queries, rows.Length, options, CancellationToken.None);
+        var want = EngineTestData.Reference(bank, queries, rows.Length, options);
+
+        for (var b = 0; b < rows.Length; b++) EngineTestData.AssertSame(want[b], got.Results[b], Rel, $"{map} β={beta} {post} query {b}");
+        if (options.Map.Kind == MapKind.Softmax) Assert.Equal(options.Steps + 1, got.Stats.RoundTrips);
+        else Assert.True(got.Stats.RoundTrips > options.Steps + 1, $"truncated lists need more than one round per step (got {got.Stats.RoundTrips})");
+    }
+
+    public static TheoryData<string, double, PostTransform> LargeBankCases => new()
+    {
+        { "softmax", 0.01, PostTransform.Identity },
+        { "entmax-1.5", 0.01, PostTransform.L2 },
+        { "entmax-2", 1, PostTransform.Identity },
+        { "normmax-2", 100, PostTransform.LayerNorm },
+        { "ksubsets-3", 1, PostTransform.Tanh },
+        { "seq-ksubsets-2", 100, PostTransform.Identity },
+    };
+
+    [Theory]
+    [MemberData(nameof(LargeBankCases))]
+    public async Task Distributed_EqualsSingleNode_OnHundredThousandRows(string map, double beta, PostTransform post)
+    {
+        var spec = new BankSpec("large", 100_000, 16, BankSourceKind.Gaussian, Seed: 42);
+        await fixture.Cluster.Engine.CreateBankAsync(spec, CancellationToken.None);
+        var bank = LargeBank.Value;
+        var rows = new long[] { 17, 54_321 };
+        var queries = EngineTestData.NoisyQueries(spec, rows, 0.3, seed: 9);
+        var options = new RetrievalOptions(Parse(map), beta, Steps: 2, Post: post);
+
+        var got = await fixture.Cluster.Engine.RetrieveAsync("large", queries, rows.Length, options, CancellationToken.None);
+        var want = EngineTestData.Reference(bank, queries, rows.Length, options);
+
+        for (var b = 0; b < rows.Length; b++) EngineTestData.AssertSame(want[b], got.Results[b], Rel, $"{map} β={beta} {post} query {b}");
+    }
+
+    private static readonly Lazy<Bank> LargeBank = new(() => BankSources.Load(new BankSpec("large", 100_000, 16, BankSourceKind.Gaussian, Seed: 42)));
 
     internal static MapSpec Parse(string map) => map switch
     {

@@ -1,5 +1,7 @@
 using Hfy.Coordinator.Engine;
 using Hfy.Kernels.Dynamics;
+using Hfy.Kernels.Maps;
+using Hfy.Kernels.Structured;
 using Hfy.Kernels.Storage;
 
 namespace Hfy.Coordinator.Tests.Engine;
@@ -12,7 +14,11 @@ public sealed class ClusterFixture : IAsyncLifetime
     public EmbeddedCluster Cluster => _cluster ?? throw new InvalidOperationException("cluster not started");
 
     public async Task InitializeAsync() =>
-        _cluster = await EmbeddedCluster.StartAsync(3, new EmbeddedClusterOptions { SerializeAllMessages = true });
+        _cluster = await EmbeddedCluster.StartAsync(3, new EmbeddedClusterOptions
+        {
+            SerializeAllMessages = true,
+            Engine = new ClusterEngineOptions { Retrieval = new() { RequestTimeout = TimeSpan.FromSeconds(60), MaxSupportPairs = 131_072 } },
+        });
 
     public async Task DisposeAsync()
     {
@@ -45,7 +51,9 @@ internal static class EngineTestData
 
     /// <summary>The single-node kernel's answer for every query.</summary>
     public static RetrievalResult[] Reference(Bank bank, float[] queries, int batch, RetrievalOptions options) =>
-        Enumerable.Range(0, batch).Select(b => HfyDynamics.Run(bank, queries.AsSpan(b * bank.Dim, bank.Dim), options)).ToArray();
+        Enumerable.Range(0, batch).Select(b => options.Map.Kind == MapKind.SeqKSubsets
+            ? HfyDynamics.Run(bank, queries.AsSpan(b * bank.Dim, bank.Dim), options, new SeqKSubsetsMap(options.Map))
+            : HfyDynamics.Run(bank, queries.AsSpan(b * bank.Dim, bank.Dim), options)).ToArray();
 
     /// <summary>Asserts q, support and p agree to <paramref name="rel"/> relative (to each vector's largest entry).</summary>
     public static void AssertSame(RetrievalResult expected, RetrievalResult actual, double rel, string what)

@@ -60,3 +60,47 @@ public class GridExpansionTests
         Assert.Contains(cells, c => c.Post == PostTransform.LayerNorm);
     }
 }
+
+public class ExampleSpecTests
+{
+    private static string Examples => Path.Combine(FindRoot(), "examples");
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Hfy.Distributed.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+
+    [Fact]
+    public void DemoSpec_IsTheExampleFile_AndValid()
+    {
+        var file = ExperimentSpec.Parse(File.ReadAllText(Path.Combine(Examples, "demo-capacity.json")));
+        Assert.Equal(DemoSpec.Spec.ToJson(), file.ToJson());
+        Assert.Empty(SpecValidator.Validate(DemoSpec.Spec, SpecLimits.Default));
+        Assert.Contains(1_000_000L, DemoSpec.Spec.Grid!.Sizes!);
+        Assert.Contains(1_000L, DemoSpec.Spec.Grid!.Sizes!);
+    }
+
+    [Fact]
+    public void EveryExample_IsValid_OrOnlyLacksTheDataset()
+    {
+        var files = Directory.GetFiles(Examples, "*.json");
+        Assert.True(files.Length >= 6);
+        foreach (var f in files)
+        {
+            var (spec, errors) = SpecValidator.ParseAndValidate(File.ReadAllText(f), SpecLimits.Default);
+            Assert.NotNull(spec);
+            var idx = spec!.Bank?.Path is { } p && !File.Exists(p);
+            if (idx)
+            {
+                var e = Assert.Single(errors);
+                Assert.Contains("dataset-fashion-mnist", e.Message, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.True(errors.Count == 0, $"{Path.GetFileName(f)}: {string.Join("; ", errors)}");
+            }
+        }
+    }
+}

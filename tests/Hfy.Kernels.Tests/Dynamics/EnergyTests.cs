@@ -8,7 +8,7 @@ public class EnergyTests
 {
     public static TheoryData<string> Maps() => new()
     {
-        "softmax", "entmax-1.5", "entmax-1.25", "entmax-3", "sparsemax", "normmax-2", "normmax-5", "ksubsets-3", "ksubsets-3-norm",
+        "softmax", "entmax-1.5", "entmax-1.25", "entmax-3", "sparsemax", "normmax-2", "normmax-5", "ksubsets-3", "ksubsets-3-norm", "seq-ksubsets-2-w1",
     };
 
     internal static MapSpec Parse(string label) => label switch
@@ -22,6 +22,7 @@ public class EnergyTests
         "normmax-5" => MapSpec.Normmax(5),
         "ksubsets-3" => MapSpec.KSubsets(3),
         "ksubsets-3-norm" => MapSpec.KSubsets(3, normalize: true),
+        "seq-ksubsets-2-w1" => MapSpec.SeqKSubsets(2, 1.0),
         _ => throw new ArgumentException(label),
     };
 

@@ -24,8 +24,9 @@ public class BracketSearchTests
         Assert.True(Math.Abs(tau - tauForward) <= 1e-12 * Math.Max(1, Math.Abs(tauForward)),
             $"{because}: search τ {tau:R} vs Forward τ {tauForward:R} (diff {tau - tauForward:G3}) after {rounds} rounds");
 
-        // Weights of entries right at the support boundary amplify the last bits of τ when α > 2 (d^{1/(α−1)}).
-        var tol = map is Entmax { Alpha: > 2 } ? 1e-8 : 1e-12;
+        // Weights of entries right at the support boundary amplify the last bits of τ when α > 2 (d^{1/(α−1)});
+        // and the search works in absolute score coordinates, where d = z − τ carries an ulp of |τ|.
+        var tol = (map is Entmax { Alpha: > 2 } ? 1e-8 : 1e-12) * Math.Max(1, Math.Abs(tauForward));
         Close(p, WeightsAt(map, theta, tau), tol, because);
         Assert.True(rounds <= maxRounds, $"{because}: {rounds} rounds (limit {maxRounds})");
     }
@@ -78,6 +79,8 @@ public class BracketSearchTests
         AssertMatchesForward(map, [.. Enumerable.Repeat(2f, k), .. Enumerable.Repeat(-5f, 4)], 2, 4, $"{name} exact structure");
         AssertMatchesForward(map, [.. Enumerable.Range(0, k).Select(i => 1f - (0.1f * i))], 1, 4, $"{name} n = k");
         AssertMatchesForward(map, [.. Enumerable.Repeat(0.5f, 3), .. Enumerable.Repeat(0.25f, 5000), .. Enumerable.Repeat(0.5f, 2)], 4, 8, $"{name} tie blocks");
+        AssertMatchesForward(map, Scores(9, 20_000, 0.05, mean: 1e4), 5, 8, $"{name} scores near 1e4");
+        AssertMatchesForward(map, Scores(10, 20_000, 0.05, mean: -3e3), 5, 8, $"{name} scores near -3e3");
     }
 
     [Fact]

@@ -20,10 +20,12 @@ public class MapFactoryTests
     }
 
     [Fact]
-    public void Create_OfSequentialKSubsets_PointsToTheStructuredLibrary()
+    public void Create_OfSequentialKSubsets_IsTheStructuredMap()
     {
-        var ex = Assert.Throws<NotSupportedException>(() => MapFactory.Create(MapSpec.SeqKSubsets(2, 1.0)));
-        Assert.Contains("Hfy.Kernels.Structured", ex.Message, StringComparison.Ordinal);
+        var spec = MapSpec.SeqKSubsets(2, 1.0);
+        var map = MapFactory.Create(spec);
+        Assert.IsType<Hfy.Kernels.Structured.SeqKSubsetsMap>(map);
+        Assert.Equal(spec, map.Spec);
     }
 
     public static TheoryData<MapSpec, long, string> Invalid => new()

@@ -38,8 +38,9 @@ public class RecallTests
     public void SequentialRecall_OfPatternsStoredInOrder_RecallsThemInOrder()
     {
         // hfy-math.md §5 settings: w = 1e8, λ = 1e8, ρ = 0.001, T = 5, β = 0.1, sparsemax updates;
-        // 64 N(0,1) patterns in D = 512 so that a single pattern is an exact fixed point at β = 0.1.
-        var bank = Gaussian(64, 512, seed: 3);
+        // 128 N(0,1) patterns in D = 512 (‖x‖² ≈ 512, cross products ≈ ±23), so a single pattern is an exact
+        // sparsemax fixed point at β = 0.1 and the best adjacent pair is the current memory and its successor.
+        var bank = Gaussian(128, 512, seed: 3);
         var result = SequentialRecall.Run(bank, new RecallOptions(Beta: 0.1, Steps: 5, Alpha: 2, Lambda: 1e8, Rho: 0.001, W: 1e8));
         Assert.NotNull(result.LevenshteinCoefficient);
         Assert.True(result.LevenshteinCoefficient >= 0.95, $"Levenshtein coefficient {result.LevenshteinCoefficient}: {string.Join(",", result.Order)}");

@@ -123,16 +123,20 @@ public class ScorerTests
     [Fact]
     public void Readout_Dense_OnParallelPath_EqualsNaive()
     {
-        const int n = 9000, dim = 40;
+        const int n = 12000, dim = 40; // 8000 nonzero weights × 40 ≥ Scorer.ParallelThreshold
         var x = Gaussian(n, dim, 8);
         var w = Enumerable.Range(0, n).Select(i => i % 3 == 0 ? 0.0 : 1.0 / n).ToArray();
         var z = new double[dim];
         Readout.Dense(x, dim, w, z);
+        var ids = Enumerable.Range(0, n).Where(i => w[i] != 0).ToArray();
+        var zs = new double[dim];
+        Readout.Accumulate(x, dim, ids, ids.Select(i => w[i]).ToArray(), zs);
         for (var k = 0; k < dim; k++)
         {
             var expected = 0.0;
             for (var i = 0; i < n; i++) expected += w[i] * x[i * dim + k];
             Assert.Equal(expected, z[k], 1e-12);
+            Assert.Equal(expected, zs[k], 1e-12);
         }
     }
 

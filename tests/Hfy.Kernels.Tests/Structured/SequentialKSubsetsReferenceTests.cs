@@ -32,8 +32,8 @@ public class SequentialKSubsetsReferenceTests
     [Fact]
     public void Default_OnFigure2_MatchesReferenceVector()
     {
-        // hfy-math.md §2: default formulation, k = 2, w = 1 (4-decimal reference).
-        AssertClose([0.4765, 0.27055, 0.0761, 0.72945, 0.4474], SolveDense(Figure2, 2, 1, compat: false), 1e-4);
+        // hfy-math.md §2: default formulation, k = 2, w = 1 (the exact solution has these terminating decimals).
+        AssertClose([0.4765, 0.27055, 0.0761, 0.72945, 0.4474], SolveDense(Figure2, 2, 1, compat: false), 1e-9);
     }
 
     [Fact]

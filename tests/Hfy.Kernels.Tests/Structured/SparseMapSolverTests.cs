@@ -154,6 +154,30 @@ public class SparseMapSolverTests
         Assert.Equal(40, tested);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Backward_WithRespectToW_MatchesFiniteDifferences(bool compat)
+    {
+        var rng = new Random(compat ? 51 : 50);
+        var options = SparseMapOptions.Exact;
+        for (int rep = 0; rep < 30; rep++)
+        {
+            int n = rng.Next(4, 12), k = rng.Next(2, Math.Min(4, n) + 1);
+            double w = rng.NextDouble() * 1.5 - 0.3;
+            var theta = Enumerable.Range(0, n).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+            var dmu = Enumerable.Range(0, n).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+            var sol = SequentialKSubsets.Solve(Range(n), theta, k, w, compat, options);
+            var dtheta = new double[n];
+            double dw = SequentialKSubsets.Backward(sol, Range(n), dmu, dtheta);
+            const double h = 1e-6;
+            var mp = SequentialKSubsets.Solve(Range(n), theta, k, w + h, compat, options).Marginals;
+            var mm = SequentialKSubsets.Solve(Range(n), theta, k, w - h, compat, options).Marginals;
+            double fd = Enumerable.Range(0, n).Sum(j => dmu[j] * (mp[j] - mm[j]) / (2 * h));
+            Assert.True(Math.Abs(fd - dw) <= 1e-5, $"rep {rep}: dw {dw} fd {fd}");
+        }
+    }
+
     [Fact]
     public void Map_Backward_MatchesFiniteDifferences_InPublishedFormulation()
     {

@@ -1,0 +1,53 @@
+using Hfy.Actors.Cluster;
+using Hfy.Actors.Retrieval;
+
+namespace Hfy.Actors.Tests.Cluster;
+
+public sealed class HfyConfigTests
+{
+    [Fact]
+    public void Config_CarriesRolesSeedsSbrShardingAndTheNumericDispatcher()
+    {
+        var settings = new HfyNodeSettings("hfy", "0.0.0.0", 4053, "node-1.example", ["akka.tcp://hfy@seed:4053"], [HfyRoles.Bank])
+        {
+            NumericThreads = 3,
+        };
+        var c = HfyConfig.Build(settings);
+
+        Assert.Equal("cluster", c.GetString("akka.actor.provider"));
+        Assert.Equal(4053, c.GetInt("akka.remote.dot-netty.tcp.port"));
+        Assert.Equal("node-1.example", c.GetString("akka.remote.dot-netty.tcp.public-hostname"));
+        Assert.Equal(["akka.tcp://hfy@seed:4053"], c.GetStringList("akka.cluster.seed-nodes"));
+        Assert.Equal([HfyRoles.Bank], c.GetStringList("akka.cluster.roles"));
+        Assert.Equal("Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster", c.GetString("akka.cluster.downing-provider-class"));
+        Assert.Equal("keep-majority", c.GetString("akka.cluster.split-brain-resolver.active-strategy"));
+        Assert.Equal("ddata", c.GetString("akka.cluster.sharding.state-store-mode"));
+        Assert.True(c.GetBoolean("akka.cluster.sharding.remember-entities"));
+        Assert.Equal(3, c.GetInt(HfyConfig.NumericDispatcher + ".dedicated-thread-pool.thread-count"));
+        Assert.Equal("hfy", c.GetString("akka.actor.serialization-bindings.\"Hfy.Actors.Protocol.IHfyMessage, Hfy.Actors\""));
+    }
+
+    [Fact]
+    public void FrameSize_HoldsTheLargestMessageTheProtocolMayProduce()
+    {
+        var c = HfyConfig.Build(HfyNodeSettings.Loopback(HfyRoles.Coordinator));
+        var frame = c.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size");
+        Assert.Equal(HfyConfig.MaximumFrameBytes, frame);
+        Assert.True(new RetrievalSettings().MaxMessageBytes < frame);
+        Assert.True(c.GetByteSize("akka.remote.dot-netty.tcp.send-buffer-size") >= 1024 * 1024);
+    }
+
+    [Fact]
+    public void NumericDispatcher_LeavesACoreForHeartbeats()
+    {
+        var s = HfyNodeSettings.Loopback(HfyRoles.Bank);
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount - 1), s.NumericThreads);
+    }
+
+    [Fact]
+    public void BadPort_IsRejectedNamingTheField()
+    {
+        var e = Assert.Throws<ArgumentException>(() => HfyConfig.Build(HfyNodeSettings.Loopback() with { Port = 70000 }));
+        Assert.Contains("port", e.Message, StringComparison.Ordinal);
+    }
+}
