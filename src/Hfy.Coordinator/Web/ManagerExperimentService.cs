@@ -9,26 +9,33 @@ namespace Hfy.Coordinator.Web;
 /// <summary>
 /// The web server's view of the experiment manager singleton: submissions go to the manager (which validates with
 /// <see cref="SpecValidator"/>, exactly as <c>hfy run</c> does), listings and results come from the results store,
-/// and live progress (ETA) from the <see cref="ExperimentProgress"/> events the manager publishes.
+/// and live progress (ETA) from the <see cref="ExperimentProgress"/> events the manager publishes. Without a manager
+/// (<c>hfy demo</c> runs its sweep itself) it only reads the store and refuses submissions.
 /// </summary>
 public sealed class ManagerExperimentService : IExperimentService
 {
     /// <summary>How long a submission waits for the manager.</summary>
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly IActorRef _manager;
+    private readonly IActorRef? _manager;
     private readonly ResultsStore _store;
     private readonly ConcurrentDictionary<string, ExperimentProgress> _progress = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (int Done, IReadOnlyList<CapacitySeries> Curves)> _curves = new(StringComparer.Ordinal);
 
-    /// <summary>A service over the manager (or its singleton proxy) and the store it writes, listening on <paramref name="system"/>'s event stream.</summary>
-    public ManagerExperimentService(ActorSystem system, IActorRef manager, ResultsStore store)
+    /// <summary>
+    /// A service over the manager (or its singleton proxy) and the store it writes, listening on <paramref name="system"/>'s
+    /// event stream; with a null manager, a read-only view of the store.
+    /// </summary>
+    public ManagerExperimentService(ActorSystem? system, IActorRef? manager, ResultsStore store)
     {
-        ArgumentNullException.ThrowIfNull(system);
-        ArgumentNullException.ThrowIfNull(manager);
         ArgumentNullException.ThrowIfNull(store);
         _manager = manager;
         _store = store;
+        if (system is null)
+        {
+            return;
+        }
+
         var listener = system.ActorOf(Props.Create(() => new ProgressListener(_progress)), "hfy-web-progress-" + Guid.NewGuid().ToString("N")[..8]);
         system.EventStream.Subscribe(listener, typeof(ExperimentProgress));
         system.EventStream.Subscribe(listener, typeof(ExperimentEnded));
@@ -43,6 +50,11 @@ public sealed class ManagerExperimentService : IExperimentService
     /// <inheritdoc />
     public async Task<SubmitOutcome> SubmitAsync(string specJson, CancellationToken cancellationToken)
     {
+        if (_manager is null)
+        {
+            return SubmitOutcome.Refused(["spec: this process runs its own experiment and accepts none; submit to an hfy coordinator (deploy/README.md)"]);
+        }
+
         var answer = await _manager.Ask<object>(new SubmitExperiment(specJson), AskTimeout, cancellationToken).ConfigureAwait(false);
         return answer switch
         {
@@ -61,9 +73,15 @@ public sealed class ManagerExperimentService : IExperimentService
 
     private ExperimentView View(ExperimentRecord r)
     {
-        var progress = _progress.GetValueOrDefault(r.Id);
-        double? eta = r.Status == ExperimentStatus.Running && progress?.Eta is { } t ? t.TotalSeconds : null;
         var created = new DateTimeOffset(DateTime.SpecifyKind(r.CreatedUtc, DateTimeKind.Utc));
+        double? eta = null;
+        if (r.Status == ExperimentStatus.Running)
+        {
+            // The manager's own estimate when it published one; else the pace since submission.
+            eta = _progress.GetValueOrDefault(r.Id)?.Eta?.TotalSeconds
+                ?? (r.DoneCells > 0 ? (DateTimeOffset.UtcNow - created).TotalSeconds / r.DoneCells * (r.TotalCells - r.DoneCells) : null);
+        }
+
         return new ExperimentView(r.Id, r.Name, r.Kind, r.Status, r.TotalCells, r.DoneCells, created, eta, r.Error, Curves(r));
     }
 

@@ -74,9 +74,6 @@ internal sealed partial class ProcessGroup : IDisposable
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>Sends SIGKILL: the node disappears without leaving (a crash).</summary>
-    public void Kill(string name) => _processes[name].Process.Kill(entireProcessTree: true);
-
     /// <summary>Sends SIGTERM (graceful leave) and waits for the exit code.</summary>
     public async Task<int> TerminateAsync(string name, TimeSpan timeout)
     {

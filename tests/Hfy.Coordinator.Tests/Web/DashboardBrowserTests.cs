@@ -112,8 +112,8 @@ public sealed class DashboardBrowserTests
     }
 }
 
-/// <summary>Tests that start clusters run one at a time (two cores).</summary>
-[CollectionDefinition(Name)]
+/// <summary>Tests that start clusters and processes run one at a time, and not beside other collections (two cores).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class WebClusterCollection
 {
     public const string Name = "web clusters";

@@ -1,0 +1,107 @@
+using Hfy.Coordinator.Experiments;
+using Hfy.Coordinator.Results;
+using Hfy.Coordinator.Web;
+
+namespace Hfy.Coordinator.Tests.Web;
+
+/// <summary>The store-backed experiment view: live curves, ETA, results, and refusal without a manager.</summary>
+public sealed class ManagerExperimentServiceTests : IDisposable
+{
+    private const string Spec = """
+        {
+          "name": "curves",
+          "kind": "capacity",
+          "bank": { "source": "sphere", "seed": 1, "dim": 8 },
+          "grid": {
+            "sizes": [100, 1000],
+            "maps": [ { "name": "sparsemax" }, { "name": "softmax" } ],
+            "betas": [4],
+            "posts": ["identity"],
+            "noise": [0.1],
+            "steps": 2,
+            "repeats": 3
+          },
+          "success": { "criterion": "exact" },
+          "queries": 4,
+          "seed": 1
+        }
+        """;
+
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("hfy-web-store-");
+
+    public void Dispose()
+    {
+        try
+        {
+            _dir.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // SQLite's pool may still hold the file; the temp folder is the OS's to clean.
+        }
+    }
+
+    [Fact]
+    public async Task Curves_AreTheMedianOverRepeats_PerMap_AndGrowAsCellsAreStored()
+    {
+        var store = ResultsStore.Open(_dir.FullName);
+        var spec = ExperimentSpec.Parse(Spec);
+        var cells = GridExpansion.Expand(spec);
+        Assert.Equal(12, cells.Count);
+        var id = store.CreateExperiment(spec, cells.Count);
+        store.SetStatus(id, ExperimentStatus.Running);
+        var service = new ManagerExperimentService(null, null, store);
+
+        // sparsemax at N=100: success 1, 0.5, 0.75 over the repeats → median 0.75; softmax always 0.
+        var rates = new Dictionary<(long, string, int), double>
+        {
+            [(100, "sparsemax", 0)] = 1, [(100, "sparsemax", 1)] = 0.5, [(100, "sparsemax", 2)] = 0.75,
+            [(1000, "sparsemax", 0)] = 0.25, [(1000, "sparsemax", 1)] = 0.25, [(1000, "sparsemax", 2)] = 0,
+        };
+        foreach (var c in cells.Where(c => c.N == 100))
+        {
+            Store(store, id, c, rates.GetValueOrDefault((c.N, c.Map.Label, c.Repeat)));
+        }
+
+        var view = service.Get(id)!;
+        Assert.Equal("running", view.State);
+        Assert.Equal(6, view.CellsDone);
+        Assert.Equal(0.5, view.Progress, 12);
+        Assert.NotNull(view.EtaSeconds);
+        var sparse = Assert.Single(view.Curves, s => s.Label == "sparsemax");
+        Assert.Equal([new CapacityPoint(100, 0.75)], sparse.Points);
+
+        foreach (var c in cells.Where(c => c.N == 1000))
+        {
+            Store(store, id, c, rates.GetValueOrDefault((c.N, c.Map.Label, c.Repeat)));
+        }
+
+        view = service.List().Single();
+        sparse = Assert.Single(view.Curves, s => s.Label == "sparsemax");
+        Assert.Equal([new CapacityPoint(100, 0.75), new CapacityPoint(1000, 0.25)], sparse.Points);
+        var soft = Assert.Single(view.Curves, s => s.Label == "softmax");
+        Assert.All(soft.Points, p => Assert.Equal(0, p.Success));
+
+        var json = await service.GetResultsJsonAsync(id, default);
+        Assert.Contains("\"doneCells\": 12", json, StringComparison.Ordinal);
+        Assert.Null(await service.GetResultsJsonAsync("nope", default));
+        Assert.Null(service.Get("nope"));
+    }
+
+    [Fact]
+    public async Task WithoutAManager_SubmissionsAreRefused_AndNothingIsCreated()
+    {
+        var store = ResultsStore.Open(_dir.FullName);
+        var service = new ManagerExperimentService(null, null, store);
+        var outcome = await service.SubmitAsync(Spec, default);
+        Assert.False(outcome.Accepted);
+        Assert.StartsWith("spec: this process runs its own experiment", Assert.Single(outcome.Problems), StringComparison.Ordinal);
+        Assert.Empty(store.ListExperiments());
+    }
+
+    private static void Store(ResultsStore store, string id, Cell c, double success)
+    {
+        var metrics = new CellMetrics(4, success, success, success, 0.9, new long[CellMetrics.HistogramBins], 1, 2, 2, 0, 8, 100, 1);
+        Assert.True(store.TryAddCell(new CellRecord(id, c.Key, c.Index, CellParams.Of(c), metrics, DateTime.UtcNow, DateTime.UtcNow)));
+    }
+}
