@@ -25,7 +25,7 @@ public readonly record struct ProtocolLimits(int CandidateCap, int RowCap, int P
     {
         ArgumentNullException.ThrowIfNull(settings);
         long budget = settings.MaxMessageBytes;
-        if ((long)batch * dim * 4 + Overhead > budget)
+        if ((long)batch * dim * 12 + Overhead * (long)batch > budget)
             throw new ArgumentException($"batch: {batch} queries × dim {dim} exceed one message of {budget} bytes; split the batch", nameof(batch));
         if (batch * (Overhead + 8L * anchorRank + 12L * dim) > budget)
             throw new ArgumentException($"k: top-{anchorRank} lists for {batch} queries exceed one message of {budget} bytes", nameof(anchorRank));

@@ -111,6 +111,9 @@ public static class KernelBench
             output.WriteLine(Inv($"  {m.Map,-12} candidates {m.Candidates,7:N0}  support {m.Support,5:N0}  extra {m.ExtraMs,7:F3} ms  = {100 * m.FractionOfScoring,5:F2}% of scoring (target ≤ 10%)"));
         }
         output.WriteLine(Inv($"batched scoring, {r.Batch} queries:                  {r.BatchMs,8:F2} ms  {r.BatchGflops,6:F1} GFLOP/s  (measured FMA peak {r.PeakGflops:F1} GFLOP/s, {r.BatchGflops / r.PeakGflops:P0})"));
+        // The query-major float32 output (batch × N scores) is as large as the bank itself at batch = D: report the traffic.
+        var movedGB = (double)r.Rows * (r.Dim + r.Batch) * sizeof(float) / 1e9;
+        output.WriteLine(Inv($"  (reads the bank once and writes {r.Batch} × {r.Rows:N0} scores: {movedGB:F2} GB, {movedGB / (r.BatchMs / 1e3):F1} GB/s)"));
     }
 
     private static int CountCandidates(IMap map, float[] scores)

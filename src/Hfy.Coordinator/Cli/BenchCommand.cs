@@ -15,6 +15,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Benchmarks (kernels: scoring vs memory bandwidth, map step overhead, batched GFLOP/s)");
         command.Subcommands.Add(Kernels());
         command.Subcommands.Add(StructuredBench.CreateCommand());
+        command.Subcommands.Add(ClusterBench.CreateCommand());
         return command;
     }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
 
 namespace Hfy.Coordinator.Cli;
@@ -36,7 +35,7 @@ internal static class MapCommand
             }
             if (parse.GetValue(upper) is not null) throw new CliUsageException("upper: only applies to csparsemax");
             var spec = mapOptions.Build(parse, parse.GetValue(name), "name", scores.Cols);
-            var map = MapResolver.Create(spec);
+            var map = MapFactory.Create(spec);
             var p = new double[scores.Data.Length];
             var tau = new double[scores.Rows];
             var support = new int[scores.Rows];

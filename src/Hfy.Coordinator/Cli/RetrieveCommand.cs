@@ -27,9 +27,10 @@ internal static class RetrieveCommand
         var noiseSeed = new Option<string?>("--noise-seed") { Description = "seed of --noise (default 1)" };
         var retrievedTol = new Option<string?>("--retrieved-tol") { Description = "q_T counts as pattern i when ‖q_T − x̃_i‖∞ ≤ this (default 1e-6)" };
         var output = new Option<string?>("--output") { Description = "where to write the JSON result (default: stdout)" };
+        var cluster = new Option<string?>("--cluster") { Description = "run on an embedded cluster of N bank nodes (loopback TCP) instead of in-process" };
         var mapOptions = new MapOptions();
         var command = new Command("retrieve", "Run HFY retrieval dynamics on a memory bank in this process; JSON out, float64");
-        foreach (var o in new Option[] { memories, queries, map, beta, steps, tol, post, noise, noiseSeed, retrievedTol, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { memories, queries, map, beta, steps, tol, post, noise, noiseSeed, retrievedTol, output, cluster }) command.Options.Add(o);
         mapOptions.AddTo(command);
 
         command.SetAction(parse => CliErrors.Run(parse, stdout =>
@@ -65,9 +66,18 @@ internal static class RetrieveCommand
 
             var options = new RetrievalOptions(spec, b, t, e, postKind, rt);
             var work = PostTransforms.NormalizedCopy(bank, postKind);
-            var mapInstance = MapResolver.Create(spec);
+            var mapInstance = MapFactory.Create(spec);
             var results = new RetrievalResult[batch];
-            for (var i = 0; i < batch; i++) results[i] = HfyDynamics.RunPrepared(work, q.AsSpan(i * bank.Dim, bank.Dim), options, mapInstance);
+            if (CliValues.Int(parse, cluster, "cluster") is { } nodes)
+            {
+                if (nodes < 1) throw new CliUsageException($"cluster: must be ≥ 1 bank node (got {nodes})");
+                var clusterSpec = Engine.ClusterRetrieval.SpecFromSource(parse.GetValue(memories)!);
+                results = Engine.ClusterRetrieval.RunAsync(clusterSpec, q, batch, options, nodes).GetAwaiter().GetResult().Results;
+            }
+            else
+            {
+                for (var i = 0; i < batch; i++) results[i] = HfyDynamics.RunPrepared(work, q.AsSpan(i * bank.Dim, bank.Dim), options, mapInstance);
+            }
 
             JsonIo.WriteOutput(parse.GetValue(output), stdout, w =>
             {

@@ -48,16 +48,11 @@ internal static class RunCommand
                 var runner = new ExperimentRunner(engine, store);
                 var id = resumeId ?? runner.Submit(parsed!, limits);
                 AnsiConsole.MarkupLine($"[grey]experiment:[/] {id}   [grey]store:[/] {Markup.Escape(store.Path)}");
-                var finished = await ExperimentConsole.RunWithProgressAsync(runner, id, ct);
+                var code = await ExperimentConsole.RunWithProgressAsync(runner, id, ct);
                 ExperimentConsole.PrintSummary(SummaryRow.Summarize(store.GetCells(id)));
                 var outDir = Path.Combine(dataDir, "experiments", id);
                 foreach (var f in ExperimentConsole.WriteOutputs(store, id, outDir)) AnsiConsole.MarkupLine($"[grey]wrote[/] {Markup.Escape(f)}");
-                if (!finished)
-                {
-                    AnsiConsole.MarkupLine($"[yellow]interrupted[/]: resume with [bold]hfy run --resume {id}[/]");
-                    return 130;
-                }
-                return 0;
+                return code;
             }
         });
         return cmd;

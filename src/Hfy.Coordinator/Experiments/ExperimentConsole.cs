@@ -1,4 +1,5 @@
 using System.Globalization;
+using Akka.Actor;
 using Hfy.Coordinator.Engine;
 using Hfy.Coordinator.Plots;
 using Hfy.Coordinator.Results;
@@ -22,11 +23,12 @@ internal static class ExperimentConsole
         return BadInput;
     }
 
-    /// <summary>Runs (or resumes) an experiment with a live progress bar; true when it finished.</summary>
-    public static async Task<bool> RunWithProgressAsync(ExperimentRunner runner, string id, CancellationToken ct)
+    /// <summary>Runs (or resumes) an experiment with a live progress bar; returns the exit code: 0 finished, 1 failed, 130 interrupted.</summary>
+    public static async Task<int> RunWithProgressAsync(ExperimentRunner runner, string id, CancellationToken ct)
     {
         var record = runner.Store.GetExperiment(id)!;
         var ok = false;
+        string? failure = null;
         await AnsiConsole.Progress()
             .AutoClear(false)
             .HideCompleted(false)
@@ -50,8 +52,71 @@ internal static class ExperimentConsole
                 {
                     task.StopTask();
                 }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    task.StopTask();
+                    failure = e.Message;
+                }
             }).ConfigureAwait(false);
-        return ok;
+        if (failure is not null)
+        {
+            Console.Error.WriteLine($"error: experiment {id} failed: {failure.Split('\n')[0].Trim()} (resume with: hfy run --resume {id})");
+            return 1;
+        }
+        if (!ok) AnsiConsole.MarkupLine($"[yellow]interrupted[/]: resume with [bold]hfy run --resume {id}[/]");
+        return ok ? 0 : 130;
+    }
+
+    /// <summary>
+    /// Submits a spec to an experiment manager and shows its progress (from the EventStream) until it ends.
+    /// Returns the id and the exit code (0 finished, 1 failed, 130 interrupted); a rejected spec prints its errors and returns a null id.
+    /// </summary>
+    public static async Task<(string? Id, int ExitCode)> RunViaManagerAsync(ActorSystem system, IActorRef manager, string specJson, string name, CancellationToken ct)
+    {
+        var reply = await manager.Ask<object>(new SubmitExperiment(specJson), TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+        if (reply is ExperimentRejected rejected)
+        {
+            PrintErrors(rejected.Errors);
+            return (null, BadInput);
+        }
+        var accepted = (ExperimentAccepted)reply;
+        var id = accepted.ExperimentId;
+        AnsiConsole.MarkupLine($"[grey]experiment:[/] {id} ({accepted.TotalCells} cells)");
+        var ended = new TaskCompletionSource<ExperimentEnded>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ProgressTask? task = null;
+        var bridge = system.ActorOf(ManagerProgressBridge.Props(() => id, p =>
+        {
+            if (task is null) return;
+            task.Value = p.Done;
+            task.Description = $"{Markup.Escape(name)} [grey]{p.Done}/{p.Total} cells[/]";
+            EtaColumn.Set(task, p.Eta);
+        }, e => ended.TrySetResult(e)));
+        try
+        {
+            ExperimentEnded? end = null;
+            await AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new EtaColumn(), new SpinnerColumn())
+                .StartAsync(async ctx =>
+                {
+                    task = ctx.AddTask($"{Markup.Escape(name)} [grey]({id})[/]", maxValue: Math.Max(1, accepted.TotalCells));
+                    try
+                    {
+                        end = await ended.Task.WaitAsync(ct).ConfigureAwait(false);
+                        if (end.Status == Results.ExperimentStatus.Finished) task.Value = task.MaxValue;
+                    }
+                    catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                    {
+                        task.StopTask();
+                    }
+                }).ConfigureAwait(false);
+            if (end?.Error is { } error) Console.Error.WriteLine($"error: experiment {id} failed: {error.Split('\n')[0].Trim()} (resume with: hfy run --resume {id})");
+            return (id, end?.Status == Results.ExperimentStatus.Finished ? 0 : end?.Error is not null ? 1 : 130);
+        }
+        finally
+        {
+            system.Stop(bridge);
+        }
     }
 
     /// <summary>The summary table: median [IQR] per cell group; post and σ columns only when they vary.</summary>

@@ -25,4 +25,5 @@ public sealed record ExperimentProgress(string ExperimentId, int Done, int Total
 /// <param name="QueryBatch">Queries sent to the engine per request.</param>
 /// <param name="DropBanks">Drop each bank once its cells are done (keeps one bank in memory at a time).</param>
 /// <param name="WorkDirectory">Where inline patterns are written as .npy files for the engine to load.</param>
-public sealed record RunnerOptions(int MaxConcurrentCells = 2, int QueryBatch = 128, bool DropBanks = true, string? WorkDirectory = null);
+/// <param name="CellAttempts">Tries per cell before the experiment fails (engine errors such as a partition that did not answer are often transient).</param>
+public sealed record RunnerOptions(int MaxConcurrentCells = 2, int QueryBatch = 128, bool DropBanks = true, string? WorkDirectory = null, int CellAttempts = 3);

@@ -31,6 +31,7 @@ public sealed class ExperimentRunner
         _options = options ?? new RunnerOptions();
         if (_options.MaxConcurrentCells < 1) throw new ArgumentException("MaxConcurrentCells must be ≥ 1", nameof(options));
         if (_options.QueryBatch < 1) throw new ArgumentException("QueryBatch must be ≥ 1", nameof(options));
+        if (_options.CellAttempts < 1) throw new ArgumentException("CellAttempts must be ≥ 1", nameof(options));
     }
 
     /// <summary>The store results go to.</summary>
@@ -76,7 +77,7 @@ public sealed class ExperimentRunner
                     try
                     {
                         var started = DateTime.UtcNow;
-                        var metrics = await RunCellAsync(spec, bank, cell, cancellationToken).ConfigureAwait(false);
+                        var metrics = await RunCellWithRetriesAsync(spec, bank, cell, cancellationToken).ConfigureAwait(false);
                         var rec = new CellRecord(experimentId, cell.Key, cell.Index, CellParams.Of(cell), metrics, started, DateTime.UtcNow);
                         // Stored first, counted second: a crash between the two loses nothing.
                         if (!_store.TryAddCell(rec)) return;
@@ -212,6 +213,23 @@ public sealed class ExperimentRunner
                 break;
         }
         return new PreparedBank(bankSpec, indices, baseRows, LoadAll);
+    }
+
+    private async Task<CellMetrics> RunCellWithRetriesAsync(ExperimentSpec spec, PreparedBank bank, Cell cell, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await RunCellAsync(spec, bank, cell, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (attempt < _options.CellAttempts && !ct.IsCancellationRequested
+                && e is not (ArgumentException or SpecValidationException or OperationCanceledException))
+            {
+                // A transient engine failure (e.g. a partition that did not answer in time): the cell is rerun whole,
+                // nothing of the failed attempt was stored.
+            }
+        }
     }
 
     private async Task<CellMetrics> RunCellAsync(ExperimentSpec spec, PreparedBank bank, Cell cell, CancellationToken ct)

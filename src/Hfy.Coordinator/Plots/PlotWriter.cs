@@ -33,7 +33,7 @@ public static class PlotWriter
             foreach (var c in cells.Where(c => c.Metrics.Attractors is not null && c.Params.Repeat == 0))
             {
                 var path = Path.Combine(directory, $"{experiment.Id}-basins-{Slug(c.Params.Map)}-b{Inv(c.Params.Beta)}-{c.Params.Post}.png");
-                Basins(c, spec, path, $"{title}: {c.Params.Map}, β = {Inv(c.Params.Beta)}, {c.Params.Post}");
+                Basins(c, spec, path, $"basins: {c.Params.Map}, β = {Inv(c.Params.Beta)}, {c.Params.Post}");
                 files.Add(path);
             }
             return files;
@@ -62,24 +62,20 @@ public static class PlotWriter
         ArgumentNullException.ThrowIfNull(rows);
         var sigma = rows.Min(r => r.Noise);
         var plot = NewPlot($"{title}: success vs N" + (rows.Any(r => r.Noise != sigma) ? $" (σ = {Inv(sigma)})" : ""), "patterns N", "success rate (median over repeats)");
-        var series = rows.Where(r => r.Noise == sigma).GroupBy(r => SeriesLabel(rows, r)).ToArray();
-        var palette = new ScottPlot.Palettes.Category10();
-        var i = 0;
-        foreach (var s in series)
+        var maps = rows.Select(r => r.Map).Distinct().ToList();
+        var variants = rows.Select(r => (r.Beta, r.Post)).Distinct().ToList();
+        foreach (var s in rows.Where(r => r.Noise == sigma).GroupBy(r => SeriesLabel(rows, r)))
         {
             var pts = s.OrderBy(r => r.N).ToArray();
             var xs = pts.Select(r => Math.Log10(r.N)).ToArray();
-            var color = palette.GetColor(i++);
+            var style = Style(maps.IndexOf(pts[0].Map), variants.IndexOf((pts[0].Beta, pts[0].Post)));
             if (pts.Any(r => r.Q3 > r.Q1))
             {
                 var band = plot.Add.FillY(xs, pts.Select(r => r.Q1).ToArray(), pts.Select(r => r.Q3).ToArray());
-                band.FillColor = color.WithAlpha(0.15);
+                band.FillColor = style.Color.WithAlpha(0.12);
                 band.LineWidth = 0;
             }
-            var line = plot.Add.Scatter(xs, pts.Select(r => r.Median).ToArray(), color);
-            line.LegendText = s.Key;
-            line.LineWidth = 2;
-            line.MarkerSize = 6;
+            Line(plot, xs, pts.Select(r => r.Median).ToArray(), style, s.Key);
         }
         var ticks = new ScottPlot.TickGenerators.NumericAutomatic
         {
@@ -98,15 +94,13 @@ public static class PlotWriter
         ArgumentNullException.ThrowIfNull(rows);
         var n = rows.Min(r => r.N);
         var plot = NewPlot($"{title}: success vs noise (N = {n})", "noise σ", "success rate (median over repeats)");
-        var palette = new ScottPlot.Palettes.Category10();
-        var i = 0;
+        var maps = rows.Select(r => r.Map).Distinct().ToList();
+        var variants = rows.Select(r => (r.Beta, r.Post)).Distinct().ToList();
         foreach (var s in rows.Where(r => r.N == n).GroupBy(r => SeriesLabel(rows, r)))
         {
             var pts = s.OrderBy(r => r.Noise).ToArray();
-            var line = plot.Add.Scatter(pts.Select(r => r.Noise).ToArray(), pts.Select(r => r.Median).ToArray(), palette.GetColor(i++));
-            line.LegendText = s.Key;
-            line.LineWidth = 2;
-            line.MarkerSize = 6;
+            var style = Style(maps.IndexOf(pts[0].Map), variants.IndexOf((pts[0].Beta, pts[0].Post)));
+            Line(plot, pts.Select(r => r.Noise).ToArray(), pts.Select(r => r.Median).ToArray(), style, s.Key);
         }
         plot.Axes.SetLimitsY(-0.05, 1.05);
         Save(plot, path);
@@ -175,11 +169,31 @@ public static class PlotWriter
         heat.Extent = new CoordinateRect(b.Lo, b.Hi, b.Lo, b.Hi);
         if (spec.Bank?.Patterns is { } pts)
         {
-            var mk = plot.Add.Markers(pts.Select(p => p[0]).ToArray(), pts.Select(p => p[1]).ToArray(), MarkerShape.FilledCircle, 10, Colors.Black);
-            mk.LegendText = "patterns";
+            plot.Add.Markers(pts.Select(p => p[0]).ToArray(), pts.Select(p => p[1]).ToArray(), MarkerShape.FilledCircle, 10, Colors.Black);
         }
         plot.Axes.SetLimits(b.Lo, b.Hi, b.Lo, b.Hi);
         Save(plot, path, Height, Height);
+    }
+
+    /// <summary>Color and marker by map, line pattern by (β, post), so that series stay distinguishable past ten.</summary>
+    private static (Color Color, MarkerShape Marker, LinePattern Pattern, float Size) Style(int map, int variant)
+    {
+        MarkerShape[] markers = [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond,
+            MarkerShape.OpenCircle, MarkerShape.OpenSquare, MarkerShape.OpenTriangleUp, MarkerShape.OpenDiamond, MarkerShape.Cross, MarkerShape.Eks];
+        LinePattern[] patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+        var color = new ScottPlot.Palettes.Category10().GetColor(map);
+        // Earlier maps get larger markers, so identical curves of later maps stay visible on top of them.
+        return (color, markers[map % markers.Length], patterns[variant % patterns.Length], Math.Max(4, 11 - 2 * map));
+    }
+
+    private static void Line(Plot plot, double[] xs, double[] ys, (Color Color, MarkerShape Marker, LinePattern Pattern, float Size) style, string label)
+    {
+        var line = plot.Add.Scatter(xs, ys, style.Color);
+        line.LegendText = label;
+        line.LineWidth = 2;
+        line.LinePattern = style.Pattern;
+        line.MarkerShape = style.Marker;
+        line.MarkerSize = style.Size;
     }
 
     private static Plot NewPlot(string title, string x, string y)

@@ -24,6 +24,7 @@ public static class HfyDynamics
     /// <summary>Runs the dynamics for one query; for ℓ2 / layer norm the rows and q0 are normalized first (on a copy).</summary>
     public static RetrievalResult Run(Bank bank, ReadOnlySpan<float> q0, RetrievalOptions options)
     {
+        ArgumentNullException.ThrowIfNull(bank);
         ArgumentNullException.ThrowIfNull(options);
         return Run(bank, q0, options, CreateMap(options, bank));
     }
@@ -140,7 +141,7 @@ public static class HfyDynamics
             }
             if (m == 0) break;
             Scorer.ScoreBatch(bank.Data, dim, packed.AsSpan(0, m * dim), m, options.Beta, scores.AsSpan(0, m * n));
-            Parallel.For(0, m, () => (Map: MapResolver.Create(options.Map), Ws: new MapWorkspace()), (a, _, local) =>
+            Parallel.For(0, m, () => (Map: MapFactory.Create(options.Map), Ws: new MapWorkspace()), (a, _, local) =>
             {
                 var b = active[a];
                 var q = states[b];
@@ -211,7 +212,7 @@ public static class HfyDynamics
     {
         var problem = MapFactory.Validate(options.Map, bank.Rows);
         if (problem is not null) throw new ArgumentException(problem, nameof(options));
-        return MapResolver.Create(options.Map);
+        return MapFactory.Create(options.Map);
     }
 
     private static void Validate(Bank bank, int qLength, RetrievalOptions options)

@@ -16,10 +16,10 @@ public static partial class Scorer
     /// Register blocking: a panel of 32 rows (AVX-512; 16 with AVX2) is packed dimension-major into a small
     /// per-thread buffer, so that lane r of one vector holds row r. The microkernel then keeps 2 × 6 vector
     /// accumulators — 32 rows × 6 queries — and per dimension k does 2 panel loads, 6 query broadcasts and 12 FMAs;
-    /// each accumulator is already a contiguous run of one query's scores and is stored as is (no horizontal sums,
-    /// no transposes). The panel stays in L1 while every query group passes over it, so the bank is read once per
-    /// batch. Accumulation: float32 lanes over blocks of <see cref="Float32DotLimit"/> dimensions, blocks summed in
-    /// float64. Row panels run on all cores.
+    /// each accumulator is already a contiguous run of one query's scores (no horizontal sums, no transposes).
+    /// Each task packs a run of panels (≤ 256 KiB, in L2) and sweeps every query group over it, so the bank is read
+    /// once per batch. Accumulation: float32 lanes over blocks of <see cref="Float32DotLimit"/> dimensions, blocks
+    /// summed in float64. Tasks run on all cores. Large batches are bounded by writing the batch × N score matrix.
     /// </remarks>
     public static unsafe void ScoreBatch(ReadOnlySpan<float> rows, int dim, ReadOnlySpan<float> queries, int batch, double beta, Span<float> scores)
     {
@@ -48,27 +48,36 @@ public static partial class Scorer
             var qa = (nint)qp;
             var sa = (nint)s;
             var panels = n / mr;
-            var panelsPerTask = Math.Max(1, Math.Min(16, panels / (4 * Environment.ProcessorCount)));
+            // Each task packs a run of panels (≤ 256 KiB, so it stays in L2) and then sweeps query groups over the
+            // whole run, so each query's scores are written as one long contiguous stretch rather than 64 streams
+            // of 128 bytes (write-allocate misses otherwise dominate once the output outgrows the caches).
+            var maxByCache = Math.Max(1, (256 * 1024) / (mr * dim * sizeof(float)));
+            var panelsPerTask = Math.Max(1, Math.Min(Math.Min(16, maxByCache), panels / (4 * Environment.ProcessorCount)));
             var tasks = (panels + panelsPerTask - 1) / panelsPerTask;
             void RunTask(int task)
             {
-                var pack = new float[mr * dim];
+                var firstPanel = task * panelsPerTask;
+                var runLength = Math.Min(panels, firstPanel + panelsPerTask) - firstPanel;
+                var pack = new float[runLength * mr * dim];
                 var acc = new double[mr * Nr * 2]; // float64 tile, then the float32 block sums
                 fixed (float* pk = pack)
                 fixed (double* tile = acc)
                 {
-                    var last = Math.Min(panels, (task + 1) * panelsPerTask);
-                    for (var panel = task * panelsPerTask; panel < last; panel++)
+                    for (var p = 0; p < runLength; p++)
                     {
-                        var r0 = panel * mr;
-                        Pack((float*)xa + (long)r0 * dim, dim, mr, pk);
-                        for (var g = 0; g < groups; g++)
+                        Pack((float*)xa + (long)(firstPanel + p) * mr * dim, dim, mr, pk + (long)p * mr * dim);
+                    }
+                    for (var g = 0; g < groups; g++)
+                    {
+                        var qg = (float*)qa + (long)g * Nr * dim;
+                        var count = Math.Min(Nr, batch - g * Nr);
+                        for (var p = 0; p < runLength; p++)
                         {
-                            var qg = (float*)qa + (long)g * Nr * dim;
-                            var count = Math.Min(Nr, batch - g * Nr);
+                            var r0 = (firstPanel + p) * mr;
                             var out0 = (float*)sa + (long)g * Nr * n + r0;
-                            if (wide) Micro512(pk, qg, dim, n, count, (float)beta, beta, out0, tile);
-                            else Micro256(pk, qg, dim, n, count, (float)beta, beta, out0, tile);
+                            var panel = pk + (long)p * mr * dim;
+                            if (wide) Micro512(panel, qg, dim, n, count, (float)beta, beta, out0, tile);
+                            else Micro256(panel, qg, dim, n, count, (float)beta, beta, out0, tile);
                         }
                     }
                 }
@@ -107,7 +116,6 @@ public static partial class Scorer
         }
     }
 
-    /// <summary>32 rows × 6 queries; writes the first <paramref name="count"/> queries' scores (stride n).</summary>
     /// <summary>32 rows × 6 queries; writes the first <paramref name="count"/> queries' scores (stride n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Micro512(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
@@ -202,9 +210,7 @@ public static partial class Scorer
         (Vector512.Load(t + 24) + Vector512.WidenUpper(hi)).Store(t + 24);
     }
 
-
     /// <summary>16 rows × 6 queries (AVX2); writes the first <paramref name="count"/> queries' scores (stride n).</summary>
-    /// <summary>16 rows × 6 queries; writes the first <paramref name="count"/> queries' scores (stride n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Micro256(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
     {

@@ -9,7 +9,7 @@ public sealed class ProtocolLimitsTests
     [InlineData(64, 64, 1)]
     [InlineData(64, 784, 1)]
     [InlineData(256, 784, 8)]
-    [InlineData(512, 2048, 2)]
+    [InlineData(256, 2048, 2)]
     public void Plan_KeepsEveryReplyBelowTheMessageBudget(int batch, int dim, int k)
     {
         var settings = new RetrievalSettings();

@@ -99,7 +99,7 @@ public sealed class HfySerializerTests : IDisposable
     {
         System.Collections.IEnumerable e and not string => "[" + string.Join(",", e.Cast<object>().Select(Describe)) + "]",
         _ when o.GetType().Namespace?.StartsWith("Hfy", StringComparison.Ordinal) == true && !o.GetType().IsEnum =>
-            o.GetType().Name + "{" + string.Join(";", o.GetType().GetProperties()
+            o.GetType().Name + "{" + string.Join(";", o.GetType().GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
                 .Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract")
                 .Select(p => p.Name + "=" + Describe(p.GetValue(o)!))) + "}",
         double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),

@@ -78,6 +78,29 @@ public class HfyDynamicsTests
     }
 
     [Fact]
+    public void RunBatch_WithTol_StopsEachQueryWhenRunWould()
+    {
+        var bank = Sphere(300, 32, 8);
+        const int batch = 5;
+        var queries = new float[batch * 32];
+        for (var b = 0; b < batch; b++)
+        {
+            bank.Row(b * 7).CopyTo(queries.AsSpan(b * 32, 32));
+            for (var k = 0; k < 32; k += 3) queries[b * 32 + k] += 0.02f * b;
+        }
+        var options = new RetrievalOptions(MapSpec.Entmax(1.5), 6.0, 50, Tol: 1e-7);
+        var results = HfyDynamics.RunBatch(bank, queries, batch, options);
+        for (var b = 0; b < batch; b++)
+        {
+            var single = HfyDynamics.Run(bank, queries.AsSpan(b * 32, 32), options);
+            Assert.True(single.Steps < 50, $"query {b} did not converge");
+            Assert.InRange(results[b].Steps, single.Steps - 1, single.Steps + 1);
+            Assert.Equal(single.Retrieved, results[b].Retrieved);
+            Assert.Equal(single.Ids, results[b].Ids);
+        }
+    }
+
+    [Fact]
     public void CandidatePath_EqualsTheMapOnAllScores()
     {
         var theta = new double[500];

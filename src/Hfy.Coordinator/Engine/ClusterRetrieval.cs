@@ -1,0 +1,60 @@
+using System.Globalization;
+using Hfy.Kernels.Dynamics;
+using Hfy.Kernels.Storage;
+
+namespace Hfy.Coordinator.Engine;
+
+/// <summary>
+/// <c>hfy retrieve --cluster N</c>: the same retrieval on an embedded cluster of N bank nodes (real remoting and
+/// serialization over loopback), for banks that a spec can describe (generated, or a .npy / .csv / IDX file).
+/// </summary>
+public static class ClusterRetrieval
+{
+    /// <summary>The bank spec of a <c>--memories</c> source: <c>gen:KIND:N:D[:SEED]</c> or a .npy, .csv or IDX file.</summary>
+    /// <exception cref="ArgumentException">The source cannot be described by a spec (e.g. JSON), naming the field.</exception>
+    public static BankSpec SpecFromSource(string source)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(source);
+        if (source.StartsWith("gen:", StringComparison.OrdinalIgnoreCase))
+        {
+            var parts = source.Split(':');
+            if (parts.Length is < 4 or > 5) throw new ArgumentException($"memories: '{source}' must look like gen:KIND:N:D[:SEED]", nameof(source));
+            var kind = parts[1].ToLowerInvariant() switch
+            {
+                "gaussian" or "normal" => BankSourceKind.Gaussian,
+                "sphere" => BankSourceKind.Sphere,
+                "binary" => BankSourceKind.Binary,
+                _ => throw new ArgumentException($"memories: unknown generator '{parts[1]}'; expected gaussian, sphere or binary", nameof(source)),
+            };
+            var n = long.Parse(parts[2], NumberStyles.Integer, CultureInfo.InvariantCulture);
+            var d = int.Parse(parts[3], NumberStyles.Integer, CultureInfo.InvariantCulture);
+            var seed = parts.Length == 5 ? ulong.Parse(parts[4], NumberStyles.Integer, CultureInfo.InvariantCulture) : 0UL;
+            return new BankSpec("cli", n, d, kind, seed);
+        }
+
+        var ext = Path.GetExtension(source).ToLowerInvariant();
+        var fileKind = ext switch
+        {
+            ".npy" => BankSourceKind.Npy,
+            ".csv" => BankSourceKind.Csv,
+            ".idx" or ".ubyte" or ".gz" => BankSourceKind.Idx,
+            _ when source.Contains("-ubyte", StringComparison.OrdinalIgnoreCase) => BankSourceKind.Idx,
+            _ => throw new ArgumentException($"cluster: memories '{source}' must be gen:… or a .npy, .csv or IDX file (JSON banks run in-process only)", nameof(source)),
+        };
+        var full = Path.GetFullPath(source);
+        var (rows, cols) = BankSources.FileShape(fileKind, full);
+        return new BankSpec("cli", rows, cols, fileKind, Path: full);
+    }
+
+    /// <summary>Runs the dynamics for a batch on an embedded cluster of <paramref name="bankNodes"/> bank nodes and shuts it down.</summary>
+    public static async Task<BatchRetrievalResult> RunAsync(BankSpec spec, float[] queries, int batch, RetrievalOptions options, int bankNodes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (bankNodes < 1) throw new ArgumentException($"cluster: must be ≥ 1 bank node (got {bankNodes})", nameof(bankNodes));
+        // Logging off: the command's JSON goes to stdout, where Akka's logger writes too.
+        var clusterOptions = new EmbeddedClusterOptions { LogLevel = "OFF" };
+        await using var cluster = await EmbeddedCluster.StartAsync(bankNodes, clusterOptions, cancellationToken).ConfigureAwait(false);
+        await cluster.Engine.CreateBankAsync(spec, cancellationToken).ConfigureAwait(false);
+        return await cluster.Engine.RetrieveAsync(spec.Name, queries, batch, options, cancellationToken).ConfigureAwait(false);
+    }
+}
