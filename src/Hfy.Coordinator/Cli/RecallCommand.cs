@@ -40,7 +40,7 @@ internal static class RecallCommand
 
         command.SetAction(parse => CliErrors.Run(parse, stdout =>
         {
-            var bank = ReadMemories(parse.GetValue(memories));
+            var bank = MemoriesArgument.Read(parse.GetValue(memories));
             var m = (parse.GetValue(method) ?? (sequential ? "entmax" : "csparsemax")).Trim().ToLowerInvariant();
             if (m is not ("csparsemax" or "entmax") || (sequential && m != "entmax"))
                 throw new CliUsageException(sequential
@@ -92,37 +92,5 @@ internal static class RecallCommand
             return 0;
         }));
         return command;
-    }
-
-    private static Bank ReadMemories(string? source)
-    {
-        if (string.IsNullOrWhiteSpace(source)) throw new CliUsageException("memories: required (a file or gen:KIND:N:D[:SEED])");
-        if (source.StartsWith("gen:", StringComparison.OrdinalIgnoreCase)) return Generate(source);
-        var m = JsonIo.ReadMatrix(source, "memories", "rows");
-        JsonIo.RequireFinite(m, "memories");
-        return new Bank(m.ToFloat(), m.Rows, m.Cols);
-    }
-
-    private static Bank Generate(string source)
-    {
-        var parts = source.Split(':');
-        if (parts.Length is < 4 or > 5)
-            throw new CliUsageException($"memories: '{source}' must look like gen:KIND:N:D[:SEED] with KIND gaussian, sphere or binary");
-        var kind = parts[1].ToLowerInvariant() switch
-        {
-            "gaussian" or "normal" => BankSourceKind.Gaussian,
-            "sphere" => BankSourceKind.Sphere,
-            "binary" => BankSourceKind.Binary,
-            _ => throw new CliUsageException($"memories: unknown generator '{parts[1]}'; expected gaussian, sphere or binary"),
-        };
-        if (!int.TryParse(parts[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < 1)
-            throw new CliUsageException($"memories: N must be an integer ≥ 1 (got '{parts[2]}')");
-        if (!int.TryParse(parts[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var d) || d < 1)
-            throw new CliUsageException($"memories: D must be an integer ≥ 1 (got '{parts[3]}')");
-        var seed = 0UL;
-        if (parts.Length == 5 && !ulong.TryParse(parts[4], NumberStyles.Integer, CultureInfo.InvariantCulture, out seed))
-            throw new CliUsageException($"memories: SEED must be a non-negative integer (got '{parts[4]}')");
-        if ((long)n * d > Array.MaxLength) throw new CliUsageException($"memories: N × D = {(long)n * d} exceeds one in-process block");
-        return BankSources.Load(new BankSpec("recall", n, d, kind, seed));
     }
 }

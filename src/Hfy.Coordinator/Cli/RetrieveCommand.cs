@@ -35,7 +35,7 @@ internal static class RetrieveCommand
 
         command.SetAction(parse => CliErrors.Run(parse, stdout =>
         {
-            var bank = ReadMemories(parse.GetValue(memories));
+            var bank = MemoriesArgument.Read(parse.GetValue(memories));
             var (q, batch) = ReadQueries(parse.GetValue(queries), bank);
             if (parse.GetValue(map) is null) throw new CliUsageException("map: required (softmax, entmax, sparsemax, normmax, ksubsets or seq-ksubsets)");
             var spec = mapOptions.Build(parse, parse.GetValue(map), "map", bank.Rows);
@@ -120,37 +120,6 @@ internal static class RetrieveCommand
             return 0;
         }));
         return command;
-    }
-
-    private static Bank ReadMemories(string? source)
-    {
-        if (string.IsNullOrWhiteSpace(source)) throw new CliUsageException("memories: required (a file or gen:KIND:N:D:SEED)");
-        if (source.StartsWith("gen:", StringComparison.OrdinalIgnoreCase)) return Generate(source);
-        var m = JsonIo.ReadMatrix(source, "memories", "rows");
-        JsonIo.RequireFinite(m, "memories");
-        return new Bank(m.ToFloat(), m.Rows, m.Cols);
-    }
-
-    private static Bank Generate(string source)
-    {
-        var parts = source.Split(':');
-        if (parts.Length is < 4 or > 5)
-            throw new CliUsageException($"memories: '{source}' must look like gen:KIND:N:D[:SEED] with KIND gaussian, sphere or binary");
-        var kind = parts[1].ToLowerInvariant() switch
-        {
-            "gaussian" or "normal" => BankSourceKind.Gaussian,
-            "sphere" => BankSourceKind.Sphere,
-            "binary" => BankSourceKind.Binary,
-            _ => throw new CliUsageException($"memories: unknown generator '{parts[1]}'; expected gaussian, sphere or binary"),
-        };
-        if (!long.TryParse(parts[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < 1)
-            throw new CliUsageException($"memories: N must be an integer ≥ 1 (got '{parts[2]}')");
-        if (!int.TryParse(parts[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var d) || d < 1)
-            throw new CliUsageException($"memories: D must be an integer ≥ 1 (got '{parts[3]}')");
-        var seed = 0UL;
-        if (parts.Length == 5 && !ulong.TryParse(parts[4], NumberStyles.Integer, CultureInfo.InvariantCulture, out seed))
-            throw new CliUsageException($"memories: SEED must be a non-negative integer (got '{parts[4]}')");
-        return BankSources.Load(new BankSpec("cli", n, d, kind, seed));
     }
 
     private static (float[] Queries, int Batch) ReadQueries(string? source, Bank bank)
