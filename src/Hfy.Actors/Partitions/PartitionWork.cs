@@ -188,8 +188,7 @@ internal static class PartitionWork
                 if (!float.IsFinite(s)) continue;
                 var e = Math.Exp(s - max);
                 z += e;
-                var row = rows.Slice(i * dim, dim);
-                for (var j = 0; j < dim; j++) r[j] += e * row[j];
+                Hfy.Kernels.Scoring.Readout.AddScaled(rows.Slice(i * dim, dim), e, r);
             }
         }
 
@@ -316,8 +315,7 @@ internal static class PartitionWork
             if (!(w > 0)) return;
             Sum += w;
             Count++;
-            var row = rows.Slice(i * dim, dim);
-            for (var j = 0; j < dim; j++) readout[j] += w * row[j];
+            Hfy.Kernels.Scoring.Readout.AddScaled(rows.Slice(i * dim, dim), w, readout);
             local.Add(i);
             weights.Add(w);
         }
