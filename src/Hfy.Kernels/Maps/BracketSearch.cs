@@ -11,14 +11,14 @@ namespace Hfy.Kernels.Maps;
 /// collapses the bracket by many orders at once), and a multisection of the rest.
 /// It finishes exactly when a closed form is confirmed on an identified support (two probes with equal
 /// support counts around it), or — for maps without one — when Newton on the identified support is
-/// predicted accurate to 1e-13 (relative). Typically 2–4 rounds, also with 1e6 scores all near the top.
+/// predicted accurate to 4 ulps of max(1, |τ|). Typically 2–4 rounds, also with 1e6 scores all near the top.
 /// </summary>
 internal sealed class BracketSearch : ThresholdSearch
 {
     private const int MaxRounds = 64;
     private const int UniformProbes = 5;
     private const int FirstRoundProbes = 14;
-    private const double RelTol = 1e-13;
+    private const double UlpTol = 4.0;
 
     private readonly ThresholdModel _model;
     private readonly List<(double Tau, MassSummary S)> _history = [];
@@ -333,7 +333,8 @@ internal sealed class BracketSearch : ThresholdSearch
             return false;
         }
 
-        var tol = RelTol * Math.Max(1.0, Math.Abs(_lo));
+        var scale = Math.Max(1.0, Math.Abs(_lo));
+        var tol = UlpTol * (Math.BitIncrement(scale) - scale);
         var estimate = FinalEstimate(0.5 * (_lo + _hi));
         var fromLo = Math.Abs(_model.NewtonStep(sl));
         var fromHi = Math.Abs(_model.NewtonStep(sh));

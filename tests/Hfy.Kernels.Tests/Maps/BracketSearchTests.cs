@@ -63,6 +63,27 @@ public class BracketSearchTests
         AssertMatchesForward(map, scores, parts: 7, maxRounds: 8, $"{name} spread {spread}");
     }
 
+    /// <summary>
+    /// γ = 5 and α = 3 weights are d^{1/4} and d^{1/2}: a row 1e-7 above τ turns an error of 1e-13·|τ| in τ into
+    /// ~1e-11 of p. The search stops within 4 ulps of |τ| instead, so p matches Forward on every seed.
+    /// </summary>
+    [Theory]
+    [InlineData("normmax-5")]
+    [InlineData("entmax-3")]
+    public void Search_OnManyDenseSeeds_MatchesForwardsWeightsAtTheSupportEdge(string name)
+    {
+        var map = (IThresholdMap)Map(name);
+        for (var seed = 0; seed < 200; seed++)
+        {
+            var scores = Scores(seed, 5_000, 0.01, mean: 3);
+            var theta = scores.Select(s => (double)s).ToArray();
+            var p = new double[theta.Length];
+            var tauForward = map.Forward(theta, p);
+            var (tau, _) = Search(map, scores, 7);
+            Close(p, WeightsAt(map, theta, tau), 1e-12, $"{name} seed {seed}: τ {tau:R} vs Forward {tauForward:R}");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(ThresholdMaps), MemberType = typeof(MapTestUtil))]
     public void Search_OnRandomSmallSplitArrays_EqualsForward(string name)
