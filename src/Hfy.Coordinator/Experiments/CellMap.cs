@@ -60,8 +60,8 @@ public sealed record CellMap(string Label, MapSpec? Hfy, BaselineKind? Baseline 
         };
         var map = alpha switch { 1.0 => MapSpec.Softmax, 2.0 => MapSpec.Sparsemax, _ => MapSpec.Entmax(alpha) };
         return sequential
-            ? new CellMap(Inv($"seq2-entmax-{alpha:G}"), map, Recall: RecallMethod.Sequential, RecallAlpha: alpha)
-            : new CellMap(Inv($"penalized-entmax-{alpha:G}"), map, Recall: RecallMethod.Penalized, RecallAlpha: alpha);
+            ? new CellMap("seq2-" + map.Label, map, Recall: RecallMethod.Sequential, RecallAlpha: alpha)
+            : new CellMap("penalized-" + map.Label, map, Recall: RecallMethod.Penalized, RecallAlpha: alpha);
     }
 
     /// <summary>The map names a free-recall spec may use.</summary>
