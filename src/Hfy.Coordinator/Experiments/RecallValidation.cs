@@ -55,7 +55,8 @@ internal static class RecallValidation
                 else if (sequential && sizes[i] == 1)
                     Err($"grid.sizes[{i}]", "sequential-recall needs N ≥ 2 (got 1)");
             }
-            if (sizes.Min() >= 1) minN = sizes.Min();
+            // start and count are checked against the smallest N only when every N is itself valid.
+            if (sizes.Min() >= (sequential ? 2 : 1)) minN = sizes.Min();
         }
         if (grid is not null)
         {
