@@ -9,7 +9,8 @@ namespace Hfy.Actors.Retrieval;
 /// <param name="RowCap">Rows per query per partition shipped with complete candidate lists.</param>
 /// <param name="PairCap">(id, weight) pairs per query per partition on the last step.</param>
 /// <param name="GatherCap">Gathered candidates per query per partition.</param>
-public readonly record struct ProtocolLimits(int CandidateCap, int RowCap, int PairCap, int GatherCap)
+/// <param name="LeadRows">Rows per query per partition shipped with the top candidates of an incomplete list (≤ RowCap).</param>
+public readonly record struct ProtocolLimits(int CandidateCap, int RowCap, int PairCap, int GatherCap, int LeadRows = 0)
 {
     private const int Overhead = 96;
 
@@ -40,6 +41,6 @@ public readonly record struct ProtocolLimits(int CandidateCap, int RowCap, int P
         }
 
         var gather = (int)Math.Min(settings.GatherCap, (budget - Overhead * (long)batch) / (12L * batch));
-        return new ProtocolLimits(cand, rows, Math.Max(1, pairs), Math.Max(1, gather));
+        return new ProtocolLimits(cand, rows, Math.Max(1, pairs), Math.Max(1, gather), Math.Min(settings.LeadRowCap, rows));
     }
 }
