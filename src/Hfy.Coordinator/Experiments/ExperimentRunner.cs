@@ -83,12 +83,15 @@ public sealed class ExperimentRunner
                         var rec = new CellRecord(experimentId, cell.Key, cell.Index, CellParams.Of(cell), metrics, started, DateTime.UtcNow);
                         // Stored first, counted second: a crash between the two loses nothing.
                         if (!_store.TryAddCell(rec)) return;
-                        int now;
-                        lock (gate) now = ++done;
-                        var ranHere = now - doneAtStart;
-                        var elapsed = clock.Elapsed;
-                        TimeSpan? eta = ranHere > 0 ? elapsed / ranHere * (cells.Count - now) : null;
-                        progress?.Report(new ExperimentProgress(experimentId, now, cells.Count, elapsed, eta, ExperimentStatus.Running, rec));
+                        // Counted and reported under one lock, so that reports arrive in order (Done never goes backwards).
+                        lock (gate)
+                        {
+                            var now = ++done;
+                            var ranHere = now - doneAtStart;
+                            var elapsed = clock.Elapsed;
+                            TimeSpan? eta = ranHere > 0 ? elapsed / ranHere * (cells.Count - now) : null;
+                            progress?.Report(new ExperimentProgress(experimentId, now, cells.Count, elapsed, eta, ExperimentStatus.Running, rec));
+                        }
                     }
                     finally
                     {
