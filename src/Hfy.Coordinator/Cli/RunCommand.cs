@@ -17,7 +17,7 @@ internal static class RunCommand
         var local = new Option<bool>("--local") { Description = "run on the kernels in this process instead of an embedded cluster" };
         var resume = new Option<string?>("--resume") { Description = "resume a stored experiment by id instead of submitting SPEC" };
         var memory = new Option<long?>("--max-bank-bytes") { Description = "memory budget for one bank (bytes); default 4 GiB" };
-        var cmd = new Command("run", "Run an experiment spec (capacity, metastable, basins) and write its results") { spec, nodes, data, local, resume, memory };
+        var cmd = new Command("run", "Run an experiment spec (capacity, metastable, basins, free-recall, sequential-recall) and write its results") { spec, nodes, data, local, resume, memory };
         cmd.SetAction(async (parse, ct) =>
         {
             var dataDir = parse.GetValue(data) ?? ExperimentConsole.DefaultDataDirectory;
@@ -41,10 +41,13 @@ internal static class RunCommand
                 return ExperimentConsole.PrintErrors([new SpecError("--resume", $"no experiment '{resumeId}' in {store.Path}")]);
             }
 
-            var (engine, description) = await ExperimentEngines.CreateAsync(n, parse.GetValue(local), ct);
+            // Recall cells run on the single-node recall kernels (RecallCell), so a cluster would only sit idle.
+            var kind = (parsed ?? store.GetExperiment(resumeId!)!.Spec).Kind?.Trim().ToLowerInvariant();
+            var recall = kind is "free-recall" or "sequential-recall";
+            var (engine, description) = await ExperimentEngines.CreateAsync(n, parse.GetValue(local) || recall, ct);
             await using (engine)
             {
-                AnsiConsole.MarkupLine($"[grey]engine:[/] {Markup.Escape(description)}");
+                AnsiConsole.MarkupLine($"[grey]engine:[/] {Markup.Escape(recall ? "recall kernels in this process (no cluster: each round needs the whole bank)" : description)}");
                 var runner = new ExperimentRunner(engine, store);
                 var id = resumeId ?? runner.Submit(parsed!, limits);
                 AnsiConsole.MarkupLine($"[grey]experiment:[/] {id}   [grey]store:[/] {Markup.Escape(store.Path)}");

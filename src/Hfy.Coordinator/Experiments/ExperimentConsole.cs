@@ -122,6 +122,11 @@ internal static class ExperimentConsole
     /// <summary>The summary table: median [IQR] per cell group; post and σ columns only when they vary.</summary>
     public static void PrintSummary(IReadOnlyList<SummaryRow> rows)
     {
+        if (rows.Count > 0 && rows.All(r => r.UniqueRatio is not null))
+        {
+            PrintRecallSummary(rows);
+            return;
+        }
         var showPost = rows.Select(r => r.Post).Distinct().Count() > 1;
         var showNoise = rows.Select(r => r.Noise).Distinct().Count() > 1;
         var table = new Table().Border(TableBorder.Simple);
@@ -147,6 +152,31 @@ internal static class ExperimentConsole
         }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine("[grey]success: median over repeats [[IQR]]; |p|=1: queries ending on one pattern; |p|: mean support (>10 counted as 11; softmax counts weights > 0.01); E↑: energy increases (must be 0)[/]");
+    }
+
+    /// <summary>Recall experiments: the protocol's metric (median [IQR] over repeats), perfect runs, unique ratio, time.</summary>
+    private static void PrintRecallSummary(IReadOnlyList<SummaryRow> rows)
+    {
+        var sequential = rows.Any(r => r.LevenshteinCoefficient is not null);
+        var table = new Table().Border(TableBorder.Simple);
+        string[] headers = sequential ? ["N", "method", "β", "levenshtein", "perfect", "unique", "T", "s"] : ["N", "method", "β", "unique", "perfect", "T", "s"];
+        foreach (var h in headers) table.AddColumn(new TableColumn(h).RightAligned());
+        foreach (var r in rows)
+        {
+            var cells = new List<string>
+            {
+                Count(r.N), Markup.Escape(r.Map), G(r.Beta),
+                r.Repeats > 1 ? $"{r.Median:0.000} [[{r.Q1:0.000},{r.Q3:0.000}]]" : $"{r.Median:0.000}",
+                $"{r.ExactRate:0.00}",
+            };
+            if (sequential) cells.Add($"{r.UniqueRatio:0.000}");
+            cells.AddRange([$"{r.MeanSteps:0}", $"{r.ElapsedMs / 1000:0.0}"]);
+            table.AddRow(cells.ToArray());
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine(sequential
+            ? "[grey]levenshtein: 1 − lev(recalled, stored order)/length, median over repeats [[IQR]]; perfect: fraction of repeats recalled exactly in order; unique: mean unique memory ratio[/]"
+            : "[grey]unique: |distinct recalled| / recalled, median over repeats [[IQR]]; perfect: fraction of repeats that recalled every memory once[/]");
     }
 
     private static string Count(long n) => n switch

@@ -14,6 +14,8 @@ namespace Hfy.Coordinator.Experiments;
 /// cell BEFORE counting it. Running an experiment that already has stored cells resumes it: stored cells are
 /// skipped, and the store's unique (experiment, cell key) makes a second copy of a cell impossible.
 /// Plain C# (no actors) so that it can be tested alone; <see cref="ExperimentManager"/> hosts it in the cluster.
+/// free-recall and sequential-recall cells are the exception to "through the engine": they run on the
+/// single-node recall kernels in this process (<see cref="RecallCell"/> says why), stored and resumed the same way.
 /// </summary>
 public sealed class ExperimentRunner
 {
@@ -81,12 +83,15 @@ public sealed class ExperimentRunner
                         var rec = new CellRecord(experimentId, cell.Key, cell.Index, CellParams.Of(cell), metrics, started, DateTime.UtcNow);
                         // Stored first, counted second: a crash between the two loses nothing.
                         if (!_store.TryAddCell(rec)) return;
-                        int now;
-                        lock (gate) now = ++done;
-                        var ranHere = now - doneAtStart;
-                        var elapsed = clock.Elapsed;
-                        TimeSpan? eta = ranHere > 0 ? elapsed / ranHere * (cells.Count - now) : null;
-                        progress?.Report(new ExperimentProgress(experimentId, now, cells.Count, elapsed, eta, ExperimentStatus.Running, rec));
+                        // Counted and reported under one lock, so that reports arrive in order (Done never goes backwards).
+                        lock (gate)
+                        {
+                            var now = ++done;
+                            var ranHere = now - doneAtStart;
+                            var elapsed = clock.Elapsed;
+                            TimeSpan? eta = ranHere > 0 ? elapsed / ranHere * (cells.Count - now) : null;
+                            progress?.Report(new ExperimentProgress(experimentId, now, cells.Count, elapsed, eta, ExperimentStatus.Running, rec));
+                        }
                     }
                     finally
                     {
@@ -94,7 +99,7 @@ public sealed class ExperimentRunner
                     }
                 }).ToArray();
                 await Task.WhenAll(tasks).ConfigureAwait(false);
-                if (_options.DropBanks) await _engine.DropBankAsync(bank.Spec.Name, CancellationToken.None).ConfigureAwait(false);
+                if (_options.DropBanks && bank.OnEngine) await _engine.DropBankAsync(bank.Spec.Name, CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -113,11 +118,14 @@ public sealed class ExperimentRunner
     }
 
     /// <summary>The bank of one (N, repeat) plus the base rows of its queries.</summary>
-    private sealed class PreparedBank(BankSpec spec, long[] sourceIndices, float[] baseRows, Func<Bank> loadAll)
+    private sealed class PreparedBank(BankSpec spec, long[] sourceIndices, float[] baseRows, Func<Bank> loadAll, bool onEngine = true)
     {
         private readonly Lazy<Bank> _all = new(loadAll, LazyThreadSafetyMode.ExecutionAndPublication);
 
         public BankSpec Spec { get; } = spec;
+
+        /// <summary>Whether the bank was created on the engine (recall banks live only in this process).</summary>
+        public bool OnEngine { get; } = onEngine;
 
         /// <summary>Row index each query was made from, −1 for held-out or grid queries.</summary>
         public long[] SourceIndices { get; } = sourceIndices;
@@ -156,6 +164,11 @@ public sealed class ExperimentRunner
                 var offset = rows - n + 1 <= 0 ? 0 : (repeat * n) % (rows - n + 1);
                 bankSpec = new BankSpec(name, n, dim, fileKind, Path: src.Path, Offset: offset);
                 break;
+        }
+        if (RecallValidation.IsRecall(kind))
+        {
+            // Recall protocols run on the single-node kernels over the whole bank (see RecallCell): no engine bank, no queries.
+            return new PreparedBank(bankSpec, [], [], () => BankSources.Load(bankSpec), onEngine: false);
         }
         await _engine.CreateBankAsync(bankSpec, ct).ConfigureAwait(false);
 
@@ -236,6 +249,7 @@ public sealed class ExperimentRunner
     {
         var grid = spec.Grid!;
         var kind = spec.Kind?.Trim().ToLowerInvariant() ?? "capacity";
+        if (RecallValidation.IsRecall(kind)) return await Task.Run(() => RecallCell.Run(spec, bank.All, cell), ct).ConfigureAwait(false);
         var d = bank.Spec.Dim;
         var count = bank.SourceIndices.Length;
         var queries = (float[])bank.BaseRows.Clone();

@@ -37,6 +37,9 @@ public sealed record ExperimentSpec
     /// <summary>Basins only: the 2-D starting grid.</summary>
     public BasinsSpec? Basins { get; init; }
 
+    /// <summary>free-recall and sequential-recall only: the recall protocols' parameters (defaults: the papers').</summary>
+    public RecallSpec? Recall { get; init; }
+
     /// <summary>Parses a spec; a malformed document throws <see cref="JsonException"/> (the validator turns it into a field error).</summary>
     public static ExperimentSpec Parse(string json)
     {
@@ -151,6 +154,28 @@ public sealed record BasinsSpec
 
     /// <summary>A start converged to pattern i when within this distance of it (hfy-math.md §5: 0.001).</summary>
     public double Radius { get; init; } = 1e-3;
+}
+
+/// <summary>
+/// Parameters of the recall protocols of hfy-math.md §5 that are not swept (N, the update map, β, T and repeats
+/// come from the grid). Defaults are the papers' settings.
+/// </summary>
+public sealed record RecallSpec
+{
+    /// <summary>Penalty weight λ ≥ 0 on the accumulated attention (penalized free recall, sequential recall).</summary>
+    public double Lambda { get; init; } = 1e8;
+
+    /// <summary>Decay rate ρ ∈ (0, 1] of the accumulated attention.</summary>
+    public double Rho { get; init; } = 0.001;
+
+    /// <summary>Sequential recall only: pair bonus w of the seq-2-subsets transition (default 1e8).</summary>
+    public double? W { get; init; }
+
+    /// <summary>Memories to recall per run (default: all N; sequential: N − start).</summary>
+    public int? Count { get; init; }
+
+    /// <summary>Row whose pattern is the initial cue q = x_start.</summary>
+    public int Start { get; init; }
 }
 
 /// <summary>The JSON settings shared by specs, results and exports.</summary>

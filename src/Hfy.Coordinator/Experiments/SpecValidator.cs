@@ -43,8 +43,6 @@ public static class SpecValidator
         var kind = spec.Kind?.Trim().ToLowerInvariant();
         if (kind is null || !Kinds.Contains(kind))
             Err("kind", $"must be one of {string.Join(", ", Kinds)} (got '{spec.Kind}')");
-        else if (kind is "free-recall" or "sequential-recall")
-            Err("kind", $"'{kind}' is accepted by the schema but not run by this version of the experiment runner");
 
         if (spec.Queries < 1) Err("queries", $"must be ≥ 1 (got {spec.Queries})");
         else if (spec.Queries > limits.MaxQueries) Err("queries", $"must be ≤ {limits.MaxQueries} (got {spec.Queries})");
@@ -54,6 +52,9 @@ public static class SpecValidator
         var dim = ValidateBank(spec.Bank, kind, errors, out var fileRows);
         ValidateGrid(spec, kind, dim, fileRows, limits, errors);
         ValidateSuccess(spec.Success, errors);
+        if (RecallValidation.IsRecall(kind)) RecallValidation.Validate(spec, kind!, limits, errors);
+        else if (spec.Recall is not null)
+            Err("recall", $"only free-recall and sequential-recall take recall parameters (kind is '{spec.Kind}')");
         if (kind == "basins")
         {
             var b = spec.Basins ?? new BasinsSpec();
@@ -180,10 +181,11 @@ public static class SpecValidator
                     continue;
                 }
                 var before = errors.Count;
-                ValidateMap(m, p, minN == long.MaxValue ? null : minN, kind, errors);
+                if (RecallValidation.IsRecall(kind)) RecallValidation.ValidateMap(m, p, kind!, errors);
+                else ValidateMap(m, p, minN == long.MaxValue ? null : minN, kind, errors);
                 if (errors.Count == before)
                 {
-                    var map = CellMap.From(m);
+                    var map = CellMap.For(m, kind);
                     if (labels.TryGetValue(map.Label, out var j)) Err(p, $"duplicates grid.maps[{j}] ({map.Label})");
                     else labels[map.Label] = i;
                     if (map.Baseline is not null && minN != long.MaxValue && (grid.Sizes ?? []).Max() > limits.MaxBaselineRows)
@@ -283,7 +285,7 @@ public static class SpecValidator
                 break;
         }
         if (name == "seq-ksubsets" && kind == "capacity")
-            Err($"{p}.name", "seq-ksubsets returns k-subset marginals, not single patterns; use it in sequential-recall");
+            Err($"{p}.name", "seq-ksubsets returns k-subset marginals, not single patterns (sequential-recall runs it, as seq-2-subsets, for its transitions)");
     }
 
     private static void ValidateSuccess(SuccessSpec? success, List<SpecError> errors)
@@ -295,12 +297,12 @@ public static class SpecValidator
             errors.Add(new SpecError("success.threshold", $"cosine threshold must be in (−1, 1] (got {F(success.Threshold)})"));
     }
 
-    private static void CheckFinite(double v, string path, List<SpecError> errors)
+    internal static void CheckFinite(double v, string path, List<SpecError> errors)
     {
         if (!double.IsFinite(v)) errors.Add(new SpecError(path, $"must be a finite number (got {F(v)})"));
     }
 
-    private static string F(double v) => v.ToString("G", CultureInfo.InvariantCulture);
+    internal static string F(double v) => v.ToString("G", CultureInfo.InvariantCulture);
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
 

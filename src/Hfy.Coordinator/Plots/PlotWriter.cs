@@ -38,6 +38,23 @@ public static class PlotWriter
             }
             return files;
         }
+        if (experiment.Kind is "free-recall" or "sequential-recall")
+        {
+            var metric = experiment.Kind == "free-recall" ? "unique memory ratio" : "Levenshtein coefficient";
+            if (rows.Select(r => r.N).Distinct().Count() > 1)
+            {
+                var path = Path.Combine(directory, $"{experiment.Id}-success-vs-n.png");
+                SuccessVsN(rows, path, title, $"{metric} (median over repeats)");
+                files.Add(path);
+            }
+            if (rows.Select(r => r.Beta).Distinct().Count() > 1)
+            {
+                var path = Path.Combine(directory, $"{experiment.Id}-success-vs-beta.png");
+                SuccessVsBeta(rows, path, title, $"{metric} (median over repeats)");
+                files.Add(path);
+            }
+            return files;
+        }
         if (rows.Select(r => r.N).Distinct().Count() > 1)
         {
             var path = Path.Combine(directory, $"{experiment.Id}-success-vs-n.png");
@@ -57,11 +74,11 @@ public static class PlotWriter
     }
 
     /// <summary>Median success rate (IQR band) vs N on a log axis, one line per (map, β, post) at the smallest σ.</summary>
-    public static void SuccessVsN(IReadOnlyList<SummaryRow> rows, string path, string title)
+    public static void SuccessVsN(IReadOnlyList<SummaryRow> rows, string path, string title, string yLabel = "success rate (median over repeats)")
     {
         ArgumentNullException.ThrowIfNull(rows);
         var sigma = rows.Min(r => r.Noise);
-        var plot = NewPlot($"{title}: success vs N" + (rows.Any(r => r.Noise != sigma) ? $" (σ = {Inv(sigma)})" : ""), "patterns N", "success rate (median over repeats)");
+        var plot = NewPlot($"{title}: success vs N" + (rows.Any(r => r.Noise != sigma) ? $" (σ = {Inv(sigma)})" : ""), "patterns N", yLabel);
         var maps = rows.Select(r => r.Map).Distinct().ToList();
         var variants = rows.Select(r => (r.Beta, r.Post)).Distinct().ToList();
         foreach (var s in rows.Where(r => r.Noise == sigma).GroupBy(r => SeriesLabel(rows, r)))
@@ -84,6 +101,42 @@ public static class PlotWriter
             LabelFormatter = v => Math.Pow(10, v).ToString("#,0", CultureInfo.InvariantCulture),
         };
         plot.Axes.Bottom.TickGenerator = ticks;
+        plot.Axes.SetLimitsY(-0.05, 1.05);
+        Save(plot, path);
+    }
+
+    /// <summary>
+    /// Median success (IQR band) vs β on a log axis at the largest N, one line per (map, post) — the papers'
+    /// "unique memory ratio as a function of β" panel for recall experiments.
+    /// </summary>
+    public static void SuccessVsBeta(IReadOnlyList<SummaryRow> rows, string path, string title, string yLabel = "success rate (median over repeats)")
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var n = rows.Max(r => r.N);
+        var sigma = rows.Min(r => r.Noise);
+        var sel = rows.Where(r => r.N == n && r.Noise == sigma).ToArray();
+        var plot = NewPlot($"{title}: success vs β (N = {n})", "inverse temperature β", yLabel);
+        var maps = sel.Select(r => r.Map).Distinct().ToList();
+        var posts = sel.Select(r => r.Post).Distinct().ToList();
+        foreach (var s in sel.GroupBy(r => (r.Map, r.Post)))
+        {
+            var pts = s.OrderBy(r => r.Beta).ToArray();
+            var xs = pts.Select(r => Math.Log10(r.Beta)).ToArray();
+            var style = Style(maps.IndexOf(s.Key.Map), posts.IndexOf(s.Key.Post));
+            if (pts.Any(r => r.Q3 > r.Q1))
+            {
+                var band = plot.Add.FillY(xs, pts.Select(r => r.Q1).ToArray(), pts.Select(r => r.Q3).ToArray());
+                band.FillColor = style.Color.WithAlpha(0.12);
+                band.LineWidth = 0;
+            }
+            Line(plot, xs, pts.Select(r => r.Median).ToArray(), style, posts.Count > 1 ? $"{s.Key.Map} {s.Key.Post}" : s.Key.Map);
+        }
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = v => Math.Pow(10, v).ToString("G4", CultureInfo.InvariantCulture),
+        };
         plot.Axes.SetLimitsY(-0.05, 1.05);
         Save(plot, path);
     }

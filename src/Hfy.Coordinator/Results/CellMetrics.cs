@@ -15,6 +15,9 @@ namespace Hfy.Coordinator.Results;
 /// <param name="BytesMoved">Bytes moved by the engine.</param>
 /// <param name="ElapsedMs">Wall-clock time of the cell's retrievals.</param>
 /// <param name="Attractors">Basins only: per grid start, the pattern reached or −1 (metastable), row-major from (lo, lo).</param>
+/// <param name="UniqueRatio">Recall kinds only: |distinct recalled| / number recalled (hfy-math.md §5).</param>
+/// <param name="LevenshteinCoefficient">Sequential recall only: 1 − lev(recalled, start, start+1, …)/length.</param>
+/// <param name="RecallOrder">Recall kinds only: the recalled memories (bank rows) in recall order.</param>
 public sealed record CellMetrics(
     int Queries,
     double SuccessRate,
@@ -29,7 +32,10 @@ public sealed record CellMetrics(
     long RoundTrips,
     long BytesMoved,
     double ElapsedMs,
-    int[]? Attractors = null)
+    int[]? Attractors = null,
+    double? UniqueRatio = null,
+    double? LevenshteinCoefficient = null,
+    int[]? RecallOrder = null)
 {
     /// <summary>Bins of <see cref="SupportHistogram"/>: sizes 0..10 and one for &gt; 10.</summary>
     public const int HistogramBins = 12;

@@ -8,15 +8,15 @@ namespace Hfy.Coordinator.Results;
 /// <summary>CSV and JSON exports of one experiment.</summary>
 public static class ResultsExport
 {
-    /// <summary>Header of the per-cell CSV.</summary>
+    /// <summary>Header of the per-cell CSV (unique_ratio, levenshtein: recall kinds only, empty otherwise).</summary>
     public const string CellCsvHeader =
         "cell_key,n,map,beta,post,noise,repeat,queries,success_rate,exact_rate,cosine_rate,mean_cosine," +
         "support_0,support_1,support_2,support_3,support_4,support_5,support_6,support_7,support_8,support_9,support_10,support_gt10," +
-        "mean_support,mean_steps,max_steps,energy_violations,round_trips,bytes_moved,elapsed_ms";
+        "mean_support,mean_steps,max_steps,energy_violations,round_trips,bytes_moved,elapsed_ms,unique_ratio,levenshtein";
 
     /// <summary>Header of the summary CSV (one row per cell group, median and IQR over repeats).</summary>
     public const string SummaryCsvHeader =
-        "n,map,beta,post,noise,repeats,median,q1,q3,exact_rate,cosine_rate,mean_steps,energy_violations,round_trips,bytes_moved,elapsed_ms";
+        "n,map,beta,post,noise,repeats,median,q1,q3,exact_rate,cosine_rate,mean_steps,energy_violations,round_trips,bytes_moved,elapsed_ms,unique_ratio,levenshtein";
 
     /// <summary>One line per cell, grid order, invariant culture.</summary>
     public static string CellsCsv(IEnumerable<CellRecord> cells)
@@ -33,7 +33,7 @@ public static class ResultsExport
             for (var i = 0; i < CellMetrics.HistogramBins; i++) sb.Append(',').Append(Inv(i < m.SupportHistogram.Length ? m.SupportHistogram[i] : 0));
             sb.Append(',').Append(Inv(m.MeanSupport)).Append(',').Append(Inv(m.MeanSteps)).Append(',').Append(Inv(m.MaxSteps)).Append(',')
               .Append(Inv(m.EnergyViolations)).Append(',').Append(Inv(m.RoundTrips)).Append(',').Append(Inv(m.BytesMoved)).Append(',')
-              .Append(Inv(m.ElapsedMs)).Append('\n');
+              .Append(Inv(m.ElapsedMs)).Append(',').Append(Inv(m.UniqueRatio)).Append(',').Append(Inv(m.LevenshteinCoefficient)).Append('\n');
         }
         return sb.ToString();
     }
@@ -49,7 +49,7 @@ public static class ResultsExport
               .Append(Inv(r.Noise)).Append(',').Append(Inv(r.Repeats)).Append(',').Append(Inv(r.Median)).Append(',').Append(Inv(r.Q1)).Append(',')
               .Append(Inv(r.Q3)).Append(',').Append(Inv(r.ExactRate)).Append(',').Append(Inv(r.CosineRate)).Append(',').Append(Inv(r.MeanSteps)).Append(',')
               .Append(Inv(r.EnergyViolations)).Append(',').Append(Inv(r.RoundTrips)).Append(',').Append(Inv(r.BytesMoved)).Append(',')
-              .Append(Inv(r.ElapsedMs)).Append('\n');
+              .Append(Inv(r.ElapsedMs)).Append(',').Append(Inv(r.UniqueRatio)).Append(',').Append(Inv(r.LevenshteinCoefficient)).Append('\n');
         }
         return sb.ToString();
     }
@@ -92,6 +92,9 @@ public static class ResultsExport
     }
 
     private static string Inv(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>Empty for a metric the kind does not measure (capacity cells have no unique ratio).</summary>
+    private static string Inv(double? v) => v is { } x ? Inv(x) : "";
 
     private static string Inv(long v) => v.ToString(CultureInfo.InvariantCulture);
 

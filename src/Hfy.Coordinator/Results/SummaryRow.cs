@@ -18,9 +18,12 @@ namespace Hfy.Coordinator.Results;
 /// <param name="RoundTrips">Total round trips.</param>
 /// <param name="BytesMoved">Total bytes.</param>
 /// <param name="ElapsedMs">Total time.</param>
+/// <param name="UniqueRatio">Recall kinds: mean unique memory ratio over repeats (null otherwise).</param>
+/// <param name="LevenshteinCoefficient">Sequential recall: mean Levenshtein coefficient over repeats (null otherwise).</param>
 public sealed record SummaryRow(long N, string Map, double Beta, string Post, double Noise, int Repeats,
     double Median, double Q1, double Q3, double ExactRate, double CosineRate, long[] SupportHistogram,
-    double MeanSteps, int EnergyViolations, long RoundTrips, long BytesMoved, double ElapsedMs)
+    double MeanSteps, int EnergyViolations, long RoundTrips, long BytesMoved, double ElapsedMs,
+    double? UniqueRatio = null, double? LevenshteinCoefficient = null)
 {
     /// <summary>Groups cells by everything but the repeat, in grid order.</summary>
     public static IReadOnlyList<SummaryRow> Summarize(IEnumerable<CellRecord> cells)
@@ -41,9 +44,17 @@ public sealed record SummaryRow(long N, string Map, double Beta, string Post, do
                     Quantile(rates, 0.5), Quantile(rates, 0.25), Quantile(rates, 0.75),
                     g.Average(c => c.Metrics.ExactRate), g.Average(c => c.Metrics.CosineRate), hist,
                     g.Average(c => c.Metrics.MeanSteps), g.Sum(c => c.Metrics.EnergyViolations),
-                    g.Sum(c => c.Metrics.RoundTrips), g.Sum(c => c.Metrics.BytesMoved), g.Sum(c => c.Metrics.ElapsedMs));
+                    g.Sum(c => c.Metrics.RoundTrips), g.Sum(c => c.Metrics.BytesMoved), g.Sum(c => c.Metrics.ElapsedMs),
+                    MeanOf(g.Select(c => c.Metrics.UniqueRatio)), MeanOf(g.Select(c => c.Metrics.LevenshteinCoefficient)));
             })
             .ToArray();
+    }
+
+    /// <summary>Mean of the values present; null when none is.</summary>
+    private static double? MeanOf(IEnumerable<double?> values)
+    {
+        var present = values.Where(v => v is not null).Select(v => v!.Value).ToArray();
+        return present.Length == 0 ? null : present.Average();
     }
 
     /// <summary>Linear-interpolation quantile (numpy's default) of sorted values.</summary>

@@ -37,6 +37,25 @@ public class ExperimentManagerTests : TestKit
     }
 
     [Fact]
+    public void Submit_RunsARecallExperiment_ToTheStore()
+    {
+        using var dir = new TempDir();
+        var store = ResultsStore.Open(dir.Path);
+        var events = CreateTestProbe();
+        Sys.EventStream.Subscribe(events.Ref, typeof(ExperimentEnded));
+        var manager = Sys.ActorOf(ExperimentManager.Props(new LocalEngine(), store, SpecLimits.Default));
+
+        manager.Tell(new SubmitExperiment(RecallCellTests.SmallSequentialRecall), TestActor);
+        var accepted = ExpectMsg<ExperimentAccepted>(Wait);
+        Assert.Equal(16, accepted.TotalCells);
+        var ended = events.ExpectMsg<ExperimentEnded>(Wait);
+        Assert.Equal((accepted.ExperimentId, ExperimentStatus.Finished), (ended.ExperimentId, ended.Status));
+        var cells = store.GetCells(accepted.ExperimentId);
+        Assert.Equal(16, cells.Count);
+        Assert.All(cells, c => Assert.NotNull(c.Metrics.LevenshteinCoefficient));
+    }
+
+    [Fact]
     public void InvalidSpec_IsRejected_WithEveryError()
     {
         using var dir = new TempDir();

@@ -59,6 +59,27 @@ public class GridExpansionTests
         Assert.Equal(1.5, ent.Map.Hfy!.Alpha);
         Assert.Contains(cells, c => c.Post == PostTransform.LayerNorm);
     }
+
+    [Fact]
+    public void RecallSpecs_ExpandToProtocolCells_NTimesRepeatTimesMethodTimesBeta()
+    {
+        var free = GridExpansion.Expand(ExperimentSpec.Parse(RecallCellTests.SmallFreeRecall));
+        Assert.Equal(2 * 2 * 3 * 2, free.Count);
+        Assert.Equal(free.Count, GridExpansion.Count(ExperimentSpec.Parse(RecallCellTests.SmallFreeRecall)));
+        Assert.Equal("n=12|map=csparsemax|beta=0.01|post=identity|noise=0|r=0", free[0].Key);
+        Assert.Equal("n=40|map=penalized-softmax|beta=0.3|post=identity|noise=0|r=1", free[^1].Key);
+        var methods = free.Select(c => (c.Map.Label, c.Map.Recall, c.Map.RecallAlpha)).Distinct().ToArray();
+        Assert.Equal([("csparsemax", RecallMethod.ConstrainedSparsemax, 2.0), ("penalized-sparsemax", RecallMethod.Penalized, 2.0),
+            ("penalized-softmax", RecallMethod.Penalized, 1.0)], methods);
+
+        var seq = GridExpansion.Expand(ExperimentSpec.Parse(RecallCellTests.SmallSequentialRecall));
+        Assert.Equal(2 * 2 * 2 * 2, seq.Count);
+        Assert.Equal(seq.Count, seq.Select(c => c.Key).Distinct().Count());
+        Assert.Equal([("seq2-sparsemax", RecallMethod.Sequential, 2.0), ("seq2-entmax-1.5", RecallMethod.Sequential, 1.5)],
+            seq.Select(c => (c.Map.Label, c.Map.Recall, c.Map.RecallAlpha)).Distinct().ToArray());
+        // The same entry in a capacity spec is the plain map.
+        Assert.Null(CellMap.For(new MapEntry { Name = "sparsemax" }, "capacity").Recall);
+    }
 }
 
 public class ExampleSpecTests

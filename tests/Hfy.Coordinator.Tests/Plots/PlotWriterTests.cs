@@ -38,6 +38,16 @@ public class PlotWriterTests
     }
 
     [Fact]
+    public async Task RecallPlots_AreSuccessVsNAndVsBeta()
+    {
+        using var dir = new TempDir();
+        var (store, id) = await RecallCellTests.RunAsync(dir.Path, RecallCellTests.SmallSequentialRecall);
+        var files = PlotWriter.WriteAll(store.GetExperiment(id)!, store.GetCells(id), dir.Path);
+        Assert.Equal(["success-vs-n.png", "success-vs-beta.png"], files.Select(f => Path.GetFileName(f)[(id.Length + 1)..]));
+        Assert.All(files, f => AssertPng(f, PlotWriter.Width, PlotWriter.Height));
+    }
+
+    [Fact]
     public void BasinsImage_IsWritten()
     {
         using var dir = new TempDir();

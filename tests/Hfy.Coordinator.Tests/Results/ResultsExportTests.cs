@@ -81,4 +81,64 @@ public class ResultsExportTests
         Assert.Equal(3, files.Count);
         Assert.All(files, f => Assert.True(new FileInfo(f).Length > 100));
     }
+
+    [Fact]
+    public async Task RecallExports_CarryTheProtocolMetrics()
+    {
+        using var dir = new TempDir();
+        var (store, id) = await RecallCellTests.RunAsync(dir.Path, RecallCellTests.SmallSequentialRecall);
+        var cells = store.GetCells(id);
+
+        var lines = ResultsExport.CellsCsv(cells).TrimEnd('\n').Split('\n');
+        Assert.Equal(cells.Count + 1, lines.Length);
+        var header = lines[0].Split(',');
+        for (var j = 0; j < cells.Count; j++)
+        {
+            var row = lines[j + 1].Split(',');
+            Assert.Equal(header.Length, row.Length);
+            string F(string col) => row[Array.IndexOf(header, col)];
+            var m = cells[j].Metrics;
+            Assert.Equal(cells[j].Key, F("cell_key"));
+            Assert.Equal(m.LevenshteinCoefficient!.Value, double.Parse(F("levenshtein"), System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(m.UniqueRatio!.Value, double.Parse(F("unique_ratio"), System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(m.SuccessRate, double.Parse(F("success_rate"), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        // Summary: median and IQR of the Levenshtein coefficient over the two repeats, the mean unique ratio.
+        var summary = ResultsExport.SummaryCsv(SummaryRow.Summarize(cells)).TrimEnd('\n').Split('\n');
+        Assert.Equal(ResultsExport.SummaryCsvHeader, summary[0]);
+        Assert.Equal(cells.Count / 2 + 1, summary.Length);
+        var sh = summary[0].Split(',');
+        foreach (var line in summary.Skip(1))
+        {
+            var row = line.Split(',');
+            string G(string col) => row[Array.IndexOf(sh, col)];
+            double D(string col) => double.Parse(G(col), System.Globalization.CultureInfo.InvariantCulture);
+            var group = cells.Where(c => c.Params.N == long.Parse(G("n"), System.Globalization.CultureInfo.InvariantCulture)
+                && c.Params.Map == G("map") && c.Params.Beta == D("beta")).Select(c => c.Metrics).ToArray();
+            Assert.Equal(2, group.Length);
+            var lev = group.Select(m => m.LevenshteinCoefficient!.Value).Order().ToArray();
+            Assert.Equal((lev[0] + lev[1]) / 2, D("median"), 12);
+            Assert.Equal(lev[0] + 0.25 * (lev[1] - lev[0]), D("q1"), 12);
+            Assert.Equal(lev[0] + 0.75 * (lev[1] - lev[0]), D("q3"), 12);
+            Assert.Equal(group.Average(m => m.UniqueRatio!.Value), D("unique_ratio"), 12);
+        }
+
+        using var doc = JsonDocument.Parse(ResultsExport.Json(store.GetExperiment(id)!, cells));
+        var root = doc.RootElement;
+        Assert.Equal("sequential-recall", root.GetProperty("kind").GetString());
+        Assert.Equal(1e8, root.GetProperty("spec").GetProperty("recall").GetProperty("w").GetDouble());
+        var first = root.GetProperty("cells")[0].GetProperty("metrics");
+        Assert.Equal(cells[0].Metrics.RecallOrder, first.GetProperty("recallOrder").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(cells[0].Metrics.LevenshteinCoefficient, first.GetProperty("levenshteinCoefficient").GetDouble());
+        Assert.True(root.GetProperty("summary")[0].TryGetProperty("uniqueRatio", out _));
+    }
+
+    [Fact]
+    public void CapacityCsv_LeavesTheRecallColumnsEmpty()
+    {
+        var lines = ResultsExport.CellsCsv([ResultsStoreTests.Cell("e", 0, 20, "sparsemax", 0.5)]).TrimEnd('\n').Split('\n');
+        Assert.EndsWith(",,", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith("unique_ratio,levenshtein", lines[0], StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,47 @@
+using Hfy.Coordinator.Results;
+using Hfy.Coordinator.Tests.Experiments;
+using static Hfy.Coordinator.Tests.Cli.CliHarness;
+
+namespace Hfy.Coordinator.Tests.Cli;
+
+public class RunCommandTests
+{
+    [Fact]
+    public void Run_RecallSpec_StoresEveryCell_AndWritesCsvJsonAndPlots()
+    {
+        using var dir = new CliTempDir();
+        var spec = dir.Write("free.json", RecallCellTests.SmallFreeRecall);
+        var data = Path.Combine(dir.Path, "data");
+        var (code, _, error) = Run("run", spec, "--data", data);
+        Assert.True(code == 0, error);
+
+        var store = ResultsStore.Open(data);
+        var experiment = Assert.Single(store.ListExperiments());
+        Assert.Equal((ExperimentStatus.Finished, 24, 24), (experiment.Status, experiment.TotalCells, experiment.DoneCells));
+        var outDir = Path.Combine(data, "experiments", experiment.Id);
+        var csv = File.ReadAllLines(Path.Combine(outDir, $"{experiment.Id}-cells.csv"));
+        Assert.Equal(25, csv.Length);
+        var header = csv[0].Split(',');
+        var cells = store.GetCells(experiment.Id);
+        for (var j = 0; j < cells.Count; j++)
+        {
+            var row = csv[j + 1].Split(',');
+            Assert.Equal(cells[j].Metrics.UniqueRatio!.Value,
+                double.Parse(row[Array.IndexOf(header, "unique_ratio")], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        Assert.True(File.Exists(Path.Combine(outDir, $"{experiment.Id}.json")));
+        Assert.True(new FileInfo(Path.Combine(outDir, $"{experiment.Id}-success-vs-n.png")).Length > 2000);
+        Assert.True(new FileInfo(Path.Combine(outDir, $"{experiment.Id}-success-vs-beta.png")).Length > 2000);
+    }
+
+    [Fact]
+    public void Run_InvalidRecallSpec_ExitsWithCode2_AndStoresNothing()
+    {
+        using var dir = new CliTempDir();
+        var spec = dir.Write("bad.json", RecallCellTests.SmallFreeRecall.Replace("\"rho\": 0.001", "\"rho\": 0", StringComparison.Ordinal));
+        var data = Path.Combine(dir.Path, "data");
+        var (code, _, _) = Run("run", spec, "--data", data);
+        Assert.Equal(2, code);
+        Assert.Empty(ResultsStore.Open(data).ListExperiments());
+    }
+}
