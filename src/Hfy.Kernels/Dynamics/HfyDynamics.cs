@@ -146,15 +146,15 @@ public static class HfyDynamics
                 var b = active[a];
                 var q = states[b];
                 var p = MapStep.Apply(local.Map, scores.AsSpan(a * n, n), local.Ws);
-                if (HasEnergy(options.Post)) energies[b].Add(Energy(options, p, q));
+                var next = new double[dim];
+                Readout.Accumulate(bank.Data, dim, p.Ids, p.Weights, next);
+                if (HasEnergy(options.Post)) energies[b].Add(EnergyFromReadout(options, p, q, next));
                 if (steps[b] == options.Steps || converged[b])
                 {
                     finals[b] = p;
                     done[b] = true;
                     return local;
                 }
-                var next = new double[dim];
-                Readout.Accumulate(bank.Data, dim, p.Ids, p.Weights, next);
                 PostTransforms.Apply(options.Post, next, options.Beta);
                 var diff = 0.0;
                 for (var k = 0; k < dim; k++) diff += (next[k] - q[k]) * (next[k] - q[k]);
@@ -206,6 +206,28 @@ public static class HfyDynamics
             e += 0.5 * qq;
         }
         return e;
+    }
+
+    /// <summary>
+    /// E(q) with θᵀp taken as β q·(Xᵀp) in float64 instead of from the float32 scores: Ω*(θ) ≈ β q·z − Ω(p̂), where p̂
+    /// came from the float32 scores. Ω*(θ) − (θᵀp̂ − Ω(p̂)) is a Bregman gap, second order in the score rounding,
+    /// while float32 scores of size |θ| carry first-order errors of ~√D·2⁻²⁴·|θ| (large next to the energy decrease
+    /// of a converging run: with ‖x‖ = ‖q‖ = √784, β = 0.1 those read as spurious energy increases).
+    /// </summary>
+    public static double EnergyFromReadout(RetrievalOptions options, SparseWeights p, ReadOnlySpan<double> q, ReadOnlySpan<double> z)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(p);
+        if (z.Length != q.Length) throw new ArgumentException($"z: length {z.Length} must equal q's {q.Length}", nameof(z));
+        double qz = 0, qq = 0;
+        for (var k = 0; k < q.Length; k++)
+        {
+            qz += q[k] * z[k];
+            qq += q[k] * q[k];
+        }
+
+        var e = -qz + (p.Regularizer / options.Beta);
+        return options.Post == PostTransform.Identity ? e + (0.5 * qq) : e;
     }
 
     private static IMap CreateMap(RetrievalOptions options, Bank bank)

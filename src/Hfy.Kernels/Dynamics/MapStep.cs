@@ -9,7 +9,8 @@ namespace Hfy.Kernels.Dynamics;
 /// <param name="Weights">p_i at those rows.</param>
 /// <param name="Tau">The map's threshold τ (NaN for maps without one).</param>
 /// <param name="ConjugateValue">Ω*(θ) = θᵀp − Ω(p), the value of the regularized argmax (for the energy).</param>
-public sealed record SparseWeights(int[] Ids, double[] Weights, double Tau, double ConjugateValue);
+/// <param name="Regularizer">Ω(p).</param>
+public sealed record SparseWeights(int[] Ids, double[] Weights, double Tau, double ConjugateValue, double Regularizer = 0);
 
 /// <summary>Reusable buffers for <see cref="MapStep"/> (one per thread).</summary>
 public sealed class MapWorkspace
@@ -108,7 +109,7 @@ public static class MapStep
             j++;
         }
         Debug.Assert(j == support);
-        var conjugate = dot - map.Regularizer(p);
-        return new SparseWeights(ids, weights, tau, conjugate);
+        var omega = map.Regularizer(p);
+        return new SparseWeights(ids, weights, tau, dot - omega, omega);
     }
 }
