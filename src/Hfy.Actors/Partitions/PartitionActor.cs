@@ -113,7 +113,9 @@ public sealed class PartitionActor : ReceiveActor
             parts[b] = PartitionWork.GatherAbove(held.Scores.AsSpan(b * n, n), m.Partition.FirstRow, m.Bounds[b], m.Cap);
         }
 
-        Sender.Tell(new GatherReply(m.RequestId, m.Round, m.Partition.Index, parts));
+        // Dense regimes gather every row for every query: pushed in chunks below the message budget, no further requests.
+        var sender = Sender;
+        foreach (var chunk in GatherChunks.Split(m.RequestId, m.Round, m.Partition.Index, parts, m.MaxReplyBytes)) sender.Tell(chunk);
     }
 
     private void OnProbe(ProbeRequest m)

@@ -144,8 +144,16 @@ public sealed record ScoreReply(
 
 /// <summary>
 /// Gather round (sequential k-subsets): every (row id, score) with θ ≥ Bounds[j], at most Cap per query.
-/// Reply: <see cref="GatherReply"/> (or <see cref="ScoresMissing"/>).
+/// Reply: one or more <see cref="GatherReply"/> chunks, each serialized below <paramref name="MaxReplyBytes"/>,
+/// pushed without further requests (or <see cref="ScoresMissing"/>).
 /// </summary>
+/// <param name="Partition">Target partition.</param>
+/// <param name="RequestId">Request whose scores to use.</param>
+/// <param name="Step">Dynamics step the scores must belong to.</param>
+/// <param name="Round">Round number, echoed.</param>
+/// <param name="Bounds">Per query: the inclusive score bound (+∞: the query takes no part).</param>
+/// <param name="Cap">At most this many pairs per query (more: the part is marked incomplete).</param>
+/// <param name="MaxReplyBytes">No reply chunk may serialize to more bytes than this.</param>
 [MessagePackObject]
 public sealed record GatherRequest(
     [property: Key(0)] PartitionAddress Partition,
@@ -153,22 +161,37 @@ public sealed record GatherRequest(
     [property: Key(2)] int Step,
     [property: Key(3)] int Round,
     [property: Key(4)] double[] Bounds,
-    [property: Key(5)] int Cap) : IPartitionMessage;
+    [property: Key(5)] int Cap,
+    [property: Key(6)] int MaxReplyBytes) : IPartitionMessage;
 
-/// <summary>Gathered candidates of one query: ids ascending, their scores, and whether none was left out.</summary>
+/// <summary>Gathered candidates of one query (or, in a chunk, a contiguous run of them): ids ascending, their scores, and whether none was left out.</summary>
 [MessagePackObject]
 public sealed record GatherPart(
     [property: Key(0)] long[] Ids,
     [property: Key(1)] float[] Scores,
     [property: Key(2)] bool Complete);
 
-/// <summary>A partition's answer to <see cref="GatherRequest"/>.</summary>
+/// <summary>
+/// One chunk of a partition's answer to <see cref="GatherRequest"/>. Chunk c of <paramref name="Chunks"/> holds, per
+/// query, the next run of that query's pairs in ascending id order; concatenating the chunks in order gives the
+/// partition's full answer.
+/// </summary>
+/// <param name="RequestId">Request id, echoed.</param>
+/// <param name="Round">Round number, echoed.</param>
+/// <param name="Partition">Partition index.</param>
+/// <param name="Queries">Per query (batch order), this chunk's run of pairs.</param>
+/// <param name="Chunk">Index of this chunk, 0 ≤ Chunk &lt; Chunks.</param>
+/// <param name="Chunks">Number of chunks the partition sends for this round (≥ 1).</param>
+/// <param name="Pairs">Pairs in all chunks together, all queries (the coordinator checks its memory limit on the first chunk it gets).</param>
 [MessagePackObject]
 public sealed record GatherReply(
     [property: Key(0)] string RequestId,
     [property: Key(1)] int Round,
     [property: Key(2)] int Partition,
-    [property: Key(3)] GatherPart[] Queries) : IHfyMessage;
+    [property: Key(3)] GatherPart[] Queries,
+    [property: Key(4)] int Chunk,
+    [property: Key(5)] int Chunks,
+    [property: Key(6)] long Pairs) : IHfyMessage;
 
 /// <summary>
 /// Probe round (step 3): the mass summaries of the map at each τ in Taus[j] for query j (empty: skip the query).

@@ -1,5 +1,6 @@
 using Hfy.Actors.Partitions;
 using Hfy.Actors.Protocol;
+using Hfy.Actors.Serialization;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Structured;
 
@@ -155,38 +156,117 @@ public sealed partial class RetrievalAggregator
 
     // ---- gather (sequential k-subsets) -------------------------------------------------------------------
 
+    private GatherState? _gather;
+
     private void StartGather()
     {
         var bounds = _active.Select(q => q.GatherBound ?? double.PositiveInfinity).ToArray();
-        StartRound("gather", (p, round) => new GatherRequest(Address(p), _job.RequestId, _step, round, bounds, _limits.GatherCap), OnGather);
+        _gather = new GatherState(_job.Partitions);
+        StartRound(
+            "gather",
+            (p, round) => new GatherRequest(Address(p), _job.RequestId, _step, round, bounds, _limits.GatherCap, _job.Settings.MaxMessageBytes),
+            OnGather);
         Become(Gathering);
     }
 
     private void Gathering()
     {
         Common();
-        Receive<GatherReply>(r => Accept(r.RequestId, r.Round, r.Partition, r));
+        Receive<GatherReply>(OnGatherChunk);
+    }
+
+    /// <summary>
+    /// One chunk of a partition's gather answer (partitions push all their chunks for one request: still one round
+    /// trip). The partition's reply counts as received once every chunk is in; a duplicate chunk (after a re-send)
+    /// is dropped. Every arriving chunk restarts the round's re-send timer: a long stream is progress, not silence.
+    /// </summary>
+    private void OnGatherChunk(GatherReply r)
+    {
+        var round = _round;
+        var g = _gather;
+        if (r.RequestId != _job.RequestId || round is null || g is null || r.Round != round.Number || !round.Pending.Contains(r.Partition)) return;
+        if (r.Chunks < 1 || r.Chunk < 0 || r.Chunk >= r.Chunks)
+        {
+            Fail($"gather: partition {r.Partition} sent chunk {r.Chunk} of {r.Chunks}");
+            return;
+        }
+
+        var chunks = g.Chunks[r.Partition];
+        if (chunks is null || chunks.Length != r.Chunks)
+        {
+            g.Pairs += r.Pairs - g.Reported[r.Partition];
+            g.Reported[r.Partition] = r.Pairs;
+            g.Received[r.Partition] = 0;
+            g.Bytes[r.Partition] = 0;
+            chunks = g.Chunks[r.Partition] = new GatherReply?[r.Chunks];
+            if (g.Pairs > _job.Settings.MaxGatherPairs)
+            {
+                var reported = g.Chunks.Count(c => c is not null);
+                Fail(FormattableString.Invariant(
+                    $"sequential k-subsets: the gather round needs at least {g.Pairs:N0} (row id, score) pairs for {_active.Length} queries ({reported} of {_job.Partitions} partitions reported; up to {_job.Bank.Rows * _active.Length:N0} when every row is a candidate), beyond MaxGatherPairs = {_job.Settings.MaxGatherPairs:N0} held on the coordinator; use smaller batches, a larger β, or raise MaxGatherPairs"));
+                return;
+            }
+        }
+
+        if (chunks[r.Chunk] is not null) return;
+        chunks[r.Chunk] = r;
+        g.Bytes[r.Partition] += HfySerializer.SizeOf(r);
+        Timers.StartSingleTimer("round", new RoundTimeout(round.Number, 0), _job.Settings.RoundTimeout);
+        if (++g.Received[r.Partition] < r.Chunks) return;
+        Accept(r.RequestId, r.Round, r.Partition, Array.ConvertAll(chunks, c => c!), g.Bytes[r.Partition]);
     }
 
     private void OnGather(object[] replies)
     {
-        var parts = replies.Cast<GatherReply>().ToArray();
+        var parts = replies.Cast<GatherReply[]>().ToArray();
+        _gather = null;
         for (var b = 0; b < _active.Length; b++)
         {
             var sq = _active[b];
             if (sq.GatherBound is null) continue;
-            if (parts.Any(r => !r.Queries[b].Complete))
+            var (positions, scores, complete) = GatherChunks.Assemble(parts, b);
+            if (!complete)
             {
                 Fail($"sequential k-subsets: more than {_limits.GatherCap} candidates per partition above θ_(k) − margin; raise GatherCap or β");
                 return;
             }
 
-            var cands = parts.SelectMany(r => r.Queries[b].Ids.Select((id, t) => new Candidate(id, r.Queries[b].Scores[t], default))).ToList();
             sq.GatherBound = null;
-            SolveSequential(sq, cands, rowsAll: false);
+            SolveGathered(sq, positions, scores);
         }
 
         ContinueStep();
+    }
+
+    /// <summary>The SparseMAP solve on the gathered candidates (ids ascending as gathered); the readout goes to the partitions.</summary>
+    private void SolveGathered(StepQuery sq, long[] positions, double[] scores)
+    {
+        var solution = SequentialKSubsets.Solve(positions, scores, _spec.K, _spec.W, _spec.Compat);
+        var support = new List<Candidate>();
+        var weights = new List<double>();
+        for (var t = 0; t < positions.Length; t++)
+        {
+            if (!(solution.Marginals[t] > 0)) continue;
+            support.Add(new Candidate(positions[t], scores[t], default));
+            weights.Add(solution.Marginals[t]);
+        }
+
+        SetExplicit(sq, support, [.. weights], rowsAll: false);
+    }
+
+    /// <summary>Chunks of the gather round in flight, per partition.</summary>
+    private sealed class GatherState(int partitions)
+    {
+        public GatherReply?[]?[] Chunks { get; } = new GatherReply?[]?[partitions];
+
+        public int[] Received { get; } = new int[partitions];
+
+        public long[] Reported { get; } = new long[partitions];
+
+        public long[] Bytes { get; } = new long[partitions];
+
+        /// <summary>Pairs announced by the partitions heard from so far.</summary>
+        public long Pairs { get; set; }
     }
 
     // ---- probe rounds (dense regimes) --------------------------------------------------------------------

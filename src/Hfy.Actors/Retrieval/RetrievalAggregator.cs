@@ -237,11 +237,12 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
         _job.Region.Tell(msg, Self);
     }
 
-    private void Accept(string requestId, int roundNo, int partition, object reply)
+    /// <summary>A partition's reply to the current round; <paramref name="bytes"/>: its serialized size when already known (chunked replies).</summary>
+    private void Accept(string requestId, int roundNo, int partition, object reply, long? bytes = null)
     {
         var round = _round;
         if (requestId != _job.RequestId || round is null || roundNo != round.Number || !round.Pending.Remove(partition)) return;
-        _bytesReceived += HfySerializer.SizeOf(reply);
+        _bytesReceived += bytes ?? HfySerializer.SizeOf(reply);
         _latencies.Add(_clock.Elapsed.TotalMilliseconds - round.SentAt[partition]);
         round.Replies[partition] = reply;
         if (round.Pending.Count > 0) return;
