@@ -46,8 +46,9 @@ public static class ClusterBench
         var steps = new Option<string?>("--steps") { Description = "dynamics steps T (default 5)" };
         var nodes = new Option<string?>("--nodes") { Description = "bank nodes of the embedded cluster (default 4)" };
         var betas = new Option<string?>("--betas") { Description = "comma-separated β values (default 1,0.01)" };
+        var mapNames = new Option<string?>("--maps") { Description = "comma-separated map labels to run (default: every map)" };
         var command = new Command("cluster", "Embedded cluster vs single-process kernel: throughput ratio, round trips per step, bytes per query");
-        foreach (var o in new Option[] { rows, dim, batch, steps, nodes, betas }) command.Options.Add(o);
+        foreach (var o in new Option[] { rows, dim, batch, steps, nodes, betas, mapNames }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.RunAsync(parse, async output =>
         {
             var n = CliValues.Int(parse, rows, "rows") ?? 1_000_000;
@@ -61,7 +62,7 @@ public static class ClusterBench
             if (t < 0) throw new CliUsageException($"steps: must be ≥ 0 (got {t})");
             if (k < 1) throw new CliUsageException($"nodes: must be ≥ 1 (got {k})");
             var bs = ParseBetas(parse.GetValue(betas) ?? "1,0.01");
-            var report = await RunAsync(n, d, b, t, k, bs, DefaultMaps, output).ConfigureAwait(false);
+            var report = await RunAsync(n, d, b, t, k, bs, ParseMaps(parse.GetValue(mapNames)), output).ConfigureAwait(false);
             Print(report, n, d, b, t, k, output);
             return 0;
         }));
@@ -161,6 +162,16 @@ public static class ClusterBench
         }
 
         return q;
+    }
+
+    private static MapSpec[] ParseMaps(string? text)
+    {
+        if (text is null) return DefaultMaps;
+        var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unknown = names.FirstOrDefault(n => !DefaultMaps.Any(m => m.Label == n));
+        if (unknown is not null || names.Length == 0)
+            throw new CliUsageException($"maps: '{unknown}' is not one of {string.Join(", ", DefaultMaps.Select(m => m.Label))}");
+        return DefaultMaps.Where(m => names.Contains(m.Label)).ToArray();
     }
 
     private static double[] ParseBetas(string text)
