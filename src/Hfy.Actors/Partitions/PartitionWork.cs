@@ -127,16 +127,20 @@ internal static class PartitionWork
         }
 
         var idx = new List<int>(scores.Length);
+        double min = double.NaN;
         for (var i = 0; i < scores.Length; i++)
         {
-            if (float.IsFinite(scores[i])) idx.Add(i);
+            if (!float.IsFinite(scores[i])) continue;
+            idx.Add(i);
+            if (!(scores[i] >= min)) min = scores[i];
         }
 
         var complete = idx.Count <= pairCap;
         var keep = SortDescending(scores, idx, Math.Min(pairCap, idx.Count));
         var floor = complete ? double.NegativeInfinity : scores[keep[^1]];
         var (candScores, candIds) = Gather(scores, keep, firstRow);
-        return new ScoreSummary(max, [max], finite, complete, floor, candScores, candIds, NoFloats, z, r, retrieved);
+        // The minimum lets the coordinator know the true support size when every row has weight > 0 (dense regimes).
+        return new ScoreSummary(max, [max], finite, complete, floor, candScores, candIds, NoFloats, z, r, retrieved) { Min = min };
     }
 
     /// <summary>The <paramref name="k"/> largest finite scores, descending (fewer when the partition has fewer).</summary>

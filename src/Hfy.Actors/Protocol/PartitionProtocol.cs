@@ -132,7 +132,15 @@ public sealed record ScoreSummary(
     [property: Key(7)] float[] Rows,
     [property: Key(8)] double SoftmaxZ,
     [property: Key(9)] double[] SoftmaxR,
-    [property: Key(10)] long Retrieved);
+    [property: Key(10)] long Retrieved)
+{
+    /// <summary>
+    /// Softmax final evaluation: the partition's smallest finite θ (NaN when not reported). When its weight is &gt; 0,
+    /// every finite row of the partition is in the support, so the true support size is known without listing it.
+    /// </summary>
+    [Key(11)]
+    public double Min { get; init; } = double.NaN;
+}
 
 /// <summary>A partition's answer to <see cref="ScoreRequest"/>: one summary per query, in batch order.</summary>
 [MessagePackObject]
@@ -213,6 +221,28 @@ public sealed record ProbeReply(
     [property: Key(1)] int Round,
     [property: Key(2)] int Partition,
     [property: Key(3)] MassSummary[][] Sums) : IHfyMessage;
+
+/// <summary>
+/// Support count (softmax final evaluation, only when the shipped pairs and the partition minima cannot decide it):
+/// per query, the number of rows with e^{θ_i − Shifts[j]} / Totals[j] &gt; 0 in float64, the same expression the
+/// coordinator uses for the final weights (NaN shift: skip the query). Reply: <see cref="SupportCountReply"/> (or <see cref="ScoresMissing"/>).
+/// </summary>
+[MessagePackObject]
+public sealed record SupportCountRequest(
+    [property: Key(0)] PartitionAddress Partition,
+    [property: Key(1)] string RequestId,
+    [property: Key(2)] int Step,
+    [property: Key(3)] int Round,
+    [property: Key(4)] double[] Shifts,
+    [property: Key(5)] double[] Totals) : IPartitionMessage;
+
+/// <summary>A partition's answer to <see cref="SupportCountRequest"/>: rows with weight &gt; 0, per query.</summary>
+[MessagePackObject]
+public sealed record SupportCountReply(
+    [property: Key(0)] string RequestId,
+    [property: Key(1)] int Round,
+    [property: Key(2)] int Partition,
+    [property: Key(3)] long[] Counts) : IHfyMessage;
 
 /// <summary>How a partition turns its scores into weights in a <see cref="ReadoutRequest"/>.</summary>
 public enum ReadoutMode

@@ -34,16 +34,35 @@ public sealed partial class RetrievalAggregator
         if (!sq.Final) return;
 
         var pairs = new List<(long Id, double W)>();
+        long support = 0;
+        var decided = true;
         foreach (var s in parts)
         {
+            long listed = 0;
             for (var t = 0; t < s.Ids.Length; t++)
             {
-                var w = Math.Exp(s.Scores[t] - m) / total;
-                if (w > 0) pairs.Add((s.Ids[t], w));
+                var w = SoftmaxSupport.Weight(s.Scores[t], m, total);
+                if (!(w > 0)) continue;
+                pairs.Add((s.Ids[t], w));
+                listed++;
             }
+
+            // The true support size (the pairs are capped): a partition whose list holds every row, or whose unlisted
+            // rows (all ≤ Floor) weigh 0, contributes its listed count; one whose smallest score still weighs > 0
+            // contributes every finite row; otherwise only counting at the partitions decides it.
+            if (s.Finite == 0) continue;
+            if (s.Complete || !(SoftmaxSupport.Weight(s.Floor, m, total) > 0)) support += listed;
+            else if (SoftmaxSupport.Weight(s.Min, m, total) > 0) support += s.Finite;
+            else decided = false;
         }
 
-        SetPairs(sq, pairs);
+        SetPairs(sq, pairs, support);
+        if (!decided)
+        {
+            sq.SupportSize = null;
+            sq.CountShift = m;
+            sq.CountTotal = total;
+        }
     }
 
     /// <summary>Threshold maps and sequential k-subsets: global anchor and bound; exact solve when the candidates are complete.</summary>
@@ -144,9 +163,13 @@ public sealed partial class RetrievalAggregator
         }
     }
 
-    /// <summary>The final weights: at most <see cref="RetrievalSettings.MaxSupportPairs"/> (the largest), ids ascending.</summary>
-    private void SetPairs(StepQuery sq, List<(long Id, double W)> pairs)
+    /// <summary>
+    /// The final weights: at most <see cref="RetrievalSettings.MaxSupportPairs"/> (the largest), ids ascending, and the
+    /// true support size <paramref name="support"/> (default: every pair given).
+    /// </summary>
+    private void SetPairs(StepQuery sq, List<(long Id, double W)> pairs, long? support = null)
     {
+        sq.SupportSize = support ?? pairs.Count;
         var cap = _job.Settings.MaxSupportPairs;
         IEnumerable<(long Id, double W)> kept = pairs.Count > cap ? pairs.OrderByDescending(x => x.W).Take(cap) : pairs;
         var sorted = kept.OrderBy(x => x.Id).ToArray();
@@ -381,11 +404,43 @@ public sealed partial class RetrievalAggregator
             sq.Z = z;
             if (sq.Final)
             {
-                SetPairs(sq, parts.SelectMany(r => r.Queries[b].PairIds.Select((id, t) => (id, r.Queries[b].PairWeights[t] * scale))).ToList());
+                SetPairs(
+                    sq, parts.SelectMany(r => r.Queries[b].PairIds.Select((id, t) => (id, r.Queries[b].PairWeights[t] * scale))).ToList(),
+                    parts.Sum(r => r.Queries[b].Count));
             }
 
             sq.Readout = ReadoutMode.Skip;
             sq.ReadoutDone = true;
+        }
+
+        ContinueStep();
+    }
+
+    // ---- support count (softmax final evaluation, when the pairs cannot decide it) ------------------------
+
+    private void StartSupportCount()
+    {
+        var shifts = _active.Select(q => q.CountShift ?? double.NaN).ToArray();
+        var totals = _active.Select(q => q.CountShift is null ? 1.0 : q.CountTotal).ToArray();
+        StartRound("support count", (p, round) => new SupportCountRequest(Address(p), _job.RequestId, _step, round, shifts, totals), OnSupportCount);
+        Become(Counting);
+    }
+
+    private void Counting()
+    {
+        Common();
+        Receive<SupportCountReply>(r => Accept(r.RequestId, r.Round, r.Partition, r));
+    }
+
+    private void OnSupportCount(object[] replies)
+    {
+        var parts = replies.Cast<SupportCountReply>().ToArray();
+        for (var b = 0; b < _active.Length; b++)
+        {
+            var sq = _active[b];
+            if (sq.CountShift is null) continue;
+            sq.SupportSize = parts.Sum(r => r.Counts[b]);
+            sq.CountShift = null;
         }
 
         ContinueStep();
@@ -413,6 +468,8 @@ public sealed partial class RetrievalAggregator
 
         public double[] Weights { get; set; } = [];
 
+        /// <summary>Rows with p_i &gt; 0 at the final evaluation (Ids may list only the largest).</summary>
+        public long SupportSize { get; set; }
     }
 
     /// <summary>A query within the current step.</summary>
@@ -444,5 +501,14 @@ public sealed partial class RetrievalAggregator
         public long[]? Ids { get; set; }
 
         public double[]? Weights { get; set; }
+
+        /// <summary>True support size of the final weights (null: still to be counted).</summary>
+        public long? SupportSize { get; set; }
+
+        /// <summary>Softmax final evaluation: the shift m of the support count still to run (null: none).</summary>
+        public double? CountShift { get; set; }
+
+        /// <summary>Softmax final evaluation: the normalizer Z of the support count.</summary>
+        public double CountTotal { get; set; }
     }
 }

@@ -162,6 +162,7 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
         if (_active.Any(q => q.GatherBound is not null)) StartGather();
         else if (_active.Any(q => q.Search is { IsDone: false })) StartProbe();
         else if (_active.Any(q => q.Readout != ReadoutMode.Skip)) StartReadout();
+        else if (_active.Any(q => q.CountShift is not null)) StartSupportCount();
         else FinishStep();
     }
 
@@ -175,6 +176,7 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
             {
                 state.Ids = sq.Ids ?? [];
                 state.Weights = sq.Weights ?? [];
+                state.SupportSize = sq.SupportSize ?? state.Ids.Length;
                 state.Retrieved = sq.Retrieved;
                 state.Done = true;
                 continue;
@@ -195,7 +197,7 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
 
     private void Finish()
     {
-        var results = _queries.Select(s => new RetrievalResult(s.Q, s.Ids, s.Weights, s.Steps, [], s.Retrieved)).ToArray();
+        var results = _queries.Select(s => new RetrievalResult(s.Q, s.Ids, s.Weights, s.Steps, [], s.Retrieved) { SupportSize = s.SupportSize }).ToArray();
         Release();
         var cost = new RetrievalCost(
             _queries.Length == 0 ? 0 : _queries.Max(q => q.Steps), _roundTrips, _bytesSent, _bytesReceived, _clock.Elapsed,
