@@ -37,7 +37,9 @@ public static class HfyConfig
         sb.Append(inv, $$"""
             akka {
               loglevel = {{settings.LogLevel}}
-              stdout-loglevel = {{settings.LogLevel}}
+              # The stdout logger only runs before the loggers start and after they stop: at termination it printed the
+              # cluster's last sends to peers ("Remoting is not running") as errors with stack traces.
+              stdout-loglevel = OFF
               log-dead-letters = off
               log-dead-letters-during-shutdown = off
               actor {
@@ -116,7 +118,12 @@ public static class HfyConfig
               }
             }
             """);
-        return ConfigurationFactory.ParseString(sb.ToString());
+        // The sharding, singleton and ddata serializers must be known before the first remote message arrives, not
+        // only once ClusterSharding.Get runs on this node (a coordinator node got sharding messages it could not read).
+        return ConfigurationFactory.ParseString(sb.ToString())
+            .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig())
+            .WithFallback(Akka.Cluster.Tools.Singleton.ClusterSingleton.DefaultConfig())
+            .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
     }
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";

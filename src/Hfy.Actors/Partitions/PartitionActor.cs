@@ -86,7 +86,11 @@ public sealed class PartitionActor : ReceiveActor
         Load(m.Partition);
         var dim = m.Partition.Spec.Dim;
         var n = m.Partition.RowCount;
-        var scores = new float[(long)m.Batch * n];
+        // The step's scores replace the previous step's of the same request: reuse that block (no zeroing, no LOH churn).
+        var length = (long)m.Batch * n;
+        var scores = _held.TryGetValue(m.RequestId, out var previous) && previous.Scores.LongLength == length
+            ? previous.Scores
+            : GC.AllocateUninitializedArray<float>(checked((int)length));
         if (n > 0) Scorer.ScoreBatch(_rows, dim, m.Queries, m.Batch, m.Beta, scores);
         var map = MapOf(m.Map);
         var summaries = new ScoreSummary[m.Batch];
@@ -96,7 +100,7 @@ public sealed class PartitionActor : ReceiveActor
                 ? PartitionWork.FindRetrieved(_rows, dim, m.Partition.FirstRow, m.Exact.AsSpan(b * dim, dim), m.RetrievedTol)
                 : -1;
             summaries[b] = PartitionWork.Summarize(
-                m.Map, map, scores.AsSpan(b * n, n), _rows, dim, m.Partition.FirstRow, m.CandidateCap, m.RowCap, m.PairCaps[b], retrieved);
+                m.Map, map, scores.AsSpan(b * n, n), _rows, dim, m.Partition.FirstRow, m.CandidateCap, m.RowCap, m.PairCaps[b], retrieved, m.LeadRows);
         }
 
         Hold(m.RequestId, new HeldScores(m.Step, m.Batch, scores));

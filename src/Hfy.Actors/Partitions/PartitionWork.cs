@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics;
 using Hfy.Actors.Protocol;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Structured;
@@ -58,20 +59,9 @@ internal static class PartitionWork
     /// <summary>The summary of one query's scores on this partition.</summary>
     public static ScoreSummary Summarize(
         MapSpec spec, IMap? map, ReadOnlySpan<float> scores, ReadOnlySpan<float> rows, int dim, long firstRow,
-        int candidateCap, int rowCap, int pairCap, long retrieved)
+        int candidateCap, int rowCap, int pairCap, long retrieved, int leadRows = 0)
     {
-        var n = scores.Length;
-        double max = double.NegativeInfinity;
-        long finite = 0;
-        for (var i = 0; i < n; i++)
-        {
-            float s = scores[i];
-            if (float.IsFinite(s))
-            {
-                finite++;
-                if (s > max) max = s;
-            }
-        }
+        var (max, finite) = MaxFinite(scores);
 
         if (IsSoftmax(spec))
         {
@@ -79,27 +69,109 @@ internal static class PartitionWork
         }
 
         var k = AnchorRank(spec, map);
-        var top = TopScores(scores, k);
+        var top = k == 1 ? (finite > 0 ? [max] : []) : TopScores(scores, k);
         var anchor = top.Length >= k ? top[k - 1] : double.NegativeInfinity;
         var bound = CandidateBound(spec, map, anchor);
         var inclusive = BoundInclusive(spec);
 
         // Candidates: every finite score above the partition's own bound. The local anchor is ≤ the global
         // one and the bound grows with the anchor, so this list ⊇ the candidates above the global bound.
-        var idx = new List<int>();
-        for (var i = 0; i < n; i++)
-        {
-            float s = scores[i];
-            if (float.IsFinite(s) && (s > bound || (inclusive && s == bound))) idx.Add(i);
-        }
-
-        var complete = idx.Count <= candidateCap;
-        var keep = SortDescending(scores, idx, Math.Min(candidateCap, idx.Count));
+        var keep = TopAbove(scores, bound, inclusive, candidateCap, out var complete);
         var floor = complete ? bound : (keep.Length > 0 ? scores[keep[^1]] : double.PositiveInfinity);
         var (candScores, candIds) = Gather(scores, keep, firstRow);
-        var shipRows = complete && keep.Length <= rowCap;
-        var candRows = shipRows ? CopyRows(rows, dim, keep) : NoFloats;
+        var shipped = complete && keep.Length <= rowCap ? keep.Length : complete ? 0 : Math.Min(leadRows, keep.Length);
+        var candRows = shipped > 0 ? CopyRows(rows, dim, keep.AsSpan(0, shipped)) : NoFloats;
         return new ScoreSummary(max, top, finite, complete, floor, candScores, candIds, candRows, 0, NoDoubles, retrieved);
+    }
+
+    /// <summary>The largest finite score (−∞ when none) and the number of finite scores, a SIMD block at a time.</summary>
+    public static (double Max, long Finite) MaxFinite(ReadOnlySpan<float> scores)
+    {
+        float max = float.NegativeInfinity;
+        long finite = 0;
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && scores.Length >= Vector<float>.Count)
+        {
+            var w = Vector<float>.Count;
+            var vmax = new Vector<float>(float.NegativeInfinity);
+            for (; i <= scores.Length - w; i += w)
+            {
+                var v = new Vector<float>(scores.Slice(i, w));
+                // x − x is 0 exactly for finite x (NaN for ±∞ and NaN).
+                if (Vector.EqualsAll(v - v, Vector<float>.Zero))
+                {
+                    vmax = Vector.Max(vmax, v);
+                    finite += w;
+                    continue;
+                }
+
+                for (var b = i; b < i + w; b++) Visit(scores[b], ref max, ref finite);
+            }
+
+            for (var j = 0; j < w; j++) max = Math.Max(max, vmax[j]);
+        }
+
+        for (; i < scores.Length; i++) Visit(scores[i], ref max, ref finite);
+        return (finite > 0 ? max : double.NegativeInfinity, finite);
+
+        static void Visit(float s, ref float max, ref long finite)
+        {
+            if (!float.IsFinite(s)) return;
+            finite++;
+            if (s > max) max = s;
+        }
+    }
+
+    /// <summary>
+    /// Indices of the finite scores above <paramref name="bound"/> (or at it when inclusive), highest first, at most
+    /// <paramref name="cap"/>; <paramref name="complete"/> says whether none was left out. A bounded min-heap keeps
+    /// the selection O(n + c log c · log n) when the list is cut, instead of sorting every score above the bound.
+    /// </summary>
+    public static int[] TopAbove(ReadOnlySpan<float> scores, double bound, bool inclusive, int cap, out bool complete)
+    {
+        Debug.Assert(cap >= 1);
+        var heap = new PriorityQueue<int, float>(cap + 1);
+        var above = 0;
+
+        // Blocks with no score above the float just at or below the bound hold no candidate: skipped by SIMD.
+        var cut = (float)bound;
+        if (cut > bound || (inclusive && cut == bound)) cut = MathF.BitDecrement(cut);
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && scores.Length >= Vector<float>.Count && !float.IsNaN(cut))
+        {
+            var w = Vector<float>.Count;
+            var vcut = new Vector<float>(cut);
+            for (; i <= scores.Length - w; i += w)
+            {
+                if (!Vector.GreaterThanAny(new Vector<float>(scores.Slice(i, w)), vcut)) continue;
+                for (var b = i; b < i + w; b++) Offer(scores, b);
+            }
+        }
+
+        for (; i < scores.Length; i++) Offer(scores, i);
+
+        complete = above <= cap;
+        // Highest first; equal scores by ascending row (the heap's order among ties is arbitrary).
+        var order = new (float NegScore, int Index)[heap.Count];
+        for (var t = 0; t < order.Length; t++)
+        {
+            var row = heap.Dequeue();
+            order[t] = (-scores[row], row);
+        }
+
+        Array.Sort(order);
+        var keep = new int[order.Length];
+        for (var t = 0; t < keep.Length; t++) keep[t] = order[t].Index;
+        return keep;
+
+        void Offer(ReadOnlySpan<float> all, int i)
+        {
+            float s = all[i];
+            if (!float.IsFinite(s) || !(s > bound || (inclusive && s == bound))) return;
+            above++;
+            if (heap.Count < cap) heap.Enqueue(i, s);
+            else if (heap.TryPeek(out _, out var lowest) && s > lowest) heap.EnqueueDequeue(i, s);
+        }
     }
 
     private static ScoreSummary SummarizeSoftmax(
@@ -108,16 +180,17 @@ internal static class PartitionWork
         // Online-softmax triple (m_p, Z_p, r_p): merges exactly across partitions (architecture.md step 1).
         var r = new double[dim];
         double z = 0;
+        double min = double.NaN;
         if (finite > 0)
         {
             for (var i = 0; i < scores.Length; i++)
             {
                 float s = scores[i];
                 if (!float.IsFinite(s)) continue;
+                if (!(s >= min)) min = s;
                 var e = Math.Exp(s - max);
                 z += e;
-                var row = rows.Slice(i * dim, dim);
-                for (var j = 0; j < dim; j++) r[j] += e * row[j];
+                Hfy.Kernels.Scoring.Readout.AddScaled(rows.Slice(i * dim, dim), e, r);
             }
         }
 
@@ -126,17 +199,7 @@ internal static class PartitionWork
             return new ScoreSummary(max, [max], finite, false, double.PositiveInfinity, NoFloats, NoLongs, NoFloats, z, r, retrieved);
         }
 
-        var idx = new List<int>(scores.Length);
-        double min = double.NaN;
-        for (var i = 0; i < scores.Length; i++)
-        {
-            if (!float.IsFinite(scores[i])) continue;
-            idx.Add(i);
-            if (!(scores[i] >= min)) min = scores[i];
-        }
-
-        var complete = idx.Count <= pairCap;
-        var keep = SortDescending(scores, idx, Math.Min(pairCap, idx.Count));
+        var keep = TopAbove(scores, double.NegativeInfinity, inclusive: false, pairCap, out var complete);
         var floor = complete ? double.NegativeInfinity : scores[keep[^1]];
         var (candScores, candIds) = Gather(scores, keep, firstRow);
         // The minimum lets the coordinator know the true support size when every row has weight > 0 (dense regimes).
@@ -255,20 +318,10 @@ internal static class PartitionWork
             if (!(w > 0)) return;
             Sum += w;
             Count++;
-            var row = rows.Slice(i * dim, dim);
-            for (var j = 0; j < dim; j++) readout[j] += w * row[j];
+            Hfy.Kernels.Scoring.Readout.AddScaled(rows.Slice(i * dim, dim), w, readout);
             local.Add(i);
             weights.Add(w);
         }
-    }
-
-    private static int[] SortDescending(ReadOnlySpan<float> scores, List<int> idx, int take)
-    {
-        var order = idx.ToArray();
-        var keys = new float[order.Length];
-        for (var t = 0; t < order.Length; t++) keys[t] = -scores[order[t]];
-        Array.Sort(keys, order);
-        return order.AsSpan(0, take).ToArray();
     }
 
     private static (float[] Scores, long[] Ids) Gather(ReadOnlySpan<float> scores, int[] keep, long firstRow)
@@ -284,7 +337,7 @@ internal static class PartitionWork
         return (s, ids);
     }
 
-    private static float[] CopyRows(ReadOnlySpan<float> rows, int dim, int[] keep)
+    private static float[] CopyRows(ReadOnlySpan<float> rows, int dim, ReadOnlySpan<int> keep)
     {
         var dst = new float[keep.Length * dim];
         for (var t = 0; t < keep.Length; t++) rows.Slice(keep[t] * dim, dim).CopyTo(dst.AsSpan(t * dim, dim));

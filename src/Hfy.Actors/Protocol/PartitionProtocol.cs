@@ -90,6 +90,7 @@ public sealed record PartitionDropped([property: Key(0)] string Bank, [property:
 /// <param name="Exact">Final evaluation: the float64 states (Batch × D) to look up exactly among the rows; empty when no query is final.</param>
 /// <param name="RetrievedTol">A row is retrieved when ‖q − x_i‖∞ ≤ this (only for queries with a non-zero row in <paramref name="Exact"/>'s batch slot).</param>
 /// <param name="Final">Per query: this scoring is the final evaluation (p at q_T).</param>
+/// <param name="LeadRows">An incomplete candidate list still carries the rows of its top this-many candidates.</param>
 [MessagePackObject]
 public sealed record ScoreRequest(
     [property: Key(0)] PartitionAddress Partition,
@@ -105,7 +106,8 @@ public sealed record ScoreRequest(
     [property: Key(10)] int[] PairCaps,
     [property: Key(11)] double[] Exact,
     [property: Key(12)] double RetrievedTol,
-    [property: Key(13)] bool[] Final) : IPartitionMessage;
+    [property: Key(13)] bool[] Final,
+    [property: Key(14)] int LeadRows = 0) : IPartitionMessage;
 
 /// <summary>One query's score summary from one partition.</summary>
 /// <param name="Max">Partition max θ (−∞ when the partition is empty).</param>
@@ -116,7 +118,8 @@ public sealed record ScoreRequest(
 /// <param name="Floor">Lowest score included in the candidate list (+∞ when empty); every omitted row scores ≤ Floor.</param>
 /// <param name="Scores">Candidate scores, descending.</param>
 /// <param name="Ids">Candidate global row ids, same order.</param>
-/// <param name="Rows">Candidate rows (count × D) when the list is complete and small; otherwise empty.</param>
+/// <param name="Rows">Rows of the first Rows.Length / D candidates (row-major): all of them when the list is complete
+/// and small, the top ScoreRequest.LeadRows when it is not.</param>
 /// <param name="SoftmaxZ">Softmax: Z_p = Σ e^{θ_i − Max} (float64).</param>
 /// <param name="SoftmaxR">Softmax: r_p = Σ e^{θ_i − Max} x_i (float64, length D).</param>
 /// <param name="Retrieved">Final evaluation: smallest global row id within RetrievedTol of the state (∞-norm), else −1.</param>

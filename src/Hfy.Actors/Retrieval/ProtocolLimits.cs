@@ -9,7 +9,8 @@ namespace Hfy.Actors.Retrieval;
 /// <param name="RowCap">Rows per query per partition shipped with complete candidate lists.</param>
 /// <param name="PairCap">(id, weight) pairs per query per partition on the last step.</param>
 /// <param name="GatherCap">Gathered candidates per query per partition (the reply streams in chunks, so the message budget does not bound it).</param>
-public readonly record struct ProtocolLimits(int CandidateCap, int RowCap, int PairCap, int GatherCap)
+/// <param name="LeadRows">Rows per query per partition shipped with the top candidates of an incomplete list (≤ RowCap).</param>
+public readonly record struct ProtocolLimits(int CandidateCap, int RowCap, int PairCap, int GatherCap, int LeadRows = 0)
 {
     private const int Overhead = 96;
 
@@ -39,6 +40,6 @@ public readonly record struct ProtocolLimits(int CandidateCap, int RowCap, int P
             else throw new ArgumentException($"batch: {batch} queries × dim {dim} leave no room for candidates in {budget} bytes", nameof(batch));
         }
 
-        return new ProtocolLimits(cand, rows, Math.Max(1, pairs), settings.GatherCap);
+        return new ProtocolLimits(cand, rows, Math.Max(1, pairs), settings.GatherCap, Math.Min(settings.LeadRowCap, rows));
     }
 }

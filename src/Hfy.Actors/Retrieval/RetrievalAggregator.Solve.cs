@@ -79,59 +79,68 @@ public sealed partial class RetrievalAggregator
         // A truncated list is still complete above the global bound when every row it left out scores ≤ its floor ≤ bound.
         var complete = parts.All(s => s.Complete || s.Floor < bound || (!inclusive && s.Floor <= bound));
         var cands = new List<Candidate>();
-        var rowsAll = true;
         foreach (var s in parts)
         {
-            var hasRows = s.Rows.Length == s.Ids.Length * _dim;
+            var shipped = s.Rows.Length / _dim;
             for (var t = 0; t < s.Ids.Length; t++)
             {
                 double v = s.Scores[t];
                 if (!(v > bound || (inclusive && v == bound))) continue;
-                rowsAll &= hasRows;
-                cands.Add(new Candidate(s.Ids[t], v, hasRows ? s.Rows.AsMemory(t * _dim, _dim) : default));
+                cands.Add(new Candidate(s.Ids[t], v, t < shipped ? s.Rows.AsMemory(t * _dim, _dim) : default));
             }
         }
 
         if (_spec.Kind == MapKind.SeqKSubsets)
         {
-            if (complete) SolveSequential(sq, cands, rowsAll);
+            if (complete) SolveSequential(sq, cands);
             else sq.GatherBound = bound;
             return;
         }
 
         var tmap = (IThresholdMap)_map!;
+        var theta = cands.Select(c => c.Score).ToArray();
+        var p = new double[theta.Length];
         if (complete)
         {
             // Exact (sort-based) solve on the union of candidates: rows outside it carry no weight.
-            var theta = cands.Select(c => c.Score).ToArray();
-            var p = new double[theta.Length];
             _map!.Forward(theta, p);
-            SetExplicit(sq, cands, p, rowsAll);
+            SetExplicit(sq, cands, p);
+            return;
         }
-        else
+
+        // Truncated lists (dense regimes): exact on the union when no left-out row can carry weight, else a bracket.
+        var floor = parts.Where(s => !(s.Complete || s.Floor < bound)).Max(s => s.Floor);
+        if (TruncatedSolve.TrySolve(tmap, theta, floor, p, out var lo, out var hi))
         {
-            sq.Search = tmap.BeginSearch(max, anchor, finite);
+            SetExplicit(sq, cands, p);
+            return;
         }
+
+        var search = tmap.BeginSearch(max, anchor, finite);
+        search.Narrow(lo, hi);
+        sq.Search = search;
     }
 
-    private void SolveSequential(StepQuery sq, List<Candidate> cands, bool rowsAll)
+    private void SolveSequential(StepQuery sq, List<Candidate> cands)
     {
         cands.Sort((a, b) => a.Id.CompareTo(b.Id));
         var positions = cands.Select(c => c.Id).ToArray();
         var scores = cands.Select(c => c.Score).ToArray();
         var solution = SequentialKSubsets.Solve(positions, scores, _spec.K, _spec.W, _spec.Compat);
-        SetExplicit(sq, cands, solution.Marginals, rowsAll);
+        SetExplicit(sq, cands, solution.Marginals);
     }
 
-    /// <summary>Weights known on the coordinator: read out locally when the rows came along, else an explicit readout round.</summary>
-    private void SetExplicit(StepQuery sq, List<Candidate> cands, double[] p, bool rowsAll)
+    /// <summary>Weights known on the coordinator: read out locally when the rows of the support came along, else an explicit readout round.</summary>
+    private void SetExplicit(StepQuery sq, List<Candidate> cands, double[] p)
     {
+        var rowsAll = true;
         var ids = new List<long>();
         var weights = new List<double>();
         var rows = new List<ReadOnlyMemory<float>>();
         for (var t = 0; t < cands.Count; t++)
         {
             if (!(p[t] > 0)) continue;
+            rowsAll &= cands[t].Row.Length == _dim;
             ids.Add(cands[t].Id);
             weights.Add(p[t]);
             rows.Add(cands[t].Row);
@@ -274,7 +283,7 @@ public sealed partial class RetrievalAggregator
             weights.Add(solution.Marginals[t]);
         }
 
-        SetExplicit(sq, support, [.. weights], rowsAll: false);
+        SetExplicit(sq, support, [.. weights]);
     }
 
     /// <summary>Chunks of the gather round in flight, per partition.</summary>

@@ -32,6 +32,7 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
     private int _retries;
     private int _stepRestarts;
     private int _probeRounds;
+    private readonly Dictionary<string, int> _roundsByKind = [];
     private int _roundNo;
     private Round? _round;
     private StepQuery[] _active = [];
@@ -119,7 +120,7 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
         StartRound(
             "score",
             (p, round) => new ScoreRequest(Address(p), _job.RequestId, _step, round, queries, batch, _job.Options.Beta, _spec,
-                _limits.CandidateCap, _limits.RowCap, pairCaps, exact, _job.Options.RetrievedTol, final),
+                _limits.CandidateCap, _limits.RowCap, pairCaps, exact, _job.Options.RetrievedTol, final, _limits.LeadRows),
             OnScores);
         Become(Scoring);
     }
@@ -201,7 +202,7 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
         Release();
         var cost = new RetrievalCost(
             _queries.Length == 0 ? 0 : _queries.Max(q => q.Steps), _roundTrips, _bytesSent, _bytesReceived, _clock.Elapsed,
-            [.. _latencies], _retries, _stepRestarts);
+            [.. _latencies], _retries, _stepRestarts, RoundsOf("score"), RoundsOf("probe"), RoundsOf("readout"), RoundsOf("gather"));
         _replyTo.Tell(new RetrievalCompleted(_job.RequestId, results, cost));
         Context.Stop(Self);
     }
@@ -227,6 +228,7 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
         for (var p = 0; p < _job.Partitions; p++) round.Pending.Add(p);
         _round = round;
         _roundTrips++;
+        _roundsByKind[kind] = RoundsOf(kind) + 1;
         foreach (var p in round.Pending) Send(round, p);
         Timers.StartSingleTimer("round", new RoundTimeout(round.Number, 0), _job.Settings.RoundTimeout);
     }
@@ -293,6 +295,8 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
         });
         Receive<Deadline>(_ => Fail($"request timed out after {_job.Settings.RequestTimeout}"));
     }
+
+    private int RoundsOf(string kind) => _roundsByKind.GetValueOrDefault(kind);
 
     private PartitionAddress Address(int p) => new(_job.Bank, p, _job.Partitions);
 

@@ -42,6 +42,10 @@ public sealed record StepStarted(string RequestId, int Step) : INoSerializationV
 /// <param name="PartitionLatenciesMs">Latency of every accepted partition reply (send → reply), milliseconds.</param>
 /// <param name="Retries">Re-sent messages (partitions that did not answer in time).</param>
 /// <param name="StepRestarts">Steps restarted because a partition had lost its scores (moved).</param>
+/// <param name="Evaluations">Map evaluations: score rounds, i.e. T updates plus the final evaluation of p at q_T (restarts included).</param>
+/// <param name="ProbeRounds">Probe rounds of the threshold searches (dense regimes).</param>
+/// <param name="ReadoutRounds">Readout rounds (weights not known on the coordinator, or rows not shipped).</param>
+/// <param name="GatherRounds">Gather rounds (sequential k-subsets with incomplete candidate lists).</param>
 public sealed record RetrievalCost(
     int Steps,
     int RoundTrips,
@@ -50,7 +54,15 @@ public sealed record RetrievalCost(
     TimeSpan Elapsed,
     double[] PartitionLatenciesMs,
     int Retries,
-    int StepRestarts);
+    int StepRestarts,
+    int Evaluations = 0,
+    int ProbeRounds = 0,
+    int ReadoutRounds = 0,
+    int GatherRounds = 0)
+{
+    /// <summary>Round trips per map evaluation (the final evaluation of p at q_T counts as one).</summary>
+    public double RoundTripsPerEvaluation => Evaluations == 0 ? 0 : (double)RoundTrips / Evaluations;
+}
 
 /// <summary>The aggregator's answer: one result per query, in order.</summary>
 public sealed record RetrievalCompleted(string RequestId, RetrievalResult[] Results, RetrievalCost Cost) : INoSerializationVerificationNeeded;

@@ -10,6 +10,13 @@ public sealed record RetrievalSettings
     public int RowCap { get; init; } = 32;
 
     /// <summary>
+    /// Rows shipped with the top candidates of a list that is not complete (dense regimes): when the exact solve
+    /// on the truncated candidates finds a support inside them, the step still needs no readout round.
+    /// The smaller of this and <see cref="RowCap"/> applies.
+    /// </summary>
+    public int LeadRowCap { get; init; } = 8;
+
+    /// <summary>
     /// (row id, weight) pairs kept per query for the final weights. When the final support is larger, the
     /// result lists the largest weights only (and the readout still uses every row).
     /// </summary>
@@ -52,6 +59,7 @@ public sealed record RetrievalSettings
     {
         if (CandidateCap < 1) return $"candidate cap: must be ≥ 1 (got {CandidateCap})";
         if (RowCap < 0) return $"row cap: must be ≥ 0 (got {RowCap})";
+        if (LeadRowCap < 0) return $"lead row cap: must be ≥ 0 (got {LeadRowCap})";
         if (MaxSupportPairs < 1) return $"max support pairs: must be ≥ 1 (got {MaxSupportPairs})";
         if (GatherCap < 1) return $"gather cap: must be ≥ 1 (got {GatherCap})";
         if (MaxGatherPairs < 1) return $"max gather pairs: must be ≥ 1 (got {MaxGatherPairs})";

@@ -14,7 +14,7 @@ namespace Hfy.Coordinator.Bench;
 /// <param name="Beta">β.</param>
 /// <param name="LocalSeconds">Single-process kernel (<see cref="HfyDynamics.RunBatch"/>) wall time.</param>
 /// <param name="ClusterSeconds">Embedded cluster wall time for the same batch.</param>
-/// <param name="RoundTripsPerStep">Cluster round trips / dynamics steps (the final evaluation of p at q_T counts as a round).</param>
+/// <param name="RoundTripsPerStep">Cluster round trips per map evaluation (T updates + the final evaluation of p at q_T).</param>
 /// <param name="BytesPerQuery">Serialized bytes moved by the coordinator per query.</param>
 /// <param name="MaxQDeviation">Largest |q_cluster − q_local| over the batch (agreement check).</param>
 /// <param name="MeanSupport">Mean final support size.</param>
@@ -46,9 +46,9 @@ public static class ClusterBench
         var steps = new Option<string?>("--steps") { Description = "dynamics steps T (default 5)" };
         var nodes = new Option<string?>("--nodes") { Description = "bank nodes of the embedded cluster (default 4)" };
         var betas = new Option<string?>("--betas") { Description = "comma-separated β values (default 1,0.01)" };
-        var mapNames = new Option<string?>("--maps") { Description = "comma-separated map labels to run (default: every map)" };
+        var maps = new Option<string?>("--maps") { Description = "comma-separated map labels (default: " + string.Join(",", DefaultMaps.Select(m => m.Label)) + ")" };
         var command = new Command("cluster", "Embedded cluster vs single-process kernel: throughput ratio, round trips per step, bytes per query");
-        foreach (var o in new Option[] { rows, dim, batch, steps, nodes, betas, mapNames }) command.Options.Add(o);
+        foreach (var o in new Option[] { rows, dim, batch, steps, nodes, betas, maps }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.RunAsync(parse, async output =>
         {
             var n = CliValues.Int(parse, rows, "rows") ?? 1_000_000;
@@ -62,7 +62,8 @@ public static class ClusterBench
             if (t < 0) throw new CliUsageException($"steps: must be ≥ 0 (got {t})");
             if (k < 1) throw new CliUsageException($"nodes: must be ≥ 1 (got {k})");
             var bs = ParseBetas(parse.GetValue(betas) ?? "1,0.01");
-            var report = await RunAsync(n, d, b, t, k, bs, ParseMaps(parse.GetValue(mapNames)), output).ConfigureAwait(false);
+            var ms = ParseMaps(parse.GetValue(maps));
+            var report = await RunAsync(n, d, b, t, k, bs, ms, output).ConfigureAwait(false);
             Print(report, n, d, b, t, k, output);
             return 0;
         }));
@@ -121,7 +122,7 @@ public static class ClusterBench
                     (double)remote.Stats.BytesMoved / batch, dev, local.Average(r => (double)r.SupportSize));
                 report.Add(row);
                 log.WriteLine(FormattableString.Invariant(
-                    $"  {row.Map,-18} β={beta,-5} local {localSeconds,7:F2} s  cluster {clusterSeconds,7:F2} s  ratio {row.ThroughputRatio:F2}  rounds/step {row.RoundTripsPerStep:F2}"));
+                    $"  {row.Map,-18} β={beta,-5} local {localSeconds,7:F2} s  cluster {clusterSeconds,7:F2} s  ratio {row.ThroughputRatio:F2}  rounds/step {row.RoundTripsPerStep:F2} (probe {remote.Stats.ProbeRounds}, readout {remote.Stats.ReadoutRounds}, evaluations {remote.Stats.Evaluations})"));
             }
         }
 
@@ -145,7 +146,7 @@ public static class ClusterBench
         if (report.Count > 0)
         {
             output.WriteLine(FormattableString.Invariant(
-                $"mean throughput ratio {report.Average(r => r.ThroughputRatio):F2}; mean rounds/step {report.Average(r => r.RoundTripsPerStep):F2} (includes the final evaluation round: T+1 scorings for T steps)"));
+                $"mean throughput ratio {report.Average(r => r.ThroughputRatio):F2}; mean rounds/step {report.Average(r => r.RoundTripsPerStep):F2} (per map evaluation: T updates + the final evaluation of p at q_T)"));
         }
     }
 
@@ -167,11 +168,16 @@ public static class ClusterBench
     private static MapSpec[] ParseMaps(string? text)
     {
         if (text is null) return DefaultMaps;
-        var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var unknown = names.FirstOrDefault(n => !DefaultMaps.Any(m => m.Label == n));
-        if (unknown is not null || names.Length == 0)
-            throw new CliUsageException($"maps: '{unknown}' is not one of {string.Join(", ", DefaultMaps.Select(m => m.Label))}");
-        return DefaultMaps.Where(m => names.Contains(m.Label)).ToArray();
+        var labels = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var result = new MapSpec[labels.Length];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            result[i] = DefaultMaps.FirstOrDefault(m => m.Label == labels[i])
+                ?? throw new CliUsageException($"maps: unknown label '{labels[i]}'; expected some of {string.Join(",", DefaultMaps.Select(m => m.Label))}");
+        }
+
+        if (result.Length == 0) throw new CliUsageException("maps: at least one map is needed");
+        return result;
     }
 
     private static double[] ParseBetas(string text)

@@ -154,8 +154,8 @@ public sealed class ClusterEngine : IRetrievalEngine
         {
             case RetrievalCompleted done:
                 var c = done.Cost;
-                Metrics.RecordRequest(batch, c.Steps, c.RoundTrips, c.BytesSent + c.BytesReceived, c.Elapsed, c.PartitionLatenciesMs, c.Retries, c.StepRestarts);
-                return new BatchRetrievalResult(done.Results, new RequestStats(c.Steps, c.RoundTrips, c.BytesSent + c.BytesReceived, c.Elapsed));
+                Metrics.RecordRequest(batch, c.Evaluations, c.RoundTrips, c.BytesSent + c.BytesReceived, c.Elapsed, c.PartitionLatenciesMs, c.Retries, c.StepRestarts);
+                return new BatchRetrievalResult(done.Results, new RequestStats(c.Steps, c.RoundTrips, c.BytesSent + c.BytesReceived, c.Elapsed, c.Evaluations, c.ProbeRounds, c.ReadoutRounds));
             case RetrievalFailed failed:
                 Metrics.RecordFailure();
                 throw new ClusterRetrievalException($"retrieval on '{bankName}' failed: {failed.Reason}");

@@ -28,7 +28,7 @@ public sealed class EngineMetrics
     private long _retries;
     private long _stepRestarts;
 
-    /// <summary>Records a finished request.</summary>
+    /// <summary>Records a finished request; <c>steps</c> counts its map evaluations (score rounds, the final one included).</summary>
     public void RecordRequest(int queries, int steps, int roundTrips, long bytes, TimeSpan elapsed, IEnumerable<double> partitionLatenciesMs, int retries, int stepRestarts)
     {
         ArgumentNullException.ThrowIfNull(partitionLatenciesMs);
@@ -124,12 +124,12 @@ public sealed record MemberEvent(DateTimeOffset At, string Member, string Status
 /// <param name="Requests">Requests completed.</param>
 /// <param name="Failures">Requests failed.</param>
 /// <param name="Queries">Queries answered.</param>
-/// <param name="Steps">Dynamics steps (per request: max over its batch).</param>
+/// <param name="Steps">Map evaluations (per request: score rounds, the T updates plus the final evaluation of p at q_T).</param>
 /// <param name="RoundTrips">Coordinator ↔ partitions rounds.</param>
 /// <param name="BytesMoved">Serialized bytes sent and received by coordinators.</param>
 /// <param name="Retries">Messages re-sent to partitions that did not answer in time.</param>
 /// <param name="StepRestarts">Steps restarted because a partition moved.</param>
-/// <param name="RoundTripsPerStep">RoundTrips / Steps.</param>
+/// <param name="RoundTripsPerStep">RoundTrips / Steps: round trips per map evaluation.</param>
 /// <param name="RequestP50Ms">Median request latency.</param>
 /// <param name="RequestP99Ms">99th percentile request latency.</param>
 /// <param name="PartitionP50Ms">Median partition reply latency.</param>

@@ -28,8 +28,11 @@ public sealed record BatchRetrievalResult(RetrievalResult[] Results, RequestStat
 /// <param name="RoundTrips">Coordinator ↔ partitions round trips, all steps together (0 for the local engine).</param>
 /// <param name="BytesMoved">Serialized bytes sent and received by the coordinator for this request.</param>
 /// <param name="Elapsed">Wall-clock time.</param>
-public sealed record RequestStats(int Steps, int RoundTrips, long BytesMoved, TimeSpan Elapsed)
+/// <param name="Evaluations">Map evaluations (score rounds): the T updates plus the final evaluation of p at q_T; 0 for the local engine.</param>
+/// <param name="ProbeRounds">Threshold-search probe rounds (dense regimes).</param>
+/// <param name="ReadoutRounds">Readout rounds (weights not solvable on the coordinator alone).</param>
+public sealed record RequestStats(int Steps, int RoundTrips, long BytesMoved, TimeSpan Elapsed, int Evaluations = 0, int ProbeRounds = 0, int ReadoutRounds = 0)
 {
-    /// <summary>Mean round trips per step.</summary>
-    public double RoundTripsPerStep => Steps == 0 ? 0 : (double)RoundTrips / Steps;
+    /// <summary>Mean round trips per map evaluation (per step, the final evaluation of p at q_T counted as a step).</summary>
+    public double RoundTripsPerStep => Evaluations > 0 ? (double)RoundTrips / Evaluations : Steps == 0 ? 0 : (double)RoundTrips / Steps;
 }

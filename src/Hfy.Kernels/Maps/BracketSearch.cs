@@ -224,6 +224,27 @@ internal sealed class BracketSearch : ThresholdSearch
     }
 
     /// <inheritdoc />
+    public override void Narrow(double lo, double hi)
+    {
+        if (_done || _pending is not null)
+        {
+            return;
+        }
+
+        if (lo > _lo && lo < _hi)
+        {
+            _lo = lo;
+            _sLo = null;
+        }
+
+        if (hi < _hi && hi > _lo)
+        {
+            _hi = hi;
+            _sHi = null;
+        }
+    }
+
+    /// <inheritdoc />
     public override void Absorb(ReadOnlySpan<MassSummary> summed)
     {
         if (_done)

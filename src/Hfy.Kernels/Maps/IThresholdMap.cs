@@ -35,6 +35,9 @@ public interface IThresholdMap : IMap
     /// <summary>Partition side: adds to <paramref name="into"/>[j] the mass summary of <paramref name="scores"/> at taus[j].</summary>
     void Probe(ReadOnlySpan<float> scores, ReadOnlySpan<double> taus, Span<MassSummary> into);
 
+    /// <summary>The threshold at which score θ stops carrying weight: <see cref="Weight"/>(θ, τ) &gt; 0 exactly when τ &lt; ThresholdOf(θ).</summary>
+    double ThresholdOf(double theta);
+
     /// <summary>Unnormalized weight of score θ at threshold τ (0 outside the support).</summary>
     double Weight(double theta, double tau);
 
@@ -70,4 +73,11 @@ public abstract class ThresholdSearch
 
     /// <summary>Takes the summed summaries, one per τ of the last <see cref="NextProbes"/>, in the same order.</summary>
     public abstract void Absorb(ReadOnlySpan<MassSummary> summed);
+
+    /// <summary>
+    /// Narrows the bracket to [<paramref name="lo"/>, <paramref name="hi"/>] ∩ the current one, before a round is
+    /// asked for: bounds known from elsewhere (the exact solve on truncated candidate lists gives both).
+    /// The caller guarantees M(lo) ≥ target ≥ M(hi); a bound outside the bracket is ignored.
+    /// </summary>
+    public abstract void Narrow(double lo, double hi);
 }

@@ -138,6 +138,9 @@ public sealed class KSubsets : IThresholdMap
 
     /// <inheritdoc />
     /// <remarks>μ_i = clip(θ_i − τ, 0, 1), divided by k when <see cref="Normalize"/> is set (then Σ = 1).</remarks>
+    public double ThresholdOf(double theta) => theta;
+
+    /// <inheritdoc />
     public double Weight(double theta, double tau) => Math.Clamp(theta - tau, 0.0, 1.0) * (Normalize ? 1.0 / K : 1.0);
 
     /// <inheritdoc />

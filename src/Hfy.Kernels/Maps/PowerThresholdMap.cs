@@ -129,6 +129,9 @@ public abstract class PowerThresholdMap : IThresholdMap
     }
 
     /// <inheritdoc />
+    public double ThresholdOf(double theta) => Scale * theta;
+
+    /// <inheritdoc />
     public double Weight(double theta, double tau) => ShiftedWeight((Scale * theta) - tau);
 
     /// <inheritdoc />

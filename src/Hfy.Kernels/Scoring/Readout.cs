@@ -102,6 +102,17 @@ public static class Readout
         }
     }
 
+    /// <summary>z += w · x for one float32 row, widened to float64 (SIMD): the partitions' readouts use it row by row.</summary>
+    public static unsafe void AddScaled(ReadOnlySpan<float> row, double w, Span<double> z)
+    {
+        if (z.Length != row.Length) throw new ArgumentException($"z has length {z.Length}, expected the row's {row.Length}", nameof(z));
+        fixed (float* x = row)
+        fixed (double* zp = z)
+        {
+            AddScaledRow(x, w, zp, row.Length);
+        }
+    }
+
     /// <summary>z += w · x (float32 row widened to float64).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void AddScaledRow(float* x, double w, double* z, int dim)
