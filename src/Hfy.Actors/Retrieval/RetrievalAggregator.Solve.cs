@@ -252,26 +252,34 @@ public sealed partial class RetrievalAggregator
     {
         var parts = replies.Cast<GatherReply[]>().ToArray();
         _gather = null;
-        for (var b = 0; b < _active.Length; b++)
+        var queries = Enumerable.Range(0, _active.Length).Where(b => _active[b].GatherBound is not null).ToArray();
+        if (queries.Any(b => parts.Any(chunks => chunks.Any(c => !c.Queries[b].Complete))))
         {
-            var sq = _active[b];
-            if (sq.GatherBound is null) continue;
-            var (positions, scores, complete) = GatherChunks.Assemble(parts, b);
-            if (!complete)
-            {
-                Fail($"sequential k-subsets: more than {_limits.GatherCap} candidates per partition above θ_(k) − margin; raise GatherCap or β");
-                return;
-            }
+            Fail($"sequential k-subsets: more than {_limits.GatherCap} candidates per partition above θ_(k) − margin; raise GatherCap or β");
+            return;
+        }
 
+        // The queries' SparseMAP solves are independent (in the dense regime each runs on all N rows): in parallel,
+        // leaving a core for heartbeats, each assembling its own pairs so at most that many copies are alive.
+        var support = new (List<Candidate> Cands, double[] P)[queries.Length];
+        var degree = Math.Max(1, Environment.ProcessorCount - 1);
+        Parallel.For(0, queries.Length, new ParallelOptions { MaxDegreeOfParallelism = degree }, i =>
+        {
+            var (positions, scores, _) = GatherChunks.Assemble(parts, queries[i]);
+            support[i] = SolveGathered(positions, scores);
+        });
+        for (var i = 0; i < queries.Length; i++)
+        {
+            var sq = _active[queries[i]];
             sq.GatherBound = null;
-            SolveGathered(sq, positions, scores);
+            SetExplicit(sq, support[i].Cands, support[i].P);
         }
 
         ContinueStep();
     }
 
-    /// <summary>The SparseMAP solve on the gathered candidates (ids ascending as gathered); the readout goes to the partitions.</summary>
-    private void SolveGathered(StepQuery sq, long[] positions, double[] scores)
+    /// <summary>The SparseMAP solve on the gathered candidates (ids ascending as gathered): the rows with μ_i &gt; 0 and μ.</summary>
+    private (List<Candidate> Cands, double[] P) SolveGathered(long[] positions, double[] scores)
     {
         var solution = SequentialKSubsets.Solve(positions, scores, _spec.K, _spec.W, _spec.Compat);
         var support = new List<Candidate>();
@@ -283,7 +291,7 @@ public sealed partial class RetrievalAggregator
             weights.Add(solution.Marginals[t]);
         }
 
-        SetExplicit(sq, support, [.. weights]);
+        return (support, [.. weights]);
     }
 
     /// <summary>Chunks of the gather round in flight, per partition.</summary>
