@@ -47,12 +47,19 @@ public static class HfyConfig
                 serialize-messages = {{(settings.SerializeAllMessages ? "on" : "off")}}
                 serializers {
                   hfy = "{{typeof(HfySerializer).FullName}}, {{typeof(HfySerializer).Assembly.GetName().Name}}"
+                  hfy-akka-local = "{{typeof(AkkaLocalMessageSerializer).FullName}}, {{typeof(AkkaLocalMessageSerializer).Assembly.GetName().Name}}"
                 }
                 serialization-bindings {
                   "Hfy.Actors.Protocol.IHfyMessage, Hfy.Actors" = hfy
+                  # Two node-local Akka messages with no binding of their own that JSON cannot rebuild (see
+                  # AkkaLocalMessageSerializer): without these, serialize-messages = on stalls remember-entities
+                  # and hides reachability changes from the split brain resolver.
+                  "{{AkkaLocalMessageSerializer.ReadRepairTypeName}}" = hfy-akka-local
+                  "{{AkkaLocalMessageSerializer.ReachabilityChangedTypeName}}" = hfy-akka-local
                 }
                 serialization-identifiers {
                   "{{typeof(HfySerializer).FullName}}, {{typeof(HfySerializer).Assembly.GetName().Name}}" = {{HfySerializer.SerializerId}}
+                  "{{typeof(AkkaLocalMessageSerializer).FullName}}, {{typeof(AkkaLocalMessageSerializer).Assembly.GetName().Name}}" = {{AkkaLocalMessageSerializer.SerializerId}}
                 }
               }
               remote {

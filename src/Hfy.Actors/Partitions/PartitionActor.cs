@@ -44,6 +44,7 @@ public sealed class PartitionActor : ReceiveActor
         Receive<GatherRequest>(m => Guard(m.RequestId, m.Round, m.Partition, () => OnGather(m)));
         Receive<ProbeRequest>(m => Guard(m.RequestId, m.Round, m.Partition, () => OnProbe(m)));
         Receive<ReadoutRequest>(m => Guard(m.RequestId, m.Round, m.Partition, () => OnReadout(m)));
+        Receive<SupportCountRequest>(m => Guard(m.RequestId, m.Round, m.Partition, () => OnSupportCount(m)));
         Receive<ReleaseScores>(m => Forget(m.RequestId));
     }
 
@@ -117,7 +118,9 @@ public sealed class PartitionActor : ReceiveActor
             parts[b] = PartitionWork.GatherAbove(held.Scores.AsSpan(b * n, n), m.Partition.FirstRow, m.Bounds[b], m.Cap);
         }
 
-        Sender.Tell(new GatherReply(m.RequestId, m.Round, m.Partition.Index, parts));
+        // Dense regimes gather every row for every query: pushed in chunks below the message budget, no further requests.
+        var sender = Sender;
+        foreach (var chunk in GatherChunks.Split(m.RequestId, m.Round, m.Partition.Index, parts, m.MaxReplyBytes)) sender.Tell(chunk);
     }
 
     private void OnProbe(ProbeRequest m)
@@ -146,6 +149,16 @@ public sealed class PartitionActor : ReceiveActor
         }
 
         Sender.Tell(new ReadoutReply(m.RequestId, m.Round, m.Partition.Index, parts));
+    }
+
+    private void OnSupportCount(SupportCountRequest m)
+    {
+        Load(m.Partition);
+        if (!TryScores(m.RequestId, m.Step, out var held)) { Missing(m.RequestId, m.Round, m.Partition); return; }
+        var n = m.Partition.RowCount;
+        var counts = new long[m.Shifts.Length];
+        for (var b = 0; b < counts.Length; b++) counts[b] = SoftmaxSupport.Count(held.Scores.AsSpan(b * n, n), m.Shifts[b], m.Totals[b]);
+        Sender.Tell(new SupportCountReply(m.RequestId, m.Round, m.Partition.Index, counts));
     }
 
     private IMap? MapOf(MapSpec spec)

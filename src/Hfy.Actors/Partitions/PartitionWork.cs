@@ -180,12 +180,14 @@ internal static class PartitionWork
         // Online-softmax triple (m_p, Z_p, r_p): merges exactly across partitions (architecture.md step 1).
         var r = new double[dim];
         double z = 0;
+        double min = double.NaN;
         if (finite > 0)
         {
             for (var i = 0; i < scores.Length; i++)
             {
                 float s = scores[i];
                 if (!float.IsFinite(s)) continue;
+                if (!(s >= min)) min = s;
                 var e = Math.Exp(s - max);
                 z += e;
                 Hfy.Kernels.Scoring.Readout.AddScaled(rows.Slice(i * dim, dim), e, r);
@@ -200,7 +202,8 @@ internal static class PartitionWork
         var keep = TopAbove(scores, double.NegativeInfinity, inclusive: false, pairCap, out var complete);
         var floor = complete ? double.NegativeInfinity : scores[keep[^1]];
         var (candScores, candIds) = Gather(scores, keep, firstRow);
-        return new ScoreSummary(max, [max], finite, complete, floor, candScores, candIds, NoFloats, z, r, retrieved);
+        // The minimum lets the coordinator know the true support size when every row has weight > 0 (dense regimes).
+        return new ScoreSummary(max, [max], finite, complete, floor, candScores, candIds, NoFloats, z, r, retrieved) { Min = min };
     }
 
     /// <summary>The <paramref name="k"/> largest finite scores, descending (fewer when the partition has fewer).</summary>

@@ -135,7 +135,15 @@ public sealed record ScoreSummary(
     [property: Key(7)] float[] Rows,
     [property: Key(8)] double SoftmaxZ,
     [property: Key(9)] double[] SoftmaxR,
-    [property: Key(10)] long Retrieved);
+    [property: Key(10)] long Retrieved)
+{
+    /// <summary>
+    /// Softmax final evaluation: the partition's smallest finite θ (NaN when not reported). When its weight is &gt; 0,
+    /// every finite row of the partition is in the support, so the true support size is known without listing it.
+    /// </summary>
+    [Key(11)]
+    public double Min { get; init; } = double.NaN;
+}
 
 /// <summary>A partition's answer to <see cref="ScoreRequest"/>: one summary per query, in batch order.</summary>
 [MessagePackObject]
@@ -147,8 +155,16 @@ public sealed record ScoreReply(
 
 /// <summary>
 /// Gather round (sequential k-subsets): every (row id, score) with θ ≥ Bounds[j], at most Cap per query.
-/// Reply: <see cref="GatherReply"/> (or <see cref="ScoresMissing"/>).
+/// Reply: one or more <see cref="GatherReply"/> chunks, each serialized below <paramref name="MaxReplyBytes"/>,
+/// pushed without further requests (or <see cref="ScoresMissing"/>).
 /// </summary>
+/// <param name="Partition">Target partition.</param>
+/// <param name="RequestId">Request whose scores to use.</param>
+/// <param name="Step">Dynamics step the scores must belong to.</param>
+/// <param name="Round">Round number, echoed.</param>
+/// <param name="Bounds">Per query: the inclusive score bound (+∞: the query takes no part).</param>
+/// <param name="Cap">At most this many pairs per query (more: the part is marked incomplete).</param>
+/// <param name="MaxReplyBytes">No reply chunk may serialize to more bytes than this.</param>
 [MessagePackObject]
 public sealed record GatherRequest(
     [property: Key(0)] PartitionAddress Partition,
@@ -156,22 +172,37 @@ public sealed record GatherRequest(
     [property: Key(2)] int Step,
     [property: Key(3)] int Round,
     [property: Key(4)] double[] Bounds,
-    [property: Key(5)] int Cap) : IPartitionMessage;
+    [property: Key(5)] int Cap,
+    [property: Key(6)] int MaxReplyBytes) : IPartitionMessage;
 
-/// <summary>Gathered candidates of one query: ids ascending, their scores, and whether none was left out.</summary>
+/// <summary>Gathered candidates of one query (or, in a chunk, a contiguous run of them): ids ascending, their scores, and whether none was left out.</summary>
 [MessagePackObject]
 public sealed record GatherPart(
     [property: Key(0)] long[] Ids,
     [property: Key(1)] float[] Scores,
     [property: Key(2)] bool Complete);
 
-/// <summary>A partition's answer to <see cref="GatherRequest"/>.</summary>
+/// <summary>
+/// One chunk of a partition's answer to <see cref="GatherRequest"/>. Chunk c of <paramref name="Chunks"/> holds, per
+/// query, the next run of that query's pairs in ascending id order; concatenating the chunks in order gives the
+/// partition's full answer.
+/// </summary>
+/// <param name="RequestId">Request id, echoed.</param>
+/// <param name="Round">Round number, echoed.</param>
+/// <param name="Partition">Partition index.</param>
+/// <param name="Queries">Per query (batch order), this chunk's run of pairs.</param>
+/// <param name="Chunk">Index of this chunk, 0 ≤ Chunk &lt; Chunks.</param>
+/// <param name="Chunks">Number of chunks the partition sends for this round (≥ 1).</param>
+/// <param name="Pairs">Pairs in all chunks together, all queries (the coordinator checks its memory limit on the first chunk it gets).</param>
 [MessagePackObject]
 public sealed record GatherReply(
     [property: Key(0)] string RequestId,
     [property: Key(1)] int Round,
     [property: Key(2)] int Partition,
-    [property: Key(3)] GatherPart[] Queries) : IHfyMessage;
+    [property: Key(3)] GatherPart[] Queries,
+    [property: Key(4)] int Chunk,
+    [property: Key(5)] int Chunks,
+    [property: Key(6)] long Pairs) : IHfyMessage;
 
 /// <summary>
 /// Probe round (step 3): the mass summaries of the map at each τ in Taus[j] for query j (empty: skip the query).
@@ -193,6 +224,28 @@ public sealed record ProbeReply(
     [property: Key(1)] int Round,
     [property: Key(2)] int Partition,
     [property: Key(3)] MassSummary[][] Sums) : IHfyMessage;
+
+/// <summary>
+/// Support count (softmax final evaluation, only when the shipped pairs and the partition minima cannot decide it):
+/// per query, the number of rows with e^{θ_i − Shifts[j]} / Totals[j] &gt; 0 in float64, the same expression the
+/// coordinator uses for the final weights (NaN shift: skip the query). Reply: <see cref="SupportCountReply"/> (or <see cref="ScoresMissing"/>).
+/// </summary>
+[MessagePackObject]
+public sealed record SupportCountRequest(
+    [property: Key(0)] PartitionAddress Partition,
+    [property: Key(1)] string RequestId,
+    [property: Key(2)] int Step,
+    [property: Key(3)] int Round,
+    [property: Key(4)] double[] Shifts,
+    [property: Key(5)] double[] Totals) : IPartitionMessage;
+
+/// <summary>A partition's answer to <see cref="SupportCountRequest"/>: rows with weight &gt; 0, per query.</summary>
+[MessagePackObject]
+public sealed record SupportCountReply(
+    [property: Key(0)] string RequestId,
+    [property: Key(1)] int Round,
+    [property: Key(2)] int Partition,
+    [property: Key(3)] long[] Counts) : IHfyMessage;
 
 /// <summary>How a partition turns its scores into weights in a <see cref="ReadoutRequest"/>.</summary>
 public enum ReadoutMode

@@ -8,7 +8,7 @@ namespace Hfy.Actors.Retrieval;
 /// <param name="CandidateCap">Candidates per query per partition in the score round.</param>
 /// <param name="RowCap">Rows per query per partition shipped with complete candidate lists.</param>
 /// <param name="PairCap">(id, weight) pairs per query per partition on the last step.</param>
-/// <param name="GatherCap">Gathered candidates per query per partition.</param>
+/// <param name="GatherCap">Gathered candidates per query per partition (the reply streams in chunks, so the message budget does not bound it).</param>
 /// <param name="LeadRows">Rows per query per partition shipped with the top candidates of an incomplete list (≤ RowCap).</param>
 public readonly record struct ProtocolLimits(int CandidateCap, int RowCap, int PairCap, int GatherCap, int LeadRows = 0)
 {
@@ -40,7 +40,6 @@ public readonly record struct ProtocolLimits(int CandidateCap, int RowCap, int P
             else throw new ArgumentException($"batch: {batch} queries × dim {dim} leave no room for candidates in {budget} bytes", nameof(batch));
         }
 
-        var gather = (int)Math.Min(settings.GatherCap, (budget - Overhead * (long)batch) / (12L * batch));
-        return new ProtocolLimits(cand, rows, Math.Max(1, pairs), Math.Max(1, gather), Math.Min(settings.LeadRowCap, rows));
+        return new ProtocolLimits(cand, rows, Math.Max(1, pairs), settings.GatherCap, Math.Min(settings.LeadRowCap, rows));
     }
 }

@@ -1,5 +1,6 @@
 using Hfy.Actors.Partitions;
 using Hfy.Actors.Protocol;
+using Hfy.Actors.Serialization;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Structured;
 
@@ -33,16 +34,35 @@ public sealed partial class RetrievalAggregator
         if (!sq.Final) return;
 
         var pairs = new List<(long Id, double W)>();
+        long support = 0;
+        var decided = true;
         foreach (var s in parts)
         {
+            long listed = 0;
             for (var t = 0; t < s.Ids.Length; t++)
             {
-                var w = Math.Exp(s.Scores[t] - m) / total;
-                if (w > 0) pairs.Add((s.Ids[t], w));
+                var w = SoftmaxSupport.Weight(s.Scores[t], m, total);
+                if (!(w > 0)) continue;
+                pairs.Add((s.Ids[t], w));
+                listed++;
             }
+
+            // The true support size (the pairs are capped): a partition whose list holds every row, or whose unlisted
+            // rows (all ≤ Floor) weigh 0, contributes its listed count; one whose smallest score still weighs > 0
+            // contributes every finite row; otherwise only counting at the partitions decides it.
+            if (s.Finite == 0) continue;
+            if (s.Complete || !(SoftmaxSupport.Weight(s.Floor, m, total) > 0)) support += listed;
+            else if (SoftmaxSupport.Weight(s.Min, m, total) > 0) support += s.Finite;
+            else decided = false;
         }
 
-        SetPairs(sq, pairs);
+        SetPairs(sq, pairs, support);
+        if (!decided)
+        {
+            sq.SupportSize = null;
+            sq.CountShift = m;
+            sq.CountTotal = total;
+        }
     }
 
     /// <summary>Threshold maps and sequential k-subsets: global anchor and bound; exact solve when the candidates are complete.</summary>
@@ -152,9 +172,13 @@ public sealed partial class RetrievalAggregator
         }
     }
 
-    /// <summary>The final weights: at most <see cref="RetrievalSettings.MaxSupportPairs"/> (the largest), ids ascending.</summary>
-    private void SetPairs(StepQuery sq, List<(long Id, double W)> pairs)
+    /// <summary>
+    /// The final weights: at most <see cref="RetrievalSettings.MaxSupportPairs"/> (the largest), ids ascending, and the
+    /// true support size <paramref name="support"/> (default: every pair given).
+    /// </summary>
+    private void SetPairs(StepQuery sq, List<(long Id, double W)> pairs, long? support = null)
     {
+        sq.SupportSize = support ?? pairs.Count;
         var cap = _job.Settings.MaxSupportPairs;
         IEnumerable<(long Id, double W)> kept = pairs.Count > cap ? pairs.OrderByDescending(x => x.W).Take(cap) : pairs;
         var sorted = kept.OrderBy(x => x.Id).ToArray();
@@ -164,38 +188,125 @@ public sealed partial class RetrievalAggregator
 
     // ---- gather (sequential k-subsets) -------------------------------------------------------------------
 
+    private GatherState? _gather;
+
     private void StartGather()
     {
         var bounds = _active.Select(q => q.GatherBound ?? double.PositiveInfinity).ToArray();
-        StartRound("gather", (p, round) => new GatherRequest(Address(p), _job.RequestId, _step, round, bounds, _limits.GatherCap), OnGather);
+        _gather = new GatherState(_job.Partitions);
+        StartRound(
+            "gather",
+            (p, round) => new GatherRequest(Address(p), _job.RequestId, _step, round, bounds, _limits.GatherCap, _job.Settings.MaxMessageBytes),
+            OnGather);
         Become(Gathering);
     }
 
     private void Gathering()
     {
         Common();
-        Receive<GatherReply>(r => Accept(r.RequestId, r.Round, r.Partition, r));
+        Receive<GatherReply>(OnGatherChunk);
+    }
+
+    /// <summary>
+    /// One chunk of a partition's gather answer (partitions push all their chunks for one request: still one round
+    /// trip). The partition's reply counts as received once every chunk is in; a duplicate chunk (after a re-send)
+    /// is dropped. Every arriving chunk restarts the round's re-send timer: a long stream is progress, not silence.
+    /// </summary>
+    private void OnGatherChunk(GatherReply r)
+    {
+        var round = _round;
+        var g = _gather;
+        if (r.RequestId != _job.RequestId || round is null || g is null || r.Round != round.Number || !round.Pending.Contains(r.Partition)) return;
+        if (r.Chunks < 1 || r.Chunk < 0 || r.Chunk >= r.Chunks)
+        {
+            Fail($"gather: partition {r.Partition} sent chunk {r.Chunk} of {r.Chunks}");
+            return;
+        }
+
+        var chunks = g.Chunks[r.Partition];
+        if (chunks is null || chunks.Length != r.Chunks)
+        {
+            g.Pairs += r.Pairs - g.Reported[r.Partition];
+            g.Reported[r.Partition] = r.Pairs;
+            g.Received[r.Partition] = 0;
+            g.Bytes[r.Partition] = 0;
+            chunks = g.Chunks[r.Partition] = new GatherReply?[r.Chunks];
+            if (g.Pairs > _job.Settings.MaxGatherPairs)
+            {
+                var reported = g.Chunks.Count(c => c is not null);
+                Fail(FormattableString.Invariant(
+                    $"sequential k-subsets: the gather round needs at least {g.Pairs:N0} (row id, score) pairs for {_active.Length} queries ({reported} of {_job.Partitions} partitions reported; up to {_job.Bank.Rows * _active.Length:N0} when every row is a candidate), beyond MaxGatherPairs = {_job.Settings.MaxGatherPairs:N0} held on the coordinator; use smaller batches, a larger β, or raise MaxGatherPairs"));
+                return;
+            }
+        }
+
+        if (chunks[r.Chunk] is not null) return;
+        chunks[r.Chunk] = r;
+        g.Bytes[r.Partition] += HfySerializer.SizeOf(r);
+        Timers.StartSingleTimer("round", new RoundTimeout(round.Number, 0), _job.Settings.RoundTimeout);
+        if (++g.Received[r.Partition] < r.Chunks) return;
+        Accept(r.RequestId, r.Round, r.Partition, Array.ConvertAll(chunks, c => c!), g.Bytes[r.Partition]);
     }
 
     private void OnGather(object[] replies)
     {
-        var parts = replies.Cast<GatherReply>().ToArray();
-        for (var b = 0; b < _active.Length; b++)
+        var parts = replies.Cast<GatherReply[]>().ToArray();
+        _gather = null;
+        var queries = Enumerable.Range(0, _active.Length).Where(b => _active[b].GatherBound is not null).ToArray();
+        if (queries.Any(b => parts.Any(chunks => chunks.Any(c => !c.Queries[b].Complete))))
         {
-            var sq = _active[b];
-            if (sq.GatherBound is null) continue;
-            if (parts.Any(r => !r.Queries[b].Complete))
-            {
-                Fail($"sequential k-subsets: more than {_limits.GatherCap} candidates per partition above θ_(k) − margin; raise GatherCap or β");
-                return;
-            }
+            Fail($"sequential k-subsets: more than {_limits.GatherCap} candidates per partition above θ_(k) − margin; raise GatherCap or β");
+            return;
+        }
 
-            var cands = parts.SelectMany(r => r.Queries[b].Ids.Select((id, t) => new Candidate(id, r.Queries[b].Scores[t], default))).ToList();
+        // The queries' SparseMAP solves are independent (in the dense regime each runs on all N rows): in parallel,
+        // leaving a core for heartbeats, each assembling its own pairs so at most that many copies are alive.
+        var support = new (List<Candidate> Cands, double[] P)[queries.Length];
+        var degree = Math.Max(1, Environment.ProcessorCount - 1);
+        Parallel.For(0, queries.Length, new ParallelOptions { MaxDegreeOfParallelism = degree }, i =>
+        {
+            var (positions, scores, _) = GatherChunks.Assemble(parts, queries[i]);
+            support[i] = SolveGathered(positions, scores);
+        });
+        for (var i = 0; i < queries.Length; i++)
+        {
+            var sq = _active[queries[i]];
             sq.GatherBound = null;
-            SolveSequential(sq, cands);
+            SetExplicit(sq, support[i].Cands, support[i].P);
         }
 
         ContinueStep();
+    }
+
+    /// <summary>The SparseMAP solve on the gathered candidates (ids ascending as gathered): the rows with μ_i &gt; 0 and μ.</summary>
+    private (List<Candidate> Cands, double[] P) SolveGathered(long[] positions, double[] scores)
+    {
+        var solution = SequentialKSubsets.Solve(positions, scores, _spec.K, _spec.W, _spec.Compat);
+        var support = new List<Candidate>();
+        var weights = new List<double>();
+        for (var t = 0; t < positions.Length; t++)
+        {
+            if (!(solution.Marginals[t] > 0)) continue;
+            support.Add(new Candidate(positions[t], scores[t], default));
+            weights.Add(solution.Marginals[t]);
+        }
+
+        return (support, [.. weights]);
+    }
+
+    /// <summary>Chunks of the gather round in flight, per partition.</summary>
+    private sealed class GatherState(int partitions)
+    {
+        public GatherReply?[]?[] Chunks { get; } = new GatherReply?[]?[partitions];
+
+        public int[] Received { get; } = new int[partitions];
+
+        public long[] Reported { get; } = new long[partitions];
+
+        public long[] Bytes { get; } = new long[partitions];
+
+        /// <summary>Pairs announced by the partitions heard from so far.</summary>
+        public long Pairs { get; set; }
     }
 
     // ---- probe rounds (dense regimes) --------------------------------------------------------------------
@@ -310,11 +421,43 @@ public sealed partial class RetrievalAggregator
             sq.Z = z;
             if (sq.Final)
             {
-                SetPairs(sq, parts.SelectMany(r => r.Queries[b].PairIds.Select((id, t) => (id, r.Queries[b].PairWeights[t] * scale))).ToList());
+                SetPairs(
+                    sq, parts.SelectMany(r => r.Queries[b].PairIds.Select((id, t) => (id, r.Queries[b].PairWeights[t] * scale))).ToList(),
+                    parts.Sum(r => r.Queries[b].Count));
             }
 
             sq.Readout = ReadoutMode.Skip;
             sq.ReadoutDone = true;
+        }
+
+        ContinueStep();
+    }
+
+    // ---- support count (softmax final evaluation, when the pairs cannot decide it) ------------------------
+
+    private void StartSupportCount()
+    {
+        var shifts = _active.Select(q => q.CountShift ?? double.NaN).ToArray();
+        var totals = _active.Select(q => q.CountShift is null ? 1.0 : q.CountTotal).ToArray();
+        StartRound("support count", (p, round) => new SupportCountRequest(Address(p), _job.RequestId, _step, round, shifts, totals), OnSupportCount);
+        Become(Counting);
+    }
+
+    private void Counting()
+    {
+        Common();
+        Receive<SupportCountReply>(r => Accept(r.RequestId, r.Round, r.Partition, r));
+    }
+
+    private void OnSupportCount(object[] replies)
+    {
+        var parts = replies.Cast<SupportCountReply>().ToArray();
+        for (var b = 0; b < _active.Length; b++)
+        {
+            var sq = _active[b];
+            if (sq.CountShift is null) continue;
+            sq.SupportSize = parts.Sum(r => r.Counts[b]);
+            sq.CountShift = null;
         }
 
         ContinueStep();
@@ -342,6 +485,8 @@ public sealed partial class RetrievalAggregator
 
         public double[] Weights { get; set; } = [];
 
+        /// <summary>Rows with p_i &gt; 0 at the final evaluation (Ids may list only the largest).</summary>
+        public long SupportSize { get; set; }
     }
 
     /// <summary>A query within the current step.</summary>
@@ -373,5 +518,14 @@ public sealed partial class RetrievalAggregator
         public long[]? Ids { get; set; }
 
         public double[]? Weights { get; set; }
+
+        /// <summary>True support size of the final weights (null: still to be counted).</summary>
+        public long? SupportSize { get; set; }
+
+        /// <summary>Softmax final evaluation: the shift m of the support count still to run (null: none).</summary>
+        public double? CountShift { get; set; }
+
+        /// <summary>Softmax final evaluation: the normalizer Z of the support count.</summary>
+        public double CountTotal { get; set; }
     }
 }

@@ -163,6 +163,7 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
         if (_active.Any(q => q.GatherBound is not null)) StartGather();
         else if (_active.Any(q => q.Search is { IsDone: false })) StartProbe();
         else if (_active.Any(q => q.Readout != ReadoutMode.Skip)) StartReadout();
+        else if (_active.Any(q => q.CountShift is not null)) StartSupportCount();
         else FinishStep();
     }
 
@@ -176,6 +177,7 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
             {
                 state.Ids = sq.Ids ?? [];
                 state.Weights = sq.Weights ?? [];
+                state.SupportSize = sq.SupportSize ?? state.Ids.Length;
                 state.Retrieved = sq.Retrieved;
                 state.Done = true;
                 continue;
@@ -196,7 +198,7 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
 
     private void Finish()
     {
-        var results = _queries.Select(s => new RetrievalResult(s.Q, s.Ids, s.Weights, s.Steps, [], s.Retrieved)).ToArray();
+        var results = _queries.Select(s => new RetrievalResult(s.Q, s.Ids, s.Weights, s.Steps, [], s.Retrieved) { SupportSize = s.SupportSize }).ToArray();
         Release();
         var cost = new RetrievalCost(
             _queries.Length == 0 ? 0 : _queries.Max(q => q.Steps), _roundTrips, _bytesSent, _bytesReceived, _clock.Elapsed,
@@ -239,11 +241,12 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
         _job.Region.Tell(msg, Self);
     }
 
-    private void Accept(string requestId, int roundNo, int partition, object reply)
+    /// <summary>A partition's reply to the current round; <paramref name="bytes"/>: its serialized size when already known (chunked replies).</summary>
+    private void Accept(string requestId, int roundNo, int partition, object reply, long? bytes = null)
     {
         var round = _round;
         if (requestId != _job.RequestId || round is null || roundNo != round.Number || !round.Pending.Remove(partition)) return;
-        _bytesReceived += HfySerializer.SizeOf(reply);
+        _bytesReceived += bytes ?? HfySerializer.SizeOf(reply);
         _latencies.Add(_clock.Elapsed.TotalMilliseconds - round.SentAt[partition]);
         round.Replies[partition] = reply;
         if (round.Pending.Count > 0) return;

@@ -22,8 +22,19 @@ public sealed record RetrievalSettings
     /// </summary>
     public int MaxSupportPairs { get; init; } = 65_536;
 
-    /// <summary>Candidates per query a partition returns in a gather round (sequential k-subsets).</summary>
-    public int GatherCap { get; init; } = 65_536;
+    /// <summary>
+    /// Candidates per query a partition returns at most in a gather round (sequential k-subsets); more fails the
+    /// request. Default: no cap (the reply streams in chunks below <see cref="MaxMessageBytes"/>, and
+    /// <see cref="MaxGatherPairs"/> bounds the coordinator's memory).
+    /// </summary>
+    public int GatherCap { get; init; } = int.MaxValue;
+
+    /// <summary>
+    /// (row id, score) pairs one gather round may bring to the coordinator, all partitions and queries together
+    /// (12 bytes each while held). In the dense regime a gather needs N × batch pairs; beyond this the request fails
+    /// with a message naming the numbers instead of exhausting the coordinator's memory.
+    /// </summary>
+    public long MaxGatherPairs { get; init; } = 1L << 27;
 
     /// <summary>No single protocol message may exceed this many bytes (kept below the transport frame size).</summary>
     public int MaxMessageBytes { get; init; } = 12 * 1024 * 1024;
@@ -51,6 +62,7 @@ public sealed record RetrievalSettings
         if (LeadRowCap < 0) return $"lead row cap: must be ≥ 0 (got {LeadRowCap})";
         if (MaxSupportPairs < 1) return $"max support pairs: must be ≥ 1 (got {MaxSupportPairs})";
         if (GatherCap < 1) return $"gather cap: must be ≥ 1 (got {GatherCap})";
+        if (MaxGatherPairs < 1) return $"max gather pairs: must be ≥ 1 (got {MaxGatherPairs})";
         if (MaxMessageBytes < 64 * 1024) return $"max message bytes: must be ≥ 65536 (got {MaxMessageBytes})";
         if (RoundTimeout <= TimeSpan.Zero) return "round timeout: must be > 0";
         if (MaxRetries < 0) return $"max retries: must be ≥ 0 (got {MaxRetries})";

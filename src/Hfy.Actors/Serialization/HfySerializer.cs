@@ -36,6 +36,8 @@ public sealed class HfySerializer : SerializerWithStringManifest
         [typeof(ScoresMissing)] = "sm",
         [typeof(ReleaseScores)] = "rl",
         [typeof(PartitionFailed)] = "pf",
+        [typeof(SupportCountRequest)] = "cq",
+        [typeof(SupportCountReply)] = "cr",
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<string, Type> Types = Manifests.ToFrozenDictionary(kv => kv.Value, kv => kv.Key);

@@ -119,7 +119,7 @@ public static class ClusterBench
 
                 var row = new ClusterBenchRow(
                     map.Label, beta, localSeconds, clusterSeconds, remote.Stats.RoundTripsPerStep,
-                    (double)remote.Stats.BytesMoved / batch, dev, local.Average(r => (double)r.Support));
+                    (double)remote.Stats.BytesMoved / batch, dev, local.Average(r => (double)r.SupportSize));
                 report.Add(row);
                 log.WriteLine(FormattableString.Invariant(
                     $"  {row.Map,-18} β={beta,-5} local {localSeconds,7:F2} s  cluster {clusterSeconds,7:F2} s  ratio {row.ThroughputRatio:F2}  rounds/step {row.RoundTripsPerStep:F2} (probe {remote.Stats.ProbeRounds}, readout {remote.Stats.ReadoutRounds}, evaluations {remote.Stats.Evaluations})"));

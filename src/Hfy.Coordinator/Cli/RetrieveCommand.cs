@@ -106,7 +106,7 @@ internal static class RetrieveCommand
                     w.WritePropertyName("weights");
                     JsonIo.WriteArray(w, r.Weights);
                     w.WriteEndObject();
-                    w.WriteNumber("support", r.Support);
+                    w.WriteNumber("support", r.SupportSize);
                     w.WritePropertyName("energy");
                     JsonIo.WriteArray(w, r.Energy);
                     w.WriteNumber("steps", r.Steps);

@@ -131,7 +131,11 @@ public sealed class ClusterEngine : IRetrievalEngine
         {
             Observer = observer,
         };
-        var aggregator = _system.ActorOf(RetrievalAggregator.Props(job), "retrieve-" + job.RequestId);
+        // The aggregator's solves (sequential k-subsets on every gathered row in the dense regime) are numeric work:
+        // on the numeric dispatcher, which leaves cores for heartbeats, wherever the node configures it.
+        var props = RetrievalAggregator.Props(job);
+        if (_system.Dispatchers.HasDispatcher(HfyConfig.NumericDispatcher)) props = props.WithDispatcher(HfyConfig.NumericDispatcher);
+        var aggregator = _system.ActorOf(props, "retrieve-" + job.RequestId);
         var askTimeout = _options.Retrieval.RequestTimeout + TimeSpan.FromSeconds(10);
         object reply;
         try

@@ -318,8 +318,9 @@ public sealed class ExperimentRunner
         {
             var r = results[j];
             // Softmax never gives exact zeros; the papers count weights > 0.01 (hfy-math.md §5).
-            var support = softmax ? r.Weights.Count(w => w > 0.01) : r.Weights.Count(w => w > 0);
-            hist[CellMetrics.Bin(support)]++;
+            // Sparse maps: the true support size (a cluster result lists only the largest weights when it is large).
+            var support = softmax ? r.Weights.Count(w => w > 0.01) : r.SupportSize;
+            hist[CellMetrics.Bin((int)Math.Min(support, CellMetrics.HistogramBins))]++;
             supportSum += support;
             stepsSum += r.Steps;
             maxSteps = Math.Max(maxSteps, r.Steps);

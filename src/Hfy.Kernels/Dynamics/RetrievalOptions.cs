@@ -32,6 +32,18 @@ public sealed record RetrievalResult(
     double[] Energy,
     long? Retrieved)
 {
-    /// <summary>Support size |{i : p_i &gt; 0}|.</summary>
+    private readonly long? _supportSize;
+
+    /// <summary>Rows listed in <see cref="Ids"/>: the whole support, unless an engine lists only the largest weights (see <see cref="SupportSize"/>).</summary>
     public int Support => Ids.Length;
+
+    /// <summary>
+    /// Support size |{i : p_i &gt; 0}| counted over every row in float64. Equals <see cref="Ids"/>.Length unless the
+    /// engine listed only the largest weights (the cluster engine caps the listed pairs), in which case it is larger.
+    /// </summary>
+    public long SupportSize
+    {
+        get => _supportSize ?? Ids.Length;
+        init => _supportSize = value;
+    }
 }

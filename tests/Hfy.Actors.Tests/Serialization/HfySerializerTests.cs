@@ -26,10 +26,10 @@ public sealed class HfySerializerTests : IDisposable
         yield return [new PartitionDropped("bank-a", 3)];
         yield return [new ScoreRequest(Address, "req-1", 4, 17, [1.5f, -2.25f, float.Epsilon, 3e30f], 2, 0.01, Map, 256, 32, [5, 0], [0.1, -0.2, 1e-300, 4], 1e-6, [true, false])];
         yield return [new ScoreReply("req-1", 17, 3, [
-            new ScoreSummary(9.5, [9.5, 8.25], 25_000, true, -1.5, [9.5f, 8.25f], [75_000, 75_001], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], 0, [], -1),
+            new ScoreSummary(9.5, [9.5, 8.25], 25_000, true, -1.5, [9.5f, 8.25f], [75_000, 75_001], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], 0, [], -1) { Min = -3.25 },
             new ScoreSummary(double.NegativeInfinity, [], 0, false, double.PositiveInfinity, [], [], [], 12.5, [0.5, -0.25, 1, 2, 3, 4, 5], 75_123)])];
-        yield return [new GatherRequest(Address, "req-1", 4, 18, [1.25, double.PositiveInfinity], 65_536)];
-        yield return [new GatherReply("req-1", 18, 3, [new GatherPart([75_000, 75_002], [0.5f, 0.25f], true), new GatherPart([], [], false)])];
+        yield return [new GatherRequest(Address, "req-1", 4, 18, [1.25, double.PositiveInfinity], 65_536, 12 << 20)];
+        yield return [new GatherReply("req-1", 18, 3, [new GatherPart([75_000, 75_002], [0.5f, 0.25f], true), new GatherPart([], [], false)], 2, 5, 123_456_789_012)];
         yield return [new ProbeRequest(Address, "req-1", 4, 19, Map, [[0.1, 0.2, 0.3], []])];
         yield return [new ProbeReply("req-1", 19, 3, [[new MassSummary(1.5, -2.5, 7, 3.25, 9.5, 2), new MassSummary(0, 0, 0, 0, 0, 0)], []])];
         yield return [new ReadoutRequest(Address, "req-1", 4, 20, Map, [(int)ReadoutMode.Threshold, (int)ReadoutMode.Explicit], [0.75, 0], [[], [75_000, 75_009]], [[], [0.25, 0.75]], [0, 100])];
@@ -37,6 +37,8 @@ public sealed class HfySerializerTests : IDisposable
         yield return [new ScoresMissing("req-1", 20, 3)];
         yield return [new ReleaseScores(Address, "req-1")];
         yield return [new PartitionFailed("req-1", 20, 3, "partition bank-a/3: file not found")];
+        yield return [new SupportCountRequest(Address, "req-1", 4, 21, [9.5, double.NaN], [1.75, 1])];
+        yield return [new SupportCountReply("req-1", 21, 3, [24_999, 0])];
     }
 
     [Theory]

@@ -17,11 +17,10 @@ public sealed class FailoverClusterFixture : IAsyncLifetime
     public async Task InitializeAsync() =>
         _cluster = await EmbeddedCluster.StartAsync(3, new EmbeddedClusterOptions
         {
-            // Akka.DistributedData's local ReadRepair message (sent when shards re-read remembered entities after a
-            // membership change) cannot round-trip through serialize-messages, which stalls the shards' restart. Every
-            // Hfy message still crosses the serializer here: the coordinator node holds no partitions, so all
-            // partition traffic goes over the real remote transport.
-            SerializeAllMessages = false,
+            // Every message crosses a serializer, node-local ones included: also Akka.DistributedData's ReadRepair (sent
+            // when the shards' remember-entities store re-reads after a membership change) and Akka.Cluster's
+            // ReachabilityChanged, which HfyConfig binds to AkkaLocalMessageSerializer (JSON could not rebuild them).
+            SerializeAllMessages = true,
             Engine = new ClusterEngineOptions
             {
                 Retrieval = new RetrievalSettings { RoundTimeout = TimeSpan.FromSeconds(3), MaxRetries = 30, RequestTimeout = TimeSpan.FromSeconds(150) },
