@@ -179,7 +179,7 @@ internal static class PartitionWork
     {
         // Online-softmax triple (m_p, Z_p, r_p): merges exactly across partitions (architecture.md step 1).
         var r = new double[dim];
-        double z = 0;
+        double z = 0, entropyPart = 0;
         double min = double.NaN;
         if (finite > 0)
         {
@@ -190,20 +190,21 @@ internal static class PartitionWork
                 if (!(s >= min)) min = s;
                 var e = Math.Exp(s - max);
                 z += e;
+                entropyPart += e * (s - max);
                 Hfy.Kernels.Scoring.Readout.AddScaled(rows.Slice(i * dim, dim), e, r);
             }
         }
 
         if (pairCap <= 0)
         {
-            return new ScoreSummary(max, [max], finite, false, double.PositiveInfinity, NoFloats, NoLongs, NoFloats, z, r, retrieved);
+            return new ScoreSummary(max, [max], finite, false, double.PositiveInfinity, NoFloats, NoLongs, NoFloats, z, r, retrieved) { SoftmaxS = entropyPart };
         }
 
         var keep = TopAbove(scores, double.NegativeInfinity, inclusive: false, pairCap, out var complete);
         var floor = complete ? double.NegativeInfinity : scores[keep[^1]];
         var (candScores, candIds) = Gather(scores, keep, firstRow);
         // The minimum lets the coordinator know the true support size when every row has weight > 0 (dense regimes).
-        return new ScoreSummary(max, [max], finite, complete, floor, candScores, candIds, NoFloats, z, r, retrieved) { Min = min };
+        return new ScoreSummary(max, [max], finite, complete, floor, candScores, candIds, NoFloats, z, r, retrieved) { Min = min, SoftmaxS = entropyPart };
     }
 
     /// <summary>The <paramref name="k"/> largest finite scores, descending (fewer when the partition has fewer).</summary>
@@ -258,7 +259,7 @@ internal static class PartitionWork
         var readout = new double[dim];
         var local = new List<int>();
         var weights = new List<double>();
-        var acc = new Accumulator(readout, local, weights);
+        var acc = new Accumulator(readout, local, weights, mode == ReadoutMode.Threshold ? map : null);
 
         switch (mode)
         {
@@ -304,12 +305,15 @@ internal static class PartitionWork
             pairWeights[t] = weights[kept[t]];
         }
 
-        return new ReadoutPart(sum, count, readout, pairIds, pairWeights);
+        return new ReadoutPart(sum, count, readout, pairIds, pairWeights) { RegularizerSum = acc.Regularizer };
     }
 
-    private sealed class Accumulator(double[] readout, List<int> local, List<double> weights)
+    private sealed class Accumulator(double[] readout, List<int> local, List<double> weights, IThresholdMap? map)
     {
         public double Sum { get; private set; }
+
+        /// <summary>Σ g(w_i) of the map's regularizer (threshold weights only).</summary>
+        public double Regularizer { get; private set; }
 
         public long Count { get; private set; }
 
@@ -318,6 +322,7 @@ internal static class PartitionWork
             if (!(w > 0)) return;
             Sum += w;
             Count++;
+            if (map is not null) Regularizer += map.RegularizerTerm(w);
             Hfy.Kernels.Scoring.Readout.AddScaled(rows.Slice(i * dim, dim), w, readout);
             local.Add(i);
             weights.Add(w);

@@ -143,6 +143,10 @@ public sealed record ScoreSummary(
     /// </summary>
     [Key(11)]
     public double Min { get; init; } = double.NaN;
+
+    /// <summary>Softmax: S_p = Σ e^{θ_i − Max}(θ_i − Max) (float64), for Ω(p) = Σ p log p in the energy.</summary>
+    [Key(12)]
+    public double SoftmaxS { get; init; }
 }
 
 /// <summary>A partition's answer to <see cref="ScoreRequest"/>: one summary per query, in batch order.</summary>
@@ -299,7 +303,12 @@ public sealed record ReadoutPart(
     [property: Key(1)] long Count,
     [property: Key(2)] double[] Readout,
     [property: Key(3)] long[] PairIds,
-    [property: Key(4)] double[] PairWeights);
+    [property: Key(4)] double[] PairWeights)
+{
+    /// <summary>Threshold readouts: Σ g(w_i), the additive part of Ω (<see cref="IThresholdMap.RegularizerTerm"/>), for the energy.</summary>
+    [Key(5)]
+    public double RegularizerSum { get; init; }
+}
 
 /// <summary>A partition's answer to <see cref="ReadoutRequest"/>.</summary>
 [MessagePackObject]

@@ -1,6 +1,7 @@
 using Hfy.Actors.Partitions;
 using Hfy.Actors.Protocol;
 using Hfy.Actors.Serialization;
+using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Structured;
 
@@ -31,6 +32,15 @@ public sealed partial class RetrievalAggregator
 
         for (var j = 0; j < _dim; j++) z[j] /= total;
         sq.Z = z;
+
+        // Ω(p) = Σ p log p = Σ p_i (θ_i − m) − log Z, from each partition's Σ e^{θ_i − m_p}(θ_i − m_p).
+        double shifted = 0;
+        foreach (var s in parts)
+        {
+            if (s.Finite > 0) shifted += Math.Exp(s.Max - m) * (s.SoftmaxS + ((s.Max - m) * s.SoftmaxZ));
+        }
+
+        sq.Omega = (shifted / total) - Math.Log(total);
         if (!sq.Final) return;
 
         var pairs = new List<(long Id, double W)>();
@@ -127,11 +137,12 @@ public sealed partial class RetrievalAggregator
         var positions = cands.Select(c => c.Id).ToArray();
         var scores = cands.Select(c => c.Score).ToArray();
         var solution = SequentialKSubsets.Solve(positions, scores, _spec.K, _spec.W, _spec.Compat);
-        SetExplicit(sq, cands, solution.Marginals);
+        var omega = SeqKSubsetsMap.RegularizerOf(_spec, solution.Marginals, SequentialKSubsets.ExpectedPairs(solution, positions), _job.Bank.Rows);
+        SetExplicit(sq, cands, solution.Marginals, omega);
     }
 
     /// <summary>Weights known on the coordinator: read out locally when the rows of the support came along, else an explicit readout round.</summary>
-    private void SetExplicit(StepQuery sq, List<Candidate> cands, double[] p)
+    private void SetExplicit(StepQuery sq, List<Candidate> cands, double[] p, double? omega = null)
     {
         var rowsAll = true;
         var ids = new List<long>();
@@ -148,11 +159,12 @@ public sealed partial class RetrievalAggregator
 
         sq.ExplicitIds = [.. ids];
         sq.ExplicitWeights = [.. weights];
+        sq.Omega = omega ?? _map!.Regularizer(sq.ExplicitWeights);
         if (sq.Final)
         {
-            // p at q_T is all the final evaluation needs.
+            // p at q_T, and its readout only for the energy at q_T.
             SetPairs(sq, ids.Zip(weights).Select(x => (x.First, x.Second)).ToList());
-            return;
+            if (!_energy) return;
         }
 
         if (rowsAll)
@@ -261,7 +273,7 @@ public sealed partial class RetrievalAggregator
 
         // The queries' SparseMAP solves are independent (in the dense regime each runs on all N rows): in parallel,
         // leaving a core for heartbeats, each assembling its own pairs so at most that many copies are alive.
-        var support = new (List<Candidate> Cands, double[] P)[queries.Length];
+        var support = new (List<Candidate> Cands, double[] P, double Omega)[queries.Length];
         var degree = Math.Max(1, Environment.ProcessorCount - 1);
         Parallel.For(0, queries.Length, new ParallelOptions { MaxDegreeOfParallelism = degree }, i =>
         {
@@ -272,14 +284,14 @@ public sealed partial class RetrievalAggregator
         {
             var sq = _active[queries[i]];
             sq.GatherBound = null;
-            SetExplicit(sq, support[i].Cands, support[i].P);
+            SetExplicit(sq, support[i].Cands, support[i].P, support[i].Omega);
         }
 
         ContinueStep();
     }
 
     /// <summary>The SparseMAP solve on the gathered candidates (ids ascending as gathered): the rows with μ_i &gt; 0 and μ.</summary>
-    private (List<Candidate> Cands, double[] P) SolveGathered(long[] positions, double[] scores)
+    private (List<Candidate> Cands, double[] P, double Omega) SolveGathered(long[] positions, double[] scores)
     {
         var solution = SequentialKSubsets.Solve(positions, scores, _spec.K, _spec.W, _spec.Compat);
         var support = new List<Candidate>();
@@ -291,7 +303,8 @@ public sealed partial class RetrievalAggregator
             weights.Add(solution.Marginals[t]);
         }
 
-        return (support, [.. weights]);
+        var omega = SeqKSubsetsMap.RegularizerOf(_spec, solution.Marginals, SequentialKSubsets.ExpectedPairs(solution, positions), _job.Bank.Rows);
+        return (support, [.. weights], omega);
     }
 
     /// <summary>Chunks of the gather round in flight, per partition.</summary>
@@ -406,7 +419,8 @@ public sealed partial class RetrievalAggregator
         for (var b = 0; b < _active.Length; b++)
         {
             var sq = _active[b];
-            if (sq.Readout == ReadoutMode.Skip) continue;
+            var mode = sq.Readout;
+            if (mode == ReadoutMode.Skip) continue;
             var z = new double[_dim];
             double total = 0;
             foreach (var r in parts)
@@ -419,7 +433,13 @@ public sealed partial class RetrievalAggregator
             var scale = sq.Readout == ReadoutMode.Threshold && normalize ? 1.0 / total : 1.0;
             for (var j = 0; j < _dim; j++) z[j] *= scale;
             sq.Z = z;
-            if (sq.Final)
+            if (mode == ReadoutMode.Threshold && _map is IThresholdMap tmap)
+            {
+                sq.Omega = tmap.RegularizerFromSums(parts.Sum(r => r.Queries[b].RegularizerSum), total);
+            }
+
+            // Explicit weights (and the pairs) were set on the coordinator already.
+            if (sq.Final && mode == ReadoutMode.Threshold)
             {
                 SetPairs(
                     sq, parts.SelectMany(r => r.Queries[b].PairIds.Select((id, t) => (id, r.Queries[b].PairWeights[t] * scale))).ToList(),
@@ -487,6 +507,9 @@ public sealed partial class RetrievalAggregator
 
         /// <summary>Rows with p_i &gt; 0 at the final evaluation (Ids may list only the largest).</summary>
         public long SupportSize { get; set; }
+
+        /// <summary>E(q_0) … E(q_T), as <see cref="HfyDynamics.EnergyFromReadout(RetrievalOptions, double, ReadOnlySpan{double}, ReadOnlySpan{double})"/> gives them.</summary>
+        public List<double> Energy { get; } = [];
     }
 
     /// <summary>A query within the current step.</summary>
@@ -507,6 +530,9 @@ public sealed partial class RetrievalAggregator
         public ThresholdSearch? Search { get; set; }
 
         public ReadoutMode Readout { get; set; }
+
+        /// <summary>Ω(p) of this evaluation, for the energy.</summary>
+        public double? Omega { get; set; }
 
         /// <summary>The readout round for this step has been absorbed.</summary>
         public bool ReadoutDone { get; set; }

@@ -37,6 +37,9 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
     private Round? _round;
     private StepQuery[] _active = [];
     private readonly bool _softmax;
+
+    // The energy trace (HfyDynamics' E(q_0 … q_T)) for every post-transform that has one.
+    private readonly bool _energy;
     private ProtocolLimits _limits;
 
     /// <summary>Creates the aggregator; the work starts on <see cref="Go"/>, whose sender gets the answer.</summary>
@@ -45,6 +48,7 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
         _job = job;
         _spec = job.Options.Map;
         _softmax = PartitionWork.IsSoftmax(_spec);
+        _energy = HfyDynamics.HasEnergy(job.Options.Post);
         _map = _softmax || _spec.Kind == MapKind.SeqKSubsets ? null : MapFactory.Create(_spec);
         _dim = job.Bank.Dim;
         _bounds = new long[job.Partitions + 1];
@@ -173,6 +177,13 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
         foreach (var sq in _active)
         {
             var state = sq.State;
+            if (_energy)
+            {
+                var z0 = sq.Z ?? throw new InvalidOperationException("evaluation finished without a readout for the energy");
+                var omega = sq.Omega ?? throw new InvalidOperationException("evaluation finished without Ω(p) for the energy");
+                state.Energy.Add(HfyDynamics.EnergyFromReadout(_job.Options, omega, state.Q, z0));
+            }
+
             if (sq.Final)
             {
                 state.Ids = sq.Ids ?? [];
@@ -198,7 +209,7 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
 
     private void Finish()
     {
-        var results = _queries.Select(s => new RetrievalResult(s.Q, s.Ids, s.Weights, s.Steps, [], s.Retrieved) { SupportSize = s.SupportSize }).ToArray();
+        var results = _queries.Select(s => new RetrievalResult(s.Q, s.Ids, s.Weights, s.Steps, [.. s.Energy], s.Retrieved) { SupportSize = s.SupportSize }).ToArray();
         Release();
         var cost = new RetrievalCost(
             _queries.Length == 0 ? 0 : _queries.Max(q => q.Steps), _roundTrips, _bytesSent, _bytesReceived, _clock.Elapsed,

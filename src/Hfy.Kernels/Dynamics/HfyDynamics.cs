@@ -216,8 +216,14 @@ public static class HfyDynamics
     /// </summary>
     public static double EnergyFromReadout(RetrievalOptions options, SparseWeights p, ReadOnlySpan<double> q, ReadOnlySpan<double> z)
     {
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(p);
+        return EnergyFromReadout(options, p.Regularizer, q, z);
+    }
+
+    /// <summary>E(q) = −q·z + Ω(p)/β (+ ½‖q‖² for the identity Ψ) from the readout z = Xᵀp and Ω(p): the distributed engine's form.</summary>
+    public static double EnergyFromReadout(RetrievalOptions options, double regularizer, ReadOnlySpan<double> q, ReadOnlySpan<double> z)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         if (z.Length != q.Length) throw new ArgumentException($"z: length {z.Length} must equal q's {q.Length}", nameof(z));
         double qz = 0, qq = 0;
         for (var k = 0; k < q.Length; k++)
@@ -226,7 +232,7 @@ public static class HfyDynamics
             qq += q[k] * q[k];
         }
 
-        var e = -qz + (p.Regularizer / options.Beta);
+        var e = -qz + (regularizer / options.Beta);
         return options.Post == PostTransform.Identity ? e + (0.5 * qq) : e;
     }
 

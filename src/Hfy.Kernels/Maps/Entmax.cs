@@ -37,6 +37,13 @@ public sealed class Entmax : PowerThresholdMap
         MapCalculus.GatedBackward(p, dp, dtheta, 2.0 - Alpha);
 
     /// <inheritdoc />
+    public override double RegularizerTerm(double weight) => weight > 0 ? Math.Pow(weight, Alpha) : 0.0;
+
+    /// <inheritdoc />
+    public override double RegularizerFromSums(double termSum, double weightSum) =>
+        ((WeightsNeedNormalizing ? termSum / Math.Pow(weightSum, Alpha) : termSum) - 1.0) / (Alpha * (Alpha - 1.0));
+
+    /// <inheritdoc />
     /// <remarks>Ω(p) = (Σ p_i^α − 1)/(α(α−1)).</remarks>
     public override double Regularizer(ReadOnlySpan<double> p)
     {

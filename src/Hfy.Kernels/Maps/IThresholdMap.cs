@@ -41,6 +41,12 @@ public interface IThresholdMap : IMap
     /// <summary>Unnormalized weight of score θ at threshold τ (0 outside the support).</summary>
     double Weight(double theta, double tau);
 
+    /// <summary>The additive part g(w) of Ω for one weight w = <see cref="Weight"/>(θ, τ): partitions sum it over their rows.</summary>
+    double RegularizerTerm(double weight);
+
+    /// <summary>Ω(p) from Σ g(w_i) and Σ w_i over every row (p = w, or w / Σw when <see cref="WeightsNeedNormalizing"/>).</summary>
+    double RegularizerFromSums(double termSum, double weightSum);
+
     /// <summary>True when p = w / Σw (normmax); false when the weights at τ are already the output.</summary>
     bool WeightsNeedNormalizing { get; }
 

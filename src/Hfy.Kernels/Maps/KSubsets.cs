@@ -117,6 +117,12 @@ public sealed class KSubsets : IThresholdMap
     }
 
     /// <inheritdoc />
+    public double RegularizerTerm(double weight) => weight * weight;
+
+    /// <inheritdoc />
+    public double RegularizerFromSums(double termSum, double weightSum) => 0.5 * termSum * (Normalize ? K : 1.0);
+
+    /// <inheritdoc />
     /// <remarks>½‖μ‖² for unscaled marginals; (k/2)‖p‖² for p = μ/k (so that θᵀp − Ω(p) = Ω*(θ)/k).</remarks>
     public double Regularizer(ReadOnlySpan<double> p)
     {

@@ -64,6 +64,13 @@ public sealed class Normmax : PowerThresholdMap
     }
 
     /// <inheritdoc />
+    public override double RegularizerTerm(double weight) => weight > 0 ? Math.Pow(weight, Gamma) : 0.0;
+
+    /// <inheritdoc />
+    /// <remarks>p = w / W: ‖p‖_γ = (Σ w^γ)^{1/γ} / W.</remarks>
+    public override double RegularizerFromSums(double termSum, double weightSum) => (Math.Pow(termSum, 1.0 / Gamma) / weightSum) - 1.0;
+
+    /// <inheritdoc />
     /// <remarks>Ω(p) = ‖p‖_γ − 1.</remarks>
     public override double Regularizer(ReadOnlySpan<double> p)
     {

@@ -109,6 +109,12 @@ public abstract class PowerThresholdMap : IThresholdMap
     public abstract double Regularizer(ReadOnlySpan<double> p);
 
     /// <inheritdoc />
+    public abstract double RegularizerTerm(double weight);
+
+    /// <inheritdoc />
+    public abstract double RegularizerFromSums(double termSum, double weightSum);
+
+    /// <inheritdoc />
     public double SupportBound(double anchorScore) => anchorScore - (1.0 / Scale);
 
     /// <inheritdoc />

@@ -27,6 +27,12 @@ public sealed class Sparsemax : PowerThresholdMap
         MapCalculus.GatedBackward(p, dp, dtheta, 0.0);
 
     /// <inheritdoc />
+    public override double RegularizerTerm(double weight) => weight * weight;
+
+    /// <inheritdoc />
+    public override double RegularizerFromSums(double termSum, double weightSum) => 0.5 * (termSum - 1.0);
+
+    /// <inheritdoc />
     /// <remarks>Ω(p) = (‖p‖² − 1)/2.</remarks>
     public override double Regularizer(ReadOnlySpan<double> p)
     {

@@ -81,16 +81,29 @@ public sealed class SeqKSubsetsMap : IMap
                     "seq-ksubsets: Regularizer needs the p of this map's last Forward on this thread (the pair marginals are not a function of p alone)");
             pairs = last.Pairs;
         }
+        return RegularizerOf(Spec, p, pairs, p.Length);
+    }
+
+    /// <summary>
+    /// Ω(μ) from the marginals on a sparse set of rows (every other row has μ = 0), the expected number of adjacent
+    /// selected pairs (<see cref="SequentialKSubsets.ExpectedPairs"/>) and the sequence length <paramref name="n"/>.
+    /// </summary>
+    public static double RegularizerOf(MapSpec spec, ReadOnlySpan<double> marginals, double expectedPairs, long n)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (n < marginals.Length) throw new ArgumentException($"n: must be ≥ the marginals' length {marginals.Length} (got {n})", nameof(n));
         double sq = 0;
-        if (Spec.Compat)
+        if (spec.Compat)
         {
-            foreach (double v in p) sq += v * v + (1 - v) * (1 - v);
+            // Both states are regularized: every row outside the list has (1 − 0)² = 1.
+            foreach (double v in marginals) sq += v * v + (1 - v) * (1 - v);
+            sq += n - marginals.Length;
         }
         else
         {
-            foreach (double v in p) sq += v * v;
+            foreach (double v in marginals) sq += v * v;
         }
-        return 0.5 * sq - Spec.W * pairs;
+        return 0.5 * sq - spec.W * expectedPairs;
     }
 
     private (long[] Positions, double[] Scores, SparseMapSolution Solution) SolveDense(ReadOnlySpan<double> theta)

@@ -64,6 +64,10 @@ internal static class EngineTestData
             $"{what}: support differs: expected {expected.Ids.Length} rows [{string.Join(",", expected.Ids.Take(8))}…], got {actual.Ids.Length} [{string.Join(",", actual.Ids.Take(8))}…]");
         AssertClose(expected.Weights, actual.Weights, rel, what + " p");
         Assert.Equal(expected.Retrieved, actual.Retrieved);
+
+        // The energy trace E(q_0 … q_T): the distributed engine reads it off its float64 readouts and Ω(p).
+        Assert.Equal(expected.Energy.Length, actual.Energy.Length);
+        AssertClose(expected.Energy, actual.Energy, rel, what + " energy");
     }
 
     public static void AssertClose(double[] expected, double[] actual, double rel, string what)

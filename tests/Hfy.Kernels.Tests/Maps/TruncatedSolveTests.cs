@@ -111,3 +111,32 @@ public class TruncatedSolveTests
         return search.Tau;
     }
 }
+
+/// <summary>Partitions sum g(w_i) of the regularizer; the coordinator's Ω from those sums is Ω(p) of the whole vector.</summary>
+public class RegularizerSumsTests
+{
+    [Theory]
+    [MemberData(nameof(MapTestUtil.ThresholdMaps), MemberType = typeof(MapTestUtil))]
+    public void RegularizerFromSums_OfTheWeightsAtTau_EqualsRegularizerOfP(string name)
+    {
+        var map = (IThresholdMap)Map(name);
+        var rng = new Random(31);
+        for (var c = 0; c < 100; c++)
+        {
+            var theta = RandomTheta(rng, MinN(map), 300);
+            var p = new double[theta.Length];
+            var tau = map.Forward(theta, p);
+            double terms = 0, weights = 0;
+            foreach (var t in theta)
+            {
+                var w = map.Weight(t, tau);
+                terms += map.RegularizerTerm(w);
+                weights += w;
+            }
+
+            var expected = map.Regularizer(p);
+            Assert.True(Math.Abs(expected - map.RegularizerFromSums(terms, weights)) <= 1e-9 * Math.Max(1, Math.Abs(expected)),
+                $"{name} case {c}: Ω(p) = {expected:R}, from sums {map.RegularizerFromSums(terms, weights):R}");
+        }
+    }
+}
