@@ -109,6 +109,26 @@ public static class HfyConfig
               }
               coordinated-shutdown.exit-clr = off
             }
+            # Cluster heartbeats, gossip and the remoting endpoints on threads of their own: on the .NET thread pool
+            # (Akka's default) they queued behind long Parallel.For work (a kernel run in the same process, the
+            # partitions' batched scoring) for 16 s on a 2-core machine, and the split brain resolver downed healthy nodes.
+            akka.actor.internal-dispatcher {
+              type = ForkJoinDispatcher
+              throughput = 5
+              dedicated-thread-pool {
+                thread-count = 2
+                threadtype = background
+              }
+            }
+            akka.remote.default-remote-dispatcher {
+              type = ForkJoinDispatcher
+              throughput = 10
+              dedicated-thread-pool {
+                thread-count = 2
+                threadtype = background
+              }
+            }
+            akka.cluster.use-dispatcher = akka.actor.internal-dispatcher
             {{NumericDispatcher}} {
               type = ForkJoinDispatcher
               throughput = 4

@@ -1,3 +1,5 @@
+using Akka.Actor;
+using Akka.Dispatch;
 using Hfy.Actors.Cluster;
 using Hfy.Actors.Retrieval;
 
@@ -42,6 +44,25 @@ public sealed class HfyConfigTests
     {
         var s = HfyNodeSettings.Loopback(HfyRoles.Bank);
         Assert.Equal(Math.Max(1, Environment.ProcessorCount - 1), s.NumericThreads);
+    }
+
+    /// <summary>
+    /// Heartbeats and remoting must not queue behind work on the .NET thread pool (a kernel run or batched scoring
+    /// in the same process): their dispatchers run on dedicated threads; the default dispatcher (the control) does not.
+    /// </summary>
+    [Theory]
+    [InlineData("akka.actor.internal-dispatcher", false)]
+    [InlineData("akka.remote.default-remote-dispatcher", false)]
+    [InlineData(HfyConfig.NumericDispatcher, false)]
+    [InlineData("akka.actor.default-dispatcher", true)]
+    public async Task Dispatchers_OfClusterInternals_RunOffTheThreadPool(string dispatcher, bool onThreadPool)
+    {
+        using var system = ActorSystem.Create("hfy", HfyConfig.Build(HfyNodeSettings.Loopback(HfyRoles.Bank)));
+        var ran = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        system.Dispatchers.Lookup(dispatcher).Schedule(new ActionRunnable(() => ran.SetResult(Thread.CurrentThread.IsThreadPoolThread)));
+        Assert.Equal(onThreadPool, await ran.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("akka.actor.internal-dispatcher", system.Settings.Config.GetString("akka.cluster.use-dispatcher"));
+        await system.Terminate();
     }
 
     [Fact]
