@@ -271,10 +271,11 @@ public sealed partial class RetrievalAggregator
             return;
         }
 
-        // The queries' SparseMAP solves are independent (in the dense regime each runs on all N rows): in parallel,
-        // leaving a core for heartbeats, each assembling its own pairs so at most that many copies are alive.
+        // The queries' SparseMAP solves are independent (in the dense regime each runs on all N rows): in parallel on
+        // every core (heartbeats and remoting have threads of their own, HfyConfig), each assembling its own pairs so
+        // at most that many copies are alive.
         var support = new (List<Candidate> Cands, double[] P, double Omega)[queries.Length];
-        var degree = Math.Max(1, Environment.ProcessorCount - 1);
+        var degree = Environment.ProcessorCount;
         Parallel.For(0, queries.Length, new ParallelOptions { MaxDegreeOfParallelism = degree }, i =>
         {
             var (positions, scores, _) = GatherChunks.Assemble(parts, queries[i]);

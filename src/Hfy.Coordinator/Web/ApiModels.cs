@@ -124,7 +124,7 @@ public sealed record SubmitOutcome(string? Id, IReadOnlyList<string> Problems)
 /// <param name="QueriesPerSecond">Queries answered per second over the window.</param>
 /// <param name="LatencyP50Ms">Median request latency over the window, ms (0 when the window is empty).</param>
 /// <param name="LatencyP99Ms">99th percentile request latency over the window, ms.</param>
-/// <param name="RoundTripsPerStep">Mean round trips per dynamics step over the window.</param>
+/// <param name="RoundTripsPerStep">Mean round trips per map evaluation (each update step and the final evaluation) over the window.</param>
 /// <param name="BytesMovedTotal">Bytes moved by all requests since start.</param>
 public sealed record EngineFigures(
     long RequestsTotal,

@@ -26,7 +26,7 @@ public static class PrometheusText
         Sample(b, "hfy_request_latency_seconds{quantile=\"0.5\"}", m.LatencyP50Ms / 1000);
         Sample(b, "hfy_request_latency_seconds{quantile=\"0.99\"}", m.LatencyP99Ms / 1000);
 
-        Gauge(b, "hfy_round_trips_per_step", "Mean coordinator-partition round trips per dynamics step over the window.", m.RoundTripsPerStep);
+        Gauge(b, "hfy_round_trips_per_step", "Mean coordinator-partition round trips per map evaluation (each update step and the final evaluation of p at q_T) over the window.", m.RoundTripsPerStep);
         Counter(b, "hfy_bytes_moved_total", "Serialized bytes sent and received by the coordinator for requests.", m.BytesMovedTotal);
 
         Counter(b, "hfy_cells_done_total", "Experiment cells finished and recorded, all experiments.", s.Experiments.Sum(e => (long)e.CellsDone));
