@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
+using Akka.Pattern;
 using Hfy.Actors.Cluster;
 using Hfy.Actors.Partitions;
 using Hfy.Actors.Protocol;
@@ -34,6 +35,8 @@ public sealed class ClusterEngine : IRetrievalEngine
         _options = options ?? new ClusterEngineOptions();
         var problem = _options.Retrieval.Validate();
         if (problem is not null) throw new ArgumentException(problem, nameof(options));
+        if (_options.LoadTimeout <= TimeSpan.Zero) throw new ArgumentException("load timeout: must be > 0", nameof(options));
+        if (_options.LoadAttemptTimeout <= TimeSpan.Zero) throw new ArgumentException("load attempt timeout: must be > 0", nameof(options));
         Metrics = metrics ?? new EngineMetrics();
         _watcher = system.ActorOf(Props.Create(() => new MembershipWatcher(this)), "hfy-engine-watcher-" + Guid.NewGuid().ToString("N")[..8]);
     }
@@ -216,8 +219,14 @@ public sealed class ClusterEngine : IRetrievalEngine
 
     private async Task LoadAsync(BankEntry entry, CancellationToken cancellationToken)
     {
+        // Each partition is asked again every LoadAttemptTimeout until LoadTimeout has passed (Akka's RetrySupport).
+        var attempt = _options.LoadAttemptTimeout < _options.LoadTimeout ? _options.LoadAttemptTimeout : _options.LoadTimeout;
+        var attempts = (int)Math.Max(1, Math.Ceiling(_options.LoadTimeout / attempt));
         var tasks = Enumerable.Range(0, entry.Partitions).Select(i =>
-            _region.Ask<PartitionLoaded>(new LoadPartition(new PartitionAddress(entry.Spec, i, entry.Partitions)), _options.LoadTimeout, cancellationToken));
+        {
+            var load = new LoadPartition(new PartitionAddress(entry.Spec, i, entry.Partitions));
+            return RetrySupport.Retry(() => _region.Ask<PartitionLoaded>(load, attempt, cancellationToken), attempts, TimeSpan.Zero, _system.Scheduler);
+        });
         foreach (var loaded in await Task.WhenAll(tasks).ConfigureAwait(false))
         {
             Metrics.RecordPlacement(loaded.Bank, loaded.Index, loaded.Node, loaded.Rows, loaded.Bytes);

@@ -14,6 +14,12 @@ public sealed record ClusterEngineOptions
     /// <summary>Time allowed for every partition of a bank to load its rows.</summary>
     public TimeSpan LoadTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// A partition that has not confirmed its load after this long is asked again (loading is idempotent): sharding
+    /// delivers at most once, and a message to a shard that is being allocated or handed off can be lost.
+    /// </summary>
+    public TimeSpan LoadAttemptTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Protocol limits, timeouts and retries of retrieval requests.</summary>
     public RetrievalSettings Retrieval { get; init; } = new();
 }
