@@ -170,12 +170,7 @@ public sealed partial class RetrievalAggregator
         if (rowsAll)
         {
             var z = new double[_dim];
-            for (var t = 0; t < ids.Count; t++)
-            {
-                var row = rows[t].Span;
-                for (var j = 0; j < _dim; j++) z[j] += weights[t] * row[j];
-            }
-
+            for (var t = 0; t < ids.Count; t++) Hfy.Kernels.Scoring.Readout.AddScaled(rows[t].Span, weights[t], z);
             sq.Z = z;
         }
         else

@@ -85,12 +85,14 @@ public static class ClusterBench
         // Every single-process baseline first, then the cluster: a kernel run saturating both cores in the same process
         // (GC pauses included) delays the idle cluster's heartbeats for seconds and its nodes get downed.
         var cases = betas.SelectMany(beta => maps.Select(map => new RetrievalOptions(map, beta, steps))).ToArray();
-        var locals = new (RetrievalResult[] Results, double Seconds)[cases.Length];
+        // Only the final states and the mean support are kept: a softmax batch's weights alone are ~1 GB at 10⁶ rows.
+        var locals = new (double[][] Q, double MeanSupport, double Seconds)[cases.Length];
         HfyDynamics.RunBatch(bank, queries.AsSpan(0, dim), 1, new RetrievalOptions(MapSpec.Sparsemax, 1, 1)); // JIT
         for (var c = 0; c < cases.Length; c++)
         {
             var sw = Stopwatch.StartNew();
-            locals[c] = (HfyDynamics.RunBatch(bank, queries, batch, cases[c]), sw.Elapsed.TotalSeconds);
+            var results = HfyDynamics.RunBatch(bank, queries, batch, cases[c]);
+            locals[c] = (results.Select(r => r.Q).ToArray(), results.Average(r => (double)r.SupportSize), sw.Elapsed.TotalSeconds);
             log.WriteLine(FormattableString.Invariant($"  {cases[c].Map.Label,-18} β={cases[c].Beta,-5} local {locals[c].Seconds,7:F2} s"));
         }
 
@@ -113,19 +115,19 @@ public static class ClusterBench
         for (var c = 0; c < cases.Length; c++)
         {
             var o = cases[c];
-            var (local, localSeconds) = locals[c];
+            var (localQ, localSupport, localSeconds) = locals[c];
             var sw = Stopwatch.StartNew();
             var remote = await cluster.Engine.RetrieveAsync("bench", queries, batch, o, CancellationToken.None).ConfigureAwait(false);
             var clusterSeconds = sw.Elapsed.TotalSeconds;
             double dev = 0;
             for (var q = 0; q < batch; q++)
             {
-                for (var j = 0; j < dim; j++) dev = Math.Max(dev, Math.Abs(local[q].Q[j] - remote.Results[q].Q[j]));
+                for (var j = 0; j < dim; j++) dev = Math.Max(dev, Math.Abs(localQ[q][j] - remote.Results[q].Q[j]));
             }
 
             var row = new ClusterBenchRow(
                 o.Map.Label, o.Beta, localSeconds, clusterSeconds, remote.Stats.RoundTripsPerStep,
-                (double)remote.Stats.BytesMoved / batch, dev, local.Average(r => (double)r.SupportSize));
+                (double)remote.Stats.BytesMoved / batch, dev, localSupport);
             report.Add(row);
             log.WriteLine(FormattableString.Invariant(
                 $"  {row.Map,-18} β={o.Beta,-5} local {localSeconds,7:F2} s  cluster {clusterSeconds,7:F2} s  ratio {row.ThroughputRatio:F2}  rounds/step {row.RoundTripsPerStep:F2} (probe {remote.Stats.ProbeRounds}, readout {remote.Stats.ReadoutRounds}, evaluations {remote.Stats.Evaluations})"));

@@ -146,10 +146,13 @@ public static class HfyDynamics
                 var b = active[a];
                 var q = states[b];
                 var p = MapStep.Apply(local.Map, scores.AsSpan(a * n, n), local.Ws);
+                var last = steps[b] == options.Steps || converged[b];
+                var withEnergy = HasEnergy(options.Post);
                 var next = new double[dim];
-                Readout.Accumulate(bank.Data, dim, p.Ids, p.Weights, next);
-                if (HasEnergy(options.Post)) energies[b].Add(EnergyFromReadout(options, p, q, next));
-                if (steps[b] == options.Steps || converged[b])
+                // The final state's readout serves only its energy.
+                if (!last || withEnergy) Readout.Accumulate(bank.Data, dim, p.Ids, p.Weights, next);
+                if (withEnergy) energies[b].Add(EnergyFromReadout(options, p, q, next));
+                if (last)
                 {
                     finals[b] = p;
                     done[b] = true;
