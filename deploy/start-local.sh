@@ -6,7 +6,7 @@
 #
 # Environment (all optional): HFY_PORT (coordinator cluster port, default 4053), HFY_HTTP (API/dashboard,
 # default 127.0.0.1:5080), HFY_LOCAL_DIR (logs, pids, data; default /tmp/hfy-local), HFY_DLL (a built hfy.dll;
-# default: build src/Hfy.Coordinator in Release), HFY_UP_TIMEOUT (seconds to wait for Up, default 120).
+# default: build src/Hfy in Release), HFY_UP_TIMEOUT (seconds to wait for Up, default 120).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +20,7 @@ port="${HFY_PORT:-4053}"
 http="${HFY_HTTP:-127.0.0.1:5080}"
 dir="${HFY_LOCAL_DIR:-/tmp/hfy-local}"
 timeout="${HFY_UP_TIMEOUT:-120}"
-dll="${HFY_DLL:-src/Hfy.Coordinator/bin/Release/net10.0/hfy.dll}"
+dll="${HFY_DLL:-src/Hfy/bin/Release/net10.0/hfy.dll}"
 
 if [[ -f "$dir/pids" ]] && xargs -r ps -p < "$dir/pids" > /dev/null 2>&1; then
   echo "error: a local cluster is already running (pids in $dir/pids); run deploy/stop-local.sh first" >&2
@@ -29,10 +29,10 @@ fi
 
 if [[ -z "${HFY_DLL:-}" ]]; then
   echo "building hfy (Release)…"
-  dotnet build src/Hfy.Coordinator -c Release -nologo -v quiet > /dev/null
+  dotnet build src/Hfy -c Release -nologo -v quiet > /dev/null
 fi
 if [[ ! -f "$dll" ]]; then
-  echo "error: $dll not found (build src/Hfy.Coordinator or set HFY_DLL)" >&2
+  echo "error: $dll not found (build src/Hfy or set HFY_DLL)" >&2
   exit 2
 fi
 

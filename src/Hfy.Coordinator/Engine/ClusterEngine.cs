@@ -8,6 +8,7 @@ using Hfy.Actors.Retrieval;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Storage;
+using Hfy.Experiments.Engines;
 
 namespace Hfy.Coordinator.Engine;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Storage;
+using Hfy.Experiments.Engines;
 
 namespace Hfy.Coordinator.Engine;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using Hfy.Coordinator.Cli;
+using Hfy.Cli.Commands;
 
 namespace Hfy.Coordinator.Tests.Cli;
 

@@ -1,4 +1,4 @@
-using Hfy.Coordinator.Results;
+using Hfy.Experiments.Results;
 using Hfy.Coordinator.Tests.Experiments;
 using static Hfy.Coordinator.Tests.Cli.CliHarness;
 

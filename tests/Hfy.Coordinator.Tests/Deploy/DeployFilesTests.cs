@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
-using Hfy.Coordinator.Experiments;
-using Hfy.Coordinator.Hosting;
+using Hfy.Experiments;
+using Hfy.Coordinator.Manager;
+using Hfy.Cli.Experiments;
+using Hfy.Cli.Hosting;
 using Hfy.Coordinator.Tests.Web;
 
 namespace Hfy.Coordinator.Tests.Deploy;

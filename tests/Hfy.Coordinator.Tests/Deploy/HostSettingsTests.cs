@@ -1,4 +1,4 @@
-using Hfy.Coordinator.Hosting;
+using Hfy.Cli.Hosting;
 
 namespace Hfy.Coordinator.Tests.Deploy;
 

@@ -1,8 +1,11 @@
 using System.Text.Json;
 using Hfy.Coordinator.Engine;
-using Hfy.Coordinator.Experiments;
-using Hfy.Coordinator.Results;
-using Hfy.Coordinator.Web;
+using Hfy.Experiments.Engines;
+using Hfy.Experiments;
+using Hfy.Coordinator.Manager;
+using Hfy.Cli.Experiments;
+using Hfy.Experiments.Results;
+using Hfy.Web;
 
 namespace Hfy.Coordinator.Tests.Deploy;
 

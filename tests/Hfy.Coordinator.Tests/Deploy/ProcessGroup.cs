@@ -11,8 +11,20 @@ internal sealed partial class ProcessGroup : IDisposable
 {
     private readonly Dictionary<string, (Process Process, StringBuilder Output)> _processes = [];
 
-    /// <summary>The built hfy.dll next to the test assembly (the test project references Hfy.Coordinator).</summary>
-    public static string HfyDll { get; } = Path.Combine(AppContext.BaseDirectory, "hfy.dll");
+    /// <summary>
+    /// The built hfy.dll of src/Hfy in this test assembly's configuration. Tests reference libraries only, never the
+    /// executable project; building the solution (the README's test command) builds src/Hfy too.
+    /// </summary>
+    public static string HfyDll { get; } = LocateHfy();
+
+    private static string LocateHfy()
+    {
+        // AppContext.BaseDirectory is tests/Hfy.Coordinator.Tests/bin/CONFIG/TFM/.
+        var tfmDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = tfmDir.Parent!.Name;
+        var repo = tfmDir.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        return Path.Combine(repo, "src", "Hfy", "bin", configuration, tfmDir.Name, "hfy.dll");
+    }
 
     /// <summary>A TCP port that was free a moment ago on 127.0.0.1.</summary>
     public static int FreePort()

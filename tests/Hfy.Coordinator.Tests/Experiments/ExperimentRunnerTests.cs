@@ -1,6 +1,9 @@
 using Hfy.Coordinator.Engine;
-using Hfy.Coordinator.Experiments;
-using Hfy.Coordinator.Results;
+using Hfy.Experiments.Engines;
+using Hfy.Experiments;
+using Hfy.Coordinator.Manager;
+using Hfy.Cli.Experiments;
+using Hfy.Experiments.Results;
 
 namespace Hfy.Coordinator.Tests.Experiments;
 

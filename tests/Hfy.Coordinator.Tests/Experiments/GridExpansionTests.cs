@@ -1,4 +1,6 @@
-using Hfy.Coordinator.Experiments;
+using Hfy.Experiments;
+using Hfy.Coordinator.Manager;
+using Hfy.Cli.Experiments;
 using Hfy.Kernels.Dynamics;
 
 namespace Hfy.Coordinator.Tests.Experiments;

@@ -1,4 +1,6 @@
-using Hfy.Coordinator.Experiments;
+using Hfy.Experiments;
+using Hfy.Coordinator.Manager;
+using Hfy.Cli.Experiments;
 
 namespace Hfy.Coordinator.Tests.Experiments;
 

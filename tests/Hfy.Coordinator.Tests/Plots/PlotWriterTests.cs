@@ -1,6 +1,8 @@
-using Hfy.Coordinator.Experiments;
-using Hfy.Coordinator.Plots;
-using Hfy.Coordinator.Results;
+using Hfy.Experiments;
+using Hfy.Coordinator.Manager;
+using Hfy.Cli.Experiments;
+using Hfy.Experiments.Plots;
+using Hfy.Experiments.Results;
 using Hfy.Coordinator.Tests.Experiments;
 using Hfy.Coordinator.Tests.Results;
 

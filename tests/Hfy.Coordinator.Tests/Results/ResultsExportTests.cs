@@ -1,6 +1,8 @@
 using System.Text.Json;
-using Hfy.Coordinator.Experiments;
-using Hfy.Coordinator.Results;
+using Hfy.Experiments;
+using Hfy.Coordinator.Manager;
+using Hfy.Cli.Experiments;
+using Hfy.Experiments.Results;
 using Hfy.Coordinator.Tests.Experiments;
 
 namespace Hfy.Coordinator.Tests.Results;

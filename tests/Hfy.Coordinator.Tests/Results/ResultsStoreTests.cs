@@ -1,5 +1,7 @@
-using Hfy.Coordinator.Experiments;
-using Hfy.Coordinator.Results;
+using Hfy.Experiments;
+using Hfy.Coordinator.Manager;
+using Hfy.Cli.Experiments;
+using Hfy.Experiments.Results;
 using Hfy.Coordinator.Tests.Experiments;
 using Microsoft.Data.Sqlite;
 

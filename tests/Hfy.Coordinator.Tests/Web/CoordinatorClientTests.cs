@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Hfy.Coordinator.Web;
+using Hfy.Web;
 
 namespace Hfy.Coordinator.Tests.Web;
 

@@ -1,7 +1,10 @@
 using Hfy.Coordinator.Engine;
-using Hfy.Coordinator.Experiments;
-using Hfy.Coordinator.Results;
-using Hfy.Coordinator.Web;
+using Hfy.Experiments.Engines;
+using Hfy.Experiments;
+using Hfy.Coordinator.Manager;
+using Hfy.Cli.Experiments;
+using Hfy.Experiments.Results;
+using Hfy.Web;
 using Microsoft.Playwright;
 
 namespace Hfy.Coordinator.Tests.Web;

@@ -1,4 +1,4 @@
-using Hfy.Coordinator.Web;
+using Hfy.Web;
 using Microsoft.Playwright;
 
 namespace Hfy.Coordinator.Tests.Web;

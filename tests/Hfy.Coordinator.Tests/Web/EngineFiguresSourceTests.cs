@@ -1,5 +1,6 @@
 using Hfy.Coordinator.Engine;
-using Hfy.Coordinator.Web;
+using Hfy.Experiments.Engines;
+using Hfy.Web;
 
 namespace Hfy.Coordinator.Tests.Web;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Hfy.Coordinator.Web;
+using Hfy.Web;
 
 namespace Hfy.Coordinator.Tests.Web;
 

@@ -1,6 +1,8 @@
-using Hfy.Coordinator.Experiments;
-using Hfy.Coordinator.Results;
-using Hfy.Coordinator.Web;
+using Hfy.Experiments;
+using Hfy.Coordinator.Manager;
+using Hfy.Cli.Experiments;
+using Hfy.Experiments.Results;
+using Hfy.Web;
 
 namespace Hfy.Coordinator.Tests.Web;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Hfy.Coordinator.Web;
+using Hfy.Web;
 
 namespace Hfy.Coordinator.Tests.Web;
 

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Globalization;
+using Hfy.Kernels.Maps;
+
+namespace Hfy.Cli.Commands;
+
+/// <summary>
+/// The map name and its parameters as command-line options, shared by <c>hfy map</c> and <c>hfy retrieve</c>:
+/// NAME ∈ softmax, entmax, sparsemax, normmax, ksubsets, seq-ksubsets with --alpha, --gamma, --k, --normalize, --w, --compat.
+/// </summary>
+internal sealed class MapOptions
+{
+    /// <summary>The accepted map names.</summary>
+    public static readonly string[] Names = ["softmax", "entmax", "sparsemax", "normmax", "ksubsets", "seq-ksubsets"];
+
+    public Option<string?> Alpha { get; } = new("--alpha") { Description = "entmax α ≥ 1 (1 = softmax, 2 = sparsemax; default 1.5)" };
+
+    public Option<string?> Gamma { get; } = new("--gamma") { Description = "normmax γ > 1 (default 2)" };
+
+    public Option<string?> K { get; } = new("--k") { Description = "k for ksubsets / seq-ksubsets, 1 ≤ k ≤ N (default 1)" };
+
+    public Option<bool> Normalize { get; } = new("--normalize") { Description = "ksubsets: divide the marginals by k (default: unscaled, Σ = k, as the published code)" };
+
+    public Option<string?> W { get; } = new("--w") { Description = "seq-ksubsets: bonus per adjacent selected pair" };
+
+    public Option<bool> Compat { get; } = new("--compat") { Description = "seq-ksubsets: reproduce the published code's formulation" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Alpha);
+        command.Options.Add(Gamma);
+        command.Options.Add(K);
+        command.Options.Add(Normalize);
+        command.Options.Add(W);
+        command.Options.Add(Compat);
+    }
+
+    /// <summary>Builds and validates the spec for <paramref name="n"/> patterns per problem.</summary>
+    public MapSpec Build(ParseResult parse, string? name, string nameField, long n)
+    {
+        var kind = (name ?? "").Trim().ToLowerInvariant() switch
+        {
+            "softmax" => MapKind.Softmax,
+            "entmax" => MapKind.Entmax,
+            "sparsemax" => MapKind.Sparsemax,
+            "normmax" => MapKind.Normmax,
+            "ksubsets" or "k-subsets" => MapKind.KSubsets,
+            "seq-ksubsets" or "seqksubsets" => MapKind.SeqKSubsets,
+            _ => throw new CliUsageException($"{nameField}: unknown map '{name}'; expected one of {string.Join(", ", Names)}"),
+        };
+        var alpha = CliValues.Double(parse, Alpha, "alpha");
+        var gamma = CliValues.Double(parse, Gamma, "gamma");
+        var k = CliValues.Int(parse, K, "k");
+        var w = CliValues.Double(parse, W, "w");
+        if (alpha is { } a && !(a >= 1)) throw new CliUsageException($"alpha: must be ≥ 1 (got {Show(a)})");
+        if (alpha is { } a2 && double.IsPositiveInfinity(a2)) throw new CliUsageException("alpha: must be finite (got +∞)");
+        if (gamma is { } g && !(g > 1)) throw new CliUsageException($"gamma: must be > 1 (got {Show(g)})");
+        if (gamma is { } g2 && double.IsPositiveInfinity(g2)) throw new CliUsageException("gamma: must be finite (got +∞)");
+        if (w is { } ww && !double.IsFinite(ww)) throw new CliUsageException($"w: must be finite (got {Show(ww)})");
+        if (alpha is not null && kind != MapKind.Entmax) throw new CliUsageException($"alpha: only applies to entmax (map is {name})");
+        if (gamma is not null && kind != MapKind.Normmax) throw new CliUsageException($"gamma: only applies to normmax (map is {name})");
+        if (k is not null && kind is not (MapKind.KSubsets or MapKind.SeqKSubsets)) throw new CliUsageException($"k: only applies to ksubsets and seq-ksubsets (map is {name})");
+        if (kind is MapKind.KSubsets or MapKind.SeqKSubsets && k is { } kk && (kk < 1 || kk > n))
+            throw new CliUsageException($"k: must be in 1..N = 1..{n} (got {kk})");
+
+        var spec = kind switch
+        {
+            MapKind.Entmax when alpha == 1.0 => MapSpec.Softmax,
+            MapKind.Entmax when alpha == 2.0 => MapSpec.Sparsemax,
+            MapKind.Entmax => MapSpec.Entmax(alpha ?? 1.5),
+            MapKind.Normmax => MapSpec.Normmax(gamma ?? 2.0),
+            MapKind.KSubsets => MapSpec.KSubsets(k ?? 1, parse.GetValue(Normalize)),
+            MapKind.SeqKSubsets => MapSpec.SeqKSubsets(k ?? 1, w ?? 0.0, parse.GetValue(Compat)),
+            MapKind.Softmax => MapSpec.Softmax,
+            _ => MapSpec.Sparsemax,
+        };
+        var problem = MapFactory.Validate(spec, n);
+        if (problem is not null) throw new CliUsageException(problem);
+        return spec;
+    }
+
+    private static string Show(double v) => JsonIo.Show(v).ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,146 @@
+using System.CommandLine;
+using System.Globalization;
+using Hfy.Kernels.Dynamics;
+using Hfy.Kernels.Maps;
+using Hfy.Kernels.Storage;
+
+namespace Hfy.Cli.Commands;
+
+/// <summary>
+/// <c>hfy retrieve --memories FILE|gen:KIND:N:D:SEED --queries FILE|rows:I,J,... --map NAME [map options] --beta B
+/// --steps T [--tol E] [--post identity|l2|layernorm|tanh] [--noise S] [--output FILE|-]</c>: runs the HFY dynamics
+/// (hfy-math.md §1) in this process and prints, per query, q, p {ids, weights}, support, energy trace, steps and
+/// the retrieved pattern (or null), plus the map label and whether k-subsets marginals are unscaled.
+/// </summary>
+internal static class RetrieveCommand
+{
+    public static Command Create()
+    {
+        var memories = new Option<string?>("--memories") { Description = "patterns: .npy, .csv, IDX, JSON {\"rows\": [[...]]}, or gen:gaussian|sphere|binary:N:D:SEED" };
+        var queries = new Option<string?>("--queries") { Description = "initial states: .npy, .csv, JSON {\"rows\": [[...]]}, or rows:I,J,... (copies of memory rows)" };
+        var map = new Option<string?>("--map") { Description = "softmax, entmax, sparsemax, normmax, ksubsets or seq-ksubsets" };
+        var beta = new Option<string?>("--beta") { Description = "inverse temperature β > 0" };
+        var steps = new Option<string?>("--steps") { Description = "number of updates T ≥ 0" };
+        var tol = new Option<string?>("--tol") { Description = "stop early once ‖q_{t+1} − q_t‖ ≤ tol (default 0: run T steps)" };
+        var post = new Option<string?>("--post") { Description = "identity (default), l2, layernorm or tanh" };
+        var noise = new Option<string?>("--noise") { Description = "add N(0, σ²) noise to every query (seeded by --noise-seed)" };
+        var noiseSeed = new Option<string?>("--noise-seed") { Description = "seed of --noise (default 1)" };
+        var retrievedTol = new Option<string?>("--retrieved-tol") { Description = "q_T counts as pattern i when ‖q_T − x̃_i‖∞ ≤ this (default 1e-6)" };
+        var output = new Option<string?>("--output") { Description = "where to write the JSON result (default: stdout)" };
+        var cluster = new Option<string?>("--cluster") { Description = "run on an embedded cluster of N bank nodes (loopback TCP) instead of in-process" };
+        var mapOptions = new MapOptions();
+        var command = new Command("retrieve", "Run HFY retrieval dynamics on a memory bank in this process; JSON out, float64");
+        foreach (var o in new Option[] { memories, queries, map, beta, steps, tol, post, noise, noiseSeed, retrievedTol, output, cluster }) command.Options.Add(o);
+        mapOptions.AddTo(command);
+
+        command.SetAction(parse => CliErrors.Run(parse, stdout =>
+        {
+            var bank = MemoriesArgument.Read(parse.GetValue(memories));
+            var (q, batch) = ReadQueries(parse.GetValue(queries), bank);
+            if (parse.GetValue(map) is null) throw new CliUsageException("map: required (softmax, entmax, sparsemax, normmax, ksubsets or seq-ksubsets)");
+            var spec = mapOptions.Build(parse, parse.GetValue(map), "map", bank.Rows);
+            var b = CliValues.Double(parse, beta, "beta") ?? throw new CliUsageException("beta: required (> 0)");
+            if (!(b > 0) || double.IsInfinity(b)) throw new CliUsageException($"beta: must be > 0 and finite (got {JsonIo.Show(b)})");
+            var t = CliValues.Int(parse, steps, "steps") ?? throw new CliUsageException("steps: required (≥ 0)");
+            if (t < 0) throw new CliUsageException($"steps: must be ≥ 0 (got {t})");
+            var e = CliValues.Double(parse, tol, "tol") ?? 0.0;
+            if (!(e >= 0) || double.IsInfinity(e)) throw new CliUsageException($"tol: must be ≥ 0 and finite (got {JsonIo.Show(e)})");
+            var rt = CliValues.Double(parse, retrievedTol, "retrieved-tol") ?? 1e-6;
+            if (!(rt >= 0) || double.IsInfinity(rt)) throw new CliUsageException($"retrieved-tol: must be ≥ 0 and finite (got {JsonIo.Show(rt)})");
+            var postKind = (parse.GetValue(post) ?? "identity").Trim().ToLowerInvariant() switch
+            {
+                "identity" or "none" => PostTransform.Identity,
+                "l2" => PostTransform.L2,
+                "layernorm" or "layer-norm" => PostTransform.LayerNorm,
+                "tanh" => PostTransform.Tanh,
+                var other => throw new CliUsageException($"post: unknown post-transform '{other}'; expected identity, l2, layernorm or tanh"),
+            };
+            if (CliValues.Double(parse, noise, "noise") is { } sigma)
+            {
+                if (!(sigma >= 0) || double.IsInfinity(sigma)) throw new CliUsageException($"noise: must be ≥ 0 and finite (got {JsonIo.Show(sigma)})");
+                var seed = CliValues.ULong(parse, noiseSeed, "noise-seed") ?? 1UL;
+                var g = new float[q.Length];
+                BankGenerator.Fill(BankSourceKind.Gaussian, seed, bank.Dim, 0, g);
+                for (var i = 0; i < q.Length; i++) q[i] += (float)(sigma * g[i]);
+            }
+
+            var options = new RetrievalOptions(spec, b, t, e, postKind, rt);
+            var work = PostTransforms.NormalizedCopy(bank, postKind);
+            var mapInstance = MapFactory.Create(spec);
+            var results = new RetrievalResult[batch];
+            if (CliValues.Int(parse, cluster, "cluster") is { } nodes)
+            {
+                if (nodes < 1) throw new CliUsageException($"cluster: must be ≥ 1 bank node (got {nodes})");
+                var clusterSpec = Hfy.Coordinator.Engine.ClusterRetrieval.SpecFromSource(parse.GetValue(memories)!);
+                results = Hfy.Coordinator.Engine.ClusterRetrieval.RunAsync(clusterSpec, q, batch, options, nodes).GetAwaiter().GetResult().Results;
+            }
+            else
+            {
+                for (var i = 0; i < batch; i++) results[i] = HfyDynamics.RunPrepared(work, q.AsSpan(i * bank.Dim, bank.Dim), options, mapInstance);
+            }
+
+            JsonIo.WriteOutput(parse.GetValue(output), stdout, w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("map", spec.Label);
+                if (spec.Kind == MapKind.KSubsets) w.WriteBoolean("unscaledMarginals", !spec.Normalize);
+                else w.WriteNull("unscaledMarginals");
+                w.WriteString("post", postKind.ToString().ToLowerInvariant());
+                w.WriteNumber("beta", b);
+                w.WriteNumber("maxSteps", t);
+                w.WriteNumber("patterns", bank.Rows);
+                w.WriteNumber("dim", bank.Dim);
+                w.WritePropertyName("results");
+                w.WriteStartArray();
+                foreach (var r in results)
+                {
+                    w.WriteStartObject();
+                    w.WritePropertyName("q");
+                    JsonIo.WriteArray(w, r.Q);
+                    w.WritePropertyName("p");
+                    w.WriteStartObject();
+                    w.WritePropertyName("ids");
+                    w.WriteStartArray();
+                    foreach (var id in r.Ids) w.WriteNumberValue(id);
+                    w.WriteEndArray();
+                    w.WritePropertyName("weights");
+                    JsonIo.WriteArray(w, r.Weights);
+                    w.WriteEndObject();
+                    w.WriteNumber("support", r.SupportSize);
+                    w.WritePropertyName("energy");
+                    JsonIo.WriteArray(w, r.Energy);
+                    w.WriteNumber("steps", r.Steps);
+                    if (r.Retrieved is { } idx) w.WriteNumber("retrieved", idx);
+                    else w.WriteNull("retrieved");
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+            return 0;
+        }));
+        return command;
+    }
+
+    private static (float[] Queries, int Batch) ReadQueries(string? source, Bank bank)
+    {
+        if (string.IsNullOrWhiteSpace(source)) throw new CliUsageException("queries: required (a file or rows:I,J,...)");
+        if (source.StartsWith("rows:", StringComparison.OrdinalIgnoreCase))
+        {
+            var ids = source[5..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (ids.Length == 0) throw new CliUsageException("queries: rows: needs at least one row index");
+            var q = new float[ids.Length * bank.Dim];
+            for (var i = 0; i < ids.Length; i++)
+            {
+                if (!int.TryParse(ids[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) || r < 0 || r >= bank.Rows)
+                    throw new CliUsageException($"queries: row '{ids[i]}' must be an index in 0..{bank.Rows - 1}");
+                bank.Row(r).CopyTo(q.AsSpan(i * bank.Dim, bank.Dim));
+            }
+            return (q, ids.Length);
+        }
+        var m = JsonIo.ReadMatrix(source, "queries", "rows");
+        JsonIo.RequireFinite(m, "queries");
+        if (m.Cols != bank.Dim) throw new CliUsageException($"queries: dimension {m.Cols} does not match the memories' dimension {bank.Dim}");
+        return (m.ToFloat(), m.Rows);
+    }
+}

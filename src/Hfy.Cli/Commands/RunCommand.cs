@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Hfy.Experiments;
+using Hfy.Coordinator.Manager;
+using Hfy.Cli.Experiments;
+using Hfy.Experiments.Results;
+using Spectre.Console;
+
+namespace Hfy.Cli.Commands;
+
+/// <summary><c>hfy run SPEC [--nodes N] [--data DIR] [--local]</c>: validates, runs with a progress bar, prints a table, writes CSV/JSON/plots.</summary>
+internal static class RunCommand
+{
+    /// <summary>The command.</summary>
+    public static Command Create()
+    {
+        var spec = new Argument<FileInfo?>("spec") { Description = "experiment spec (JSON; see docs/experiments.md)", Arity = ArgumentArity.ZeroOrOne };
+        var nodes = new Option<int>("--nodes") { Description = "nodes of the embedded cluster", DefaultValueFactory = _ => 3 };
+        var data = new Option<string?>("--data") { Description = "data directory (results.db, exports, plots); default ./data" };
+        var local = new Option<bool>("--local") { Description = "run on the kernels in this process instead of an embedded cluster" };
+        var resume = new Option<string?>("--resume") { Description = "resume a stored experiment by id instead of submitting SPEC" };
+        var memory = new Option<long?>("--max-bank-bytes") { Description = "memory budget for one bank (bytes); default 4 GiB" };
+        var cmd = new Command("run", "Run an experiment spec (capacity, metastable, basins, free-recall, sequential-recall) and write its results") { spec, nodes, data, local, resume, memory };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var dataDir = parse.GetValue(data) ?? ExperimentConsole.DefaultDataDirectory;
+            var n = parse.GetValue(nodes);
+            if (n < 1) return ExperimentConsole.PrintErrors([new SpecError("--nodes", $"must be ≥ 1 (got {n})")]);
+            var limits = parse.GetValue(memory) is { } bytes ? SpecLimits.ForMemory(bytes) : SpecLimits.Default;
+            var resumeId = parse.GetValue(resume);
+            var file = parse.GetValue(spec);
+            var store = ResultsStore.Open(dataDir);
+            ExperimentSpec? parsed = null;
+            if (resumeId is null)
+            {
+                if (file is null) return ExperimentConsole.PrintErrors([new SpecError("spec", "a spec file is required (or --resume ID)")]);
+                if (!file.Exists) return ExperimentConsole.PrintErrors([new SpecError("spec", $"file not found: {file.FullName}")]);
+                var (s, errors) = SpecValidator.ParseAndValidate(await File.ReadAllTextAsync(file.FullName, ct), limits);
+                if (errors.Count > 0) return ExperimentConsole.PrintErrors(errors);
+                parsed = s;
+            }
+            else if (store.GetExperiment(resumeId) is null)
+            {
+                return ExperimentConsole.PrintErrors([new SpecError("--resume", $"no experiment '{resumeId}' in {store.Path}")]);
+            }
+
+            // Recall cells run on the single-node recall kernels (RecallCell), so a cluster would only sit idle.
+            var kind = (parsed ?? store.GetExperiment(resumeId!)!.Spec).Kind?.Trim().ToLowerInvariant();
+            var recall = kind is "free-recall" or "sequential-recall";
+            var (engine, description) = await ExperimentEngines.CreateAsync(n, parse.GetValue(local) || recall, ct);
+            await using (engine)
+            {
+                AnsiConsole.MarkupLine($"[grey]engine:[/] {Markup.Escape(recall ? "recall kernels in this process (no cluster: each round needs the whole bank)" : description)}");
+                var runner = new ExperimentRunner(engine, store);
+                var id = resumeId ?? runner.Submit(parsed!, limits);
+                AnsiConsole.MarkupLine($"[grey]experiment:[/] {id}   [grey]store:[/] {Markup.Escape(store.Path)}");
+                var code = await ExperimentConsole.RunWithProgressAsync(runner, id, ct);
+                ExperimentConsole.PrintSummary(SummaryRow.Summarize(store.GetCells(id)));
+                var outDir = Path.Combine(dataDir, "experiments", id);
+                foreach (var f in ExperimentConsole.WriteOutputs(store, id, outDir)) AnsiConsole.MarkupLine($"[grey]wrote[/] {Markup.Escape(f)}");
+                return code;
+            }
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,418 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Text;
+using Hfy.Experiments.Engines;
+using Hfy.Experiments.Results;
+using Hfy.Kernels.Dynamics;
+using Hfy.Kernels.Storage;
+
+namespace Hfy.Experiments;
+
+/// <summary>
+/// Runs an experiment through an <see cref="IRetrievalEngine"/>: expands the spec, builds one bank per
+/// (N, repeat) on the engine, runs that bank's cells with bounded concurrency, and stores every finished
+/// cell BEFORE counting it. Running an experiment that already has stored cells resumes it: stored cells are
+/// skipped, and the store's unique (experiment, cell key) makes a second copy of a cell impossible.
+/// Plain C# (no actors) so that it can be tested alone; the experiment manager (Hfy.Coordinator) hosts it in the cluster.
+/// free-recall and sequential-recall cells are the exception to "through the engine": they run on the
+/// single-node recall kernels in this process (<see cref="RecallCell"/> says why), stored and resumed the same way.
+/// </summary>
+public sealed class ExperimentRunner
+{
+    private readonly IRetrievalEngine _engine;
+    private readonly ResultsStore _store;
+    private readonly RunnerOptions _options;
+
+    /// <summary>A runner over an engine and a store.</summary>
+    public ExperimentRunner(IRetrievalEngine engine, ResultsStore store, RunnerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(store);
+        _engine = engine;
+        _store = store;
+        _options = options ?? new RunnerOptions();
+        if (_options.MaxConcurrentCells < 1) throw new ArgumentException("MaxConcurrentCells must be ≥ 1", nameof(options));
+        if (_options.QueryBatch < 1) throw new ArgumentException("QueryBatch must be ≥ 1", nameof(options));
+        if (_options.CellAttempts < 1) throw new ArgumentException("CellAttempts must be ≥ 1", nameof(options));
+    }
+
+    /// <summary>The store results go to.</summary>
+    public ResultsStore Store => _store;
+
+    /// <summary>Validates and stores a new experiment (status queued); returns its id.</summary>
+    /// <exception cref="SpecValidationException">The spec has problems (all of them listed).</exception>
+    public string Submit(ExperimentSpec spec, SpecLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var errors = SpecValidator.Validate(spec, limits);
+        if (errors.Count > 0) throw new SpecValidationException(errors);
+        return _store.CreateExperiment(spec, (int)GridExpansion.Count(spec));
+    }
+
+    /// <summary>
+    /// Runs (or resumes) a stored experiment until every cell is stored. Cancellation leaves it "running" in the
+    /// store so that a later call resumes it; an error marks it failed and rethrows.
+    /// </summary>
+    public async Task RunAsync(string experimentId, IProgress<ExperimentProgress>? progress, CancellationToken cancellationToken)
+    {
+        var record = _store.GetExperiment(experimentId) ?? throw new KeyNotFoundException($"no experiment '{experimentId}'");
+        var spec = record.Spec;
+        var cells = GridExpansion.Expand(spec);
+        var stored = _store.GetCellKeys(experimentId);
+        var done = cells.Count(c => stored.Contains(c.Key));
+        var doneAtStart = done;
+        var clock = Stopwatch.StartNew();
+        _store.SetStatus(experimentId, ExperimentStatus.Running);
+        progress?.Report(new ExperimentProgress(experimentId, done, cells.Count, TimeSpan.Zero, null, ExperimentStatus.Running, null));
+        var gate = new object();
+
+        try
+        {
+            foreach (var group in cells.Where(c => !stored.Contains(c.Key)).GroupBy(c => (c.N, c.Repeat)))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var bank = await PrepareBankAsync(experimentId, spec, group.Key.N, group.Key.Repeat, cancellationToken).ConfigureAwait(false);
+                using var slots = new SemaphoreSlim(_options.MaxConcurrentCells);
+                var tasks = group.Select(async cell =>
+                {
+                    await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        var started = DateTime.UtcNow;
+                        var metrics = await RunCellWithRetriesAsync(spec, bank, cell, cancellationToken).ConfigureAwait(false);
+                        var rec = new CellRecord(experimentId, cell.Key, cell.Index, CellParams.Of(cell), metrics, started, DateTime.UtcNow);
+                        // Stored first, counted second: a crash between the two loses nothing.
+                        if (!_store.TryAddCell(rec)) return;
+                        // Counted and reported under one lock, so that reports arrive in order (Done never goes backwards).
+                        lock (gate)
+                        {
+                            var now = ++done;
+                            var ranHere = now - doneAtStart;
+                            var elapsed = clock.Elapsed;
+                            TimeSpan? eta = ranHere > 0 ? elapsed / ranHere * (cells.Count - now) : null;
+                            progress?.Report(new ExperimentProgress(experimentId, now, cells.Count, elapsed, eta, ExperimentStatus.Running, rec));
+                        }
+                    }
+                    finally
+                    {
+                        slots.Release();
+                    }
+                }).ToArray();
+                await Task.WhenAll(tasks).ConfigureAwait(false);
+                if (_options.DropBanks && bank.OnEngine) await _engine.DropBankAsync(bank.Spec.Name, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Left "running": the next RunAsync resumes from the store.
+            throw;
+        }
+        catch (Exception e)
+        {
+            _store.SetStatus(experimentId, ExperimentStatus.Failed, e.Message);
+            progress?.Report(new ExperimentProgress(experimentId, done, cells.Count, clock.Elapsed, TimeSpan.Zero, ExperimentStatus.Failed, null));
+            throw;
+        }
+        _store.SetStatus(experimentId, ExperimentStatus.Finished);
+        progress?.Report(new ExperimentProgress(experimentId, done, cells.Count, clock.Elapsed, TimeSpan.Zero, ExperimentStatus.Finished, null));
+    }
+
+    /// <summary>The bank of one (N, repeat) plus the base rows of its queries.</summary>
+    private sealed class PreparedBank(BankSpec spec, long[] sourceIndices, float[] baseRows, Func<Bank> loadAll, bool onEngine = true)
+    {
+        private readonly Lazy<Bank> _all = new(loadAll, LazyThreadSafetyMode.ExecutionAndPublication);
+
+        public BankSpec Spec { get; } = spec;
+
+        /// <summary>Whether the bank was created on the engine (recall banks live only in this process).</summary>
+        public bool OnEngine { get; } = onEngine;
+
+        /// <summary>Row index each query was made from, −1 for held-out or grid queries.</summary>
+        public long[] SourceIndices { get; } = sourceIndices;
+
+        /// <summary>Uncorrupted queries, Q × D.</summary>
+        public float[] BaseRows { get; } = baseRows;
+
+        /// <summary>The whole bank in this process (baselines, basins).</summary>
+        public Bank All => _all.Value;
+    }
+
+    private async Task<PreparedBank> PrepareBankAsync(string experimentId, ExperimentSpec spec, long n, int repeat, CancellationToken ct)
+    {
+        var src = spec.Bank!;
+        var source = src.Source!.Trim().ToLowerInvariant();
+        var kind = spec.Kind?.Trim().ToLowerInvariant() ?? "capacity";
+        var name = $"{experimentId}-n{n}-r{repeat}";
+        BankSpec bankSpec;
+        long fileRows = 0;
+        switch (source)
+        {
+            case "sphere" or "gaussian" or "binary":
+                var gen = source switch { "sphere" => BankSourceKind.Sphere, "gaussian" => BankSourceKind.Gaussian, _ => BankSourceKind.Binary };
+                bankSpec = new BankSpec(name, n, src.Dim!.Value, gen, unchecked(src.Seed + (ulong)repeat));
+                break;
+            case "inline":
+                var path = WriteInlineNpy(experimentId, src.Patterns!);
+                fileRows = src.Patterns!.Length;
+                bankSpec = new BankSpec(name, n, src.Patterns[0].Length, BankSourceKind.Npy, Path: path);
+                break;
+            default:
+                var (rows, dim) = DatasetProbe.Shape(source, src.Path!);
+                fileRows = rows;
+                var fileKind = source switch { "idx" => BankSourceKind.Idx, "npy" => BankSourceKind.Npy, _ => BankSourceKind.Csv };
+                // Repeat r takes the r-th consecutive block of N rows (wrapping), i.e. a different memory subset.
+                var offset = rows - n + 1 <= 0 ? 0 : (repeat * n) % (rows - n + 1);
+                bankSpec = new BankSpec(name, n, dim, fileKind, Path: src.Path, Offset: offset);
+                break;
+        }
+        if (RecallValidation.IsRecall(kind))
+        {
+            // Recall protocols run on the single-node kernels over the whole bank (see RecallCell): no engine bank, no queries.
+            return new PreparedBank(bankSpec, [], [], () => BankSources.Load(bankSpec), onEngine: false);
+        }
+        await _engine.CreateBankAsync(bankSpec, ct).ConfigureAwait(false);
+
+        var d = bankSpec.Dim;
+        var rng = QueryBuilder.Rng(QueryBuilder.Mix(spec.Seed, (ulong)n, (ulong)repeat, 0x51));
+        long[] indices;
+        float[] baseRows;
+        Bank LoadAll() => BankSources.Load(bankSpec);
+        switch (kind)
+        {
+            case "basins":
+                var b = spec.Basins ?? new BasinsSpec();
+                var res = b.Resolution;
+                indices = new long[res * res];
+                Array.Fill(indices, -1L);
+                baseRows = new float[res * res * 2];
+                for (var y = 0; y < res; y++)
+                {
+                    for (var x = 0; x < res; x++)
+                    {
+                        var j = y * res + x;
+                        baseRows[2 * j] = (float)(b.Lo + (b.Hi - b.Lo) * x / (res - 1));
+                        baseRows[2 * j + 1] = (float)(b.Lo + (b.Hi - b.Lo) * y / (res - 1));
+                    }
+                }
+                break;
+            case "metastable":
+                // Held-out patterns: the rows that follow the bank (generators: same seed, rows N…N+Q−1).
+                var q = spec.Queries;
+                indices = new long[q];
+                Array.Fill(indices, -1L);
+                baseRows = new float[q * d];
+                if (fileRows == 0)
+                {
+                    var wider = bankSpec with { Rows = n + q };
+                    BankSources.ReadRows(wider, n, q).AsSpan().CopyTo(baseRows);
+                }
+                else
+                {
+                    for (var j = 0; j < q; j++)
+                    {
+                        var row = (bankSpec.Offset + n + j) % fileRows;
+                        var one = BankSources.ReadRows(bankSpec with { Rows = fileRows, Offset = 0 }, row, 1);
+                        one.AsSpan().CopyTo(baseRows.AsSpan(j * d, d));
+                    }
+                }
+                break;
+            default:
+                indices = QueryBuilder.Sample(n, spec.Queries, rng);
+                baseRows = new float[indices.Length * d];
+                for (var j = 0; j < indices.Length; j++)
+                {
+                    BankSources.ReadRows(bankSpec, indices[j], 1).AsSpan().CopyTo(baseRows.AsSpan(j * d, d));
+                }
+                break;
+        }
+        return new PreparedBank(bankSpec, indices, baseRows, LoadAll);
+    }
+
+    private async Task<CellMetrics> RunCellWithRetriesAsync(ExperimentSpec spec, PreparedBank bank, Cell cell, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await RunCellAsync(spec, bank, cell, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (attempt < _options.CellAttempts && !ct.IsCancellationRequested
+                && e is not (ArgumentException or SpecValidationException or OperationCanceledException))
+            {
+                // A transient engine failure (e.g. a partition that did not answer in time): the cell is rerun whole,
+                // nothing of the failed attempt was stored.
+            }
+        }
+    }
+
+    private async Task<CellMetrics> RunCellAsync(ExperimentSpec spec, PreparedBank bank, Cell cell, CancellationToken ct)
+    {
+        var grid = spec.Grid!;
+        var kind = spec.Kind?.Trim().ToLowerInvariant() ?? "capacity";
+        if (RecallValidation.IsRecall(kind)) return await Task.Run(() => RecallCell.Run(spec, bank.All, cell), ct).ConfigureAwait(false);
+        var d = bank.Spec.Dim;
+        var count = bank.SourceIndices.Length;
+        var queries = (float[])bank.BaseRows.Clone();
+        if (kind != "basins")
+        {
+            var rng = QueryBuilder.Rng(QueryBuilder.Mix(spec.Seed, (ulong)cell.N, (ulong)cell.Repeat, BitConverter.DoubleToUInt64Bits(cell.Noise)));
+            QueryBuilder.Corrupt(queries, d, cell.Noise, grid.Clip, grid.Mask, rng);
+        }
+        var clock = Stopwatch.StartNew();
+        var results = new RetrievalResult[count];
+        long roundTrips = 0, bytes = 0;
+        var norm = PostTransforms.RowNormalizationFor(cell.Post);
+
+        if (cell.Map.Hfy is { } mapSpec)
+        {
+            var options = new RetrievalOptions(mapSpec, cell.Beta, grid.Steps, spec.Tol, cell.Post);
+            for (var start = 0; start < count; start += _options.QueryBatch)
+            {
+                var batch = Math.Min(_options.QueryBatch, count - start);
+                var slice = queries.AsSpan(start * d, batch * d).ToArray();
+                var r = await _engine.RetrieveAsync(bank.Spec.Name, slice, batch, options, ct).ConfigureAwait(false);
+                if (r.Results.Length != batch) throw new InvalidOperationException($"engine returned {r.Results.Length} results for {batch} queries");
+                r.Results.CopyTo(results, start);
+                roundTrips += r.Stats.RoundTrips;
+                bytes += r.Stats.BytesMoved;
+            }
+        }
+        else
+        {
+            var rows = NormalizedRows(bank.All, norm);
+            await Task.Run(() =>
+            {
+                Parallel.For(0, count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount / _options.MaxConcurrentCells) }, j =>
+                {
+                    var q0 = queries.AsSpan(j * d, d).ToArray();
+                    PostTransforms.NormalizeRow(norm, q0);
+                    results[j] = BaselineDynamics.Run(rows, d, q0, cell.Map, cell.Beta, grid.Steps, spec.Tol, 1e-6);
+                });
+            }, ct).ConfigureAwait(false);
+        }
+        clock.Stop();
+        return Score(spec, kind, bank, cell, results, norm, roundTrips, bytes, clock.Elapsed);
+    }
+
+    private static float[] NormalizedRows(Bank bank, RowNormalization norm)
+    {
+        if (norm == RowNormalization.None) return bank.Data;
+        var rows = (float[])bank.Data.Clone();
+        for (var r = 0; r < bank.Rows; r++) PostTransforms.NormalizeRow(norm, rows.AsSpan(r * bank.Dim, bank.Dim));
+        return rows;
+    }
+
+    private static CellMetrics Score(ExperimentSpec spec, string kind, PreparedBank bank, Cell cell, RetrievalResult[] results,
+        RowNormalization norm, long roundTrips, long bytes, TimeSpan elapsed)
+    {
+        var d = bank.Spec.Dim;
+        var success = spec.Success ?? new SuccessSpec();
+        var useCosine = string.Equals(success.Criterion, "cosine", StringComparison.OrdinalIgnoreCase);
+        var hist = new long[CellMetrics.HistogramBins];
+        int exact = 0, cosOk = 0, violations = 0, maxSteps = 0, ok = 0;
+        double cosSum = 0, supportSum = 0, stepsSum = 0;
+        int[]? attractors = kind == "basins" ? new int[results.Length] : null;
+        var softmax = cell.Map.Hfy?.Kind == Hfy.Kernels.Maps.MapKind.Softmax;
+        var target = new float[d];
+        for (var j = 0; j < results.Length; j++)
+        {
+            var r = results[j];
+            // Softmax never gives exact zeros; the papers count weights > 0.01 (hfy-math.md §5).
+            // Sparse maps: the true support size (a cluster result lists only the largest weights when it is large).
+            var support = softmax ? r.Weights.Count(w => w > 0.01) : r.SupportSize;
+            hist[CellMetrics.Bin((int)Math.Min(support, CellMetrics.HistogramBins))]++;
+            supportSum += support;
+            stepsSum += r.Steps;
+            maxSteps = Math.Max(maxSteps, r.Steps);
+            for (var t = 1; t < r.Energy.Length; t++)
+            {
+                if (r.Energy[t] > r.Energy[t - 1] + 1e-6 * Math.Max(1.0, Math.Abs(r.Energy[t - 1]))) violations++;
+            }
+            bool isExact, isCos = false;
+            switch (kind)
+            {
+                case "basins":
+                    var a = Attractor(bank.All, norm, r.Q, (spec.Basins ?? new BasinsSpec()).Radius);
+                    attractors![j] = a;
+                    isExact = a >= 0;
+                    break;
+                case "metastable":
+                    isExact = r.Retrieved is not null && (cell.Map.Baseline is not null || r.Weights.Count(w => w > 0) == 1);
+                    break;
+                default:
+                    var src = bank.SourceIndices[j];
+                    // Exact retrieval (hfy-math.md §4): q_T equals the pattern (engine tolerance) AND the weights are exactly
+                    // one-hot on it. Softmax's weights are never exactly 0, so at large β it gets within the tolerance without
+                    // ever being exact; its closeness shows in the cosine rate. Baselines have no weights: q_T decides.
+                    isExact = r.Retrieved == src && (cell.Map.Baseline is not null || (r.Weights.Count(w => w > 0) == 1 && r.Ids[Array.FindIndex(r.Weights, w => w > 0)] == src));
+                    // The base rows are the uncorrupted source patterns, in the order of SourceIndices.
+                    bank.BaseRows.AsSpan(j * d, d).CopyTo(target);
+                    PostTransforms.NormalizeRow(norm, target);
+                    var cos = Cosine(r.Q, target);
+                    cosSum += cos;
+                    isCos = cos > success.Threshold;
+                    break;
+            }
+            if (isExact) exact++;
+            if (isCos) cosOk++;
+            if (useCosine && kind == "capacity" ? isCos : isExact) ok++;
+        }
+        var n = Math.Max(1, results.Length);
+        return new CellMetrics(results.Length, (double)ok / n, (double)exact / n, (double)cosOk / n, cosSum / n, hist,
+            supportSum / n, stepsSum / n, maxSteps, violations, roundTrips, bytes, elapsed.TotalMilliseconds, attractors);
+    }
+
+    private static int Attractor(Bank bank, RowNormalization norm, double[] q, double radius)
+    {
+        var row = new float[bank.Dim];
+        for (var i = 0; i < bank.Rows; i++)
+        {
+            bank.Row(i).CopyTo(row);
+            PostTransforms.NormalizeRow(norm, row);
+            double dist = 0;
+            for (var k = 0; k < row.Length; k++) dist += (q[k] - row[k]) * (q[k] - row[k]);
+            if (Math.Sqrt(dist) <= radius) return i;
+        }
+        return -1;
+    }
+
+    private static double Cosine(double[] q, ReadOnlySpan<float> x)
+    {
+        double dot = 0, qq = 0, xx = 0;
+        for (var i = 0; i < q.Length; i++)
+        {
+            dot += q[i] * x[i];
+            qq += q[i] * q[i];
+            xx += (double)x[i] * x[i];
+        }
+        return qq == 0 || xx == 0 ? 0 : dot / Math.Sqrt(qq * xx);
+    }
+
+    private string WriteInlineNpy(string experimentId, double[][] patterns)
+    {
+        var dir = _options.WorkDirectory ?? Path.Combine(Path.GetDirectoryName(_store.Path) ?? ".", "banks");
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, experimentId + "-inline.npy");
+        var rows = patterns.Length;
+        var dim = patterns[0].Length;
+        var header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {dim}), }}";
+        var total = 10 + header.Length + 1;
+        header += new string(' ', (64 - total % 64) % 64) + "\n";
+        using var fs = File.Create(path);
+        fs.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
+        Span<byte> len = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(len, (ushort)header.Length);
+        fs.Write(len);
+        fs.Write(Encoding.ASCII.GetBytes(header));
+        Span<byte> f = stackalloc byte[4];
+        foreach (var p in patterns)
+        {
+            foreach (var v in p)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(f, (float)v);
+                fs.Write(f);
+            }
+        }
+        return path;
+    }
+}

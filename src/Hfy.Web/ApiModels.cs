@@ -1,0 +1,145 @@
+namespace Hfy.Web;
+
+/// <summary>One cluster member as the API and the dashboard show it.</summary>
+/// <param name="Address">Akka address, e.g. <c>akka.tcp://hfy@10.0.0.5:4053</c>.</param>
+/// <param name="Roles">Cluster roles (<c>bank</c>, <c>coordinator</c>).</param>
+/// <param name="Status">Member status: Joining, Up, Leaving, Exiting, Down, Removed, WeaklyUp.</param>
+/// <param name="Reachable">False while some member's failure detector marks it unreachable.</param>
+/// <param name="Leader">True for the cluster leader.</param>
+/// <param name="Oldest">True for the oldest Up member (where cluster singletons live).</param>
+public sealed record MemberView(string Address, IReadOnlyList<string> Roles, string Status, bool Reachable, bool Leader, bool Oldest);
+
+/// <summary>Something that went wrong (or recovered) in the cluster, kept for the dashboard's incident list.</summary>
+/// <param name="At">When the coordinator saw it.</param>
+/// <param name="Kind"><c>unreachable</c>, <c>reachable</c>, <c>downed</c>, <c>removed</c>, <c>partition-failed</c>, <c>partition-moved</c>, …</param>
+/// <param name="Subject">The member address or partition it concerns.</param>
+/// <param name="Detail">One human-readable line.</param>
+public sealed record IncidentView(DateTimeOffset At, string Kind, string Subject, string Detail);
+
+/// <summary>The cluster as the coordinator sees it right now.</summary>
+/// <param name="Self">The coordinator's own address.</param>
+/// <param name="Leader">The leader's address, or null while there is none.</param>
+/// <param name="Members">Every member, sorted by address.</param>
+/// <param name="Incidents">The most recent incidents, newest first.</param>
+public sealed record ClusterSnapshot(string Self, string? Leader, IReadOnlyList<MemberView> Members, IReadOnlyList<IncidentView> Incidents)
+{
+    /// <summary>Members with status Up.</summary>
+    public int MembersUp => Members.Count(m => m.Status == "Up");
+
+    /// <summary>Members that are currently unreachable.</summary>
+    public int MembersUnreachable => Members.Count(m => !m.Reachable);
+}
+
+/// <summary>One partition of a bank.</summary>
+/// <param name="Index">Partition number within the bank (0..P−1).</param>
+/// <param name="FirstRow">Global id of its first row (partitions hold contiguous rows).</param>
+/// <param name="Rows">Rows held.</param>
+/// <param name="Bytes">Memory of its row block.</param>
+/// <param name="Node">Address of the node holding it, or null while it is being (re)built.</param>
+/// <param name="State"><c>ready</c>, <c>building</c>, <c>failed</c>, …</param>
+public sealed record PartitionView(int Index, long FirstRow, long Rows, long Bytes, string? Node, string State);
+
+/// <summary>A bank and its partitions.</summary>
+public sealed record BankView(string Name, long Rows, int Dimension, IReadOnlyList<PartitionView> Partitions)
+{
+    /// <summary>Memory of all its partitions.</summary>
+    public long Bytes => Partitions.Sum(p => p.Bytes);
+}
+
+/// <summary>What one node holds, over all banks.</summary>
+public sealed record NodeLoadView(string Node, int Partitions, long Rows, long Bytes);
+
+/// <summary>Banks, and what each node holds.</summary>
+/// <param name="Banks">Banks with their partitions, where the engine reports them.</param>
+/// <param name="Nodes">Partitions, rows and bytes per node, over all banks.</param>
+public sealed record BanksSnapshot(IReadOnlyList<BankView> Banks, IReadOnlyList<NodeLoadView> Nodes)
+{
+    /// <summary>No banks.</summary>
+    public static BanksSnapshot Empty { get; } = new([], []);
+
+    /// <summary>Partitions over all nodes.</summary>
+    public int Partitions => Nodes.Sum(n => n.Partitions);
+
+    /// <summary>Builds the per-node loads from the banks' partitions (partitions without a node are left out).</summary>
+    public static BanksSnapshot FromBanks(IReadOnlyList<BankView> banks) => new(
+        banks,
+        banks.SelectMany(b => b.Partitions)
+            .Where(p => p.Node is not null)
+            .GroupBy(p => p.Node!)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new NodeLoadView(g.Key, g.Count(), g.Sum(p => p.Rows), g.Sum(p => p.Bytes)))
+            .ToList());
+}
+
+/// <summary>One point of a capacity curve: the success rate of a map at bank size N.</summary>
+public sealed record CapacityPoint(long N, double Success);
+
+/// <summary>A capacity curve (success rate vs N) for one map label (e.g. <c>entmax α=1.5, β=1, identity</c>).</summary>
+public sealed record CapacitySeries(string Label, IReadOnlyList<CapacityPoint> Points);
+
+/// <summary>An experiment with its progress.</summary>
+/// <param name="Id">Experiment id.</param>
+/// <param name="Name">Name given in the spec.</param>
+/// <param name="Kind">capacity, metastable, basins, free-recall, sequential-recall.</param>
+/// <param name="State"><c>queued</c>, <c>running</c>, <c>finished</c>, <c>failed</c>, <c>cancelled</c>.</param>
+/// <param name="CellsTotal">Cells the spec expands into.</param>
+/// <param name="CellsDone">Cells finished and recorded in the results store.</param>
+/// <param name="Created">When it was accepted.</param>
+/// <param name="EtaSeconds">Estimated seconds to finish, or null when unknown (nothing done yet, or finished).</param>
+/// <param name="Error">Why it failed, when it did.</param>
+/// <param name="Curves">Live capacity curves (success vs N per map) from the cells finished so far.</param>
+public sealed record ExperimentView(
+    string Id,
+    string Name,
+    string Kind,
+    string State,
+    int CellsTotal,
+    int CellsDone,
+    DateTimeOffset Created,
+    double? EtaSeconds,
+    string? Error,
+    IReadOnlyList<CapacitySeries> Curves)
+{
+    /// <summary>Fraction of cells done, 0..1.</summary>
+    public double Progress => CellsTotal == 0 ? 0 : (double)CellsDone / CellsTotal;
+}
+
+/// <summary>The answer to a submission: an id, or every problem found (and then nothing was created).</summary>
+public sealed record SubmitOutcome(string? Id, IReadOnlyList<string> Problems)
+{
+    /// <summary>True when the experiment was accepted.</summary>
+    public bool Accepted => Id is not null && Problems.Count == 0;
+
+    /// <summary>An accepted submission.</summary>
+    public static SubmitOutcome Created(string id) => new(id, []);
+
+    /// <summary>A refused submission.</summary>
+    public static SubmitOutcome Refused(IReadOnlyList<string> problems) => new(null, problems);
+}
+
+/// <summary>Engine request figures (latency percentiles and rates over recent requests), as <c>/metrics</c> and the dashboard report them.</summary>
+/// <param name="RequestsTotal">Retrieval requests finished since start.</param>
+/// <param name="QueriesTotal">Queries answered since start (a request carries a batch).</param>
+/// <param name="RequestsPerSecond">Requests finished per second over the window.</param>
+/// <param name="QueriesPerSecond">Queries answered per second over the window.</param>
+/// <param name="LatencyP50Ms">Median request latency over the window, ms (0 when the window is empty).</param>
+/// <param name="LatencyP99Ms">99th percentile request latency over the window, ms.</param>
+/// <param name="RoundTripsPerStep">Mean round trips per map evaluation (each update step and the final evaluation) over the window.</param>
+/// <param name="BytesMovedTotal">Bytes moved by all requests since start.</param>
+public sealed record EngineFigures(
+    long RequestsTotal,
+    long QueriesTotal,
+    double RequestsPerSecond,
+    double QueriesPerSecond,
+    double LatencyP50Ms,
+    double LatencyP99Ms,
+    double RoundTripsPerStep,
+    long BytesMovedTotal);
+
+/// <summary>Everything the dashboard shows, pushed as one server-sent event.</summary>
+public sealed record DashboardSnapshot(
+    DateTimeOffset At,
+    ClusterSnapshot Cluster,
+    BanksSnapshot Banks,
+    IReadOnlyList<ExperimentView> Experiments,
+    EngineFigures Metrics);

@@ -1,0 +1,27 @@
+namespace Hfy.Web;
+
+/// <summary>What the web server needs from the experiment manager.</summary>
+public interface IExperimentService
+{
+    /// <summary>Every experiment, newest first.</summary>
+    IReadOnlyList<ExperimentView> List();
+
+    /// <summary>One experiment, or null when the id is unknown.</summary>
+    ExperimentView? Get(string id);
+
+    /// <summary>
+    /// Parses and validates a spec exactly as <c>hfy run</c> does and, when it is valid, starts it.
+    /// A refused spec creates nothing and lists every problem, one line each, naming the field and the rule.
+    /// </summary>
+    Task<SubmitOutcome> SubmitAsync(string specJson, CancellationToken cancellationToken);
+
+    /// <summary>The results of an experiment as JSON (the same document <c>hfy results ID --format json</c> writes), or null when the id is unknown.</summary>
+    Task<string?> GetResultsJsonAsync(string id, CancellationToken cancellationToken);
+}
+
+/// <summary>What the web server reads about engine requests.</summary>
+public interface IEngineMetricsSource
+{
+    /// <summary>Figures over the current window.</summary>
+    EngineFigures Snapshot();
+}
