@@ -34,10 +34,10 @@ public sealed record CellMap(string Label, MapSpec? Hfy, BaselineKind? Baseline 
     RecallMethod? Recall = null, double RecallAlpha = 2)
 {
     /// <summary>The typed map of a validated entry for an experiment of <paramref name="kind"/> (recall kinds map names to protocols).</summary>
-    public static CellMap For(MapEntry e, string? kind) => (kind?.Trim().ToLowerInvariant()) switch
+    public static CellMap For(MapEntry e, ExperimentKind? kind) => kind switch
     {
-        "free-recall" => ForRecall(e, sequential: false),
-        "sequential-recall" => ForRecall(e, sequential: true),
+        ExperimentKind.FreeRecall => ForRecall(e, sequential: false),
+        ExperimentKind.SequentialRecall => ForRecall(e, sequential: true),
         _ => From(e),
     };
 

@@ -56,8 +56,8 @@ public sealed class ExperimentRunner
     public async Task RunAsync(string experimentId, IProgress<ExperimentProgress>? progress, CancellationToken cancellationToken)
     {
         var record = _store.GetExperiment(experimentId) ?? throw new KeyNotFoundException($"no experiment '{experimentId}'");
-        var spec = record.Spec;
-        var cells = GridExpansion.Expand(spec);
+        var plan = ExperimentPlan.Read(record.Spec);
+        var cells = GridExpansion.Expand(plan.Spec);
         var stored = _store.GetCellKeys(experimentId);
         var done = cells.Count(c => stored.Contains(c.Key));
         var doneAtStart = done;
@@ -71,7 +71,7 @@ public sealed class ExperimentRunner
             foreach (var group in cells.Where(c => !stored.Contains(c.Key)).GroupBy(c => (c.N, c.Repeat)))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var bank = await PrepareBankAsync(experimentId, spec, group.Key.N, group.Key.Repeat, cancellationToken).ConfigureAwait(false);
+                var bank = await PrepareBankAsync(experimentId, plan, group.Key.N, group.Key.Repeat, cancellationToken).ConfigureAwait(false);
                 using var slots = new SemaphoreSlim(_options.MaxConcurrentCells);
                 var tasks = group.Select(async cell =>
                 {
@@ -79,7 +79,7 @@ public sealed class ExperimentRunner
                     try
                     {
                         var started = DateTime.UtcNow;
-                        var metrics = await RunCellWithRetriesAsync(spec, bank, cell, cancellationToken).ConfigureAwait(false);
+                        var metrics = await RunCellWithRetriesAsync(plan, bank, cell, cancellationToken).ConfigureAwait(false);
                         var rec = new CellRecord(experimentId, cell.Key, cell.Index, CellParams.Of(cell), metrics, started, DateTime.UtcNow);
                         // Stored first, counted second: a crash between the two loses nothing.
                         if (!_store.TryAddCell(rec)) return;
@@ -137,35 +137,34 @@ public sealed class ExperimentRunner
         public Bank All => _all.Value;
     }
 
-    private async Task<PreparedBank> PrepareBankAsync(string experimentId, ExperimentSpec spec, long n, int repeat, CancellationToken ct)
+    private async Task<PreparedBank> PrepareBankAsync(string experimentId, ExperimentPlan plan, long n, int repeat, CancellationToken ct)
     {
-        var src = spec.Bank!;
-        var source = src.Source!.Trim().ToLowerInvariant();
-        var kind = spec.Kind?.Trim().ToLowerInvariant() ?? "capacity";
+        var spec = plan.Spec;
+        var kind = plan.Kind;
         var name = $"{experimentId}-n{n}-r{repeat}";
         BankSpec bankSpec;
         long fileRows = 0;
-        switch (source)
+        switch (plan.Bank)
         {
-            case "sphere" or "gaussian" or "binary":
-                var gen = source switch { "sphere" => BankSourceKind.Sphere, "gaussian" => BankSourceKind.Gaussian, _ => BankSourceKind.Binary };
-                bankSpec = new BankSpec(name, n, src.Dim!.Value, gen, unchecked(src.Seed + (ulong)repeat));
+            case BankPlan.Generated g:
+                bankSpec = new BankSpec(name, n, g.Dim, g.Ensemble, unchecked(g.Seed + (ulong)repeat));
                 break;
-            case "inline":
-                var path = WriteInlineNpy(experimentId, src.Patterns!);
-                fileRows = src.Patterns!.Length;
-                bankSpec = new BankSpec(name, n, src.Patterns[0].Length, BankSourceKind.Npy, Path: path);
+            case BankPlan.Inline inline:
+                var path = WriteInlineNpy(experimentId, inline.Patterns);
+                fileRows = inline.Patterns.Length;
+                bankSpec = new BankSpec(name, n, inline.Patterns[0].Length, BankSourceKind.Npy, Path: path);
                 break;
-            default:
-                var (rows, dim) = DatasetProbe.Shape(source, src.Path!);
+            case BankPlan.File file:
+                var (rows, dim) = BankSources.FileShape(file.Format, file.Path);
                 fileRows = rows;
-                var fileKind = source switch { "idx" => BankSourceKind.Idx, "npy" => BankSourceKind.Npy, _ => BankSourceKind.Csv };
                 // Repeat r takes the r-th consecutive block of N rows (wrapping), i.e. a different memory subset.
                 var offset = rows - n + 1 <= 0 ? 0 : (repeat * n) % (rows - n + 1);
-                bankSpec = new BankSpec(name, n, dim, fileKind, Path: src.Path, Offset: offset);
+                bankSpec = new BankSpec(name, n, dim, file.Format, Path: file.Path, Offset: offset);
                 break;
+            default:
+                throw new ArgumentException($"bank: unsupported source {plan.Bank}", nameof(plan));
         }
-        if (RecallValidation.IsRecall(kind))
+        if (kind.IsRecall())
         {
             // Recall protocols run on the single-node kernels over the whole bank (see RecallCell): no engine bank, no queries.
             return new PreparedBank(bankSpec, [], [], () => BankSources.Load(bankSpec), onEngine: false);
@@ -179,8 +178,8 @@ public sealed class ExperimentRunner
         Bank LoadAll() => BankSources.Load(bankSpec);
         switch (kind)
         {
-            case "basins":
-                var b = spec.Basins ?? new BasinsSpec();
+            case ExperimentKind.Basins:
+                var b = plan.Basins;
                 var res = b.Resolution;
                 indices = new long[res * res];
                 Array.Fill(indices, -1L);
@@ -195,7 +194,7 @@ public sealed class ExperimentRunner
                     }
                 }
                 break;
-            case "metastable":
+            case ExperimentKind.Metastable:
                 // Held-out patterns: the rows that follow the bank (generators: same seed, rows N…N+Q−1).
                 var q = spec.Queries;
                 indices = new long[q];
@@ -228,13 +227,13 @@ public sealed class ExperimentRunner
         return new PreparedBank(bankSpec, indices, baseRows, LoadAll);
     }
 
-    private async Task<CellMetrics> RunCellWithRetriesAsync(ExperimentSpec spec, PreparedBank bank, Cell cell, CancellationToken ct)
+    private async Task<CellMetrics> RunCellWithRetriesAsync(ExperimentPlan plan, PreparedBank bank, Cell cell, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await RunCellAsync(spec, bank, cell, ct).ConfigureAwait(false);
+                return await RunCellAsync(plan, bank, cell, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (attempt < _options.CellAttempts && !ct.IsCancellationRequested
                 && e is not (ArgumentException or SpecValidationException or OperationCanceledException))
@@ -245,15 +244,16 @@ public sealed class ExperimentRunner
         }
     }
 
-    private async Task<CellMetrics> RunCellAsync(ExperimentSpec spec, PreparedBank bank, Cell cell, CancellationToken ct)
+    private async Task<CellMetrics> RunCellAsync(ExperimentPlan plan, PreparedBank bank, Cell cell, CancellationToken ct)
     {
-        var grid = spec.Grid!;
-        var kind = spec.Kind?.Trim().ToLowerInvariant() ?? "capacity";
-        if (RecallValidation.IsRecall(kind)) return await Task.Run(() => RecallCell.Run(spec, bank.All, cell), ct).ConfigureAwait(false);
+        var spec = plan.Spec;
+        var grid = plan.Grid;
+        var kind = plan.Kind;
+        if (kind.IsRecall()) return await Task.Run(() => RecallCell.Run(spec, bank.All, cell), ct).ConfigureAwait(false);
         var d = bank.Spec.Dim;
         var count = bank.SourceIndices.Length;
         var queries = (float[])bank.BaseRows.Clone();
-        if (kind != "basins")
+        if (kind != ExperimentKind.Basins)
         {
             var rng = QueryBuilder.Rng(QueryBuilder.Mix(spec.Seed, (ulong)cell.N, (ulong)cell.Repeat, BitConverter.DoubleToUInt64Bits(cell.Noise)));
             QueryBuilder.Corrupt(queries, d, cell.Noise, grid.Clip, grid.Mask, rng);
@@ -291,7 +291,7 @@ public sealed class ExperimentRunner
             }, ct).ConfigureAwait(false);
         }
         clock.Stop();
-        return Score(spec, kind, bank, cell, results, norm, roundTrips, bytes, clock.Elapsed);
+        return Score(plan, bank, cell, results, norm, roundTrips, bytes, clock.Elapsed);
     }
 
     private static float[] NormalizedRows(Bank bank, RowNormalization norm)
@@ -302,16 +302,16 @@ public sealed class ExperimentRunner
         return rows;
     }
 
-    private static CellMetrics Score(ExperimentSpec spec, string kind, PreparedBank bank, Cell cell, RetrievalResult[] results,
+    private static CellMetrics Score(ExperimentPlan plan, PreparedBank bank, Cell cell, RetrievalResult[] results,
         RowNormalization norm, long roundTrips, long bytes, TimeSpan elapsed)
     {
         var d = bank.Spec.Dim;
-        var success = spec.Success ?? new SuccessSpec();
-        var useCosine = string.Equals(success.Criterion, "cosine", StringComparison.OrdinalIgnoreCase);
+        var kind = plan.Kind;
+        var useCosine = plan.Criterion == SuccessCriterion.Cosine;
         var hist = new long[CellMetrics.HistogramBins];
         int exact = 0, cosOk = 0, violations = 0, maxSteps = 0, ok = 0;
         double cosSum = 0, supportSum = 0, stepsSum = 0;
-        int[]? attractors = kind == "basins" ? new int[results.Length] : null;
+        int[]? attractors = kind == ExperimentKind.Basins ? new int[results.Length] : null;
         var softmax = cell.Map.Hfy?.Kind == Hfy.Kernels.Maps.MapKind.Softmax;
         var target = new float[d];
         for (var j = 0; j < results.Length; j++)
@@ -331,12 +331,12 @@ public sealed class ExperimentRunner
             bool isExact, isCos = false;
             switch (kind)
             {
-                case "basins":
-                    var a = Attractor(bank.All, norm, r.Q, (spec.Basins ?? new BasinsSpec()).Radius);
+                case ExperimentKind.Basins:
+                    var a = Attractor(bank.All, norm, r.Q, plan.Basins.Radius);
                     attractors![j] = a;
                     isExact = a >= 0;
                     break;
-                case "metastable":
+                case ExperimentKind.Metastable:
                     isExact = r.Retrieved is not null && (cell.Map.Baseline is not null || r.Weights.Count(w => w > 0) == 1);
                     break;
                 default:
@@ -350,12 +350,12 @@ public sealed class ExperimentRunner
                     PostTransforms.NormalizeRow(norm, target);
                     var cos = Cosine(r.Q, target);
                     cosSum += cos;
-                    isCos = cos > success.Threshold;
+                    isCos = cos > plan.CosineThreshold;
                     break;
             }
             if (isExact) exact++;
             if (isCos) cosOk++;
-            if (useCosine && kind == "capacity" ? isCos : isExact) ok++;
+            if (useCosine && kind == ExperimentKind.Capacity ? isCos : isExact) ok++;
         }
         var n = Math.Max(1, results.Length);
         return new CellMetrics(results.Length, (double)ok / n, (double)exact / n, (double)cosOk / n, cosSum / n, hist,

@@ -12,7 +12,7 @@ public static class GridExpansion
     {
         ArgumentNullException.ThrowIfNull(spec);
         var grid = spec.Grid ?? throw new ArgumentException("spec has no grid", nameof(spec));
-        var maps = (grid.Maps ?? []).Select(m => CellMap.For(m, spec.Kind)).ToArray();
+        var maps = (grid.Maps ?? []).Select(m => CellMap.For(m, ExperimentNames.ParseKind(spec.Kind))).ToArray();
         var posts = (grid.Posts ?? ["identity"]).Select(p => Cell.ParsePost(p)
             ?? throw new ArgumentException($"unknown post '{p}'", nameof(spec))).ToArray();
         var noise = grid.Noise ?? [0.0];

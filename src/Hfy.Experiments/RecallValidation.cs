@@ -8,25 +8,22 @@ namespace Hfy.Experiments;
 /// </summary>
 internal static class RecallValidation
 {
-    /// <summary>Whether a (normalized) kind is one of the recall kinds.</summary>
-    public static bool IsRecall(string? kind) => kind is "free-recall" or "sequential-recall";
-
     /// <summary>One grid.maps entry of a recall spec.</summary>
-    public static void ValidateMap(MapEntry m, string p, string kind, List<SpecError> errors)
+    public static void ValidateMap(MapEntry m, string p, ExperimentKind kind, List<SpecError> errors)
     {
         void Err(string path, string message) => errors.Add(new SpecError(path, message));
-        var names = kind == "free-recall" ? CellMap.FreeRecallNames : CellMap.SequentialRecallNames;
+        var names = kind == ExperimentKind.FreeRecall ? CellMap.FreeRecallNames : CellMap.SequentialRecallNames;
         var name = m.Name?.Trim().ToLowerInvariant();
         if (name is null || !names.Contains(name))
         {
-            Err($"{p}.name", kind == "free-recall"
+            Err($"{p}.name", kind == ExperimentKind.FreeRecall
                 ? $"free-recall runs csparsemax (constrained sparsemax) or penalized softmax, entmax, sparsemax (got '{m.Name}')"
                 : $"sequential-recall refines with softmax, entmax or sparsemax updates (got '{m.Name}')");
             return;
         }
         void Unused(object? value, string field)
         {
-            if (value is not null) Err($"{p}.{field}", $"is not a parameter of {name} in {kind}");
+            if (value is not null) Err($"{p}.{field}", $"is not a parameter of {name} in {kind.Name()}");
         }
         if (name == "entmax")
         {
@@ -40,10 +37,10 @@ internal static class RecallValidation
     }
 
     /// <summary>Every rule of a recall spec outside grid.maps.</summary>
-    public static void Validate(ExperimentSpec spec, string kind, SpecLimits limits, List<SpecError> errors)
+    public static void Validate(ExperimentSpec spec, ExperimentKind kind, SpecLimits limits, List<SpecError> errors)
     {
         void Err(string path, string message) => errors.Add(new SpecError(path, message));
-        var sequential = kind == "sequential-recall";
+        var sequential = kind == ExperimentKind.SequentialRecall;
         var grid = spec.Grid;
         long? minN = null;
         if (grid?.Sizes is { Length: > 0 } sizes)
@@ -51,7 +48,7 @@ internal static class RecallValidation
             for (var i = 0; i < sizes.Length; i++)
             {
                 if (sizes[i] > limits.MaxRecallRows && sizes[i] <= limits.MaxRows)
-                    Err($"grid.sizes[{i}]", $"N = {sizes[i]} is beyond the recall limit of {limits.MaxRecallRows} rows (a {kind} cell runs O(N²·D·T) on one node)");
+                    Err($"grid.sizes[{i}]", $"N = {sizes[i]} is beyond the recall limit of {limits.MaxRecallRows} rows (a {kind.Name()} cell runs O(N²·D·T) on one node)");
                 else if (sequential && sizes[i] == 1)
                     Err($"grid.sizes[{i}]", "sequential-recall needs N ≥ 2 (got 1)");
             }
@@ -64,20 +61,20 @@ internal static class RecallValidation
             for (var i = 0; i < posts.Length; i++)
             {
                 if (Cell.ParsePost(posts[i]) is { } post && post != Hfy.Kernels.Dynamics.PostTransform.Identity)
-                    Err($"grid.posts[{i}]", $"{kind} has no post-transformation; use identity (got '{posts[i]}')");
+                    Err($"grid.posts[{i}]", $"{kind.Name()} has no post-transformation; use identity (got '{posts[i]}')");
             }
             var noise = grid.Noise ?? [];
             for (var i = 0; i < noise.Length; i++)
             {
                 if (noise[i] != 0 && double.IsFinite(noise[i]) && noise[i] > 0)
-                    Err($"grid.noise[{i}]", $"{kind} starts from a stored pattern, without noise; use [0] (got {SpecValidator.F(noise[i])})");
+                    Err($"grid.noise[{i}]", $"{kind.Name()} starts from a stored pattern, without noise; use [0] (got {SpecValidator.F(noise[i])})");
             }
             if (grid.Mask != 0 && double.IsFinite(grid.Mask) && grid.Mask > 0 && grid.Mask < 1)
-                Err("grid.mask", $"is not used by {kind}; must be 0 (got {SpecValidator.F(grid.Mask)})");
-            if (grid.Clip is not null) Err("grid.clip", $"is not used by {kind}; leave it out");
+                Err("grid.mask", $"is not used by {kind.Name()}; must be 0 (got {SpecValidator.F(grid.Mask)})");
+            if (grid.Clip is not null) Err("grid.clip", $"is not used by {kind.Name()}; leave it out");
         }
         if (spec.Tol != 0 && double.IsFinite(spec.Tol) && spec.Tol > 0)
-            Err("tol", $"{kind} runs exactly T = grid.steps updates per recalled memory; must be 0 (got {SpecValidator.F(spec.Tol)})");
+            Err("tol", $"{kind.Name()} runs exactly T = grid.steps updates per recalled memory; must be 0 (got {SpecValidator.F(spec.Tol)})");
 
         var r = spec.Recall ?? new RecallSpec();
         if (!double.IsFinite(r.Lambda) || r.Lambda < 0) Err("recall.lambda", $"λ must be finite and ≥ 0 (got {SpecValidator.F(r.Lambda)})");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Hfy.Kernels.Storage;
 
 namespace Hfy.Experiments;
 
@@ -9,11 +10,15 @@ namespace Hfy.Experiments;
 /// </summary>
 public static class SpecValidator
 {
+    /// <summary>How to get the Fashion-MNIST IDX files the example specs use.</summary>
+    public const string FashionMnistHint =
+        "install Fashion-MNIST with `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu); `dpkg -L dataset-fashion-mnist` lists its IDX files";
+
     /// <summary>The experiment kinds.</summary>
-    public static IReadOnlyList<string> Kinds { get; } = ["capacity", "metastable", "basins", "free-recall", "sequential-recall"];
+    public static IReadOnlyList<string> Kinds => ExperimentNames.KindNames;
 
     /// <summary>The bank sources.</summary>
-    public static IReadOnlyList<string> Sources { get; } = ["sphere", "gaussian", "binary", "idx", "npy", "csv", "inline"];
+    public static IReadOnlyList<string> Sources => ExperimentPlan.PlanSourceNames;
 
     /// <summary>Parses and validates JSON; a malformed document gives one error at the JSON path where parsing stopped.</summary>
     public static (ExperimentSpec? Spec, IReadOnlyList<SpecError> Errors) ParseAndValidate(string json, SpecLimits limits)
@@ -40,8 +45,8 @@ public static class SpecValidator
         var errors = new List<SpecError>();
         void Err(string path, string message) => errors.Add(new SpecError(path, message));
 
-        var kind = spec.Kind?.Trim().ToLowerInvariant();
-        if (kind is null || !Kinds.Contains(kind))
+        var kind = ExperimentNames.ParseKind(spec.Kind);
+        if (kind is null)
             Err("kind", $"must be one of {string.Join(", ", Kinds)} (got '{spec.Kind}')");
 
         if (spec.Queries < 1) Err("queries", $"must be ≥ 1 (got {spec.Queries})");
@@ -49,13 +54,13 @@ public static class SpecValidator
         CheckFinite(spec.Tol, "tol", errors);
         if (spec.Tol < 0) Err("tol", $"must be ≥ 0 (got {F(spec.Tol)})");
 
-        var dim = ValidateBank(spec.Bank, kind, errors, out var fileRows);
+        var dim = ValidateBank(spec.Bank, errors, out var fileRows);
         ValidateGrid(spec, kind, dim, fileRows, limits, errors);
         ValidateSuccess(spec.Success, errors);
-        if (RecallValidation.IsRecall(kind)) RecallValidation.Validate(spec, kind!, limits, errors);
+        if (kind?.IsRecall() == true) RecallValidation.Validate(spec, kind.Value, limits, errors);
         else if (spec.Recall is not null)
             Err("recall", $"only free-recall and sequential-recall take recall parameters (kind is '{spec.Kind}')");
-        if (kind == "basins")
+        if (kind == ExperimentKind.Basins)
         {
             var b = spec.Basins ?? new BasinsSpec();
             if (dim is not null && dim != 2) Err("bank.dim", $"basins needs 2-D patterns (got D = {dim})");
@@ -68,7 +73,7 @@ public static class SpecValidator
         return errors;
     }
 
-    private static int? ValidateBank(BankSourceSpec? bank, string? kind, List<SpecError> errors, out long? fileRows)
+    private static int? ValidateBank(BankSourceSpec? bank, List<SpecError> errors, out long? fileRows)
     {
         fileRows = null;
         void Err(string path, string message) => errors.Add(new SpecError(path, message));
@@ -78,7 +83,8 @@ public static class SpecValidator
             return null;
         }
         var source = bank.Source?.Trim().ToLowerInvariant();
-        if (source is null || !Sources.Contains(source))
+        var kind = BankAddress.ParseSource(source);
+        if (source != "inline" && kind is null)
         {
             Err("bank.source", $"must be one of {string.Join(", ", Sources)} (got '{bank.Source}')");
             return bank.Dim;
@@ -86,7 +92,7 @@ public static class SpecValidator
         if (bank.Dim is < 1) Err("bank.dim", $"must be ≥ 1 (got {bank.Dim})");
         switch (source)
         {
-            case "sphere" or "gaussian" or "binary":
+            case not "inline" when BankAddress.IsGenerated(kind!.Value):
                 if (bank.Dim is null) Err("bank.dim", $"is required for the {source} generator");
                 if (bank.Path is not null) Err("bank.path", $"is not used by the {source} generator");
                 return bank.Dim;
@@ -119,13 +125,13 @@ public static class SpecValidator
                 if (!File.Exists(bank.Path))
                 {
                     var hint = bank.Path.Contains("fashion", StringComparison.OrdinalIgnoreCase) || source == "idx"
-                        ? "; " + DatasetProbe.FashionMnistHint : "";
+                        ? "; " + FashionMnistHint : "";
                     Err("bank.path", $"file not found: {bank.Path}{hint}");
                     return bank.Dim;
                 }
                 try
                 {
-                    var (rows, fileDim) = DatasetProbe.Shape(source, bank.Path);
+                    var (rows, fileDim) = BankSources.FileShape(kind!.Value, bank.Path);
                     fileRows = rows;
                     if (bank.Dim is not null && bank.Dim != fileDim)
                         Err("bank.dim", $"does not match the file (D = {fileDim}, got {bank.Dim})");
@@ -139,7 +145,7 @@ public static class SpecValidator
         }
     }
 
-    private static void ValidateGrid(ExperimentSpec spec, string? kind, int? dim, long? fileRows, SpecLimits limits, List<SpecError> errors)
+    private static void ValidateGrid(ExperimentSpec spec, ExperimentKind? kind, int? dim, long? fileRows, SpecLimits limits, List<SpecError> errors)
     {
         void Err(string path, string message) => errors.Add(new SpecError(path, message));
         var grid = spec.Grid;
@@ -181,7 +187,7 @@ public static class SpecValidator
                     continue;
                 }
                 var before = errors.Count;
-                if (RecallValidation.IsRecall(kind)) RecallValidation.ValidateMap(m, p, kind!, errors);
+                if (kind?.IsRecall() == true) RecallValidation.ValidateMap(m, p, kind.Value, errors);
                 else ValidateMap(m, p, minN == long.MaxValue ? null : minN, kind, errors);
                 if (errors.Count == before)
                 {
@@ -242,7 +248,7 @@ public static class SpecValidator
         if (cells > limits.MaxCells) Err("grid", $"expands to {cells} cells, more than the limit of {limits.MaxCells}");
     }
 
-    private static void ValidateMap(MapEntry m, string p, long? minN, string? kind, List<SpecError> errors)
+    private static void ValidateMap(MapEntry m, string p, long? minN, ExperimentKind? kind, List<SpecError> errors)
     {
         void Err(string path, string message) => errors.Add(new SpecError(path, message));
         var name = m.Name?.Trim().ToLowerInvariant();
@@ -284,15 +290,14 @@ public static class SpecValidator
                 Unused(m.Alpha, "alpha"); Unused(m.Gamma, "gamma"); Unused(m.K, "k"); Unused(m.N, "n"); Unused(m.BetaIn, "betaIn"); Unused(m.W, "w");
                 break;
         }
-        if (name == "seq-ksubsets" && kind == "capacity")
+        if (name == "seq-ksubsets" && kind == ExperimentKind.Capacity)
             Err($"{p}.name", "seq-ksubsets returns k-subset marginals, not single patterns (sequential-recall runs it, as seq-2-subsets, for its transitions)");
     }
 
     private static void ValidateSuccess(SuccessSpec? success, List<SpecError> errors)
     {
         if (success is null) return;
-        var c = success.Criterion?.Trim().ToLowerInvariant();
-        if (c is not ("exact" or "cosine")) errors.Add(new SpecError("success.criterion", $"must be exact or cosine (got '{success.Criterion}')"));
+        if (ExperimentNames.ParseCriterion(success.Criterion) is null) errors.Add(new SpecError("success.criterion", $"must be exact or cosine (got '{success.Criterion}')"));
         if (!double.IsFinite(success.Threshold) || success.Threshold <= -1 || success.Threshold > 1)
             errors.Add(new SpecError("success.threshold", $"cosine threshold must be in (−1, 1] (got {F(success.Threshold)})"));
     }

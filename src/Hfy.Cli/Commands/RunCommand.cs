@@ -44,8 +44,7 @@ internal static class RunCommand
             }
 
             // Recall cells run on the single-node recall kernels (RecallCell), so a cluster would only sit idle.
-            var kind = (parsed ?? store.GetExperiment(resumeId!)!.Spec).Kind?.Trim().ToLowerInvariant();
-            var recall = kind is "free-recall" or "sequential-recall";
+            var recall = ExperimentNames.ParseKind((parsed ?? store.GetExperiment(resumeId!)!.Spec).Kind)?.IsRecall() == true;
             var (engine, description) = await ExperimentEngines.CreateAsync(n, parse.GetValue(local) || recall, ct);
             await using (engine)
             {

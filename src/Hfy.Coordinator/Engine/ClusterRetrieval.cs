@@ -1,4 +1,3 @@
-using System.Globalization;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Storage;
 using Hfy.Experiments.Engines;
@@ -16,32 +15,20 @@ public static class ClusterRetrieval
     public static BankSpec SpecFromSource(string source)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(source);
-        if (source.StartsWith("gen:", StringComparison.OrdinalIgnoreCase))
+        if (BankAddress.IsGeneratedAddress(source))
         {
-            var parts = source.Split(':');
-            if (parts.Length is < 4 or > 5) throw new ArgumentException($"memories: '{source}' must look like gen:KIND:N:D[:SEED]", nameof(source));
-            var kind = parts[1].ToLowerInvariant() switch
+            try
             {
-                "gaussian" or "normal" => BankSourceKind.Gaussian,
-                "sphere" => BankSourceKind.Sphere,
-                "binary" => BankSourceKind.Binary,
-                _ => throw new ArgumentException($"memories: unknown generator '{parts[1]}'; expected gaussian, sphere or binary", nameof(source)),
-            };
-            var n = long.Parse(parts[2], NumberStyles.Integer, CultureInfo.InvariantCulture);
-            var d = int.Parse(parts[3], NumberStyles.Integer, CultureInfo.InvariantCulture);
-            var seed = parts.Length == 5 ? ulong.Parse(parts[4], NumberStyles.Integer, CultureInfo.InvariantCulture) : 0UL;
-            return new BankSpec("cli", n, d, kind, seed);
+                return BankAddress.ParseGenerated(source);
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException(e.Message, nameof(source), e);
+            }
         }
 
-        var ext = Path.GetExtension(source).ToLowerInvariant();
-        var fileKind = ext switch
-        {
-            ".npy" => BankSourceKind.Npy,
-            ".csv" => BankSourceKind.Csv,
-            ".idx" or ".ubyte" or ".gz" => BankSourceKind.Idx,
-            _ when source.Contains("-ubyte", StringComparison.OrdinalIgnoreCase) => BankSourceKind.Idx,
-            _ => throw new ArgumentException($"cluster: memories '{source}' must be gen:… or a .npy, .csv or IDX file (JSON banks run in-process only)", nameof(source)),
-        };
+        var fileKind = BankAddress.FileFormatOf(source)
+            ?? throw new ArgumentException($"cluster: memories '{source}' must be gen:… or a .npy, .csv or IDX file (JSON banks run in-process only)", nameof(source));
         var full = Path.GetFullPath(source);
         var (rows, cols) = BankSources.FileShape(fileKind, full);
         return new BankSpec("cli", rows, cols, fileKind, Path: full);

@@ -27,7 +27,8 @@ public static class PlotWriter
         if (cells.Count == 0) return files;
         var rows = SummaryRow.Summarize(cells);
         var title = experiment.Name;
-        if (experiment.Kind == "basins")
+        var kind = ExperimentNames.ParseKind(experiment.Kind);
+        if (kind == ExperimentKind.Basins)
         {
             var spec = experiment.Spec;
             foreach (var c in cells.Where(c => c.Metrics.Attractors is not null && c.Params.Repeat == 0))
@@ -38,9 +39,9 @@ public static class PlotWriter
             }
             return files;
         }
-        if (experiment.Kind is "free-recall" or "sequential-recall")
+        if (kind?.IsRecall() == true)
         {
-            var metric = experiment.Kind == "free-recall" ? "unique memory ratio" : "Levenshtein coefficient";
+            var metric = kind == ExperimentKind.FreeRecall ? "unique memory ratio" : "Levenshtein coefficient";
             if (rows.Select(r => r.N).Distinct().Count() > 1)
             {
                 var path = Path.Combine(directory, $"{experiment.Id}-success-vs-n.png");

@@ -98,7 +98,7 @@ public sealed class ResultsStore
             """;
         cmd.Parameters.AddWithValue("$id", id);
         cmd.Parameters.AddWithValue("$name", spec.Name ?? spec.Kind ?? "experiment");
-        cmd.Parameters.AddWithValue("$kind", spec.Kind ?? "capacity");
+        cmd.Parameters.AddWithValue("$kind", (ExperimentNames.ParseKind(spec.Kind) ?? ExperimentKind.Capacity).Name());
         cmd.Parameters.AddWithValue("$spec", spec.ToJson());
         cmd.Parameters.AddWithValue("$status", ExperimentStatus.Queued);
         cmd.Parameters.AddWithValue("$total", totalCells);

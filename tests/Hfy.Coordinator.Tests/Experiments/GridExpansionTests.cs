@@ -80,7 +80,7 @@ public class GridExpansionTests
         Assert.Equal([("seq2-sparsemax", RecallMethod.Sequential, 2.0), ("seq2-entmax-1.5", RecallMethod.Sequential, 1.5)],
             seq.Select(c => (c.Map.Label, c.Map.Recall, c.Map.RecallAlpha)).Distinct().ToArray());
         // The same entry in a capacity spec is the plain map.
-        Assert.Null(CellMap.For(new MapEntry { Name = "sparsemax" }, "capacity").Recall);
+        Assert.Null(CellMap.For(new MapEntry { Name = "sparsemax" }, ExperimentKind.Capacity).Recall);
     }
 }
 

@@ -150,6 +150,6 @@ public class SpecValidatorTests
         // N = 100 and 1000 are more than the 5 images; D = 6 is read from the header.
         Assert.Equal(["grid.sizes[0]", "grid.sizes[1]"], errors.Select(e => e.Path));
         Assert.All(errors, e => Assert.Contains("more than the 5 patterns", e.Message, StringComparison.Ordinal));
-        Assert.Equal((5L, 6), DatasetProbe.Shape("idx", path));
+        Assert.Equal((5L, 6), Hfy.Kernels.Storage.BankSources.FileShape(Hfy.Kernels.Storage.BankSourceKind.Idx, path));
     }
 }
