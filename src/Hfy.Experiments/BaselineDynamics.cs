@@ -5,7 +5,7 @@ namespace Hfy.Experiments;
 
 /// <summary>
 /// The classical Hopfield and dense associative memory baselines as the HFY paper runs them
-/// (hfy-math.md §3): q ← tanh(β Xᵀ F'(X q)), F'(s) = s, sⁿ or exp(β_in s); synchronous updates.
+/// (docs/math.md §3): q ← tanh(β Xᵀ F'(X q)), F'(s) = s, sⁿ or exp(β_in s); synchronous updates.
 /// They are not HFY maps (no MapSpec), so they run here, on the coordinator, over the whole bank.
 /// <see cref="BaselineKind.Hopfield"/> is the textbook network instead: s ← sgn(W s), W = XᵀX with zero diagonal.
 /// </summary>

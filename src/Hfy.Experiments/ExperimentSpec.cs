@@ -152,12 +152,12 @@ public sealed record BasinsSpec
     /// <summary>Upper bound of both coordinates.</summary>
     public double Hi { get; init; } = 1.5;
 
-    /// <summary>A start converged to pattern i when within this distance of it (hfy-math.md §5: 0.001).</summary>
+    /// <summary>A start converged to pattern i when within this distance of it (docs/math.md §5: 0.001).</summary>
     public double Radius { get; init; } = 1e-3;
 }
 
 /// <summary>
-/// Parameters of the recall protocols of hfy-math.md §5 that are not swept (N, the update map, β, T and repeats
+/// Parameters of the recall protocols of docs/math.md §5 that are not swept (N, the update map, β, T and repeats
 /// come from the grid). Defaults are the papers' settings.
 /// </summary>
 public sealed record RecallSpec

@@ -6,7 +6,7 @@ using Hfy.Kernels.Storage;
 namespace Hfy.Experiments;
 
 /// <summary>
-/// Runs one free-recall or sequential-recall cell (hfy-math.md §5) on the single-node kernels of
+/// Runs one free-recall or sequential-recall cell (docs/math.md §5) on the single-node kernels of
 /// <c>Hfy.Kernels.Recall</c>. Why not through <see cref="Engines.IRetrievalEngine"/>: every recall round needs the
 /// whole score vector at once — constrained sparsemax projects it under per-memory upper bounds u, and
 /// sequential recall solves a seq-2-subsets SparseMAP over the whole stored sequence — and carries state

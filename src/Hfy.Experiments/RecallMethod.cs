@@ -1,6 +1,6 @@
 namespace Hfy.Experiments;
 
-/// <summary>The recall protocols of hfy-math.md §5, as run by free-recall and sequential-recall cells.</summary>
+/// <summary>The recall protocols of docs/math.md §5, as run by free-recall and sequential-recall cells.</summary>
 public enum RecallMethod
 {
     /// <summary>Free recall with constrained sparsemax: p ← csparsemax(βXq; p ≤ u), recalled capacity spent from u.</summary>

@@ -4,7 +4,7 @@ namespace Hfy.Experiments;
 /// The rules <see cref="SpecValidator"/> adds for free-recall and sequential-recall specs: which update maps a
 /// protocol takes, the <c>recall</c> section (λ, ρ, w, count, start), N within <see cref="SpecLimits.MaxRecallRows"/>,
 /// and the capacity-only grid fields (post-transforms, noise, mask, clip, tol) left at their neutral values,
-/// because the recall protocols of hfy-math.md §5 start from a stored pattern and have no post-transformation.
+/// because the recall protocols of docs/math.md §5 start from a stored pattern and have no post-transformation.
 /// </summary>
 internal static class RecallValidation
 {

@@ -7,7 +7,7 @@ using Hfy.Kernels.Structured;
 namespace Hfy.Actors.Partitions;
 
 /// <summary>
-/// The numeric work of one partition for one query, without actors: the score summary (architecture.md
+/// The numeric work of one partition for one query, without actors: the score summary (docs/architecture.md
 /// step 1), gathering, probing (step 3) and the readout (step 4). Every sum over rows accumulates in float64.
 /// </summary>
 internal static class PartitionWork
@@ -19,7 +19,7 @@ internal static class PartitionWork
     /// <summary>Softmax (also entmax with α = 1): the online-softmax path.</summary>
     public static bool IsSoftmax(MapSpec spec) => spec.Kind == MapKind.Softmax || (spec.Kind == MapKind.Entmax && spec.Alpha == 1.0);
 
-    /// <summary>Smallest global row id with ‖q − x_i‖∞ ≤ tol (rows as held, i.e. normalized), else −1 (hfy-math.md §4, exact retrieval).</summary>
+    /// <summary>Smallest global row id with ‖q − x_i‖∞ ≤ tol (rows as held, i.e. normalized), else −1 (docs/math.md §4, exact retrieval).</summary>
     public static long FindRetrieved(ReadOnlySpan<float> rows, int dim, long firstRow, ReadOnlySpan<double> q, double tol)
     {
         var n = rows.Length / dim;
@@ -177,7 +177,7 @@ internal static class PartitionWork
     private static ScoreSummary SummarizeSoftmax(
         ReadOnlySpan<float> scores, ReadOnlySpan<float> rows, int dim, long firstRow, double max, long finite, int pairCap, long retrieved)
     {
-        // Online-softmax triple (m_p, Z_p, r_p): merges exactly across partitions (architecture.md step 1).
+        // Online-softmax triple (m_p, Z_p, r_p): merges exactly across partitions (docs/architecture.md step 1).
         var r = new double[dim];
         double z = 0, entropyPart = 0;
         double min = double.NaN;

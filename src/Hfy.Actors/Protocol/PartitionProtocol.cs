@@ -4,7 +4,7 @@ using MessagePack;
 
 namespace Hfy.Actors.Protocol;
 
-// The conversation between a retrieval coordinator and the bank partitions (architecture.md, "maps are
+// The conversation between a retrieval coordinator and the bank partitions (docs/architecture.md, "maps are
 // threshold problems"), top to bottom: load → score → (gather | probe…) → readout → release.
 // Every message that can start a partition entity carries its PartitionAddress (bank spec included), so a
 // partition rebuilt on another node after a failure loads itself from the first message it gets.

@@ -9,7 +9,7 @@ using Hfy.Kernels.Maps;
 namespace Hfy.Actors.Retrieval;
 
 /// <summary>
-/// One retrieval request over a bank's partitions (architecture.md, "maps are threshold problems"): per step a
+/// One retrieval request over a bank's partitions (docs/architecture.md, "maps are threshold problems"): per step a
 /// score round, then the exact solve on candidates when every partition's list is complete (one round), else
 /// gather (sequential k-subsets) or probe rounds, then a readout round; post-transform; next step. All queries of
 /// the batch share every round. Tell and aggregate only; deadlines and re-sends by timers.

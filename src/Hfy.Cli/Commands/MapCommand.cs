@@ -19,7 +19,7 @@ internal static class MapCommand
         var output = new Option<string?>("--output") { Description = "where to write the JSON result (default: stdout)" };
         var upper = new Option<string?>("--upper") { Description = "csparsemax: upper bounds u ≥ 0, JSON {\"upper\": [[...]]} or .npy, one row per problem or one row for all" };
         var mapOptions = new MapOptions();
-        var command = new Command("map", "Apply an HFY map (hfy-math.md §2) to rows of scores; JSON in and out, float64");
+        var command = new Command("map", "Apply an HFY map (docs/math.md §2) to rows of scores; JSON in and out, float64");
         command.Arguments.Add(name);
         mapOptions.AddTo(command);
         command.Options.Add(input);
@@ -52,7 +52,7 @@ internal static class MapCommand
         return command;
     }
 
-    /// <summary>Constrained sparsemax (hfy-math.md §5): the projection onto {p ∈ Δ, p ≤ u}.</summary>
+    /// <summary>Constrained sparsemax (docs/math.md §5): the projection onto {p ∈ Δ, p ≤ u}.</summary>
     private static int ConstrainedSparsemaxCommand(InputMatrix scores, string? upperSource, string? target, TextWriter stdout)
     {
         if (upperSource is null) throw new CliUsageException("upper: required for csparsemax (a JSON {\"upper\": [[...]]} or .npy file)");

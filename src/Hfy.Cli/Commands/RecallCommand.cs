@@ -8,14 +8,14 @@ namespace Hfy.Cli.Commands;
 /// <summary>
 /// <c>hfy recall free|sequential --memories FILE|gen:KIND:N:D[:SEED] [--method csparsemax|entmax] [--alpha A] --beta B
 /// --steps T [--lambda L] [--rho R] [--w W] [--count C] [--start S] [--output FILE|-]</c>: the recall protocols of
-/// hfy-math.md §5 in this process. Prints JSON with the recalled order, the unique memory ratio and, for sequential
+/// docs/math.md §5 in this process. Prints JSON with the recalled order, the unique memory ratio and, for sequential
 /// recall, the Levenshtein coefficient against the stored order.
 /// </summary>
 internal static class RecallCommand
 {
     public static Command Create()
     {
-        var command = new Command("recall", "Free and sequential recall of stored memories (hfy-math.md §5); JSON out");
+        var command = new Command("recall", "Free and sequential recall of stored memories (docs/math.md §5); JSON out");
         command.Subcommands.Add(Protocol("free", "Recall every memory once, in any order: constrained sparsemax (default) or penalized entmax"));
         command.Subcommands.Add(Protocol("sequential", "Recall memories stored in order, in order: seq-2-subsets transitions and entmax updates"));
         return command;

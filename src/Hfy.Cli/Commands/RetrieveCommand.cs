@@ -9,7 +9,7 @@ namespace Hfy.Cli.Commands;
 /// <summary>
 /// <c>hfy retrieve --memories FILE|gen:KIND:N:D:SEED --queries FILE|rows:I,J,... --map NAME [map options] --beta B
 /// --steps T [--tol E] [--post identity|l2|layernorm|tanh] [--noise S] [--output FILE|-]</c>: runs the HFY dynamics
-/// (hfy-math.md §1) in this process and prints, per query, q, p {ids, weights}, support, energy trace, steps and
+/// (docs/math.md §1) in this process and prints, per query, q, p {ids, weights}, support, energy trace, steps and
 /// the retrieved pattern (or null), plus the map label and whether k-subsets marginals are unscaled.
 /// </summary>
 internal static class RetrieveCommand

@@ -15,7 +15,7 @@ namespace Hfy.Experiments.Results;
 /// <param name="BytesMoved">Bytes moved by the engine.</param>
 /// <param name="ElapsedMs">Wall-clock time of the cell's retrievals.</param>
 /// <param name="Attractors">Basins only: per grid start, the pattern reached or −1 (metastable), row-major from (lo, lo).</param>
-/// <param name="UniqueRatio">Recall kinds only: |distinct recalled| / number recalled (hfy-math.md §5).</param>
+/// <param name="UniqueRatio">Recall kinds only: |distinct recalled| / number recalled (docs/math.md §5).</param>
 /// <param name="LevenshteinCoefficient">Sequential recall only: 1 − lev(recalled, start, start+1, …)/length.</param>
 /// <param name="RecallOrder">Recall kinds only: the recalled memories (bank rows) in recall order.</param>
 public sealed record CellMetrics(

@@ -1,7 +1,7 @@
 namespace Hfy.Kernels.Classical;
 
 /// <summary>
-/// The classical Hopfield network (hfy-math.md §3): states s ∈ {±1}^D, Hebbian weights W = XᵀX,
+/// The classical Hopfield network (docs/math.md §3): states s ∈ {±1}^D, Hebbian weights W = XᵀX,
 /// energy −½ Σ_i (x_iᵀs)² = −½ sᵀWs, sign updates synchronous or asynchronous.
 /// </summary>
 /// <remarks>

@@ -10,7 +10,7 @@ public enum DamFunction
 }
 
 /// <summary>
-/// Dense associative memory (Krotov; hfy-math.md §3): energy −Σ_i F(x_iᵀs) over ±1 states, with the exact update
+/// Dense associative memory (Krotov; docs/math.md §3): energy −Σ_i F(x_iᵀs) over ±1 states, with the exact update
 /// s_j ← sgn Σ_i [F(x_ij + Σ_{l≠j} x_il s_l) − F(−x_ij + Σ_{l≠j} x_il s_l)].
 /// </summary>
 /// <remarks>

@@ -16,7 +16,7 @@ public enum BaselineKind
 }
 
 /// <summary>
-/// The classical and DAM baselines as the HFY papers' image experiments run them (hfy-math.md §3):
+/// The classical and DAM baselines as the HFY papers' image experiments run them (docs/math.md §3):
 /// q ← tanh(β Xᵀ F'(X q)) for T steps.
 /// </summary>
 public static class TanhBaseline

@@ -5,7 +5,7 @@ using Hfy.Kernels.Storage;
 namespace Hfy.Kernels.Dynamics;
 
 /// <summary>
-/// The HFY retrieval dynamics (hfy-math.md §1): q_{t+1} = ŷ_Ψ(Xᵀ ŷ_Ω(β X q_t)), the CCCP update that never
+/// The HFY retrieval dynamics (docs/math.md §1): q_{t+1} = ŷ_Ψ(Xᵀ ŷ_Ω(β X q_t)), the CCCP update that never
 /// increases E(q) = −β⁻¹ Ω*(β X q) + Ψ(q).
 /// </summary>
 /// <remarks>

@@ -36,7 +36,7 @@ public sealed class MapWorkspace
 /// </summary>
 /// <remarks>
 /// For a threshold map (<see cref="IThresholdMap"/>), scores at or below <c>SupportBound(anchor)</c> have weight 0
-/// and do not move τ (hfy-math.md §2: e.g. entmax's τ ≥ (α−1)max θ − 1), so the exact solver runs on the scores
+/// and do not move τ (docs/math.md §2: e.g. entmax's τ ≥ (α−1)max θ − 1), so the exact solver runs on the scores
 /// strictly above the bound and its answer equals the solver on all N scores. Other maps (softmax, sequential
 /// k-subsets) run on the full vector. −∞ scores (masked patterns) never become candidates.
 /// </remarks>

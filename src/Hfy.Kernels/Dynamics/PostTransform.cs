@@ -1,6 +1,6 @@
 namespace Hfy.Kernels.Dynamics;
 
-/// <summary>Post-transformation ŷ_Ψ applied after the readout Xᵀp (hfy-math.md §1).</summary>
+/// <summary>Post-transformation ŷ_Ψ applied after the readout Xᵀp (docs/math.md §1).</summary>
 public enum PostTransform
 {
     /// <summary>Ψ = ½‖q‖²: q ← z.</summary>

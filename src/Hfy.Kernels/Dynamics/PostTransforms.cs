@@ -2,7 +2,7 @@ using Hfy.Kernels.Storage;
 
 namespace Hfy.Kernels.Dynamics;
 
-/// <summary>The post-transformations ŷ_Ψ of hfy-math.md §1 and the matching row normalizations.</summary>
+/// <summary>The post-transformations ŷ_Ψ of docs/math.md §1 and the matching row normalizations.</summary>
 public static class PostTransforms
 {
     /// <summary>Layer-norm epsilon of the published code (torch LayerNorm default).</summary>

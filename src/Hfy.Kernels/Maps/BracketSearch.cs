@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Hfy.Kernels.Maps;
 
 /// <summary>
-/// The coordinator's threshold search (architecture.md, step 3), shared by every sparse map.
+/// The coordinator's threshold search (docs/architecture.md, step 3), shared by every sparse map.
 /// Keeps a bracket [lo, hi] with M(lo) ≥ target ≥ M(hi). The first round probes offsets from the top
 /// log-spaced over the bracket; later rounds probe the closed form and Newton/secant estimates from the
 /// bracket ends (which are bounds when M is convex), a geometric cluster around the best estimate (log-mass

@@ -1,7 +1,7 @@
 namespace Hfy.Kernels.Maps;
 
 /// <summary>
-/// A regularized argmax ŷ_Ω(θ) = ∇Ω*(θ) (hfy-math.md §2): forward, backward (VJP) and the pieces of
+/// A regularized argmax ŷ_Ω(θ) = ∇Ω*(θ) (docs/math.md §2): forward, backward (VJP) and the pieces of
 /// the energy. Scores are float64; −∞ marks a masked pattern (weight 0), NaN and +∞ are rejected.
 /// </summary>
 public interface IMap

@@ -2,7 +2,7 @@ namespace Hfy.Kernels.Maps;
 
 /// <summary>
 /// Additive summary of a map's mass function over a set of scores at one threshold τ.
-/// Summaries from disjoint partitions add up to the summary of their union (architecture.md, step 3).
+/// Summaries from disjoint partitions add up to the summary of their union (docs/architecture.md, step 3).
 /// </summary>
 /// <param name="Mass">Σ_i f(θ_i, τ): the quantity that must equal the map's target at the solution.</param>
 /// <param name="Slope">Σ_i ∂f/∂τ (≤ 0), for safeguarded Newton steps.</param>

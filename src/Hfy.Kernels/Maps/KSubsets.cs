@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace Hfy.Kernels.Maps;
 
 /// <summary>
-/// k-subsets SparseMAP (hfy-math.md §2): Euclidean projection onto the capped simplex
+/// k-subsets SparseMAP (docs/math.md §2): Euclidean projection onto the capped simplex
 /// {μ ∈ [0,1]^N, Σμ = k}: μ_i = clip(θ_i − τ, 0, 1). Unscaled marginals (Σμ = k) by default, as the
 /// published Hopfield code uses; with <see cref="MapSpec.Normalize"/> the output is μ/k (mixture reading).
 /// Support ⊆ {θ_i &gt; θ_(k) − 1}; a single structure exactly when θ_(k) − θ_(k+1) ≥ 1.

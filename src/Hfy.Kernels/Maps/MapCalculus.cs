@@ -11,7 +11,7 @@ internal static class MapCalculus
     }
 
     /// <summary>
-    /// Entmax-family VJP (hfy-math.md §2): g = p^{power} on the support (p &gt; 0), 0 elsewhere;
+    /// Entmax-family VJP (docs/math.md §2): g = p^{power} on the support (p &gt; 0), 0 elsewhere;
     /// dθ = g⊙dp − g (Σ g⊙dp)/Σ g. power = 2 − α (0 for sparsemax).
     /// </summary>
     public static void GatedBackward(ReadOnlySpan<double> p, ReadOnlySpan<double> dp, Span<double> dtheta, double power)

@@ -1,7 +1,7 @@
 namespace Hfy.Kernels.Maps;
 
 /// <summary>
-/// γ-normmax, γ &gt; 1 (hfy-math.md §2, norm entropy Ω(y) = ‖y‖_γ − 1): with u_i = [θ_i − τ]_+^{1/(γ−1)},
+/// γ-normmax, γ &gt; 1 (docs/math.md §2, norm entropy Ω(y) = ‖y‖_γ − 1): with u_i = [θ_i − τ]_+^{1/(γ−1)},
 /// τ solves Σ [θ_i − τ]_+^{γ/(γ−1)} = 1 and p = u/Σu. γ = 2 uses the exact quadratic closed form; other γ
 /// safeguarded Newton on the identified support. Support ⊆ {θ_i &gt; max θ − 1}; margin 1 for every γ.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace Hfy.Kernels.Maps;
 
 /// <summary>
-/// Mergeable softmax readout summary of one set of patterns (architecture.md, step 1):
+/// Mergeable softmax readout summary of one set of patterns (docs/architecture.md, step 1):
 /// m = max θ_i, Z = Σ e^{θ_i − m}, R = Σ e^{θ_i − m} x_i (all float64). States of disjoint sets merge
 /// exactly, so the softmax readout Xᵀp = R/Z over a whole bank is assembled from partition states.
 /// </summary>

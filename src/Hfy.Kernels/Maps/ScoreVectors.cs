@@ -54,7 +54,7 @@ internal static class ScoreVectors
 
     /// <summary>
     /// Gathers z_i = scale·(θ_i − max) for the scores with θ_i − max &gt; <paramref name="bound"/> (a support
-    /// bound of hfy-math.md §2 in shifted coordinates) into a rented buffer, in input order.
+    /// bound of docs/math.md §2 in shifted coordinates) into a rented buffer, in input order.
     /// </summary>
     /// <returns>Number of candidates; the caller returns <paramref name="buffer"/> to the shared pool.</returns>
     public static int Candidates(ReadOnlySpan<double> theta, double max, double scale, double bound, out double[] buffer)

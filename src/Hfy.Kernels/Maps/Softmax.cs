@@ -1,7 +1,7 @@
 namespace Hfy.Kernels.Maps;
 
 /// <summary>
-/// Softmax (hfy-math.md §2, Shannon entropy): p = exp(θ − max θ)/Σ exp(θ − max θ). Never sparse;
+/// Softmax (docs/math.md §2, Shannon entropy): p = exp(θ − max θ)/Σ exp(θ − max θ). Never sparse;
 /// −∞ entries (masked) get weight 0. Forward returns NaN: softmax has no threshold.
 /// </summary>
 public sealed class Softmax : IMap

@@ -1,7 +1,7 @@
 namespace Hfy.Kernels.Maps;
 
 /// <summary>
-/// Sparsemax (α-entmax with α = 2, hfy-math.md §2): p = [θ − τ]_+ with Σp = 1, by the exact sort-based
+/// Sparsemax (α-entmax with α = 2, docs/math.md §2): p = [θ − τ]_+ with Σp = 1, by the exact sort-based
 /// closed form on the candidates above max θ − 1. Margin 1.
 /// </summary>
 public sealed class Sparsemax : PowerThresholdMap

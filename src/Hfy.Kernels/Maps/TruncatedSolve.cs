@@ -1,7 +1,7 @@
 namespace Hfy.Kernels.Maps;
 
 /// <summary>
-/// The exact solve on truncated candidate lists (architecture.md, step 2, in dense regimes). Each partition sends
+/// The exact solve on truncated candidate lists (docs/architecture.md, step 2, in dense regimes). Each partition sends
 /// its highest scores and a floor: every score it left out is ≤ its floor. For τ at or above the highest floor F
 /// the union's mass function is the global one; below F it is a lower bound (left-out rows only add mass).
 /// So the exact solve on the union either lands where no score ≤ F carries weight — and is the global solution —

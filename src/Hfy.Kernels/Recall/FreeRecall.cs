@@ -4,7 +4,7 @@ using Hfy.Kernels.Structured;
 
 namespace Hfy.Kernels.Recall;
 
-/// <summary>Free recall (hfy-math.md §5): recall every stored memory once, in any order.</summary>
+/// <summary>Free recall (docs/math.md §5): recall every stored memory once, in any order.</summary>
 public static class FreeRecall
 {
     /// <summary>

@@ -1,6 +1,6 @@
 namespace Hfy.Kernels.Recall;
 
-/// <summary>The recall metrics of hfy-math.md §5.</summary>
+/// <summary>The recall metrics of docs/math.md §5.</summary>
 public static class RecallMetrics
 {
     /// <summary>Unique memory ratio: |distinct recalled| / number recalled (1 when nothing repeats).</summary>

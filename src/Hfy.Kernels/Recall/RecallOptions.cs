@@ -1,6 +1,6 @@
 namespace Hfy.Kernels.Recall;
 
-/// <summary>Parameters of the recall protocols of hfy-math.md §5 (defaults: the papers' settings).</summary>
+/// <summary>Parameters of the recall protocols of docs/math.md §5 (defaults: the papers' settings).</summary>
 /// <param name="Beta">Inverse temperature β &gt; 0.</param>
 /// <param name="Steps">Hopfield updates T per recalled memory (≥ 0).</param>
 /// <param name="Alpha">α of the entmax updates (penalized free recall, sequential recall); 2 = sparsemax.</param>

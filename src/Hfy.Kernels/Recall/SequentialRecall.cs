@@ -5,7 +5,7 @@ using Hfy.Kernels.Structured;
 namespace Hfy.Kernels.Recall;
 
 /// <summary>
-/// Sequential recall (hfy-math.md §5): memories stored in order are recalled in order. Each round picks
+/// Sequential recall (docs/math.md §5): memories stored in order are recalled in order. Each round picks
 /// the best adjacent pair y ← seq-2-subsets(β(Xq − λa), w) (a huge w forces a contiguous pair: the current
 /// memory and its successor), moves to the other member q ← Xᵀy − q, refines with T entmax updates, and
 /// penalizes the pair a ← ρ(y − 1.1p) + (1−ρ)a (the memory just left gets a positive penalty, the one

@@ -5,7 +5,7 @@ namespace Hfy.Kernels.Scoring;
 
 /// <summary>
 /// Finds the few scores that can carry weight: those strictly above a map's support bound
-/// (architecture.md: "everything after scoring touches only candidates").
+/// (docs/architecture.md: "everything after scoring touches only candidates").
 /// </summary>
 public static class Candidates
 {

@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 
 namespace Hfy.Kernels.Scoring;
 
-/// <summary>The readout z = Xᵀp (hfy-math.md §1), accumulated in float64.</summary>
+/// <summary>The readout z = Xᵀp (docs/math.md §1), accumulated in float64.</summary>
 public static class Readout
 {
     /// <summary>

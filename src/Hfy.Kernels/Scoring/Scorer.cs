@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 namespace Hfy.Kernels.Scoring;
 
 /// <summary>
-/// Scores θ = β X q (hfy-math.md notation) over a row-major float32 block: the hot loop of retrieval.
+/// Scores θ = β X q (docs/math.md notation) over a row-major float32 block: the hot loop of retrieval.
 /// Single queries run at the memory-bandwidth limit (SIMD over D, 4 rows at a time, all cores for big
 /// blocks); batches use a register-blocked microkernel (<see cref="ScoreBatch"/>).
 /// </summary>

@@ -24,7 +24,7 @@ public sealed record IdxHeader(byte TypeCode, int[] Dims)
 /// <summary>
 /// Reads IDX files as used by MNIST-style datasets, gzipped (detected by the 1F 8B magic) or not.
 /// Each item (e.g. a 28×28 image) is flattened to one row. Unsigned-byte images are scaled to
-/// [−1, 1] as x/127.5 − 1 (hfy-math.md §5: "images scaled to [−1, 1]"); float files are read as stored.
+/// [−1, 1] as x/127.5 − 1 (docs/math.md §5: "images scaled to [−1, 1]"); float files are read as stored.
 /// </summary>
 public static class IdxReader
 {

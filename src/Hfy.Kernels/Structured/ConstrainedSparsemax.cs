@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Hfy.Kernels.Structured;
 
 /// <summary>
-/// Constrained sparsemax (hfy-math.md §5, free recall): the Euclidean projection of θ onto
+/// Constrained sparsemax (docs/math.md §5, free recall): the Euclidean projection of θ onto
 /// {p ∈ Δ, p ≤ u}. The solution is p_i = clip(θ_i − τ, 0, u_i) with τ chosen so that Σp = 1; τ is
 /// found exactly by scanning the 2N breakpoints {θ_i, θ_i − u_i} of the piecewise-linear mass function.
 /// </summary>

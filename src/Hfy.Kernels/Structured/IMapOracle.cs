@@ -1,7 +1,7 @@
 namespace Hfy.Kernels.Structured;
 
 /// <summary>
-/// The MAP oracle of a structured family for SparseMAP (hfy-math.md §2): structures are sets of "on"
+/// The MAP oracle of a structured family for SparseMAP (docs/math.md §2): structures are sets of "on"
 /// unary variables y ∈ {0,1}^L (the part that the quadratic regularizer sees) plus a score part that the
 /// regularizer does not see (e.g. a bonus per adjacent selected pair). A new structure family needs only
 /// an oracle; <see cref="SparseMapSolver"/> does the rest.

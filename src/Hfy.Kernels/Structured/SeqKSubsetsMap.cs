@@ -4,7 +4,7 @@ using Hfy.Kernels.Maps;
 namespace Hfy.Kernels.Structured;
 
 /// <summary>
-/// Sequential k-subsets as an <see cref="IMap"/> on a dense score vector in bank order (hfy-math.md §2):
+/// Sequential k-subsets as an <see cref="IMap"/> on a dense score vector in bank order (docs/math.md §2):
 /// the output is the unscaled unary marginal vector μ (Σμ = k). Forward gathers the rows with
 /// θ_i ≥ θ_(k) − <see cref="SequentialKSubsets.CandidateMargin(double, bool)"/> (a quickselect) and runs
 /// <see cref="SequentialKSubsets.Solve(ReadOnlySpan{long}, ReadOnlySpan{double}, int, double, bool)"/> on them,

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Hfy.Kernels.Structured;
 
 /// <summary>
-/// MAP oracle of sequential k-subsets (hfy-math.md §2): over a sequence of rows (given by their
+/// MAP oracle of sequential k-subsets (docs/math.md §2): over a sequence of rows (given by their
 /// ascending positions in the bank), choose exactly k rows maximizing Σ η_i y_i + w Σ y_i y_next, where the
 /// bonus w counts for each selected pair whose positions differ by 1. Budgeted Viterbi (state = count so
 /// far, whether the previous candidate was taken), run only on the rows that can be in a MAP structure.

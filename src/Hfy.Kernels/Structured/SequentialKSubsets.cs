@@ -1,14 +1,14 @@
 namespace Hfy.Kernels.Structured;
 
 /// <summary>
-/// Sequential k-subsets SparseMAP (hfy-math.md §2): structures choose exactly k rows, score
+/// Sequential k-subsets SparseMAP (docs/math.md §2): structures choose exactly k rows, score
 /// s(y) = Σ θ_i y_i + w Σ y_{i−1} y_i over adjacent rows (bank order), and the marginals solve
 /// argmax_{μ ∈ conv} θᵀμ_unary + w·(pair marginals) − ½‖μ_unary‖². With w = 0 this is exactly k-subsets.
 /// </summary>
 /// <remarks>
 /// <para>Compatibility (<c>compat</c>): the published code regularizes both states of every row, which
 /// equals this formulation applied to (θ/2, w/2), and caps the active set at 10 iterations; compat
-/// reproduces both (golden traces <c>seq_ksubsets2_*</c> and the reference vectors of hfy-math.md §2).</para>
+/// reproduces both (golden traces <c>seq_ksubsets2_*</c> and the reference vectors of docs/math.md §2).</para>
 /// <para>Distributed use: rows below θ_(k) − <see cref="CandidateMargin(double)"/> are never selected, so
 /// <see cref="Solve(ReadOnlySpan{long}, ReadOnlySpan{double}, int, double, bool)"/> on the rows above it
 /// (with their bank positions) returns the same marginals as on the whole bank.</para>

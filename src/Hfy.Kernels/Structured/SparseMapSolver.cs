@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Hfy.Kernels.Structured;
 
 /// <summary>
-/// SparseMAP by the active-set method (hfy-math.md §2, sequential k-subsets):
+/// SparseMAP by the active-set method (docs/math.md §2, sequential k-subsets):
 /// maximize Σ_s α_s (θᵀ1_s + extra_s) − ½‖Σ_s α_s 1_s‖² over distributions α on the oracle's structures,
 /// i.e. μ = argmax_{μ ∈ conv} θᵀμ + (extra scores) − ½‖μ‖².
 /// </summary>

@@ -54,7 +54,7 @@ public class RecallCellTests
         Assert.Equal(ExperimentStatus.Finished, store.GetExperiment(id)!.Status);
         foreach (var c in cells)
         {
-            // The same cell straight through Hfy.Kernels.Recall: bank seed + repeat, β and T from the grid, hfy-math.md §5 defaults.
+            // The same cell straight through Hfy.Kernels.Recall: bank seed + repeat, β and T from the grid, docs/math.md §5 defaults.
             var bank = Gaussian(c.Params.N, 64, 11 + (ulong)c.Params.Repeat);
             var expected = c.Params.Map switch
             {
@@ -73,7 +73,7 @@ public class RecallCellTests
             Assert.Equal((3.0, 3, 0, 0L), (m.MeanSteps, m.MaxSteps, m.EnergyViolations, m.RoundTrips));
             Assert.Equal(("identity", 0.0), (c.Params.Post, c.Params.Noise));
         }
-        // Constrained sparsemax recalls every memory once at β = 0.3 (hfy-math.md §5); at β = 0.01 the weights spread
+        // Constrained sparsemax recalls every memory once at β = 0.3 (docs/math.md §5); at β = 0.01 the weights spread
         // over many memories and argmax p repeats, so the comparison above covers both perfect and imperfect runs.
         Assert.All(cells.Where(c => c.Params.Map == "csparsemax" && c.Params.Beta == 0.3), c => Assert.Equal(1.0, c.Metrics.SuccessRate));
         Assert.Contains(cells, c => c.Metrics.SuccessRate < 0.6);

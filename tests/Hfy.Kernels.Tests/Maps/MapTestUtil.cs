@@ -38,7 +38,7 @@ internal static class MapTestUtil
     /// <summary>The map; entmax-2 deliberately uses the Entmax class (not the factory's sparsemax route).</summary>
     public static IMap Map(string name) => name == "entmax-2" ? new Entmax(2.0) : MapFactory.Create(Spec(name));
 
-    /// <summary>Margin m of hfy-math.md §2/§4 (NaN for softmax).</summary>
+    /// <summary>Margin m of docs/math.md §2/§4 (NaN for softmax).</summary>
     public static double Margin(IMap map) => map switch
     {
         Entmax e => 1.0 / (e.Alpha - 1.0),

@@ -3,7 +3,7 @@ using static Hfy.Kernels.Tests.Maps.MapTestUtil;
 
 namespace Hfy.Kernels.Tests.Maps;
 
-/// <summary>Every reference value of hfy-math.md §6, to 1e-6.</summary>
+/// <summary>Every reference value of docs/math.md §6, to 1e-6.</summary>
 public class ReferenceValueTests
 {
     private static readonly double[] _theta3 = [-2, 0, 0.5];

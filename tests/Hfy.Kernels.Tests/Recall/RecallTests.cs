@@ -15,7 +15,7 @@ public class RecallTests
     [Fact]
     public void FreeRecall_ConstrainedSparsemax_RecallsEachOf128PatternsOnce()
     {
-        // 128 i.i.d. N(0,1) patterns in D = 512 (‖x‖² ≈ 512), β = 0.1, T = 5 (hfy-math.md §5 settings).
+        // 128 i.i.d. N(0,1) patterns in D = 512 (‖x‖² ≈ 512), β = 0.1, T = 5 (docs/math.md §5 settings).
         var bank = Gaussian(128, 512, seed: 1);
         var result = FreeRecall.ConstrainedSparsemax(bank, new RecallOptions(Beta: 0.1, Steps: 5));
         Assert.Equal(128, result.Order.Length);
@@ -37,7 +37,7 @@ public class RecallTests
     [Fact]
     public void SequentialRecall_OfPatternsStoredInOrder_RecallsThemInOrder()
     {
-        // hfy-math.md §5 settings: w = 1e8, λ = 1e8, ρ = 0.001, T = 5, β = 0.1, sparsemax updates;
+        // docs/math.md §5 settings: w = 1e8, λ = 1e8, ρ = 0.001, T = 5, β = 0.1, sparsemax updates;
         // 128 N(0,1) patterns in D = 512 (‖x‖² ≈ 512, cross products ≈ ±23), so a single pattern is an exact
         // sparsemax fixed point at β = 0.1 and the best adjacent pair is the current memory and its successor.
         var bank = Gaussian(128, 512, seed: 3);

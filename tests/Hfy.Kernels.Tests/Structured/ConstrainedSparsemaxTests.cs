@@ -28,7 +28,7 @@ public class ConstrainedSparsemaxTests
     [Fact]
     public void WithUnitBounds_EqualsSparsemaxReference()
     {
-        // hfy-math.md §6: sparsemax([−2, 0, 0.5]) = [0, 0.25, 0.75]; sparsemax(Figure 2) = [0.8674, 0, 0, 0.1326, 0].
+        // docs/math.md §6: sparsemax([−2, 0, 0.5]) = [0, 0.25, 0.75]; sparsemax(Figure 2) = [0.8674, 0, 0, 0.1326, 0].
         Assert.Equal([0, 0.25, 0.75], Forward([-2, 0, 0.5], [1, 1, 1]).Select(v => Math.Round(v, 12)));
         var p = Forward([1.0716, -1.1221, -0.3288, 0.3368, 0.0425], [1, 1, 1, 1, 1]);
         Assert.Equal([0.8674, 0, 0, 0.1326, 0], p.Select(v => Math.Round(v, 4)));

@@ -32,7 +32,7 @@ public class SequentialKSubsetsReferenceTests
     [Fact]
     public void Default_OnFigure2_MatchesReferenceVector()
     {
-        // hfy-math.md §2: default formulation, k = 2, w = 1 (the exact solution has these terminating decimals).
+        // docs/math.md §2: default formulation, k = 2, w = 1 (the exact solution has these terminating decimals).
         AssertClose([0.4765, 0.27055, 0.0761, 0.72945, 0.4474], SolveDense(Figure2, 2, 1, compat: false), 1e-9);
     }
 

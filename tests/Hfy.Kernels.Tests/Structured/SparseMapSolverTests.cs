@@ -135,7 +135,7 @@ public class SparseMapSolverTests
     [Fact]
     public void SeqKSubsets_OnReferenceScores_WithZeroBonus_GivesTwoSubsetsReference()
     {
-        // hfy-math.md §6: 2-subsets of θ = [0, .25, .5, .75, 1] is [0, .125, .375, .625, .875].
+        // docs/math.md §6: 2-subsets of θ = [0, .25, .5, .75, 1] is [0, .125, .375, .625, .875].
         var mu = SequentialKSubsets.Solve(Range(5), [0, 0.25, 0.5, 0.75, 1], 2, 0, compat: false).Marginals;
         double[] expected = [0, 0.125, 0.375, 0.625, 0.875];
         for (int i = 0; i < 5; i++) Assert.Equal(expected[i], mu[i], 12);
