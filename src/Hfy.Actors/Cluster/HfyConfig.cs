@@ -47,19 +47,19 @@ public static class HfyConfig
                 serialize-messages = {{(settings.SerializeAllMessages ? "on" : "off")}}
                 serializers {
                   hfy = "{{typeof(HfySerializer).FullName}}, {{typeof(HfySerializer).Assembly.GetName().Name}}"
-                  hfy-akka-local = "{{typeof(AkkaLocalMessageSerializer).FullName}}, {{typeof(AkkaLocalMessageSerializer).Assembly.GetName().Name}}"
+                  hfy-node-local = "{{typeof(NodeLocalSerializer).FullName}}, {{typeof(NodeLocalSerializer).Assembly.GetName().Name}}"
                 }
                 serialization-bindings {
                   "Hfy.Actors.Protocol.IHfyMessage, Hfy.Actors" = hfy
                   # Two node-local Akka messages with no binding of their own that JSON cannot rebuild (see
-                  # AkkaLocalMessageSerializer): without these, serialize-messages = on stalls remember-entities
+                  # NodeLocalSerializer): without these, serialize-messages = on stalls remember-entities
                   # and hides reachability changes from the split brain resolver.
-                  "{{AkkaLocalMessageSerializer.ReadRepairTypeName}}" = hfy-akka-local
-                  "{{AkkaLocalMessageSerializer.ReachabilityChangedTypeName}}" = hfy-akka-local
+                  "{{NodeLocalSerializer.BoundTypeNames[0]}}" = hfy-node-local
+                  "{{NodeLocalSerializer.BoundTypeNames[1]}}" = hfy-node-local
                 }
                 serialization-identifiers {
                   "{{typeof(HfySerializer).FullName}}, {{typeof(HfySerializer).Assembly.GetName().Name}}" = {{HfySerializer.SerializerId}}
-                  "{{typeof(AkkaLocalMessageSerializer).FullName}}, {{typeof(AkkaLocalMessageSerializer).Assembly.GetName().Name}}" = {{AkkaLocalMessageSerializer.SerializerId}}
+                  "{{typeof(NodeLocalSerializer).FullName}}, {{typeof(NodeLocalSerializer).Assembly.GetName().Name}}" = {{NodeLocalSerializer.SerializerId}}
                 }
               }
               remote {

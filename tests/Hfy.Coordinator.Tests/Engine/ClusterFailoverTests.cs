@@ -20,7 +20,7 @@ public sealed class FailoverClusterFixture : IAsyncLifetime
         {
             // Every message crosses a serializer, node-local ones included: also Akka.DistributedData's ReadRepair (sent
             // when the shards' remember-entities store re-reads after a membership change) and Akka.Cluster's
-            // ReachabilityChanged, which HfyConfig binds to AkkaLocalMessageSerializer (JSON could not rebuild them).
+            // ReachabilityChanged, which HfyConfig binds to NodeLocalSerializer (JSON could not rebuild them).
             SerializeAllMessages = true,
             Engine = new ClusterEngineOptions
             {
