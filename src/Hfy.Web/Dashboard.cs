@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Hfy.Coordinator.Engine;
-using Hfy.Experiments.Engines;
 using Hfy.Experiments.Results;
 
 namespace Hfy.Web;

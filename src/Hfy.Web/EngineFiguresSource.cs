@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Hfy.Coordinator.Engine;
-using Hfy.Experiments.Engines;
 
 namespace Hfy.Web;
 

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Hfy.Cli.Commands;
 using Hfy.Coordinator.Engine;
-using Hfy.Experiments.Engines;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Storage;

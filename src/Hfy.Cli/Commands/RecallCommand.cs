@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
 using Hfy.Kernels.Recall;
-using Hfy.Kernels.Storage;
 
 namespace Hfy.Cli.Commands;
 

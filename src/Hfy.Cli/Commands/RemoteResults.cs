@@ -1,12 +1,9 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Hfy.Experiments;
-using Hfy.Coordinator.Manager;
 using Hfy.Cli.Experiments;
 using Hfy.Experiments.Plots;
 using Hfy.Experiments.Results;
-using Hfy.Web;
 
 namespace Hfy.Cli.Commands;
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Hfy.Experiments;
-using Hfy.Coordinator.Manager;
 using Hfy.Cli.Experiments;
 using Hfy.Experiments.Plots;
 using Hfy.Experiments.Results;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Hfy.Experiments;
-using Hfy.Coordinator.Manager;
 using Hfy.Cli.Experiments;
 using Hfy.Experiments.Results;
 using Spectre.Console;

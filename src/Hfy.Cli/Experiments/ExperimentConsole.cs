@@ -1,6 +1,5 @@
 using System.Globalization;
 using Akka.Actor;
-using Hfy.Coordinator.Engine;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments.Plots;
 using Hfy.Experiments.Results;

@@ -3,10 +3,8 @@ using Akka.Cluster;
 using Akka.Cluster.Tools.Singleton;
 using Hfy.Actors.Cluster;
 using Hfy.Coordinator.Engine;
-using Hfy.Experiments.Engines;
 using Hfy.Experiments;
 using Hfy.Coordinator.Manager;
-using Hfy.Cli.Experiments;
 using Hfy.Experiments.Results;
 using Hfy.Web;
 

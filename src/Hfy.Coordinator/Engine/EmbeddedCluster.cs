@@ -36,15 +36,13 @@ public sealed record EmbeddedClusterOptions
 public sealed class EmbeddedCluster : IAsyncDisposable
 {
     private readonly ActorSystem?[] _banks;
-    private readonly EmbeddedClusterOptions _options;
 
-    private EmbeddedCluster(ActorSystem coordinator, ActorSystem?[] banks, ClusterEngine engine, IActorRef region, EmbeddedClusterOptions options)
+    private EmbeddedCluster(ActorSystem coordinator, ActorSystem?[] banks, ClusterEngine engine, IActorRef region)
     {
         Coordinator = coordinator;
         Region = region;
         _banks = banks;
         Engine = engine;
-        _options = options;
     }
 
     /// <summary>The coordinator node.</summary>
@@ -87,7 +85,7 @@ public sealed class EmbeddedCluster : IAsyncDisposable
             foreach (var bank in banks) PartitionSharding.StartRegion(bank!);
             var region = PartitionSharding.StartProxy(coordinator);
             var engine = new ClusterEngine(coordinator, region, options.Engine);
-            return new EmbeddedCluster(coordinator, banks, engine, region, options);
+            return new EmbeddedCluster(coordinator, banks, engine, region);
         }
         catch
         {

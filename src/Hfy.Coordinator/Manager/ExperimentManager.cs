@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using Hfy.Coordinator.Engine;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments.Results;
 using Hfy.Experiments;

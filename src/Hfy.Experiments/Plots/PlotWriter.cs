@@ -1,5 +1,4 @@
 using System.Globalization;
-using Hfy.Experiments;
 using Hfy.Experiments.Results;
 using ScottPlot;
 

@@ -1,5 +1,3 @@
-using Hfy.Experiments;
-
 namespace Hfy.Experiments.Results;
 
 /// <summary>The parameters of a stored cell (denormalized so exports need no spec).</summary>

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Hfy.Experiments;
 using Microsoft.Data.Sqlite;
 
 namespace Hfy.Experiments.Results;

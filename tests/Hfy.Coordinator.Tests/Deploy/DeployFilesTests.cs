@@ -1,7 +1,5 @@
 using System.Text.RegularExpressions;
 using Hfy.Experiments;
-using Hfy.Coordinator.Manager;
-using Hfy.Cli.Experiments;
 using Hfy.Cli.Hosting;
 using Hfy.Coordinator.Tests.Web;
 

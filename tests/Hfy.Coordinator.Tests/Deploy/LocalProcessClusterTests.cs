@@ -1,9 +1,6 @@
 using System.Text.Json;
 using Hfy.Coordinator.Engine;
-using Hfy.Experiments.Engines;
 using Hfy.Experiments;
-using Hfy.Coordinator.Manager;
-using Hfy.Cli.Experiments;
 using Hfy.Experiments.Results;
 using Hfy.Web;
 

@@ -3,7 +3,6 @@ using Akka.TestKit.Xunit2;
 using Hfy.Actors.Cluster;
 using Hfy.Actors.Protocol;
 using Hfy.Coordinator.Engine;
-using Hfy.Experiments.Engines;
 using Hfy.Kernels.Storage;
 
 namespace Hfy.Coordinator.Tests.Engine;

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Hfy.Actors.Retrieval;
 using Hfy.Coordinator.Engine;
-using Hfy.Experiments.Engines;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Storage;

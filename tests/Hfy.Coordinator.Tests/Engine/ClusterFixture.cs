@@ -1,5 +1,4 @@
 using Hfy.Coordinator.Engine;
-using Hfy.Experiments.Engines;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Structured;

@@ -1,8 +1,6 @@
 using Hfy.Actors.Retrieval;
 using Hfy.Coordinator.Engine;
-using Hfy.Experiments.Engines;
 using Hfy.Kernels.Dynamics;
-using Hfy.Kernels.Maps;
 using Hfy.Kernels.Storage;
 
 namespace Hfy.Coordinator.Tests.Engine;

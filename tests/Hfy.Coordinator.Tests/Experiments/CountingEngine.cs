@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Hfy.Coordinator.Engine;
 using Hfy.Experiments.Engines;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Storage;

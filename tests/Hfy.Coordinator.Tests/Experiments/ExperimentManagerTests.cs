@@ -1,10 +1,7 @@
-using Akka.Actor;
 using Akka.TestKit.Xunit2;
-using Hfy.Coordinator.Engine;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments;
 using Hfy.Coordinator.Manager;
-using Hfy.Cli.Experiments;
 using Hfy.Experiments.Results;
 
 namespace Hfy.Coordinator.Tests.Experiments;

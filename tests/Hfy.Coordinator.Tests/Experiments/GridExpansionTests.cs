@@ -1,6 +1,4 @@
 using Hfy.Experiments;
-using Hfy.Coordinator.Manager;
-using Hfy.Cli.Experiments;
 using Hfy.Kernels.Dynamics;
 
 namespace Hfy.Coordinator.Tests.Experiments;

@@ -1,8 +1,5 @@
-using Hfy.Coordinator.Engine;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments;
-using Hfy.Coordinator.Manager;
-using Hfy.Cli.Experiments;
 using Hfy.Experiments.Results;
 
 namespace Hfy.Coordinator.Tests.Experiments;

@@ -1,6 +1,4 @@
 using Hfy.Experiments;
-using Hfy.Coordinator.Manager;
-using Hfy.Cli.Experiments;
 
 namespace Hfy.Coordinator.Tests.Experiments;
 

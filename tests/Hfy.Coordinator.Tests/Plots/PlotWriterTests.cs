@@ -1,6 +1,4 @@
 using Hfy.Experiments;
-using Hfy.Coordinator.Manager;
-using Hfy.Cli.Experiments;
 using Hfy.Experiments.Plots;
 using Hfy.Experiments.Results;
 using Hfy.Coordinator.Tests.Experiments;

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using Hfy.Experiments;
-using Hfy.Coordinator.Manager;
-using Hfy.Cli.Experiments;
 using Hfy.Experiments.Results;
 using Hfy.Coordinator.Tests.Experiments;
 

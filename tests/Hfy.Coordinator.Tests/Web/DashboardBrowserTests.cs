@@ -1,8 +1,6 @@
 using Hfy.Coordinator.Engine;
-using Hfy.Experiments.Engines;
 using Hfy.Experiments;
 using Hfy.Coordinator.Manager;
-using Hfy.Cli.Experiments;
 using Hfy.Experiments.Results;
 using Hfy.Web;
 using Microsoft.Playwright;

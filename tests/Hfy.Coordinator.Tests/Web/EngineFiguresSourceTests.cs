@@ -1,5 +1,4 @@
 using Hfy.Coordinator.Engine;
-using Hfy.Experiments.Engines;
 using Hfy.Web;
 
 namespace Hfy.Coordinator.Tests.Web;
