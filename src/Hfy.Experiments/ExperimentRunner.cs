@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Text;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments.Results;
 using Hfy.Kernels.Dynamics;
@@ -393,26 +391,13 @@ public sealed class ExperimentRunner
         var dir = _options.WorkDirectory ?? Path.Combine(Path.GetDirectoryName(_store.Path) ?? ".", "banks");
         Directory.CreateDirectory(dir);
         var path = Path.Combine(dir, experimentId + "-inline.npy");
-        var rows = patterns.Length;
         var dim = patterns[0].Length;
-        var header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {dim}), }}";
-        var total = 10 + header.Length + 1;
-        header += new string(' ', (64 - total % 64) % 64) + "\n";
-        using var fs = File.Create(path);
-        fs.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
-        Span<byte> len = stackalloc byte[2];
-        BinaryPrimitives.WriteUInt16LittleEndian(len, (ushort)header.Length);
-        fs.Write(len);
-        fs.Write(Encoding.ASCII.GetBytes(header));
-        Span<byte> f = stackalloc byte[4];
-        foreach (var p in patterns)
+        var data = new float[patterns.Length * dim];
+        for (var r = 0; r < patterns.Length; r++)
         {
-            foreach (var v in p)
-            {
-                BinaryPrimitives.WriteSingleLittleEndian(f, (float)v);
-                fs.Write(f);
-            }
+            for (var k = 0; k < dim; k++) data[r * dim + k] = (float)patterns[r][k];
         }
+        NpyWriter.Write(path, data, patterns.Length, dim);
         return path;
     }
 }
