@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using Hfy.Actors.Protocol;
+using Hfy.Kernels.Retrieval;
 
 namespace Hfy.Actors.Partitions;
 
 /// <summary>
 /// Streams a gather answer in chunks that each serialize below the message budget (in the dense regime every row
 /// of the partition is a candidate for every query: N/P × batch pairs), and puts a query's pairs back together on
-/// the coordinator.
+/// the coordinator (<see cref="Hfy.Kernels.Retrieval.SummaryMerge.Gathered"/>).
 /// </summary>
 internal static class GatherChunks
 {
@@ -68,41 +69,5 @@ internal static class GatherChunks
 
         Debug.Assert(replies.Sum(r => r.Queries.Sum(q => (long)q.Ids.Length)) == total, "every pair sent exactly once");
         return replies;
-    }
-
-    /// <summary>
-    /// Query <paramref name="query"/>'s pairs from every partition's chunks (partitions in index order, chunks in order),
-    /// so ids come out ascending (partitions hold contiguous row ranges); scores widened to float64.
-    /// </summary>
-    /// <returns>Ids, scores, and whether every partition's list was complete.</returns>
-    public static (long[] Ids, double[] Scores, bool Complete) Assemble(IReadOnlyList<GatherReply[]> partitions, int query)
-    {
-        long n = 0;
-        var complete = true;
-        foreach (var chunks in partitions)
-        {
-            foreach (var chunk in chunks)
-            {
-                var part = chunk.Queries[query];
-                n += part.Ids.Length;
-                complete &= part.Complete;
-            }
-        }
-
-        var ids = new long[n];
-        var scores = new double[n];
-        long at = 0;
-        foreach (var chunks in partitions)
-        {
-            foreach (var chunk in chunks)
-            {
-                var part = chunk.Queries[query];
-                part.Ids.CopyTo(ids.AsSpan((int)at));
-                for (var t = 0; t < part.Scores.Length; t++) scores[at + t] = part.Scores[t];
-                at += part.Ids.Length;
-            }
-        }
-
-        return (ids, scores, complete);
     }
 }

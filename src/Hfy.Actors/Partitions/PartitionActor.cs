@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Hfy.Actors.Protocol;
 using Hfy.Kernels.Maps;
+using Hfy.Kernels.Retrieval;
 using Hfy.Kernels.Scoring;
 using Hfy.Kernels.Storage;
 
@@ -17,7 +18,7 @@ public sealed class PartitionActor : ReceiveActor
     /// <summary>How many requests' scores a partition keeps at most (oldest evicted first).</summary>
     public const int MaxHeldRequests = 16;
 
-    private readonly Dictionary<MapSpec, IMap> _maps = [];
+    private readonly Dictionary<MapSpec, CandidateRule> _rules = [];
     private readonly Dictionary<string, HeldScores> _held = [];
     private readonly LinkedList<string> _lru = new();
     private PartitionAddress? _address;
@@ -40,11 +41,11 @@ public sealed class PartitionActor : ReceiveActor
             // Passivate so that remember-entities forgets the entity (a plain stop would restart it).
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
         });
-        Receive<ScoreRequest>(m => Guard(m.RequestId, m.Round, m.Partition, () => OnScore(m)));
-        Receive<GatherRequest>(m => Guard(m.RequestId, m.Round, m.Partition, () => OnGather(m)));
-        Receive<ProbeRequest>(m => Guard(m.RequestId, m.Round, m.Partition, () => OnProbe(m)));
-        Receive<ReadoutRequest>(m => Guard(m.RequestId, m.Round, m.Partition, () => OnReadout(m)));
-        Receive<SupportCountRequest>(m => Guard(m.RequestId, m.Round, m.Partition, () => OnSupportCount(m)));
+        Receive<ScoreRequest>(m => Guard(m.Header, () => OnScore(m)));
+        Receive<GatherRequest>(m => Guard(m.Header, () => OnGather(m)));
+        Receive<ProbeRequest>(m => Guard(m.Header, () => OnProbe(m)));
+        Receive<ReadoutRequest>(m => Guard(m.Header, () => OnReadout(m)));
+        Receive<SupportCountRequest>(m => Guard(m.Header, () => OnSupportCount(m)));
         Receive<ReleaseScores>(m => Forget(m.RequestId));
     }
 
@@ -52,15 +53,16 @@ public sealed class PartitionActor : ReceiveActor
     public static Props Props() => Akka.Actor.Props.Create(() => new PartitionActor()).WithDispatcher(Cluster.HfyConfig.NumericDispatcher);
 
     /// <summary>A failure answers the request (it fails fast) instead of restarting the partition silently.</summary>
-    private void Guard(string requestId, int round, PartitionAddress p, Action work)
+    private void Guard(RoundHeader h, Action work)
     {
         try
         {
+            Load(h.Partition);
             work();
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or NotSupportedException or InvalidDataException)
         {
-            Sender.Tell(new PartitionFailed(requestId, round, p.Index, $"partition {p.EntityId}: {e.Message}"));
+            Sender.Tell(new PartitionFailed(h.RequestId, h.Round, h.Partition.Index, $"partition {h.Partition.EntityId}: {e.Message}"));
         }
     }
 
@@ -83,102 +85,102 @@ public sealed class PartitionActor : ReceiveActor
 
     private void OnScore(ScoreRequest m)
     {
-        Load(m.Partition);
-        var dim = m.Partition.Spec.Dim;
-        var n = m.Partition.RowCount;
+        var (h, mp, qb) = (m.Header, m.Map, m.Queries);
+        var dim = h.Partition.Spec.Dim;
+        var n = h.Partition.RowCount;
+        var first = h.Partition.FirstRow;
         // The step's scores replace the previous step's of the same request: reuse that block (no zeroing, no LOH churn).
-        var length = (long)m.Batch * n;
-        var scores = _held.TryGetValue(m.RequestId, out var previous) && previous.Scores.LongLength == length
+        var length = (long)qb.Batch * n;
+        var scores = _held.TryGetValue(h.RequestId, out var previous) && previous.Scores.LongLength == length
             ? previous.Scores
             : GC.AllocateUninitializedArray<float>(checked((int)length));
-        if (n > 0) Scorer.ScoreBatch(_rows, dim, m.Queries, m.Batch, m.Beta, scores);
-        var map = MapOf(m.Map);
-        var summaries = new ScoreSummary[m.Batch];
-        for (var b = 0; b < m.Batch; b++)
+        if (n > 0) Scorer.ScoreBatch(_rows, dim, qb.Queries, qb.Batch, mp.Beta, scores);
+        var rule = RuleOf(mp.Map);
+        var caps = new CandidateCaps(mp.CandidateCap, mp.RowCap, mp.LeadRows);
+        var summaries = new ScoreSummary[qb.Batch];
+        for (var b = 0; b < qb.Batch; b++)
         {
-            var retrieved = m.Final[b] && m.Exact.Length > 0
-                ? PartitionWork.FindRetrieved(_rows, dim, m.Partition.FirstRow, m.Exact.AsSpan(b * dim, dim), m.RetrievedTol)
+            var retrieved = qb.Final[b] && qb.Exact.Length > 0
+                ? PartitionScoring.FindRetrieved(_rows, dim, first, qb.Exact.AsSpan(b * dim, dim), qb.RetrievedTol)
                 : -1;
-            summaries[b] = PartitionWork.Summarize(
-                m.Map, map, scores.AsSpan(b * n, n), _rows, dim, m.Partition.FirstRow, m.CandidateCap, m.RowCap, m.PairCaps[b], retrieved, m.LeadRows);
+            summaries[b] = PartitionScoring.Summarize(rule, scores.AsSpan(b * n, n), _rows, dim, first, caps, qb.PairCaps[b], retrieved);
         }
 
-        Hold(m.RequestId, new HeldScores(m.Step, m.Batch, scores));
-        Sender.Tell(new ScoreReply(m.RequestId, m.Round, m.Partition.Index, summaries));
+        Hold(h.RequestId, new HeldScores(h.Step, qb.Batch, scores));
+        Sender.Tell(new ScoreReply(h.RequestId, h.Round, h.Partition.Index, summaries));
     }
 
     private void OnGather(GatherRequest m)
     {
-        Load(m.Partition);
-        if (!TryScores(m.RequestId, m.Step, out var held)) { Missing(m.RequestId, m.Round, m.Partition); return; }
-        var n = m.Partition.RowCount;
+        var h = m.Header;
+        if (!TryScores(h, out var held)) return;
+        var n = h.Partition.RowCount;
         var parts = new GatherPart[m.Bounds.Length];
         for (var b = 0; b < parts.Length; b++)
         {
-            parts[b] = PartitionWork.GatherAbove(held.Scores.AsSpan(b * n, n), m.Partition.FirstRow, m.Bounds[b], m.Cap);
+            parts[b] = PartitionScoring.GatherAbove(held.Scores.AsSpan(b * n, n), h.Partition.FirstRow, m.Bounds[b], m.Cap);
         }
 
         // Dense regimes gather every row for every query: pushed in chunks below the message budget, no further requests.
         var sender = Sender;
-        foreach (var chunk in GatherChunks.Split(m.RequestId, m.Round, m.Partition.Index, parts, m.MaxReplyBytes)) sender.Tell(chunk);
+        foreach (var chunk in GatherChunks.Split(h.RequestId, h.Round, h.Partition.Index, parts, m.MaxReplyBytes)) sender.Tell(chunk);
     }
 
     private void OnProbe(ProbeRequest m)
     {
-        Load(m.Partition);
-        if (!TryScores(m.RequestId, m.Step, out var held)) { Missing(m.RequestId, m.Round, m.Partition); return; }
-        var map = (IThresholdMap)MapOf(m.Map)!;
-        var n = m.Partition.RowCount;
+        var h = m.Header;
+        if (!TryScores(h, out var held)) return;
+        var map = RuleOf(m.Map).Threshold ?? throw new ArgumentException($"probe: map {m.Map.Label} is not a threshold map");
+        var n = h.Partition.RowCount;
         var sums = new MassSummary[m.Taus.Length][];
-        for (var b = 0; b < sums.Length; b++) sums[b] = PartitionWork.Probe(map, held.Scores.AsSpan(b * n, n), m.Taus[b]);
-        Sender.Tell(new ProbeReply(m.RequestId, m.Round, m.Partition.Index, sums));
+        for (var b = 0; b < sums.Length; b++) sums[b] = PartitionScoring.Probe(map, held.Scores.AsSpan(b * n, n), m.Taus[b]);
+        Sender.Tell(new ProbeReply(h.RequestId, h.Round, h.Partition.Index, sums));
     }
 
     private void OnReadout(ReadoutRequest m)
     {
-        Load(m.Partition);
-        if (!TryScores(m.RequestId, m.Step, out var held)) { Missing(m.RequestId, m.Round, m.Partition); return; }
-        var map = MapOf(m.Map) as IThresholdMap;
-        var n = m.Partition.RowCount;
+        var h = m.Header;
+        if (!TryScores(h, out var held)) return;
+        var map = RuleOf(m.Map).Threshold;
+        var n = h.Partition.RowCount;
         var parts = new ReadoutPart[m.Modes.Length];
         for (var b = 0; b < parts.Length; b++)
         {
-            parts[b] = PartitionWork.Readout(
-                (ReadoutMode)m.Modes[b], map, m.Taus[b], m.Ids[b], m.Weights[b], held.Scores.AsSpan(b * n, n),
-                _rows, m.Partition.Spec.Dim, m.Partition.FirstRow, m.PairCaps[b]);
+            parts[b] = PartitionScoring.Readout(
+                m.Modes[b], map, m.Taus[b], m.Ids[b], m.Weights[b], held.Scores.AsSpan(b * n, n),
+                _rows, h.Partition.Spec.Dim, h.Partition.FirstRow, m.PairCaps[b]);
         }
 
-        Sender.Tell(new ReadoutReply(m.RequestId, m.Round, m.Partition.Index, parts));
+        Sender.Tell(new ReadoutReply(h.RequestId, h.Round, h.Partition.Index, parts));
     }
 
     private void OnSupportCount(SupportCountRequest m)
     {
-        Load(m.Partition);
-        if (!TryScores(m.RequestId, m.Step, out var held)) { Missing(m.RequestId, m.Round, m.Partition); return; }
-        var n = m.Partition.RowCount;
+        var h = m.Header;
+        if (!TryScores(h, out var held)) return;
+        var n = h.Partition.RowCount;
         var counts = new long[m.Shifts.Length];
-        for (var b = 0; b < counts.Length; b++) counts[b] = SoftmaxSupport.Count(held.Scores.AsSpan(b * n, n), m.Shifts[b], m.Totals[b]);
-        Sender.Tell(new SupportCountReply(m.RequestId, m.Round, m.Partition.Index, counts));
+        for (var b = 0; b < counts.Length; b++) counts[b] = PartitionScoring.SupportCount(held.Scores.AsSpan(b * n, n), m.Shifts[b], m.Totals[b]);
+        Sender.Tell(new SupportCountReply(h.RequestId, h.Round, h.Partition.Index, counts));
     }
 
-    private IMap? MapOf(MapSpec spec)
+    private CandidateRule RuleOf(MapSpec spec)
     {
-        if (PartitionWork.IsSoftmax(spec) || spec.Kind == MapKind.SeqKSubsets) return null;
-        if (!_maps.TryGetValue(spec, out var map))
+        if (!_rules.TryGetValue(spec, out var rule))
         {
-            map = MapFactory.Create(spec);
-            _maps[spec] = map;
+            rule = new CandidateRule(spec, MapFactory.Create(spec));
+            _rules[spec] = rule;
         }
 
-        return map;
+        return rule;
     }
 
-    private void Missing(string requestId, int round, PartitionAddress p) => Sender.Tell(new ScoresMissing(requestId, round, p.Index));
-
-    private bool TryScores(string requestId, int step, out HeldScores held)
+    /// <summary>The request's scores of the header's step; else tells the sender <see cref="ScoresMissing"/> (the step is scored again).</summary>
+    private bool TryScores(RoundHeader h, out HeldScores held)
     {
-        if (_held.TryGetValue(requestId, out held!) && held.Step == step) return true;
+        if (_held.TryGetValue(h.RequestId, out held!) && held.Step == h.Step) return true;
         held = null!;
+        Sender.Tell(new ScoresMissing(h.RequestId, h.Round, h.Partition.Index));
         return false;
     }
 

@@ -1,4 +1,5 @@
 using Hfy.Kernels.Maps;
+using Hfy.Kernels.Retrieval;
 using Hfy.Kernels.Storage;
 using MessagePack;
 
@@ -71,82 +72,82 @@ public sealed record DropPartition([property: Key(0)] PartitionAddress Partition
 [MessagePackObject]
 public sealed record PartitionDropped([property: Key(0)] string Bank, [property: Key(1)] int Index) : IHfyMessage;
 
-/// <summary>
-/// Score round (step 1): θ = β X_p q for every query of the batch; the partition keeps the scores under
-/// <paramref name="RequestId"/> for the rest of the step and replies with one <see cref="ScoreSummary"/> per query.
-/// Reply: <see cref="ScoreReply"/>.
-/// </summary>
+/// <summary>What every round request starts with: the partition, the request, the step its scores belong to, the round.</summary>
 /// <param name="Partition">Target partition.</param>
 /// <param name="RequestId">Request the scores belong to.</param>
-/// <param name="Step">Dynamics step (scores of an older step are replaced).</param>
+/// <param name="Step">Dynamics step (scores of an older step are replaced; later rounds need this step's scores).</param>
 /// <param name="Round">Coordinator's round number, echoed in the reply (stale replies are dropped).</param>
-/// <param name="Queries">The batch, row-major, Batch × D (float32, as the kernel scores them).</param>
-/// <param name="Batch">Number of queries.</param>
+[MessagePackObject]
+public sealed record RoundHeader(
+    [property: Key(0)] PartitionAddress Partition,
+    [property: Key(1)] string RequestId,
+    [property: Key(2)] int Step,
+    [property: Key(3)] int Round);
+
+/// <summary>A round request to one partition.</summary>
+public interface IRoundRequest : IPartitionMessage
+{
+    /// <summary>Partition, request, step and round.</summary>
+    RoundHeader Header { get; }
+}
+
+/// <summary>A partition's answer to a round request (or its refusal).</summary>
+public interface IRoundReply : IHfyMessage
+{
+    /// <summary>Request id, echoed.</summary>
+    string RequestId { get; }
+
+    /// <summary>Round number, echoed.</summary>
+    int Round { get; }
+
+    /// <summary>Index of the answering partition.</summary>
+    int Partition { get; }
+}
+
+/// <summary>How the score round weighs and summarizes: β, the map and the per-query caps of the summary.</summary>
 /// <param name="Beta">Inverse temperature β.</param>
 /// <param name="Map">The map (decides the support bound and the summary kind).</param>
 /// <param name="CandidateCap">At most this many candidates per query (highest scores first).</param>
 /// <param name="RowCap">Rows travel with the candidates only when a query has at most this many.</param>
-/// <param name="PairCaps">Per query, softmax final evaluation: ship up to this many (score, id) pairs for the final weights (0: none).</param>
-/// <param name="Exact">Final evaluation: the float64 states (Batch × D) to look up exactly among the rows; empty when no query is final.</param>
-/// <param name="RetrievedTol">A row is retrieved when ‖q − x_i‖∞ ≤ this (only for queries with a non-zero row in <paramref name="Exact"/>'s batch slot).</param>
-/// <param name="Final">Per query: this scoring is the final evaluation (p at q_T).</param>
 /// <param name="LeadRows">An incomplete candidate list still carries the rows of its top this-many candidates.</param>
 [MessagePackObject]
-public sealed record ScoreRequest(
-    [property: Key(0)] PartitionAddress Partition,
-    [property: Key(1)] string RequestId,
-    [property: Key(2)] int Step,
-    [property: Key(3)] int Round,
-    [property: Key(4)] float[] Queries,
-    [property: Key(5)] int Batch,
-    [property: Key(6)] double Beta,
-    [property: Key(7)] MapSpec Map,
-    [property: Key(8)] int CandidateCap,
-    [property: Key(9)] int RowCap,
-    [property: Key(10)] int[] PairCaps,
-    [property: Key(11)] double[] Exact,
-    [property: Key(12)] double RetrievedTol,
-    [property: Key(13)] bool[] Final,
-    [property: Key(14)] int LeadRows = 0) : IPartitionMessage;
+public sealed record ScoreMapPart(
+    [property: Key(0)] double Beta,
+    [property: Key(1)] MapSpec Map,
+    [property: Key(2)] int CandidateCap,
+    [property: Key(3)] int RowCap,
+    [property: Key(4)] int LeadRows);
 
-/// <summary>One query's score summary from one partition.</summary>
-/// <param name="Max">Partition max θ (−∞ when the partition is empty).</param>
-/// <param name="Top">The partition's top-k scores, descending (k = the map's anchor rank; k-subsets' distributed top-k).</param>
-/// <param name="Finite">Number of finite scores.</param>
-/// <param name="Complete">True when <paramref name="Ids"/> holds every row above the partition's own support bound
-/// (or, for softmax pairs, every row).</param>
-/// <param name="Floor">Lowest score included in the candidate list (+∞ when empty); every omitted row scores ≤ Floor.</param>
-/// <param name="Scores">Candidate scores, descending.</param>
-/// <param name="Ids">Candidate global row ids, same order.</param>
-/// <param name="Rows">Rows of the first Rows.Length / D candidates (row-major): all of them when the list is complete
-/// and small, the top ScoreRequest.LeadRows when it is not.</param>
-/// <param name="SoftmaxZ">Softmax: Z_p = Σ e^{θ_i − Max} (float64).</param>
-/// <param name="SoftmaxR">Softmax: r_p = Σ e^{θ_i − Max} x_i (float64, length D).</param>
-/// <param name="Retrieved">Final evaluation: smallest global row id within RetrievedTol of the state (∞-norm), else −1.</param>
+/// <summary>The states of a score round and what each query's evaluation wants.</summary>
+/// <param name="Queries">The batch, row-major, Batch × D (float32, as the kernel scores them).</param>
+/// <param name="Batch">Number of queries.</param>
+/// <param name="Final">Per query: this scoring is the final evaluation (p at q_T).</param>
+/// <param name="PairCaps">Per query, softmax final evaluation: ship up to this many (score, id) pairs for the final weights (0: none).</param>
+/// <param name="Exact">Final evaluation: the float64 states (Batch × D) to look up exactly among the rows; empty when no query is final.</param>
+/// <param name="RetrievedTol">A row is retrieved when ‖q − x_i‖∞ ≤ this.</param>
 [MessagePackObject]
-public sealed record ScoreSummary(
-    [property: Key(0)] double Max,
-    [property: Key(1)] double[] Top,
-    [property: Key(2)] long Finite,
-    [property: Key(3)] bool Complete,
-    [property: Key(4)] double Floor,
-    [property: Key(5)] float[] Scores,
-    [property: Key(6)] long[] Ids,
-    [property: Key(7)] float[] Rows,
-    [property: Key(8)] double SoftmaxZ,
-    [property: Key(9)] double[] SoftmaxR,
-    [property: Key(10)] long Retrieved)
-{
-    /// <summary>
-    /// Softmax final evaluation: the partition's smallest finite θ (NaN when not reported). When its weight is &gt; 0,
-    /// every finite row of the partition is in the support, so the true support size is known without listing it.
-    /// </summary>
-    [Key(11)]
-    public double Min { get; init; } = double.NaN;
+public sealed record QueryBlock(
+    [property: Key(0)] float[] Queries,
+    [property: Key(1)] int Batch,
+    [property: Key(2)] bool[] Final,
+    [property: Key(3)] int[] PairCaps,
+    [property: Key(4)] double[] Exact,
+    [property: Key(5)] double RetrievedTol);
 
-    /// <summary>Softmax: S_p = Σ e^{θ_i − Max}(θ_i − Max) (float64), for Ω(p) = Σ p log p in the energy.</summary>
-    [Key(12)]
-    public double SoftmaxS { get; init; }
+/// <summary>
+/// Score round (step 1): θ = β X_p q for every query of the batch; the partition keeps the scores under the
+/// request id for the rest of the step and replies with one <see cref="ScoreSummary"/> per query.
+/// Reply: <see cref="ScoreReply"/>.
+/// </summary>
+[MessagePackObject]
+public sealed record ScoreRequest(
+    [property: Key(0)] RoundHeader Header,
+    [property: Key(1)] ScoreMapPart Map,
+    [property: Key(2)] QueryBlock Queries) : IRoundRequest
+{
+    /// <inheritdoc />
+    [IgnoreMember]
+    public PartitionAddress Partition => Header.Partition;
 }
 
 /// <summary>A partition's answer to <see cref="ScoreRequest"/>: one summary per query, in batch order.</summary>
@@ -155,36 +156,28 @@ public sealed record ScoreReply(
     [property: Key(0)] string RequestId,
     [property: Key(1)] int Round,
     [property: Key(2)] int Partition,
-    [property: Key(3)] ScoreSummary[] Queries) : IHfyMessage;
+    [property: Key(3)] ScoreSummary[] Queries) : IRoundReply;
 
 /// <summary>
 /// Gather round (sequential k-subsets): every (row id, score) with θ ≥ Bounds[j], at most Cap per query.
 /// Reply: one or more <see cref="GatherReply"/> chunks, each serialized below <paramref name="MaxReplyBytes"/>,
 /// pushed without further requests (or <see cref="ScoresMissing"/>).
 /// </summary>
-/// <param name="Partition">Target partition.</param>
-/// <param name="RequestId">Request whose scores to use.</param>
-/// <param name="Step">Dynamics step the scores must belong to.</param>
-/// <param name="Round">Round number, echoed.</param>
+/// <param name="Header">Partition, request, step, round.</param>
 /// <param name="Bounds">Per query: the inclusive score bound (+∞: the query takes no part).</param>
 /// <param name="Cap">At most this many pairs per query (more: the part is marked incomplete).</param>
 /// <param name="MaxReplyBytes">No reply chunk may serialize to more bytes than this.</param>
 [MessagePackObject]
 public sealed record GatherRequest(
-    [property: Key(0)] PartitionAddress Partition,
-    [property: Key(1)] string RequestId,
-    [property: Key(2)] int Step,
-    [property: Key(3)] int Round,
-    [property: Key(4)] double[] Bounds,
-    [property: Key(5)] int Cap,
-    [property: Key(6)] int MaxReplyBytes) : IPartitionMessage;
-
-/// <summary>Gathered candidates of one query (or, in a chunk, a contiguous run of them): ids ascending, their scores, and whether none was left out.</summary>
-[MessagePackObject]
-public sealed record GatherPart(
-    [property: Key(0)] long[] Ids,
-    [property: Key(1)] float[] Scores,
-    [property: Key(2)] bool Complete);
+    [property: Key(0)] RoundHeader Header,
+    [property: Key(1)] double[] Bounds,
+    [property: Key(2)] int Cap,
+    [property: Key(3)] int MaxReplyBytes) : IRoundRequest
+{
+    /// <inheritdoc />
+    [IgnoreMember]
+    public PartitionAddress Partition => Header.Partition;
+}
 
 /// <summary>
 /// One chunk of a partition's answer to <see cref="GatherRequest"/>. Chunk c of <paramref name="Chunks"/> holds, per
@@ -206,7 +199,7 @@ public sealed record GatherReply(
     [property: Key(3)] GatherPart[] Queries,
     [property: Key(4)] int Chunk,
     [property: Key(5)] int Chunks,
-    [property: Key(6)] long Pairs) : IHfyMessage;
+    [property: Key(6)] long Pairs) : IRoundReply;
 
 /// <summary>
 /// Probe round (step 3): the mass summaries of the map at each τ in Taus[j] for query j (empty: skip the query).
@@ -214,12 +207,14 @@ public sealed record GatherReply(
 /// </summary>
 [MessagePackObject]
 public sealed record ProbeRequest(
-    [property: Key(0)] PartitionAddress Partition,
-    [property: Key(1)] string RequestId,
-    [property: Key(2)] int Step,
-    [property: Key(3)] int Round,
-    [property: Key(4)] MapSpec Map,
-    [property: Key(5)] double[][] Taus) : IPartitionMessage;
+    [property: Key(0)] RoundHeader Header,
+    [property: Key(1)] MapSpec Map,
+    [property: Key(2)] double[][] Taus) : IRoundRequest
+{
+    /// <inheritdoc />
+    [IgnoreMember]
+    public PartitionAddress Partition => Header.Partition;
+}
 
 /// <summary>A partition's mass summaries: Sums[j][t] for query j at Taus[j][t].</summary>
 [MessagePackObject]
@@ -227,7 +222,7 @@ public sealed record ProbeReply(
     [property: Key(0)] string RequestId,
     [property: Key(1)] int Round,
     [property: Key(2)] int Partition,
-    [property: Key(3)] MassSummary[][] Sums) : IHfyMessage;
+    [property: Key(3)] MassSummary[][] Sums) : IRoundReply;
 
 /// <summary>
 /// Support count (softmax final evaluation, only when the shipped pairs and the partition minima cannot decide it):
@@ -236,12 +231,14 @@ public sealed record ProbeReply(
 /// </summary>
 [MessagePackObject]
 public sealed record SupportCountRequest(
-    [property: Key(0)] PartitionAddress Partition,
-    [property: Key(1)] string RequestId,
-    [property: Key(2)] int Step,
-    [property: Key(3)] int Round,
-    [property: Key(4)] double[] Shifts,
-    [property: Key(5)] double[] Totals) : IPartitionMessage;
+    [property: Key(0)] RoundHeader Header,
+    [property: Key(1)] double[] Shifts,
+    [property: Key(2)] double[] Totals) : IRoundRequest
+{
+    /// <inheritdoc />
+    [IgnoreMember]
+    public PartitionAddress Partition => Header.Partition;
+}
 
 /// <summary>A partition's answer to <see cref="SupportCountRequest"/>: rows with weight &gt; 0, per query.</summary>
 [MessagePackObject]
@@ -249,65 +246,32 @@ public sealed record SupportCountReply(
     [property: Key(0)] string RequestId,
     [property: Key(1)] int Round,
     [property: Key(2)] int Partition,
-    [property: Key(3)] long[] Counts) : IHfyMessage;
-
-/// <summary>How a partition turns its scores into weights in a <see cref="ReadoutRequest"/>.</summary>
-public enum ReadoutMode
-{
-    /// <summary>The query is not part of this readout.</summary>
-    Skip,
-    /// <summary>w_i = map.Weight(θ_i, τ).</summary>
-    Threshold,
-    /// <summary>w_i = e^{θ_i − shift} (softmax; the coordinator divides by the global Z).</summary>
-    Softmax,
-    /// <summary>The coordinator lists (row id, weight) pairs explicitly (exact solve on candidates).</summary>
-    Explicit,
-}
+    [property: Key(3)] long[] Counts) : IRoundReply;
 
 /// <summary>
 /// Readout round (step 4): Σ_i w_i x_i over the partition (float64), the weight sum and count, and the
 /// largest (row id, weight) pairs (at most PairCap per query). Reply: <see cref="ReadoutReply"/> (or <see cref="ScoresMissing"/>).
 /// </summary>
-/// <param name="Partition">Target partition.</param>
-/// <param name="RequestId">Request whose scores to use.</param>
-/// <param name="Step">Dynamics step the scores must belong to.</param>
-/// <param name="Round">Round number, echoed.</param>
+/// <param name="Header">Partition, request, step, round.</param>
 /// <param name="Map">The map (for <see cref="ReadoutMode.Threshold"/>).</param>
-/// <param name="Modes">Per query, how to weigh (<see cref="ReadoutMode"/> as int).</param>
+/// <param name="Modes">Per query, how to weigh.</param>
 /// <param name="Taus">Per query: τ (Threshold) or the shift (Softmax).</param>
 /// <param name="Ids">Per query (Explicit): global row ids that belong to this partition.</param>
 /// <param name="Weights">Per query (Explicit): their weights.</param>
 /// <param name="PairCaps">Per query: ship at most this many (id, weight) pairs (0: none).</param>
 [MessagePackObject]
 public sealed record ReadoutRequest(
-    [property: Key(0)] PartitionAddress Partition,
-    [property: Key(1)] string RequestId,
-    [property: Key(2)] int Step,
-    [property: Key(3)] int Round,
-    [property: Key(4)] MapSpec Map,
-    [property: Key(5)] int[] Modes,
-    [property: Key(6)] double[] Taus,
-    [property: Key(7)] long[][] Ids,
-    [property: Key(8)] double[][] Weights,
-    [property: Key(9)] int[] PairCaps) : IPartitionMessage;
-
-/// <summary>One query's readout from one partition.</summary>
-/// <param name="WeightSum">Σ w_i (float64).</param>
-/// <param name="Count">Number of rows with w_i &gt; 0.</param>
-/// <param name="Readout">Σ w_i x_i (float64, length D; empty when the query was skipped).</param>
-/// <param name="PairIds">Row ids of the largest weights, ascending.</param>
-/// <param name="PairWeights">Their weights.</param>
-[MessagePackObject]
-public sealed record ReadoutPart(
-    [property: Key(0)] double WeightSum,
-    [property: Key(1)] long Count,
-    [property: Key(2)] double[] Readout,
-    [property: Key(3)] long[] PairIds,
-    [property: Key(4)] double[] PairWeights)
+    [property: Key(0)] RoundHeader Header,
+    [property: Key(1)] MapSpec Map,
+    [property: Key(2)] ReadoutMode[] Modes,
+    [property: Key(3)] double[] Taus,
+    [property: Key(4)] long[][] Ids,
+    [property: Key(5)] double[][] Weights,
+    [property: Key(6)] int[] PairCaps) : IRoundRequest
 {
-    /// <summary>Threshold readouts: Σ g(w_i), the additive part of Ω (<see cref="IThresholdMap.RegularizerTerm"/>), for the energy.</summary>
-    [Key(5)]
-    public double RegularizerSum { get; init; }
+    /// <inheritdoc />
+    [IgnoreMember]
+    public PartitionAddress Partition => Header.Partition;
 }
 
 /// <summary>A partition's answer to <see cref="ReadoutRequest"/>.</summary>
@@ -316,14 +280,14 @@ public sealed record ReadoutReply(
     [property: Key(0)] string RequestId,
     [property: Key(1)] int Round,
     [property: Key(2)] int Partition,
-    [property: Key(3)] ReadoutPart[] Queries) : IHfyMessage;
+    [property: Key(3)] ReadoutPart[] Queries) : IRoundReply;
 
 /// <summary>The partition no longer holds scores for this request and step (it was rebuilt, or evicted them).</summary>
 [MessagePackObject]
 public sealed record ScoresMissing(
     [property: Key(0)] string RequestId,
     [property: Key(1)] int Round,
-    [property: Key(2)] int Partition) : IHfyMessage;
+    [property: Key(2)] int Partition) : IRoundReply;
 
 /// <summary>The partition could not do the work (bad spec, unreadable file, a kernel error): the request fails with this reason.</summary>
 [MessagePackObject]
@@ -331,7 +295,7 @@ public sealed record PartitionFailed(
     [property: Key(0)] string RequestId,
     [property: Key(1)] int Round,
     [property: Key(2)] int Partition,
-    [property: Key(3)] string Reason) : IHfyMessage;
+    [property: Key(3)] string Reason) : IRoundReply;
 
 /// <summary>The request is over: the partition frees its scores. No reply.</summary>
 [MessagePackObject]

@@ -1,225 +1,277 @@
 using System.Diagnostics;
 using Akka.Actor;
-using Hfy.Actors.Partitions;
+using Akka.Dispatch;
+using Hfy.Actors.Cluster;
 using Hfy.Actors.Protocol;
 using Hfy.Actors.Serialization;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
+using Hfy.Kernels.Retrieval;
 
 namespace Hfy.Actors.Retrieval;
 
 /// <summary>
-/// One retrieval request over a bank's partitions (docs/architecture.md, "maps are threshold problems"): per step a
-/// score round, then the exact solve on candidates when every partition's list is complete (one round), else
-/// gather (sequential k-subsets) or probe rounds, then a readout round; post-transform; next step. All queries of
-/// the batch share every round. Tell and aggregate only; deadlines and re-sends by timers.
+/// One retrieval request over a bank's partitions: the <see cref="RetrievalDriver"/> runs the steps on the numeric
+/// dispatcher over a <see cref="PartitionScoreSource"/>, and this actor moves its rounds' messages: scatter to every
+/// partition, collect the replies (gather answers in chunks), re-send after a round timeout, restart the step when a
+/// moved partition lost its scores, fail at the deadline, count round trips and bytes. No numeric work runs in
+/// its handlers. Tell and aggregate only; deadlines and re-sends by timers.
 /// </summary>
-public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
+public sealed class RetrievalAggregator : ReceiveActor, IWithTimers
 {
     private readonly RetrievalJob _job;
-    private IActorRef _replyTo = ActorRefs.Nobody;
-    private readonly MapSpec _spec;
-    private readonly IMap? _map;
-    private readonly int _dim;
-    private readonly long[] _bounds;
-    private readonly QueryState[] _queries;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<double> _latencies = [];
-    private int _step;
+    private readonly int[] _roundsByKind = new int[Enum.GetValues<RoundKind>().Length];
+    private readonly CancellationTokenSource _abandon = new();
+    private readonly MessageDispatcher _numeric;
+    private IActorRef _replyTo = ActorRefs.Nobody;
     private int _roundTrips;
     private long _bytesSent;
     private long _bytesReceived;
     private int _retries;
     private int _stepRestarts;
-    private int _probeRounds;
-    private readonly Dictionary<string, int> _roundsByKind = [];
     private int _roundNo;
     private Round? _round;
-    private StepQuery[] _active = [];
-    private readonly bool _softmax;
-
-    // The energy trace (HfyDynamics' E(q_0 … q_T)) for every post-transform that has one.
-    private readonly bool _energy;
-    private ProtocolLimits _limits;
+    private bool _over;
 
     /// <summary>Creates the aggregator; the work starts on <see cref="Go"/>, whose sender gets the answer.</summary>
     public RetrievalAggregator(RetrievalJob job)
     {
         _job = job;
-        _spec = job.Options.Map;
-        _softmax = PartitionWork.IsSoftmax(_spec);
-        _energy = HfyDynamics.HasEnergy(job.Options.Post);
-        _map = _softmax || _spec.Kind == MapKind.SeqKSubsets ? null : MapFactory.Create(_spec);
-        _dim = job.Bank.Dim;
-        _bounds = new long[job.Partitions + 1];
-        for (var p = 0; p <= job.Partitions; p++) _bounds[p] = PartitionAddress.FirstRowOf(job.Bank.Rows, p, job.Partitions);
-        _queries = new QueryState[job.Batch];
-        for (var b = 0; b < job.Batch; b++)
-        {
-            var q = new double[_dim];
-            for (var j = 0; j < _dim; j++) q[j] = job.Queries[b * _dim + j];
-            _queries[b] = new QueryState(q);
-        }
-
+        var dispatchers = Context.System.Dispatchers;
+        _numeric = dispatchers.HasDispatcher(HfyConfig.NumericDispatcher) ? dispatchers.Lookup(HfyConfig.NumericDispatcher) : Context.Dispatcher;
         Receive<Go>(_ =>
         {
             _replyTo = Sender;
             Timers.StartSingleTimer("deadline", Deadline.Instance, _job.Settings.RequestTimeout);
-            try
-            {
-                StartStep();
-            }
-            catch (ArgumentException e)
-            {
-                Fail(e.Message);
-            }
+            StartDriver();
+            Become(Running);
         });
     }
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>A bug or a kernel error while aggregating fails the request instead of restarting it silently.</summary>
-    protected override void PreRestart(Exception reason, object message)
-    {
-        _replyTo.Tell(new RetrievalFailed(_job.RequestId, $"aggregator error: {reason.GetType().Name}: {reason.Message}"));
-        for (var p = 0; p < _job.Partitions; p++) _job.Region.Tell(new ReleaseScores(Address(p), _job.RequestId));
-        Context.Stop(Self);
-    }
-
     /// <summary>Props for one request; send it <see cref="Go"/> (the sender gets <see cref="RetrievalCompleted"/> or <see cref="RetrievalFailed"/>).</summary>
     public static Props Props(RetrievalJob job) => Akka.Actor.Props.Create(() => new RetrievalAggregator(job));
 
-    // ---- steps -------------------------------------------------------------------------------------------
-
-    private void StartStep()
+    /// <summary>A bug while moving messages fails the request instead of restarting it silently.</summary>
+    protected override void PreRestart(Exception reason, object message)
     {
-        var active = _queries.Where(q => !q.Done).ToArray();
-        if (active.Length == 0)
+        Fail($"aggregator error: {reason.GetType().Name}: {reason.Message}");
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        // A driver still waiting on a round unwinds instead of waiting forever.
+        _abandon.Cancel();
+        _abandon.Dispose();
+    }
+
+    private void StartDriver()
+    {
+        var job = _job;
+        var source = new PartitionScoreSource(job, Self, _abandon.Token);
+        var settings = new DriverSettings { MaxSupportPairs = job.Settings.MaxSupportPairs, MaxProbeRounds = job.Settings.MaxProbeRounds };
+        var dim = job.Bank.Dim;
+        var states = new double[job.Batch][];
+        for (var b = 0; b < states.Length; b++) states[b] = job.Queries.AsSpan(b * dim, dim).ToArray();
+        var self = Self;
+
+        // The driver's merges and solves (SparseMAP on every gathered row in the dense regime) run on the numeric
+        // dispatcher, which leaves cores for heartbeats; its result comes back to this actor as a message.
+        _numeric.Schedule(() =>
         {
-            Finish();
+            Task<RetrievalResult[]> run;
+            try
+            {
+                var driver = new RetrievalDriver(job.Options, MapFactory.Create(job.Options.Map), job.Bank.Rows, dim, settings);
+                run = driver.RunAsync(source, states).AsTask();
+            }
+            catch (Exception e) when (e is ArgumentException or RetrievalFailedException or InvalidOperationException)
+            {
+                run = Task.FromException<RetrievalResult[]>(e);
+            }
+
+            run.PipeTo(self, success: r => new DriverDone(r), failure: e => new DriverFailed(e));
+        });
+    }
+
+    private void Running()
+    {
+        Receive<PartitionRound>(StartRound);
+        Receive<ScoreReply>(r => Accept(r, RoundKind.Score, HfySerializer.WireBytesOf(r)));
+        Receive<ProbeReply>(r => Accept(r, RoundKind.Probe, HfySerializer.WireBytesOf(r)));
+        Receive<ReadoutReply>(r => Accept(r, RoundKind.Readout, HfySerializer.WireBytesOf(r)));
+        Receive<SupportCountReply>(r => Accept(r, RoundKind.SupportCount, HfySerializer.WireBytesOf(r)));
+        Receive<GatherReply>(OnGatherChunk);
+        Receive<ScoresMissing>(OnScoresMissing);
+        Receive<PartitionFailed>(m =>
+        {
+            if (m.RequestId == _job.RequestId) Fail(m.Reason);
+        });
+        Receive<RoundTimeout>(OnRoundTimeout);
+        Receive<Deadline>(_ => Fail($"request timed out after {_job.Settings.RequestTimeout}"));
+        Receive<DriverDone>(d => Finish(d.Results));
+        Receive<DriverFailed>(d => Fail(ReasonOf(d.Error)));
+    }
+
+    // ---- rounds ------------------------------------------------------------------------------------------
+
+    private void StartRound(PartitionRound r)
+    {
+        if (_over)
+        {
+            r.Completion.TrySetCanceled();
             return;
         }
 
-        _job.Observer?.Tell(new StepStarted(_job.RequestId, _step));
-        _probeRounds = 0;
-        _limits = ProtocolLimits.Plan(_job.Settings, active.Length, _dim, PartitionWork.AnchorRank(_spec, _map));
-        _active = active.Select(q => new StepQuery(q, q.Steps >= _job.Options.Steps || q.Converged)).ToArray();
-        var batch = active.Length;
-        var queries = new float[batch * _dim];
-        for (var b = 0; b < batch; b++)
-        {
-            for (var j = 0; j < _dim; j++) queries[b * _dim + j] = (float)active[b].Q[j];
-        }
-
-        // The final evaluation (p at q_T, as HfyDynamics reports it) also looks q_T up among the rows, in float64.
-        var final = _active.Select(q => q.Final).ToArray();
-        var exact = final.Any(f => f) ? new double[batch * _dim] : [];
-        if (exact.Length > 0)
-        {
-            for (var b = 0; b < batch; b++) active[b].Q.CopyTo(exact, b * _dim);
-        }
-
-        var pairCaps = _active.Select(q => q.Final && _softmax ? _limits.PairCap : 0).ToArray();
-        StartRound(
-            "score",
-            (p, round) => new ScoreRequest(Address(p), _job.RequestId, _step, round, queries, batch, _job.Options.Beta, _spec,
-                _limits.CandidateCap, _limits.RowCap, pairCaps, exact, _job.Options.RetrievedTol, final, _limits.LeadRows),
-            OnScores);
-        Become(Scoring);
+        if (r.Kind == RoundKind.Score) _job.Observer?.Tell(new StepStarted(_job.RequestId, r.Step));
+        var round = new Round(++_roundNo, r, _job.Partitions);
+        for (var p = 0; p < _job.Partitions; p++) round.Pending.Add(p);
+        _round = round;
+        _roundTrips++;
+        _roundsByKind[(int)r.Kind]++;
+        foreach (var p in round.Pending) Send(round, p);
+        Timers.StartSingleTimer("round", new RoundTimeout(round.Number, 0), _job.Settings.RoundTimeout);
     }
 
-    private void Scoring()
+    private void Send(Round round, int p)
     {
-        Common();
-        Receive<ScoreReply>(r => Accept(r.RequestId, r.Round, r.Partition, r));
+        var msg = round.Request.Build(p, round.Number);
+        round.Sent.Add(msg);
+        round.SentAt[p] = _clock.Elapsed.TotalMilliseconds;
+        _job.Region.Tell(msg, Self);
     }
 
-    private void OnScores(object[] replies)
+    /// <summary>A partition's reply to the current round, with the bytes it arrived in.</summary>
+    private void Accept(IRoundReply reply, RoundKind kind, long bytes) => Accept(reply.RequestId, reply.Round, reply.Partition, kind, reply, bytes);
+
+    private void Accept(string requestId, int roundNo, int partition, RoundKind kind, object reply, long bytes)
     {
-        var parts = replies.Cast<ScoreReply>().ToArray();
-        for (var b = 0; b < _active.Length; b++)
+        var round = _round;
+        if (requestId != _job.RequestId || round is null || roundNo != round.Number || round.Request.Kind != kind || !round.Pending.Remove(partition)) return;
+        _bytesReceived += bytes;
+        _latencies.Add(_clock.Elapsed.TotalMilliseconds - round.SentAt[partition]);
+        round.Replies[partition] = reply;
+        if (round.Pending.Count > 0) return;
+        EndRound(round);
+        var replies = round.Replies.Select(x => x!).ToArray();
+        // The driver continues on the numeric dispatcher, not in this handler.
+        _numeric.Schedule(() => round.Request.Completion.TrySetResult(replies));
+    }
+
+    /// <summary>The round is over (answered, restarted or failed): its requests' wire bytes are known by now.</summary>
+    private void EndRound(Round round)
+    {
+        Timers.Cancel("round");
+        if (ReferenceEquals(_round, round)) _round = null;
+        foreach (var m in round.Sent) _bytesSent += HfySerializer.WireBytesOf(m);
+        round.Sent.Clear();
+    }
+
+    /// <summary>
+    /// One chunk of a partition's gather answer (partitions push all their chunks for one request: still one round
+    /// trip). The partition's reply counts as received once every chunk is in; a duplicate chunk (after a re-send)
+    /// is dropped. Every arriving chunk restarts the round's re-send timer: a long stream is progress, not silence.
+    /// </summary>
+    private void OnGatherChunk(GatherReply r)
+    {
+        var round = _round;
+        if (r.RequestId != _job.RequestId || round is null || round.Request.Kind != RoundKind.Gather || r.Round != round.Number || !round.Pending.Contains(r.Partition)) return;
+        if (r.Chunks < 1 || r.Chunk < 0 || r.Chunk >= r.Chunks)
         {
-            var summaries = parts.Select(r => r.Queries[b]).ToArray();
-            var sq = _active[b];
-            if (sq.Final)
+            Fail($"gather: partition {r.Partition} sent chunk {r.Chunk} of {r.Chunks}");
+            return;
+        }
+
+        var g = round.Gather;
+        var chunks = g.Chunks[r.Partition];
+        if (chunks is null || chunks.Length != r.Chunks)
+        {
+            g.Pairs += r.Pairs - g.Reported[r.Partition];
+            g.Reported[r.Partition] = r.Pairs;
+            g.Received[r.Partition] = 0;
+            g.Bytes[r.Partition] = 0;
+            chunks = g.Chunks[r.Partition] = new GatherReply?[r.Chunks];
+            if (g.Pairs > _job.Settings.MaxGatherPairs)
             {
-                var hits = summaries.Select(s => s.Retrieved).Where(id => id >= 0).ToArray();
-                sq.Retrieved = hits.Length > 0 ? hits.Min() : null;
+                var reported = g.Chunks.Count(c => c is not null);
+                Fail(FormattableString.Invariant(
+                    $"sequential k-subsets: the gather round needs at least {g.Pairs:N0} (row id, score) pairs for {round.Request.Queries} queries ({reported} of {_job.Partitions} partitions reported; up to {_job.Bank.Rows * round.Request.Queries:N0} when every row is a candidate), beyond MaxGatherPairs = {_job.Settings.MaxGatherPairs:N0} held on the coordinator; use smaller batches, a larger β, or raise MaxGatherPairs"));
+                return;
             }
-
-            if (_softmax) MergeSoftmax(sq, summaries);
-            else MergeCandidates(sq, summaries);
         }
 
-        ContinueStep();
+        if (chunks[r.Chunk] is not null) return;
+        chunks[r.Chunk] = r;
+        g.Bytes[r.Partition] += HfySerializer.WireBytesOf(r);
+        Timers.StartSingleTimer("round", new RoundTimeout(round.Number, 0), _job.Settings.RoundTimeout);
+        if (++g.Received[r.Partition] < r.Chunks) return;
+        Accept(r.RequestId, r.Round, r.Partition, RoundKind.Gather, Array.ConvertAll(chunks, c => c!), g.Bytes[r.Partition]);
     }
 
-    /// <summary>Runs whichever round some query still needs (gather → probe → readout), else finishes the step.</summary>
-    private void ContinueStep()
+    private void OnScoresMissing(ScoresMissing m)
     {
-        foreach (var sq in _active)
+        var round = _round;
+        if (m.RequestId != _job.RequestId || round is null || m.Round != round.Number) return;
+        // The partition was rebuilt elsewhere and has no scores for this step: the driver scores the step again.
+        if (++_stepRestarts > _job.Settings.MaxStepRestarts)
         {
-            // A finished threshold search (some finish without a probe round) still needs its readout.
-            if (sq.Search is { IsDone: true } && !sq.ReadoutDone) sq.Readout = ReadoutMode.Threshold;
+            Fail($"partition {m.Partition} lost its scores {_stepRestarts} times; giving up");
+            return;
         }
 
-        if (_active.Any(q => q.GatherBound is not null)) StartGather();
-        else if (_active.Any(q => q.Search is { IsDone: false })) StartProbe();
-        else if (_active.Any(q => q.Readout != ReadoutMode.Skip)) StartReadout();
-        else if (_active.Any(q => q.CountShift is not null)) StartSupportCount();
-        else FinishStep();
+        EndRound(round);
+        _numeric.Schedule(() => round.Request.Completion.TrySetException(new ScoresLostException($"partition {m.Partition} lost its scores")));
     }
 
-    /// <summary>Final queries keep their weights and stop; the others take the update q ← ŷ_Ψ(z).</summary>
-    private void FinishStep()
+    private void OnRoundTimeout(RoundTimeout t)
     {
-        foreach (var sq in _active)
+        var round = _round;
+        if (round is null || t.Round != round.Number) return;
+        if (t.Attempt + 1 > _job.Settings.MaxRetries)
         {
-            var state = sq.State;
-            if (_energy)
-            {
-                var z0 = sq.Z ?? throw new InvalidOperationException("evaluation finished without a readout for the energy");
-                var omega = sq.Omega ?? throw new InvalidOperationException("evaluation finished without Ω(p) for the energy");
-                state.Energy.Add(HfyDynamics.EnergyFromReadout(_job.Options, omega, state.Q, z0));
-            }
-
-            if (sq.Final)
-            {
-                state.Ids = sq.Ids ?? [];
-                state.Weights = sq.Weights ?? [];
-                state.SupportSize = sq.SupportSize ?? state.Ids.Length;
-                state.Retrieved = sq.Retrieved;
-                state.Done = true;
-                continue;
-            }
-
-            var z = sq.Z ?? throw new InvalidOperationException("step finished without a readout");
-            PostTransforms.Apply(_job.Options.Post, z, _job.Options.Beta);
-            double d = 0;
-            for (var j = 0; j < _dim; j++) d += (z[j] - state.Q[j]) * (z[j] - state.Q[j]);
-            state.Converged = _job.Options.Tol > 0 && Math.Sqrt(d) <= _job.Options.Tol;
-            state.Q = z;
-            state.Steps++;
+            Fail($"{round.Request.Kind.Label()} round: partitions [{string.Join(",", round.Pending)}] did not answer after {_job.Settings.MaxRetries} retries");
+            return;
         }
 
-        _step++;
-        StartStep();
+        foreach (var p in round.Pending.ToArray())
+        {
+            _retries++;
+            Send(round, p);
+        }
+
+        Timers.StartSingleTimer("round", new RoundTimeout(round.Number, t.Attempt + 1), _job.Settings.RoundTimeout);
     }
 
-    private void Finish()
+    // ---- the end -----------------------------------------------------------------------------------------
+
+    private void Finish(RetrievalResult[] results)
     {
-        var results = _queries.Select(s => new RetrievalResult(s.Q, s.Ids, s.Weights, s.Steps, [.. s.Energy], s.Retrieved) { SupportSize = s.SupportSize }).ToArray();
+        if (_over) return;
+        _over = true;
         Release();
         var cost = new RetrievalCost(
-            _queries.Length == 0 ? 0 : _queries.Max(q => q.Steps), _roundTrips, _bytesSent, _bytesReceived, _clock.Elapsed,
-            [.. _latencies], _retries, _stepRestarts, RoundsOf("score"), RoundsOf("probe"), RoundsOf("readout"), RoundsOf("gather"));
+            results.Length == 0 ? 0 : results.Max(q => q.Steps), _roundTrips, _bytesSent, _bytesReceived, _clock.Elapsed,
+            [.. _latencies], _retries, _stepRestarts, RoundsOf(RoundKind.Score), RoundsOf(RoundKind.Probe), RoundsOf(RoundKind.Readout), RoundsOf(RoundKind.Gather));
         _replyTo.Tell(new RetrievalCompleted(_job.RequestId, results, cost));
         Context.Stop(Self);
     }
 
     private void Fail(string reason)
     {
+        if (_over) return;
+        _over = true;
+        var round = _round;
+        if (round is not null)
+        {
+            EndRound(round);
+            _numeric.Schedule(() => round.Request.Completion.TrySetException(new RetrievalFailedException(reason)));
+        }
+
         Release();
         _replyTo.Tell(new RetrievalFailed(_job.RequestId, reason));
         Context.Stop(Self);
@@ -228,112 +280,49 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
     private void Release()
     {
         Timers.CancelAll();
-        for (var p = 0; p < _job.Partitions; p++) _job.Region.Tell(new ReleaseScores(Address(p), _job.RequestId));
+        for (var p = 0; p < _job.Partitions; p++) _job.Region.Tell(new ReleaseScores(new PartitionAddress(_job.Bank, p, _job.Partitions), _job.RequestId));
     }
 
-    // ---- rounds ------------------------------------------------------------------------------------------
-
-    private void StartRound(string kind, Func<int, int, IPartitionMessage> build, Action<object[]> onComplete)
+    /// <summary>A failed driver's one-line reason: limits and bad input by their message, anything else named as an error.</summary>
+    private static string ReasonOf(Exception e)
     {
-        var round = new Round(++_roundNo, kind, build, onComplete, _job.Partitions);
-        for (var p = 0; p < _job.Partitions; p++) round.Pending.Add(p);
-        _round = round;
-        _roundTrips++;
-        _roundsByKind[kind] = RoundsOf(kind) + 1;
-        foreach (var p in round.Pending) Send(round, p);
-        Timers.StartSingleTimer("round", new RoundTimeout(round.Number, 0), _job.Settings.RoundTimeout);
+        if (e is AggregateException { InnerExceptions.Count: 1 } a) e = a.InnerExceptions[0];
+        return e is RetrievalFailedException or ArgumentException ? e.Message : $"aggregator error: {e.GetType().Name}: {e.Message}";
     }
 
-    private void Send(Round round, int p)
-    {
-        var msg = round.Build(p, round.Number);
-        _bytesSent += HfySerializer.SizeOf(msg);
-        round.SentAt[p] = _clock.Elapsed.TotalMilliseconds;
-        _job.Region.Tell(msg, Self);
-    }
+    private int RoundsOf(RoundKind kind) => _roundsByKind[(int)kind];
 
-    /// <summary>A partition's reply to the current round; <paramref name="bytes"/>: its serialized size when already known (chunked replies).</summary>
-    private void Accept(string requestId, int roundNo, int partition, object reply, long? bytes = null)
-    {
-        var round = _round;
-        if (requestId != _job.RequestId || round is null || roundNo != round.Number || !round.Pending.Remove(partition)) return;
-        _bytesReceived += bytes ?? HfySerializer.SizeOf(reply);
-        _latencies.Add(_clock.Elapsed.TotalMilliseconds - round.SentAt[partition]);
-        round.Replies[partition] = reply;
-        if (round.Pending.Count > 0) return;
-        Timers.Cancel("round");
-        _round = null;
-        round.OnComplete(round.Replies.Where(r => r is not null).ToArray()!);
-    }
-
-    private void Common()
-    {
-        Receive<ScoresMissing>(m =>
-        {
-            if (m.RequestId != _job.RequestId || _round is null || m.Round != _round.Number) return;
-            // The partition was rebuilt elsewhere and has no scores for this step: score the step again.
-            if (++_stepRestarts > _job.Settings.MaxStepRestarts)
-            {
-                Fail($"partition {m.Partition} lost its scores {_stepRestarts} times; giving up");
-                return;
-            }
-
-            Timers.Cancel("round");
-            _round = null;
-            StartStep();
-        });
-        Receive<RoundTimeout>(t =>
-        {
-            var round = _round;
-            if (round is null || t.Round != round.Number) return;
-            if (t.Attempt + 1 > _job.Settings.MaxRetries)
-            {
-                Fail($"{round.Kind} round: partitions [{string.Join(",", round.Pending)}] did not answer after {_job.Settings.MaxRetries} retries");
-                return;
-            }
-
-            foreach (var p in round.Pending.ToArray())
-            {
-                _retries++;
-                Send(round, p);
-            }
-
-            Timers.StartSingleTimer("round", new RoundTimeout(round.Number, t.Attempt + 1), _job.Settings.RoundTimeout);
-        });
-        Receive<PartitionFailed>(m =>
-        {
-            if (m.RequestId == _job.RequestId) Fail(m.Reason);
-        });
-        Receive<Deadline>(_ => Fail($"request timed out after {_job.Settings.RequestTimeout}"));
-    }
-
-    private int RoundsOf(string kind) => _roundsByKind.GetValueOrDefault(kind);
-
-    private PartitionAddress Address(int p) => new(_job.Bank, p, _job.Partitions);
-
-    private int PartitionOf(long id)
-    {
-        var i = Array.BinarySearch(_bounds, id);
-        if (i < 0) i = ~i - 1;
-        while (i + 1 < _bounds.Length && _bounds[i + 1] <= id) i++;
-        return i;
-    }
-
-    private sealed class Round(int number, string kind, Func<int, int, IPartitionMessage> build, Action<object[]> onComplete, int partitions)
+    private sealed class Round(int number, PartitionRound request, int partitions)
     {
         public int Number { get; } = number;
 
-        public string Kind { get; } = kind;
-
-        public Func<int, int, IPartitionMessage> Build { get; } = build;
-
-        public Action<object[]> OnComplete { get; } = onComplete;
+        public PartitionRound Request { get; } = request;
 
         public HashSet<int> Pending { get; } = [];
 
         public object?[] Replies { get; } = new object?[partitions];
 
         public double[] SentAt { get; } = new double[partitions];
+
+        /// <summary>Every message sent in this round, re-sends included (their wire bytes are read at the end).</summary>
+        public List<object> Sent { get; } = [];
+
+        public GatherState Gather { get; } = new(partitions);
+    }
+
+    /// <summary>Chunks of a gather round in flight, per partition.</summary>
+    private sealed class GatherState(int partitions)
+    {
+        public GatherReply?[]?[] Chunks { get; } = new GatherReply?[]?[partitions];
+
+        public int[] Received { get; } = new int[partitions];
+
+        public long[] Reported { get; } = new long[partitions];
+
+        public long[] Bytes { get; } = new long[partitions];
+
+        /// <summary>Pairs announced by the partitions heard from so far.</summary>
+        public long Pairs { get; set; }
     }
 
     /// <summary>Starts the request; the sender receives the answer.</summary>
@@ -344,6 +333,10 @@ public sealed partial class RetrievalAggregator : ReceiveActor, IWithTimers
     }
 
     private sealed record RoundTimeout(int Round, int Attempt) : INoSerializationVerificationNeeded;
+
+    private sealed record DriverDone(RetrievalResult[] Results) : INoSerializationVerificationNeeded;
+
+    private sealed record DriverFailed(Exception Error) : INoSerializationVerificationNeeded;
 
     private sealed class Deadline : INoSerializationVerificationNeeded
     {

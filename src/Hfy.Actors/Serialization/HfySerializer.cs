@@ -40,6 +40,9 @@ public sealed class HfySerializer : SerializerWithStringManifest
         [typeof(SupportCountReply)] = "cr",
     }.ToFrozenDictionary();
 
+    // Sizes keyed by the message instance, alive as long as the message is (the aggregator reads them back).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> WireSizes = [];
+
     private static readonly FrozenDictionary<string, Type> Types = Manifests.ToFrozenDictionary(kv => kv.Value, kv => kv.Key);
 
     /// <summary>Options shared by both directions: raw blocks and kernel records first, then the attribute-based contracts.</summary>
@@ -76,7 +79,9 @@ public sealed class HfySerializer : SerializerWithStringManifest
         ArgumentNullException.ThrowIfNull(obj);
         var type = obj.GetType();
         if (!Manifests.ContainsKey(type)) throw Unregistered(type);
-        return MessagePackSerializer.Serialize(type, obj, Options);
+        var bytes = MessagePackSerializer.Serialize(type, obj, Options);
+        WireSizes.AddOrUpdate(obj, bytes.Length);
+        return bytes;
     }
 
     /// <inheritdoc />
@@ -84,11 +89,24 @@ public sealed class HfySerializer : SerializerWithStringManifest
     {
         if (!Types.TryGetValue(manifest, out var type))
             throw new System.Runtime.Serialization.SerializationException($"hfy serializer: unknown manifest '{manifest}'");
-        return MessagePackSerializer.Deserialize(type, bytes, Options)
+        var message = MessagePackSerializer.Deserialize(type, bytes, Options)
             ?? throw new System.Runtime.Serialization.SerializationException($"hfy serializer: '{manifest}' decoded to null");
+        WireSizes.AddOrUpdate(message, bytes.Length);
+        return message;
     }
 
-    /// <summary>Serialized size of a registered message in bytes (what the wire carries, without transport framing).</summary>
+    /// <summary>
+    /// Bytes of <paramref name="message"/> as this serializer last wrote it (a message sent off the node) or read it
+    /// (one that arrived): the traffic the transport carried, counted from the serializer's own output. 0 for a
+    /// message that never crossed a process boundary.
+    /// </summary>
+    public static int WireBytesOf(object message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return WireSizes.TryGetValue(message, out var size) ? (int)size : 0;
+    }
+
+    /// <summary>Serialized size of a registered message in bytes (what the wire carries, without transport framing); serializes it (tests, limits).</summary>
     public static int SizeOf(object message)
     {
         ArgumentNullException.ThrowIfNull(message);

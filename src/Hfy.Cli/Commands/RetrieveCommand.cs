@@ -40,7 +40,7 @@ internal static class RetrieveCommand
             if (parse.GetValue(map) is null) throw new CliUsageException("map: required (softmax, entmax, sparsemax, normmax, ksubsets or seq-ksubsets)");
             var spec = mapOptions.Build(parse, parse.GetValue(map), "map", bank.Rows);
             var b = CliValues.Double(parse, beta, "beta") ?? throw new CliUsageException("beta: required (> 0)");
-            if (!(b > 0) || double.IsInfinity(b)) throw new CliUsageException($"beta: must be > 0 and finite (got {JsonIo.Show(b)})");
+            if (RetrievalOptions.BetaProblem(b) is { } betaProblem) throw new CliUsageException(betaProblem);
             var t = CliValues.Int(parse, steps, "steps") ?? throw new CliUsageException("steps: required (≥ 0)");
             if (t < 0) throw new CliUsageException($"steps: must be ≥ 0 (got {t})");
             var e = CliValues.Double(parse, tol, "tol") ?? 0.0;

@@ -6,7 +6,6 @@ using Hfy.Actors.Partitions;
 using Hfy.Actors.Protocol;
 using Hfy.Actors.Retrieval;
 using Hfy.Kernels.Dynamics;
-using Hfy.Kernels.Maps;
 using Hfy.Kernels.Storage;
 using Hfy.Experiments.Engines;
 
@@ -118,7 +117,7 @@ public sealed class ClusterEngine : IRetrievalEngine
         if (batch < 1) throw new ArgumentException($"batch: must be ≥ 1 (got {batch})", nameof(batch));
         if ((long)batch * dim != queries.Length)
             throw new ArgumentException($"queries: length {queries.Length} is not batch × dim = {(long)batch * dim}", nameof(queries));
-        var problem = ValidateOptions(options, entry.Spec.Rows);
+        var problem = options.Problem(entry.Spec.Rows);
         if (problem is not null) throw new ArgumentException(problem, nameof(options));
         foreach (var v in queries)
         {
@@ -135,10 +134,8 @@ public sealed class ClusterEngine : IRetrievalEngine
         {
             Observer = observer,
         };
-        // The aggregator's solves (sequential k-subsets on every gathered row in the dense regime) are numeric work:
-        // on the numeric dispatcher, which leaves cores for heartbeats, wherever the node configures it.
+        // The aggregator only moves messages; its driver's merges and solves run on the numeric dispatcher.
         var props = RetrievalAggregator.Props(job);
-        if (_system.Dispatchers.HasDispatcher(HfyConfig.NumericDispatcher)) props = props.WithDispatcher(HfyConfig.NumericDispatcher);
         var aggregator = _system.ActorOf(props, "retrieve-" + job.RequestId);
         var askTimeout = _options.Retrieval.RequestTimeout + TimeSpan.FromSeconds(10);
         object reply;
@@ -186,15 +183,6 @@ public sealed class ClusterEngine : IRetrievalEngine
         if (spec.Rows < 1) return $"rows: must be ≥ 1 (got {spec.Rows})";
         if (spec.Dim < 1) return $"dim: must be ≥ 1 (got {spec.Dim})";
         return null;
-    }
-
-    private static string? ValidateOptions(RetrievalOptions options, long rows)
-    {
-        if (!(options.Beta > 0) || double.IsInfinity(options.Beta)) return FormattableString.Invariant($"beta: must be > 0 and finite (got {options.Beta})");
-        if (options.Steps < 0) return $"steps: must be ≥ 0 (got {options.Steps})";
-        if (!(options.Tol >= 0)) return FormattableString.Invariant($"tol: must be ≥ 0 (got {options.Tol})");
-        if (!(options.RetrievedTol >= 0)) return FormattableString.Invariant($"retrievedTol: must be ≥ 0 (got {options.RetrievedTol})");
-        return MapFactory.Validate(options.Map, rows);
     }
 
     private async Task<BankSpec> SpecForAsync(BankEntry entry, PostTransform post, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using Hfy.Kernels.Maps;
+using Hfy.Kernels.Retrieval;
 using Hfy.Kernels.Scoring;
 using Hfy.Kernels.Storage;
 
@@ -50,36 +51,15 @@ public static class HfyDynamics
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(map);
         Validate(bank, q0.Length, options);
-        var dim = bank.Dim;
         CheckFinite(q0, "q0");
-        var q = new double[dim];
-        for (var k = 0; k < dim; k++) q[k] = q0[k];
+        var q = new double[bank.Dim];
+        for (var k = 0; k < q.Length; k++) q[k] = q0[k];
         PostTransforms.NormalizeQuery(options.Post, q);
 
-        var theta = new double[bank.Rows];
-        var next = new double[dim];
-        var energy = new List<double>(options.Steps + 1);
-        var workspace = new MapWorkspace();
-        var steps = 0;
-        var converged = false;
-        SparseWeights p;
-        while (true)
-        {
-            Scorer.Score(bank.Data, dim, q, options.Beta, theta);
-            p = MapStep.Apply(map, theta, workspace);
-            if (HasEnergy(options.Post)) energy.Add(Energy(options, p, q));
-            if (steps == options.Steps || converged) break;
-
-            next.AsSpan().Clear();
-            Readout.Accumulate(bank.Data, dim, p.Ids, p.Weights, next);
-            PostTransforms.Apply(options.Post, next, options.Beta);
-            var diff = 0.0;
-            for (var k = 0; k < dim; k++) diff += (next[k] - q[k]) * (next[k] - q[k]);
-            (q, next) = (next, q);
-            steps++;
-            converged = options.Tol > 0 && Math.Sqrt(diff) <= options.Tol;
-        }
-        return new RetrievalResult(q, ToLong(p.Ids), p.Weights, steps, energy.ToArray(), FindRetrieved(bank, q, options.RetrievedTol));
+        // One query, float64 scores, complete candidate lists: exact to float64 rounding (the golden traces).
+        var driver = new RetrievalDriver(options, map, bank.Rows, bank.Dim, new DriverSettings { Parallel = false });
+        var source = new LocalScoreSource(bank, options, driver.Rule, map, new LocalSourceSettings { Precision = ScorePrecision.Float64, Parallel = false });
+        return Completed(driver.RunAsync(source, [q]))[0];
     }
 
     /// <summary>
@@ -95,85 +75,33 @@ public static class HfyDynamics
             throw new ArgumentException($"queries has length {queries.Length}, expected batch × dim = {(long)batch * bank.Dim}", nameof(queries));
         Validate(bank, bank.Dim, options);
         CheckFinite(queries, "queries");
-        CreateMap(options, bank);
+        var map = CreateMap(options, bank);
         var work = PostTransforms.NormalizedCopy(bank, options.Post);
         var results = new RetrievalResult[batch];
+        var dim = bank.Dim;
         // Score at most ~128 MiB of float32 scores at a time.
         var group = (int)Math.Clamp((1L << 25) / Math.Max(1, work.Rows), 1, 64);
-        var copy = queries.ToArray();
         for (var first = 0; first < batch; first += group)
         {
             var count = Math.Min(group, batch - first);
-            RunGroup(work, copy.AsSpan(first * bank.Dim, count * bank.Dim), count, options, results.AsSpan(first, count));
+            var states = new double[count][];
+            for (var b = 0; b < count; b++)
+            {
+                states[b] = new double[dim];
+                for (var k = 0; k < dim; k++) states[b][k] = queries[(first + b) * dim + k];
+                PostTransforms.NormalizeQuery(options.Post, states[b]);
+            }
+
+            var driver = new RetrievalDriver(options, map, work.Rows, dim);
+            var source = new LocalScoreSource(work, options, driver.Rule, map);
+            Completed(driver.RunAsync(source, states)).CopyTo(results, first);
         }
         return results;
     }
 
-    private static void RunGroup(Bank bank, ReadOnlySpan<float> queries, int count, RetrievalOptions options, Span<RetrievalResult> results)
-    {
-        var dim = bank.Dim;
-        var n = bank.Rows;
-        var states = new double[count][];
-        var energies = new List<double>[count];
-        var steps = new int[count];
-        var done = new bool[count];
-        var converged = new bool[count];
-        var finals = new SparseWeights?[count];
-        for (var b = 0; b < count; b++)
-        {
-            states[b] = new double[dim];
-            for (var k = 0; k < dim; k++) states[b][k] = queries[b * dim + k];
-            PostTransforms.NormalizeQuery(options.Post, states[b]);
-            energies[b] = new List<double>(options.Steps + 1);
-        }
-        var scores = new float[(long)count * n];
-        var packed = new float[count * dim];
-        var active = new int[count];
-        while (true)
-        {
-            var m = 0;
-            for (var b = 0; b < count; b++)
-            {
-                if (done[b]) continue;
-                active[m] = b;
-                for (var k = 0; k < dim; k++) packed[m * dim + k] = (float)states[active[m]][k];
-                m++;
-            }
-            if (m == 0) break;
-            Scorer.ScoreBatch(bank.Data, dim, packed.AsSpan(0, m * dim), m, options.Beta, scores.AsSpan(0, m * n));
-            Parallel.For(0, m, () => (Map: MapFactory.Create(options.Map), Ws: new MapWorkspace()), (a, _, local) =>
-            {
-                var b = active[a];
-                var q = states[b];
-                var p = MapStep.Apply(local.Map, scores.AsSpan(a * n, n), local.Ws);
-                var last = steps[b] == options.Steps || converged[b];
-                var withEnergy = HasEnergy(options.Post);
-                var next = new double[dim];
-                // The final state's readout serves only its energy.
-                if (!last || withEnergy) Readout.Accumulate(bank.Data, dim, p.Ids, p.Weights, next);
-                if (withEnergy) energies[b].Add(EnergyFromReadout(options, p, q, next));
-                if (last)
-                {
-                    finals[b] = p;
-                    done[b] = true;
-                    return local;
-                }
-                PostTransforms.Apply(options.Post, next, options.Beta);
-                var diff = 0.0;
-                for (var k = 0; k < dim; k++) diff += (next[k] - q[k]) * (next[k] - q[k]);
-                states[b] = next;
-                steps[b]++;
-                converged[b] = options.Tol > 0 && Math.Sqrt(diff) <= options.Tol;
-                return local;
-            }, _ => { });
-        }
-        for (var b = 0; b < count; b++)
-        {
-            var p = finals[b]!;
-            results[b] = new RetrievalResult(states[b], ToLong(p.Ids), p.Weights, steps[b], energies[b].ToArray(),
-                FindRetrieved(bank, states[b], options.RetrievedTol));
-        }
-    }
+    /// <summary>The result of a driver run over a local source, whose rounds all complete synchronously.</summary>
+    private static RetrievalResult[] Completed(ValueTask<RetrievalResult[]> run) =>
+        run.IsCompletedSuccessfully ? run.Result : run.AsTask().GetAwaiter().GetResult();
 
     /// <summary>
     /// The smallest row index i with ‖q − x_i‖∞ ≤ <paramref name="tol"/> (rows as given, i.e. already transformed), or null.
@@ -181,16 +109,8 @@ public static class HfyDynamics
     public static long? FindRetrieved(Bank bank, ReadOnlySpan<double> q, double tol)
     {
         ArgumentNullException.ThrowIfNull(bank);
-        var dim = bank.Dim;
-        var data = bank.Data;
-        for (var i = 0; i < bank.Rows; i++)
-        {
-            var row = data.AsSpan(i * dim, dim);
-            var k = 0;
-            while (k < dim && Math.Abs(q[k] - row[k]) <= tol) k++;
-            if (k == dim) return i;
-        }
-        return null;
+        var i = PartitionScoring.FindRetrieved(bank.Data, bank.Dim, 0, q, tol);
+        return i >= 0 ? i : null;
     }
 
     /// <summary>True when the energy has a closed form for this post-transform (all but tanh).</summary>
@@ -248,12 +168,9 @@ public static class HfyDynamics
 
     private static void Validate(Bank bank, int qLength, RetrievalOptions options)
     {
-        if (!(options.Beta > 0) || double.IsInfinity(options.Beta))
-            throw new ArgumentException(FormattableString.Invariant($"beta: must be > 0 and finite (got {options.Beta})"), nameof(options));
-        if (options.Steps < 0) throw new ArgumentException($"steps: must be ≥ 0 (got {options.Steps})", nameof(options));
-        if (!(options.Tol >= 0)) throw new ArgumentException(FormattableString.Invariant($"tol: must be ≥ 0 (got {options.Tol})"), nameof(options));
-        if (!(options.RetrievedTol >= 0)) throw new ArgumentException(FormattableString.Invariant($"retrievedTol: must be ≥ 0 (got {options.RetrievedTol})"), nameof(options));
         if (bank.Rows < 1) throw new ArgumentException("bank: must have at least one row", nameof(bank));
+        var problem = options.Problem(bank.Rows);
+        if (problem is not null) throw new ArgumentException(problem, nameof(options));
         if (qLength != bank.Dim) throw new ArgumentException($"q0: has length {qLength}, expected the bank's dim {bank.Dim}", "q0");
     }
 
@@ -263,12 +180,5 @@ public static class HfyDynamics
         {
             if (!float.IsFinite(v)) throw new ArgumentException($"{name}: every entry must be finite (got {v})", name);
         }
-    }
-
-    private static long[] ToLong(int[] ids)
-    {
-        var r = new long[ids.Length];
-        for (var i = 0; i < ids.Length; i++) r[i] = ids[i];
-        return r;
     }
 }

@@ -15,7 +15,23 @@ public sealed record RetrievalOptions(
     int Steps,
     double Tol = 0.0,
     PostTransform Post = PostTransform.Identity,
-    double RetrievedTol = 1e-6);
+    double RetrievedTol = 1e-6)
+{
+    /// <summary>The β rule: null when β &gt; 0 and finite, else the one-line message naming it.</summary>
+    public static string? BetaProblem(double beta) =>
+        beta > 0 && !double.IsInfinity(beta) ? null : FormattableString.Invariant($"beta: must be > 0 and finite (got {beta})");
+
+    /// <summary>Checks every field against a bank of <paramref name="rows"/> rows; null when valid, else a one-line message naming the first bad field.</summary>
+    public string? Problem(long rows)
+    {
+        var beta = BetaProblem(Beta);
+        if (beta is not null) return beta;
+        if (Steps < 0) return $"steps: must be ≥ 0 (got {Steps})";
+        if (!(Tol >= 0)) return FormattableString.Invariant($"tol: must be ≥ 0 (got {Tol})");
+        if (!(RetrievedTol >= 0)) return FormattableString.Invariant($"retrievedTol: must be ≥ 0 (got {RetrievedTol})");
+        return MapFactory.Validate(Map, rows);
+    }
+}
 
 /// <summary>The outcome of the dynamics for one query.</summary>
 /// <param name="Q">Final state q_T.</param>

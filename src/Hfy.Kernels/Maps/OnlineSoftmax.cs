@@ -10,6 +10,12 @@ namespace Hfy.Kernels.Maps;
 /// <param name="R">Σ e^{θ_i − m} x_i (length D).</param>
 public readonly record struct OnlineSoftmaxState(double Max, double Z, double[] R)
 {
+    /// <summary>S = Σ e^{θ_i − m}(θ_i − m), so that Ω(p) = Σ p log p = S/Z − log Z (the energy's regularizer).</summary>
+    public double S { get; init; }
+
+    /// <summary>Ω(p) = Σ_i p_i log p_i of the softmax weights p_i = e^{θ_i − m}/Z.</summary>
+    public double NegEntropy => (S / Z) - Math.Log(Z);
+
     /// <summary>The state of an empty set: merging it changes nothing.</summary>
     public static OnlineSoftmaxState Empty(int dim) => new(double.NegativeInfinity, 0.0, new double[dim]);
 
@@ -46,7 +52,9 @@ public readonly record struct OnlineSoftmaxState(double Max, double Z, double[] 
             r[d] = (a * R[d]) + (b * other.R[d]);
         }
 
-        return new OnlineSoftmaxState(m, (a * Z) + (b * other.Z), r);
+        // Re-centred at the new max: Σ e^{θ − m}(θ − m) = a (S + (Max − m) Z) for this set, likewise for the other.
+        var s = (a * (S + ((Max - m) * Z))) + (b * (other.S + ((other.Max - m) * other.Z)));
+        return new OnlineSoftmaxState(m, (a * Z) + (b * other.Z), r) { S = s };
     }
 
     /// <summary>Softmax weight of a score θ of this set: e^{θ − m}/Z.</summary>
@@ -112,7 +120,7 @@ public static class OnlineSoftmax
             return new OnlineSoftmaxState(m, 0.0, r);
         }
 
-        double z = 0;
+        double z = 0, sum = 0;
         for (var i = 0; i < scores.Length; i++)
         {
             var w = Math.Exp(scores[i] - m);
@@ -122,6 +130,7 @@ public static class OnlineSoftmax
             }
 
             z += w;
+            sum += w * (scores[i] - m);
             var row = rows.Slice(i * dim, dim);
             for (var d = 0; d < dim; d++)
             {
@@ -129,7 +138,7 @@ public static class OnlineSoftmax
             }
         }
 
-        return new OnlineSoftmaxState(m, z, r);
+        return new OnlineSoftmaxState(m, z, r) { S = sum };
     }
 
     /// <summary>Merges any number of partition states (order does not matter up to rounding).</summary>

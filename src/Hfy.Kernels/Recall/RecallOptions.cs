@@ -23,7 +23,7 @@ public sealed record RecallOptions(
     public string? Validate(int rows)
     {
         if (rows < 1) return "memories: at least one pattern is needed";
-        if (!(Beta > 0) || !double.IsFinite(Beta)) return FormattableString.Invariant($"beta: must be a finite number > 0 (got {Beta})");
+        if (Dynamics.RetrievalOptions.BetaProblem(Beta) is { } beta) return beta;
         if (Steps < 0) return FormattableString.Invariant($"steps: must be ≥ 0 (got {Steps})");
         if (!(Alpha >= 1) || !double.IsFinite(Alpha)) return FormattableString.Invariant($"alpha: must be a finite number ≥ 1 (got {Alpha})");
         if (!(Lambda >= 0) || !double.IsFinite(Lambda)) return FormattableString.Invariant($"lambda: must be a finite number ≥ 0 (got {Lambda})");

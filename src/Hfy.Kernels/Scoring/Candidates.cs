@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -100,5 +102,130 @@ public static class Candidates
             }
         }
         return min;
+    }
+
+    /// <summary>The largest finite score (−∞ when none) and the number of finite scores, a SIMD block at a time.</summary>
+    public static (double Max, long Finite) MaxFinite(ReadOnlySpan<float> scores)
+    {
+        float max = float.NegativeInfinity;
+        long finite = 0;
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && scores.Length >= Vector<float>.Count)
+        {
+            var w = Vector<float>.Count;
+            var vmax = new Vector<float>(float.NegativeInfinity);
+            for (; i <= scores.Length - w; i += w)
+            {
+                var v = new Vector<float>(scores.Slice(i, w));
+                // x − x is 0 exactly for finite x (NaN for ±∞ and NaN).
+                if (Vector.EqualsAll(v - v, Vector<float>.Zero))
+                {
+                    vmax = Vector.Max(vmax, v);
+                    finite += w;
+                    continue;
+                }
+
+                for (var b = i; b < i + w; b++) Visit(scores[b], ref max, ref finite);
+            }
+
+            for (var j = 0; j < w; j++) max = Math.Max(max, vmax[j]);
+        }
+
+        for (; i < scores.Length; i++) Visit(scores[i], ref max, ref finite);
+        return (finite > 0 ? max : double.NegativeInfinity, finite);
+
+        static void Visit(float s, ref float max, ref long finite)
+        {
+            if (!float.IsFinite(s)) return;
+            finite++;
+            if (s > max) max = s;
+        }
+    }
+
+    /// <summary>
+    /// Indices of the finite scores above <paramref name="bound"/> (or at it when inclusive), highest first (ties by
+    /// ascending index), at most <paramref name="cap"/>; <paramref name="complete"/> says whether none was left out.
+    /// A bounded min-heap keeps the selection O(n + c log c · log n) when the list is cut, instead of sorting every
+    /// score above the bound; blocks with no score above the bound are skipped by SIMD.
+    /// </summary>
+    public static int[] TopAbove(ReadOnlySpan<float> scores, double bound, bool inclusive, int cap, out bool complete)
+    {
+        if (cap < 1) throw new ArgumentOutOfRangeException(nameof(cap), cap, "cap must be ≥ 1");
+        var heap = new PriorityQueue<int, float>(Math.Min(cap, Math.Max(1, scores.Length / 16)) + 1);
+        var above = 0;
+
+        // Blocks with no score above the float just at or below the bound hold no candidate.
+        var cut = (float)bound;
+        if (cut > bound || (inclusive && cut == bound)) cut = MathF.BitDecrement(cut);
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && scores.Length >= Vector<float>.Count && !float.IsNaN(cut))
+        {
+            var w = Vector<float>.Count;
+            var vcut = new Vector<float>(cut);
+            for (; i <= scores.Length - w; i += w)
+            {
+                if (!Vector.GreaterThanAny(new Vector<float>(scores.Slice(i, w)), vcut)) continue;
+                for (var b = i; b < i + w; b++) Offer(scores, b);
+            }
+        }
+
+        for (; i < scores.Length; i++) Offer(scores, i);
+
+        complete = above <= cap;
+        // Highest first; equal scores by ascending row (the heap's order among ties is arbitrary).
+        var order = new (float NegScore, int Index)[heap.Count];
+        for (var t = 0; t < order.Length; t++)
+        {
+            var row = heap.Dequeue();
+            order[t] = (-scores[row], row);
+        }
+
+        Array.Sort(order);
+        var keep = new int[order.Length];
+        for (var t = 0; t < keep.Length; t++) keep[t] = order[t].Index;
+        return keep;
+
+        void Offer(ReadOnlySpan<float> all, int i)
+        {
+            float s = all[i];
+            if (!float.IsFinite(s) || !(s > bound || (inclusive && s == bound))) return;
+            above++;
+            if (heap.Count < cap) heap.Enqueue(i, s);
+            else if (heap.TryPeek(out _, out var lowest) && s > lowest) heap.EnqueueDequeue(i, s);
+        }
+    }
+
+    /// <summary>The <paramref name="k"/> largest finite scores, descending (fewer when there are fewer).</summary>
+    public static double[] TopScores(ReadOnlySpan<float> scores, int k)
+    {
+        Debug.Assert(k >= 1);
+        var heap = new PriorityQueue<float, float>(k + 1);
+        foreach (var s in scores)
+        {
+            if (!float.IsFinite(s)) continue;
+            if (heap.Count < k) heap.Enqueue(s, s);
+            else if (s > heap.Peek()) heap.EnqueueDequeue(s, s);
+        }
+
+        var top = new double[heap.Count];
+        for (var i = top.Length - 1; i >= 0; i--) top[i] = heap.Dequeue();
+        return top;
+    }
+
+    /// <summary>The <paramref name="k"/> largest finite scores, descending (fewer when there are fewer).</summary>
+    public static double[] TopScores(ReadOnlySpan<double> scores, int k)
+    {
+        Debug.Assert(k >= 1);
+        var heap = new PriorityQueue<double, double>(k + 1);
+        foreach (var s in scores)
+        {
+            if (!double.IsFinite(s)) continue;
+            if (heap.Count < k) heap.Enqueue(s, s);
+            else if (s > heap.Peek()) heap.EnqueueDequeue(s, s);
+        }
+
+        var top = new double[heap.Count];
+        for (var i = top.Length - 1; i >= 0; i--) top[i] = heap.Dequeue();
+        return top;
     }
 }

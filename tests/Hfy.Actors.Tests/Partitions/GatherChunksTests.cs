@@ -1,6 +1,6 @@
 using Hfy.Actors.Partitions;
-using Hfy.Actors.Protocol;
 using Hfy.Actors.Serialization;
+using Hfy.Kernels.Retrieval;
 
 namespace Hfy.Actors.Tests.Partitions;
 
@@ -37,7 +37,7 @@ public sealed class GatherChunksTests
         });
         for (var b = 0; b < sizes.Length; b++)
         {
-            var (ids, scores, complete) = GatherChunks.Assemble([chunks], b);
+            var (ids, scores, complete) = SummaryMerge.Gathered(chunks.Select(c => c.Queries).ToList(), b);
             Assert.Equal(parts[b].Ids, ids);
             Assert.Equal(parts[b].Scores.Select(s => (double)s), scores);
             Assert.Equal(parts[b].Complete, complete);
@@ -58,10 +58,10 @@ public sealed class GatherChunksTests
     {
         var p0 = GatherChunks.Split(RequestId, 1, 0, Answer(0, 6_000, 2), 65_536);
         var p1 = GatherChunks.Split(RequestId, 1, 1, Answer(6_000, 6_000, 1), 65_536);
-        var (ids, _, complete) = GatherChunks.Assemble([p0, p1], 0);
+        var (ids, _, complete) = SummaryMerge.Gathered(p0.Concat(p1).Select(c => c.Queries).ToList(), 0);
         Assert.Equal(Enumerable.Range(0, 12_000).Select(i => (long)i), ids);
         Assert.True(complete);
-        Assert.False(GatherChunks.Assemble([p0, p1], 1).Complete);
+        Assert.False(SummaryMerge.Gathered(p0.Concat(p1).Select(c => c.Queries).ToList(), 1).Complete);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Hfy.Actors.Cluster;
 using Hfy.Actors.Partitions;
 using Hfy.Actors.Protocol;
 using Hfy.Kernels.Maps;
+using Hfy.Kernels.Retrieval;
 using Hfy.Kernels.Scoring;
 using Hfy.Kernels.Storage;
 
@@ -34,7 +35,7 @@ public sealed class PartitionActorTests() : TestKit(Config)
         var partition = Sys.ActorOf(PartitionActor.Props());
         var address = new PartitionAddress(Spec, 1, 4);
         var q = new float[] { 1, -1, 0.5f, 0, 2, 0, -0.5f, 1 };
-        partition.Tell(new ScoreRequest(address, "r", 0, 1, q, 1, 1.0, MapSpec.Sparsemax, 256, 64, [0], [], 0, [false]), TestActor);
+        partition.Tell(new ScoreRequest(new RoundHeader(address, "r", 0, 1), new ScoreMapPart(1.0, MapSpec.Sparsemax, 256, 64, 0), new QueryBlock(q, 1, [false], [0], [], 0)), TestActor);
         var reply = ExpectMsg<ScoreReply>();
 
         var rows = BankSources.ReadRows(Spec, address.FirstRow, address.RowCount);
@@ -59,7 +60,7 @@ public sealed class PartitionActorTests() : TestKit(Config)
     {
         var partition = Sys.ActorOf(PartitionActor.Props());
         var address = new PartitionAddress(Spec, 0, 2);
-        partition.Tell(new ProbeRequest(address, "unknown", 0, 3, MapSpec.Sparsemax, [[0.5]]), TestActor);
+        partition.Tell(new ProbeRequest(new RoundHeader(address, "unknown", 0, 3), MapSpec.Sparsemax, [[0.5]]), TestActor);
         var missing = ExpectMsg<ScoresMissing>();
         Assert.Equal(3, missing.Round);
         Assert.Equal(0, missing.Partition);
@@ -71,9 +72,9 @@ public sealed class PartitionActorTests() : TestKit(Config)
         var partition = Sys.ActorOf(PartitionActor.Props());
         var address = new PartitionAddress(Spec, 3, 4);
         var q = new float[] { 0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f };
-        partition.Tell(new ScoreRequest(address, "r2", 0, 1, q, 1, 0.01, MapSpec.Softmax, 4, 0, [0], [], 0, [false]), TestActor);
+        partition.Tell(new ScoreRequest(new RoundHeader(address, "r2", 0, 1), new ScoreMapPart(0.01, MapSpec.Softmax, 4, 0, 0), new QueryBlock(q, 1, [false], [0], [], 0)), TestActor);
         var summary = ExpectMsg<ScoreReply>().Queries[0];
-        partition.Tell(new ReadoutRequest(address, "r2", 0, 2, MapSpec.Softmax, [(int)ReadoutMode.Softmax], [summary.Max], [[]], [[]], [3]), TestActor);
+        partition.Tell(new ReadoutRequest(new RoundHeader(address, "r2", 0, 2), MapSpec.Softmax, [ReadoutMode.Softmax], [summary.Max], [[]], [[]], [3]), TestActor);
         var part = ExpectMsg<ReadoutReply>().Queries[0];
 
         // Softmax readout equals the online-softmax triple of the score round.

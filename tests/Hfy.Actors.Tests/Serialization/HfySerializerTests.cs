@@ -4,6 +4,7 @@ using Hfy.Actors.Cluster;
 using Hfy.Actors.Protocol;
 using Hfy.Actors.Serialization;
 using Hfy.Kernels.Maps;
+using Hfy.Kernels.Retrieval;
 using Hfy.Kernels.Storage;
 
 namespace Hfy.Actors.Tests.Serialization;
@@ -24,20 +25,22 @@ public sealed class HfySerializerTests : IDisposable
         yield return [new PartitionLoaded("bank-a", 3, 25_000, 6_400_000, "akka.tcp://hfy@10.0.0.1:4053")];
         yield return [new DropPartition(Address)];
         yield return [new PartitionDropped("bank-a", 3)];
-        yield return [new ScoreRequest(Address, "req-1", 4, 17, [1.5f, -2.25f, float.Epsilon, 3e30f], 2, 0.01, Map, 256, 32, [5, 0], [0.1, -0.2, 1e-300, 4], 1e-6, [true, false])];
+        yield return [new ScoreRequest(
+            new RoundHeader(Address, "req-1", 4, 17), new ScoreMapPart(0.01, Map, 256, 32, 8),
+            new QueryBlock([1.5f, -2.25f, float.Epsilon, 3e30f], 2, [true, false], [5, 0], [0.1, -0.2, 1e-300, 4], 1e-6))];
         yield return [new ScoreReply("req-1", 17, 3, [
-            new ScoreSummary(9.5, [9.5, 8.25], 25_000, true, -1.5, [9.5f, 8.25f], [75_000, 75_001], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], 0, [], -1) { Min = -3.25 },
+            new ScoreSummary(9.5, [9.5, 8.25], 25_000, true, -1.5, [9.5f, 8.25f], [75_000, 75_001], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], 0, [], -1) { Min = -3.25, SoftmaxS = -0.5, ExactScores = [9.5, 8.25] },
             new ScoreSummary(double.NegativeInfinity, [], 0, false, double.PositiveInfinity, [], [], [], 12.5, [0.5, -0.25, 1, 2, 3, 4, 5], 75_123)])];
-        yield return [new GatherRequest(Address, "req-1", 4, 18, [1.25, double.PositiveInfinity], 65_536, 12 << 20)];
+        yield return [new GatherRequest(new RoundHeader(Address, "req-1", 4, 18), [1.25, double.PositiveInfinity], 65_536, 12 << 20)];
         yield return [new GatherReply("req-1", 18, 3, [new GatherPart([75_000, 75_002], [0.5f, 0.25f], true), new GatherPart([], [], false)], 2, 5, 123_456_789_012)];
-        yield return [new ProbeRequest(Address, "req-1", 4, 19, Map, [[0.1, 0.2, 0.3], []])];
+        yield return [new ProbeRequest(new RoundHeader(Address, "req-1", 4, 19), Map, [[0.1, 0.2, 0.3], []])];
         yield return [new ProbeReply("req-1", 19, 3, [[new MassSummary(1.5, -2.5, 7, 3.25, 9.5, 2), new MassSummary(0, 0, 0, 0, 0, 0)], []])];
-        yield return [new ReadoutRequest(Address, "req-1", 4, 20, Map, [(int)ReadoutMode.Threshold, (int)ReadoutMode.Explicit], [0.75, 0], [[], [75_000, 75_009]], [[], [0.25, 0.75]], [0, 100])];
-        yield return [new ReadoutReply("req-1", 20, 3, [new ReadoutPart(1.0, 2, [0.5, 0.25, 1, 2, 3, 4, 5], [75_000, 75_009], [0.25, 0.75]), new ReadoutPart(0, 0, [], [], [])])];
+        yield return [new ReadoutRequest(new RoundHeader(Address, "req-1", 4, 20), Map, [ReadoutMode.Threshold, ReadoutMode.Explicit], [0.75, 0], [[], [75_000, 75_009]], [[], [0.25, 0.75]], [0, 100])];
+        yield return [new ReadoutReply("req-1", 20, 3, [new ReadoutPart(1.0, 2, [0.5, 0.25, 1, 2, 3, 4, 5], [75_000, 75_009], [0.25, 0.75]) { RegularizerSum = 0.125 }, new ReadoutPart(0, 0, [], [], [])])];
         yield return [new ScoresMissing("req-1", 20, 3)];
         yield return [new ReleaseScores(Address, "req-1")];
         yield return [new PartitionFailed("req-1", 20, 3, "partition bank-a/3: file not found")];
-        yield return [new SupportCountRequest(Address, "req-1", 4, 21, [9.5, double.NaN], [1.75, 1])];
+        yield return [new SupportCountRequest(new RoundHeader(Address, "req-1", 4, 21), [9.5, double.NaN], [1.75, 1])];
         yield return [new SupportCountReply("req-1", 21, 3, [24_999, 0])];
     }
 
@@ -82,9 +85,22 @@ public sealed class HfySerializerTests : IDisposable
     public void FloatBlocks_TravelAsRawBytes()
     {
         var queries = Enumerable.Range(0, 10_000).Select(i => (float)Math.Sin(i)).ToArray();
-        var message = new ScoreRequest(Address, "r", 0, 0, queries, 1, 1, MapSpec.Softmax, 1, 0, [0], [], 0, [false]);
+        var message = new ScoreRequest(new RoundHeader(Address, "r", 0, 0), new ScoreMapPart(1, MapSpec.Softmax, 1, 0, 0), new QueryBlock(queries, 1, [false], [0], [], 0));
         var size = HfySerializer.SizeOf(message);
         Assert.InRange(size, 40_000, 40_400); // 4 bytes per float plus a small header, not 5 per float
+    }
+
+    [Fact]
+    public void WireBytes_AreWhatTheSerializerWroteAndRead_WithoutSerializingAgain()
+    {
+        var serializer = new HfySerializer((ExtendedActorSystem)_system);
+        var sent = new ScoresMissing("req-w", 1, 2);
+        Assert.Equal(0, HfySerializer.WireBytesOf(sent));
+        var bytes = serializer.ToBinary(sent);
+        Assert.Equal(bytes.Length, HfySerializer.WireBytesOf(sent));
+        var received = serializer.FromBinary(bytes, "sm");
+        Assert.Equal(bytes.Length, HfySerializer.WireBytesOf(received));
+        Assert.Equal(HfySerializer.SizeOf(sent), bytes.Length);
     }
 
     [Fact]

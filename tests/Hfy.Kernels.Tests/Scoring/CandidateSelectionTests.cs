@@ -1,9 +1,9 @@
-using Hfy.Actors.Partitions;
+using Hfy.Kernels.Scoring;
 
-namespace Hfy.Actors.Tests.Partitions;
+namespace Hfy.Kernels.Tests.Scoring;
 
-/// <summary>The partition's selections agree with a brute-force sort, NaN and ±∞ included.</summary>
-public class PartitionWorkTests
+/// <summary>The candidate selections agree with a brute-force sort, NaN and ±∞ included.</summary>
+public class CandidateSelectionTests
 {
     private static float[] Scores(int seed, int n, double nonFinite)
     {
@@ -35,7 +35,7 @@ public class PartitionWorkTests
             var inclusive = c % 2 == 0;
             var cap = 1 + rng.Next(40);
 
-            var keep = PartitionWork.TopAbove(scores, bound, inclusive, cap, out var complete);
+            var keep = Candidates.TopAbove(scores, bound, inclusive, cap, out var complete);
 
             var above = Enumerable.Range(0, scores.Length)
                 .Where(i => float.IsFinite(scores[i]) && (scores[i] > bound || (inclusive && scores[i] == bound)))
@@ -59,7 +59,7 @@ public class PartitionWorkTests
         {
             var scores = Scores(1000 + c, c * 7, nonFinite);
             var finite = scores.Where(float.IsFinite).ToArray();
-            var (max, count) = PartitionWork.MaxFinite(scores);
+            var (max, count) = Candidates.MaxFinite(scores);
             Assert.Equal(finite.Length, count);
             Assert.Equal(finite.Length == 0 ? double.NegativeInfinity : finite.Max(), max);
         }
