@@ -38,7 +38,7 @@ internal static class PartitionWork
     public static int AnchorRank(MapSpec spec, IMap? map) => map switch
     {
         IThresholdMap t => t.AnchorRank,
-        _ => spec.Kind == MapKind.SeqKSubsets ? spec.K : 1,
+        _ => spec.Kind == MapKind.SeqKSubsets ? spec.SubsetSize : 1,
     };
 
     /// <summary>Scores ≤ this bound (threshold maps) or below it (sequential k-subsets) never carry weight, given an anchor score.</summary>

@@ -136,7 +136,7 @@ public sealed partial class RetrievalAggregator
         cands.Sort((a, b) => a.Id.CompareTo(b.Id));
         var positions = cands.Select(c => c.Id).ToArray();
         var scores = cands.Select(c => c.Score).ToArray();
-        var solution = SequentialKSubsets.Solve(positions, scores, _spec.K, _spec.W, _spec.Compat);
+        var solution = SequentialKSubsets.Solve(positions, scores, _spec.SubsetSize, _spec.W, _spec.Compat);
         var omega = SeqKSubsetsMap.RegularizerOf(_spec, solution.Marginals, SequentialKSubsets.ExpectedPairs(solution, positions), _job.Bank.Rows);
         SetExplicit(sq, cands, solution.Marginals, omega);
     }
@@ -289,7 +289,7 @@ public sealed partial class RetrievalAggregator
     /// <summary>The SparseMAP solve on the gathered candidates (ids ascending as gathered): the rows with μ_i &gt; 0 and μ.</summary>
     private (List<Candidate> Cands, double[] P, double Omega) SolveGathered(long[] positions, double[] scores)
     {
-        var solution = SequentialKSubsets.Solve(positions, scores, _spec.K, _spec.W, _spec.Compat);
+        var solution = SequentialKSubsets.Solve(positions, scores, _spec.SubsetSize, _spec.W, _spec.Compat);
         var support = new List<Candidate>();
         var weights = new List<double>();
         for (var t = 0; t < positions.Length; t++)
