@@ -61,7 +61,7 @@ internal sealed class MapOptions
         if (gamma is not null && kind != MapKind.Normmax) throw new CliUsageException($"gamma: only applies to normmax (map is {name})");
         if (k is not null && kind is not (MapKind.KSubsets or MapKind.SeqKSubsets)) throw new CliUsageException($"k: only applies to ksubsets and seq-ksubsets (map is {name})");
         if (kind is MapKind.KSubsets && k is { } kr && !(kr > 0 && kr <= n))
-            throw new CliUsageException($"k: must be a real number in (0, N] = (0, {n}] (got {Show(kr)})");
+            throw new CliUsageException($"k: must be a real number in (0, N], N = {n} (got {Show(kr)})");
         if (kind is MapKind.SeqKSubsets && k is { } kk && !(kk >= 1 && kk <= n && kk == Math.Floor(kk)))
             throw new CliUsageException($"k: must be a whole number in 1..N = 1..{n} for seq-ksubsets (got {Show(kk)})");
 
