@@ -82,7 +82,7 @@ public sealed record CellMap(string Label, MapSpec? Hfy, BaselineKind? Baseline 
             "sparsemax" => Of(MapSpec.Sparsemax),
             "normmax" => Of(MapSpec.Normmax(e.Gamma ?? 2.0)),
             "ksubsets" => Of(MapSpec.KSubsets(e.K ?? 1, e.Normalize ?? false)),
-            "seq-ksubsets" => Of(MapSpec.SeqKSubsets(e.K ?? 1, e.W ?? 0.0)),
+            "seq-ksubsets" => Of(MapSpec.SeqKSubsets((int)(e.K ?? 1), e.W ?? 0.0)),
             "classical" => new CellMap("classical", null, BaselineKind.Classical),
             "hopfield" => new CellMap("hopfield", null, BaselineKind.Hopfield),
             "dam-poly" => new CellMap(Inv($"dam-poly-{e.N ?? 10}"), null, BaselineKind.DamPoly, Degree: e.N ?? 10),

@@ -114,8 +114,8 @@ public sealed record MapEntry
     /// <summary>normmax γ (&gt; 1).</summary>
     public double? Gamma { get; init; }
 
-    /// <summary>k for ksubsets / seq-ksubsets.</summary>
-    public int? K { get; init; }
+    /// <summary>k for ksubsets (any real budget in (0, N]) / seq-ksubsets (a whole number ≥ 1).</summary>
+    public double? K { get; init; }
 
     /// <summary>ksubsets: mixture reading (divide marginals by k).</summary>
     public bool? Normalize { get; init; }

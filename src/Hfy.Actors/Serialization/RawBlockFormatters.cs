@@ -135,7 +135,7 @@ internal sealed class MapSpecFormatter : IMessagePackFormatter<MapSpec?>
             BankSpecFormatter.Enum<MapKind>(reader.ReadInt32()),
             reader.ReadDouble(),
             reader.ReadDouble(),
-            reader.ReadInt32(),
+            reader.ReadDouble(),
             reader.ReadBoolean(),
             reader.ReadDouble(),
             reader.ReadBoolean());

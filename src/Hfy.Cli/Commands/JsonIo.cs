@@ -65,6 +65,12 @@ public static class JsonIo
         {
             rowsElement = root;
         }
+        return FromRows(rowsElement, field, jsonKey);
+    }
+
+    /// <summary>The matrix of a JSON array of equal-length rows of numbers.</summary>
+    internal static InputMatrix FromRows(JsonElement rowsElement, string field, string jsonKey)
+    {
         if (rowsElement.ValueKind != JsonValueKind.Array)
             throw new CliUsageException($"{field}: \"{jsonKey}\" must be an array of rows");
         var values = new List<double>();
@@ -150,19 +156,25 @@ public static class JsonIo
     {
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(write);
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false }))
-        {
-            write(writer);
-        }
-        var json = Encoding.UTF8.GetString(buffer.ToArray());
         if (string.IsNullOrEmpty(target) || target == "-")
         {
-            stdout.WriteLine(json);
+            using var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false }))
+            {
+                write(writer);
+            }
+            stdout.WriteLine(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
             return;
         }
         var dir = Path.GetDirectoryName(Path.GetFullPath(target));
         if (dir is not null && !Directory.Exists(dir)) throw new CliUsageException($"output: directory does not exist: {dir}");
-        File.WriteAllText(target, json + "\n");
+
+        // Straight to the file: no copy of the whole document in memory.
+        using var file = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        using (var writer = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = false }))
+        {
+            write(writer);
+        }
+        file.WriteByte((byte)'\n');
     }
 }

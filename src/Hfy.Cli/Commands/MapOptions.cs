@@ -17,7 +17,7 @@ internal sealed class MapOptions
 
     public Option<string?> Gamma { get; } = new("--gamma") { Description = "normmax γ > 1 (default 2)" };
 
-    public Option<string?> K { get; } = new("--k") { Description = "k for ksubsets / seq-ksubsets, 1 ≤ k ≤ N (default 1)" };
+    public Option<string?> K { get; } = new("--k") { Description = "ksubsets: budget Σμ = k, any real 0 < k ≤ N (e.g. 1.5); seq-ksubsets: a whole number 1 ≤ k ≤ N (default 1)" };
 
     public Option<bool> Normalize { get; } = new("--normalize") { Description = "ksubsets: divide the marginals by k (default: unscaled, Σ = k, as the published code)" };
 
@@ -50,7 +50,7 @@ internal sealed class MapOptions
         };
         var alpha = CliValues.Double(parse, Alpha, "alpha");
         var gamma = CliValues.Double(parse, Gamma, "gamma");
-        var k = CliValues.Int(parse, K, "k");
+        var k = CliValues.Double(parse, K, "k");
         var w = CliValues.Double(parse, W, "w");
         if (alpha is { } a && !(a >= 1)) throw new CliUsageException($"alpha: must be ≥ 1 (got {Show(a)})");
         if (alpha is { } a2 && double.IsPositiveInfinity(a2)) throw new CliUsageException("alpha: must be finite (got +∞)");
@@ -60,8 +60,10 @@ internal sealed class MapOptions
         if (alpha is not null && kind != MapKind.Entmax) throw new CliUsageException($"alpha: only applies to entmax (map is {name})");
         if (gamma is not null && kind != MapKind.Normmax) throw new CliUsageException($"gamma: only applies to normmax (map is {name})");
         if (k is not null && kind is not (MapKind.KSubsets or MapKind.SeqKSubsets)) throw new CliUsageException($"k: only applies to ksubsets and seq-ksubsets (map is {name})");
-        if (kind is MapKind.KSubsets or MapKind.SeqKSubsets && k is { } kk && (kk < 1 || kk > n))
-            throw new CliUsageException($"k: must be in 1..N = 1..{n} (got {kk})");
+        if (kind is MapKind.KSubsets && k is { } kr && !(kr > 0 && kr <= n))
+            throw new CliUsageException($"k: must be a real number in (0, N], N = {n} (got {Show(kr)})");
+        if (kind is MapKind.SeqKSubsets && k is { } kk && !(kk >= 1 && kk <= n && kk == Math.Floor(kk)))
+            throw new CliUsageException($"k: must be a whole number in 1..N = 1..{n} for seq-ksubsets (got {Show(kk)})");
 
         var spec = kind switch
         {
@@ -70,7 +72,7 @@ internal sealed class MapOptions
             MapKind.Entmax => MapSpec.Entmax(alpha ?? 1.5),
             MapKind.Normmax => MapSpec.Normmax(gamma ?? 2.0),
             MapKind.KSubsets => MapSpec.KSubsets(k ?? 1, parse.GetValue(Normalize)),
-            MapKind.SeqKSubsets => MapSpec.SeqKSubsets(k ?? 1, w ?? 0.0, parse.GetValue(Compat)),
+            MapKind.SeqKSubsets => MapSpec.SeqKSubsets((int)(k ?? 1), w ?? 0.0, parse.GetValue(Compat)),
             MapKind.Softmax => MapSpec.Softmax,
             _ => MapSpec.Sparsemax,
         };

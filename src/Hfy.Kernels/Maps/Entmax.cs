@@ -3,7 +3,9 @@ namespace Hfy.Kernels.Maps;
 /// <summary>
 /// α-entmax, α &gt; 1 (docs/math.md §2, Tsallis entropy): p_i = [(α−1)θ_i − τ]_+^{1/(α−1)}, Σp = 1.
 /// α = 1.5 and α = 2 use exact sort-based closed forms; other α solve τ to machine precision by
-/// safeguarded Newton on the identified support. Margin: one-hot exactly when the top gap ≥ 1/(α−1).
+/// safeguarded Newton on the identified support. For α − 1 ≤ 0.1 the forward pass works in score units,
+/// p_i = exp(log1p((α−1)(θ_i − τ′))/(α−1)) (see DenseEntmax), which stays accurate as α → 1 and tends to
+/// softmax continuously. Margin: one-hot exactly when the top gap ≥ 1/(α−1).
 /// </summary>
 public sealed class Entmax : PowerThresholdMap
 {
@@ -22,6 +24,25 @@ public sealed class Entmax : PowerThresholdMap
 
     /// <summary>α.</summary>
     public double Alpha { get; }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// For α − 1 ≤ 0.1 the threshold is solved in score units (τ′ with p_i = [1 + (α−1)(θ_i − τ′)]_+^{1/(α−1)});
+    /// the returned τ = (α−1)τ′ − 1 is the same threshold in map-scaled units, as for every other α.
+    /// </remarks>
+    public override double Forward(ReadOnlySpan<double> theta, Span<double> p)
+    {
+        var s = Alpha - 1.0;
+        if (s > DenseEntmax.Limit)
+        {
+            return base.Forward(theta, p);
+        }
+
+        ScoreVectors.CheckSameLength(theta, p.Length, nameof(p));
+        var u = DenseEntmax.Forward(theta, p, s);
+        var max = ScoreVectors.MaxFinite(theta, out _);
+        return (s * (u + max)) - 1.0;
+    }
 
     /// <inheritdoc />
     /// <remarks>
@@ -44,19 +65,23 @@ public sealed class Entmax : PowerThresholdMap
         ((WeightsNeedNormalizing ? termSum / Math.Pow(weightSum, Alpha) : termSum) - 1.0) / (Alpha * (Alpha - 1.0));
 
     /// <inheritdoc />
-    /// <remarks>Ω(p) = (Σ p_i^α − 1)/(α(α−1)).</remarks>
+    /// <remarks>
+    /// Ω(p) = (Σ p_i^α − 1)/(α(α−1)), evaluated with Σp = 1 as Σ p_i·expm1((α−1) ln p_i)/(α(α−1)): no cancellation
+    /// as α → 1, where it tends to the Shannon Σ p_i ln p_i.
+    /// </remarks>
     public override double Regularizer(ReadOnlySpan<double> p)
     {
+        var a = Alpha - 1.0;
         double s = 0;
         foreach (var v in p)
         {
             if (v > 0)
             {
-                s += Math.Pow(v, Alpha);
+                s += v * DenseEntmax.ExpM1(a * Math.Log(v));
             }
         }
 
-        return (s - 1.0) / (Alpha * (Alpha - 1.0));
+        return s / (Alpha * a);
     }
 
     private static MapSpec CheckSpec(MapSpec spec)

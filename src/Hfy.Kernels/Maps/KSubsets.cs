@@ -7,14 +7,16 @@ namespace Hfy.Kernels.Maps;
 /// k-subsets SparseMAP (docs/math.md §2): Euclidean projection onto the capped simplex
 /// {μ ∈ [0,1]^N, Σμ = k}: μ_i = clip(θ_i − τ, 0, 1). Unscaled marginals (Σμ = k) by default, as the
 /// published Hopfield code uses; with <see cref="MapSpec.Normalize"/> the output is μ/k (mixture reading).
-/// Support ⊆ {θ_i &gt; θ_(k) − 1}; a single structure exactly when θ_(k) − θ_(k+1) ≥ 1.
+/// k is any real budget in (0, N]: with m = ⌈k⌉, the support ⊆ {θ_i &gt; θ_(m) − 1}; for whole k a single
+/// structure exactly when θ_(k) − θ_(k+1) ≥ 1.
 /// </summary>
 public sealed class KSubsets : IThresholdMap
 {
     private readonly CappedModel _model;
+    private readonly int _rank;
 
-    /// <summary>k-subsets with the given k ≥ 1.</summary>
-    public KSubsets(int k, bool normalize = false)
+    /// <summary>k-subsets with the given budget k &gt; 0 (need not be whole).</summary>
+    public KSubsets(double k, bool normalize = false)
         : this(MapSpec.KSubsets(k, normalize))
     {
     }
@@ -23,13 +25,14 @@ public sealed class KSubsets : IThresholdMap
     public KSubsets(MapSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (spec.K < 1)
+        if (!(spec.K > 0) || !double.IsFinite(spec.K))
         {
-            throw new ArgumentException($"k: must be ≥ 1 (got {spec.K}).", nameof(spec));
+            throw new ArgumentException($"k: must be a finite number > 0 (got {spec.K}).", nameof(spec));
         }
 
         Spec = spec;
         K = spec.K;
+        _rank = spec.SubsetSize;
         Normalize = spec.Normalize;
         _model = new CappedModel(spec.K);
     }
@@ -37,8 +40,8 @@ public sealed class KSubsets : IThresholdMap
     /// <inheritdoc />
     public MapSpec Spec { get; }
 
-    /// <summary>Subset size k.</summary>
-    public int K { get; }
+    /// <summary>Budget k = Σμ (a subset size when whole).</summary>
+    public double K { get; }
 
     /// <summary>True when the output is μ/k (sums to 1) rather than μ (sums to k).</summary>
     public bool Normalize { get; }
@@ -51,13 +54,14 @@ public sealed class KSubsets : IThresholdMap
     public bool WeightsNeedNormalizing => false;
 
     /// <inheritdoc />
-    public int AnchorRank => K;
+    /// <remarks>⌈k⌉: at τ = θ_(⌈k⌉) − 1 the top ⌈k⌉ are saturated (mass ≥ k), at τ = θ_(⌈k⌉) fewer than k are positive.</remarks>
+    public int AnchorRank => _rank;
 
     /// <inheritdoc />
     /// <remarks>
-    /// θ_(k) by quickselect (O(N)), then only the candidates above θ_(k) − 1 are sorted and the piecewise
-    /// linear mass is solved exactly between consecutive breakpoints {θ_i, θ_i − 1}. Scores are shifted by
-    /// θ_(k) first; −∞ entries get weight 0. Needs k ≤ the number of finite scores.
+    /// θ_(m), m = ⌈k⌉, by quickselect (O(N)), then only the candidates above θ_(m) − 1 are sorted and the
+    /// piecewise linear mass is solved exactly between consecutive breakpoints {θ_i, θ_i − 1}. Scores are
+    /// shifted by θ_(m) first; −∞ entries get weight 0. Needs k ≤ the number of finite scores.
     /// </remarks>
     public double Forward(ReadOnlySpan<double> theta, Span<double> p)
     {
@@ -68,9 +72,9 @@ public sealed class KSubsets : IThresholdMap
             throw new ArgumentException($"k: must be ≤ the number of finite scores {finite} (got {K}).", nameof(theta));
         }
 
-        // Shift by θ_(k), not the max: τ − θ_(k) ∈ [−1, 0], so the partially selected entries keep full
-        // precision even next to scores of ±1e30, and entries ≥ θ_(k) + 1 are saturated whatever τ is.
-        var anchor = K == 1 ? max : ScoreVectors.KthLargest(theta, K);
+        // Shift by θ_(m), not the max: τ − θ_(m) ∈ [−1, 0], so the partially selected entries keep full
+        // precision even next to scores of ±1e30, and entries ≥ θ_(m) + 1 are saturated whatever τ is.
+        var anchor = _rank == 1 ? max : ScoreVectors.KthLargest(theta, _rank);
         var count = ScoreVectors.Candidates(theta, anchor, 1.0, -1.0, out var buffer);
         double tau;
         try
@@ -150,7 +154,7 @@ public sealed class KSubsets : IThresholdMap
     public double Weight(double theta, double tau) => Math.Clamp(theta - tau, 0.0, 1.0) * (Normalize ? 1.0 / K : 1.0);
 
     /// <inheritdoc />
-    /// <remarks>Bracket [θ_(k) − 1, θ_(k)]: the top k are saturated at the left end, fewer than k are positive at the right.</remarks>
+    /// <remarks>Bracket [θ_(m) − 1, θ_(m)], m = ⌈k⌉: the top m are saturated at the left end, at most m − 1 &lt; k are positive at the right.</remarks>
     public ThresholdSearch BeginSearch(double maxScore, double anchorScore, long n)
     {
         if (!double.IsFinite(anchorScore) || anchorScore > maxScore)
@@ -169,13 +173,14 @@ public sealed class KSubsets : IThresholdMap
     /// <summary>
     /// τ with Σ clip(v_i − τ, 0, 1) = k for v sorted descending: walk the breakpoints {v_i, v_i − 1}
     /// downward; between two of them the saturated and positive sets are fixed and the mass is linear.
+    /// Exact for any real k: the mass is piecewise linear whatever the target.
     /// </summary>
-    internal static double Solve(ReadOnlySpan<double> v, int k)
+    internal static double Solve(ReadOnlySpan<double> v, double k)
     {
-        Debug.Assert(v.Length >= k && v[k - 1] == 0.0);
+        Debug.Assert(k > 0 && v.Length >= Math.Ceiling(k) && v[(int)Math.Ceiling(k) - 1] == 0.0);
 
-        // v is shifted by θ_(k), so τ ∈ [−1, 0]: entries with v ≥ 1 are saturated throughout and stay out of
-        // the sums (no cancellation against huge scores), and M(0) ≤ #{v > 0} ≤ k − 1 < k starts the walk.
+        // v is shifted by θ_(m), m = ⌈k⌉, so τ ∈ [−1, 0]: entries with v ≥ 1 are saturated throughout and stay
+        // out of the sums (no cancellation against huge scores), and M(0) ≤ #{v > 0} ≤ m − 1 < k starts the walk.
         var pos = 0;
         while (pos < v.Length && v[pos] >= 1.0)
         {

@@ -55,7 +55,12 @@ public static class MapFactory
             return error;
         }
 
-        if (spec.Kind is MapKind.KSubsets or MapKind.SeqKSubsets && spec.K > n)
+        if (spec.Kind is MapKind.KSubsets && spec.K > n)
+        {
+            return Line($"k: must be in (0, N], N = {n} (got {spec.K})");
+        }
+
+        if (spec.Kind is MapKind.SeqKSubsets && spec.K > n)
         {
             return Line($"k: must be between 1 and N = {n} (got {spec.K})");
         }
@@ -79,11 +84,11 @@ public static class MapFactory
                     ? null
                     : Line($"gamma: must be a finite number > 1 (got {spec.Gamma})");
             case MapKind.KSubsets:
-                return spec.K >= 1 ? null : Line($"k: must be ≥ 1 (got {spec.K})");
+                return spec.K > 0 && double.IsFinite(spec.K) ? null : Line($"k: must be a finite number > 0 (got {spec.K})");
             case MapKind.SeqKSubsets:
-                if (spec.K < 1)
+                if (!(spec.K >= 1) || spec.K != Math.Floor(spec.K) || spec.K > int.MaxValue)
                 {
-                    return Line($"k: must be ≥ 1 (got {spec.K})");
+                    return Line($"k: must be a whole number ≥ 1 for seq-ksubsets (got {spec.K})");
                 }
 
                 return double.IsFinite(spec.W) ? null : Line($"w: must be a finite number (got {spec.W})");

@@ -23,7 +23,8 @@ public enum MapKind
 /// <param name="Kind">Which map.</param>
 /// <param name="Alpha">α for entmax (α ≥ 1; 1 means softmax).</param>
 /// <param name="Gamma">γ for normmax (γ &gt; 1).</param>
-/// <param name="K">k for k-subsets and sequential k-subsets (1 ≤ k ≤ N).</param>
+/// <param name="K">k for k-subsets, any real budget 0 &lt; k ≤ N (the capped simplex {0 ≤ μ ≤ 1, Σμ = k} is
+/// defined for every such k); for sequential k-subsets a whole number 1 ≤ k ≤ N.</param>
 /// <param name="Normalize">k-subsets: divide the marginals by k (mixture reading). Default: unscaled, Σμ = k.</param>
 /// <param name="W">Sequential k-subsets: bonus per adjacent selected pair.</param>
 /// <param name="Compat">Sequential k-subsets: reproduce the published code (both states regularized, 10 active-set iterations).</param>
@@ -31,7 +32,7 @@ public sealed record MapSpec(
     MapKind Kind,
     double Alpha = 1.5,
     double Gamma = 2.0,
-    int K = 1,
+    double K = 1,
     bool Normalize = false,
     double W = 0.0,
     bool Compat = false)
@@ -49,10 +50,16 @@ public sealed record MapSpec(
     public static MapSpec Normmax(double gamma) => new(MapKind.Normmax, Gamma: gamma);
 
     /// <summary>k-subsets.</summary>
-    public static MapSpec KSubsets(int k, bool normalize = false) => new(MapKind.KSubsets, K: k, Normalize: normalize);
+    public static MapSpec KSubsets(double k, bool normalize = false) => new(MapKind.KSubsets, K: k, Normalize: normalize);
 
     /// <summary>Sequential k-subsets.</summary>
     public static MapSpec SeqKSubsets(int k, double w, bool compat = false) => new(MapKind.SeqKSubsets, K: k, W: w, Compat: compat);
+
+    /// <summary>
+    /// ⌈k⌉: the rank of the score that anchors the k-subsets support bound, and the fewest finite scores a
+    /// k-subsets problem needs (equal to k for sequential k-subsets, whose k is whole).
+    /// </summary>
+    public int SubsetSize => K >= int.MaxValue ? int.MaxValue : (int)Math.Ceiling(K);
 
     /// <summary>A short stable label, e.g. <c>entmax-1.5</c>, <c>normmax-2</c>, <c>ksubsets-2</c>.</summary>
     public string Label => Kind switch
@@ -61,8 +68,8 @@ public sealed record MapSpec(
         MapKind.Entmax => FormattableString.Invariant($"entmax-{Alpha:G}"),
         MapKind.Sparsemax => "sparsemax",
         MapKind.Normmax => FormattableString.Invariant($"normmax-{Gamma:G}"),
-        MapKind.KSubsets => FormattableString.Invariant($"ksubsets-{K}") + (Normalize ? "-norm" : ""),
-        MapKind.SeqKSubsets => FormattableString.Invariant($"seq-ksubsets-{K}-w{W:G}") + (Compat ? "-compat" : ""),
+        MapKind.KSubsets => FormattableString.Invariant($"ksubsets-{K:G}") + (Normalize ? "-norm" : ""),
+        MapKind.SeqKSubsets => FormattableString.Invariant($"seq-ksubsets-{K:G}-w{W:G}") + (Compat ? "-compat" : ""),
         _ => Kind.ToString(),
     };
 }

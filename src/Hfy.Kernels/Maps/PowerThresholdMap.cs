@@ -49,7 +49,7 @@ public abstract class PowerThresholdMap : IThresholdMap
     /// max first, so scores of ±1e30 give exact answers; −∞ entries get weight 0. The returned τ is in
     /// absolute map-scaled coordinates (the scale of <see cref="Weight"/>).
     /// </remarks>
-    public double Forward(ReadOnlySpan<double> theta, Span<double> p)
+    public virtual double Forward(ReadOnlySpan<double> theta, Span<double> p)
     {
         ScoreVectors.CheckSameLength(theta, p.Length, nameof(p));
         var max = ScoreVectors.MaxFinite(theta, out _);

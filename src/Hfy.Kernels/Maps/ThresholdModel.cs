@@ -109,7 +109,7 @@ internal sealed class PowerModel(double e) : ThresholdModel
 }
 
 /// <summary>M(τ) = Σ clip(θ_i − τ, 0, 1) = k (k-subsets).</summary>
-internal sealed class CappedModel(int k) : ThresholdModel
+internal sealed class CappedModel(double k) : ThresholdModel
 {
     public override double Target => k;
 

@@ -351,7 +351,7 @@ public sealed class CandidateRule
         IsSequential = spec.Kind == MapKind.SeqKSubsets;
         _threshold = IsSoftmax ? null : map as IThresholdMap;
         if (IsSequential) _seqMargin = SequentialKSubsets.CandidateMargin(spec.W, spec.Compat);
-        AnchorRank = _threshold?.AnchorRank ?? (IsSequential ? spec.K : 1);
+        AnchorRank = _threshold?.AnchorRank ?? (IsSequential ? spec.SubsetSize : 1);
     }
 
     /// <summary>The map.</summary>

@@ -250,7 +250,7 @@ public sealed class RetrievalDriver
     private (double[] P, double Omega) SolveSequential(long[] positions, double[] scores)
     {
         var spec = _rule.Spec;
-        var solution = SequentialKSubsets.Solve(positions, scores, spec.K, spec.W, spec.Compat);
+        var solution = SequentialKSubsets.Solve(positions, scores, spec.SubsetSize, spec.W, spec.Compat);
         var omega = SeqKSubsetsMap.RegularizerOf(spec, solution.Marginals, SequentialKSubsets.ExpectedPairs(solution, positions), _rows);
         return (solution.Marginals, omega);
     }

@@ -20,7 +20,7 @@ public sealed class SeqKSubsetsMap : IMap
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Kind != MapKind.SeqKSubsets)
             throw new ArgumentException($"spec: kind must be SeqKSubsets (got {spec.Kind})", nameof(spec));
-        if (spec.K < 1) throw new ArgumentException($"k: must be ≥ 1 (got {spec.K})", nameof(spec));
+        if (!(spec.K >= 1) || spec.K != Math.Floor(spec.K) || spec.K > int.MaxValue) throw new ArgumentException($"k: must be a whole number ≥ 1 (got {spec.K})", nameof(spec));
         if (!double.IsFinite(spec.W)) throw new ArgumentException($"w: must be finite (got {spec.W})", nameof(spec));
         Spec = spec;
     }
@@ -108,7 +108,7 @@ public sealed class SeqKSubsetsMap : IMap
 
     private (long[] Positions, double[] Scores, SparseMapSolution Solution) SolveDense(ReadOnlySpan<double> theta)
     {
-        int n = theta.Length, k = Spec.K;
+        int n = theta.Length, k = Spec.SubsetSize;
         int finite = 0;
         for (int i = 0; i < n; i++)
         {

@@ -75,7 +75,7 @@ public class RetrieveCommandTests
     [InlineData(new[] { "--beta", "1", "--steps", "2.5" }, "steps: '2.5' is not an integer")]
     [InlineData(new[] { "--beta", "1", "--map", "entmax", "--alpha", "NaN" }, "alpha: must be ≥ 1 (got NaN)")]
     [InlineData(new[] { "--beta", "1", "--post", "cosine" }, "post: unknown post-transform 'cosine'")]
-    [InlineData(new[] { "--beta", "1", "--map", "ksubsets", "--k", "9" }, "k: must be in 1..N = 1..5")]
+    [InlineData(new[] { "--beta", "1", "--map", "ksubsets", "--k", "9" }, "k: must be a real number in (0, N], N = 5 (got 9)")]
     [InlineData(new[] { "--beta", "1", "--map", "nope" }, "map: unknown map 'nope'")]
     public void Retrieve_BadOptions_AreOneLineWithExitCode2(string[] extra, string expected)
     {

@@ -34,6 +34,70 @@ public class EntmaxTests
         }
     }
 
+    [Fact]
+    public void Entmax_AtAlphaOnePlus1e12_EqualsSoftmax()
+    {
+        var near = new Entmax(1 + 1e-12);
+        var softmax = new Softmax();
+        var rng = new Random(34);
+        for (var c = 0; c < 300; c++)
+        {
+            var theta = RandomTheta(rng, 1, 60);
+            Close(Apply(softmax, theta), Apply(near, theta), 1e-9, $"case {c}");
+        }
+    }
+
+    [Fact]
+    public void Entmax_NearAlphaOne_MatchesADecimalReferenceAcrossTheRange()
+    {
+        // α = 1 + s for s log-spaced over [1e-12, 1e-3]: every weight within 1e-13 (relative) of a 28-digit
+        // decimal solve of Σ [1 + s(θ_i − τ′)]^{1/s} = 1. Matching one smooth reference at every point is
+        // continuity in α, and the softmax end is the s → 0 limit of the same reference.
+        var rng = new Random(35);
+        for (var j = 0; j <= 45; j++)
+        {
+            var alpha = 1.0 + Math.Pow(10, -12 + (j * 9.0 / 45));
+            var map = new Entmax(alpha);
+            for (var c = 0; c < 4; c++)
+            {
+                var n = rng.Next(1, 9);
+                var grid = Enumerable.Range(0, n).Select(_ => (long)rng.Next(-3 << 20, 3 << 20)).ToArray();
+                var theta = grid.Select(m => m / 1048576.0).ToArray();
+                var p = Apply(map, theta);
+                var reference = DecimalEntmax(grid, (decimal)double.Parse((alpha - 1.0).ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture));
+                for (var i = 0; i < n; i++)
+                {
+                    var r = (double)reference[i];
+                    Assert.True(Math.Abs(p[i] - r) <= 1e-13 * r, $"α − 1 = {alpha - 1:G3}, case {c}, index {i}: {p[i]:R} vs reference {r:R}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Entmax_AcrossTheScoreUnitSwitch_IsContinuous()
+    {
+        // The score-unit solver serves α − 1 ≤ 0.1 and the map-scaled one above it: both are exact to
+        // rounding, so the output moves by no more than its (O(1)) derivative in α times the step.
+        var below = new Entmax(1.0999999999999);
+        var above = new Entmax(1.1);
+        var rng = new Random(36);
+        for (var c = 0; c < 200; c++)
+        {
+            var theta = RandomTheta(rng, 1, 40);
+            Close(Apply(above, theta), Apply(below, theta), 1e-11, $"case {c}");
+        }
+    }
+
+    [Fact]
+    public void Entmax_NearAlphaOne_RegularizerTendsToShannon()
+    {
+        double[] p = [0.5, 0.25, 0.125, 0.125];
+        var shannon = new Softmax().Regularizer(p);
+        Assert.Equal(shannon, new Entmax(1 + 1e-12).Regularizer(p), 1e-11);
+        Assert.Equal(shannon, new Entmax(1 + 1e-9).Regularizer(p), 1e-8);
+    }
+
     [Theory]
     [InlineData(1.1)]
     [InlineData(1.25)]
@@ -98,5 +162,70 @@ public class EntmaxTests
                 hi = mid;
             }
         }
+    }
+
+    /// <summary>
+    /// α-entmax with α = 1 + s in 28-digit decimals, on scores m_i / 2^20 (exact in decimal): p_i =
+    /// exp(ln(1 + s x_i)/s), x_i = θ_i − τ′, τ′ by Newton on M(τ′) = 1 from the softmax threshold (the
+    /// series below converge for |s x| ≤ 0.01, which the test's scores and s ≤ 1e-3 keep).
+    /// </summary>
+    private static decimal[] DecimalEntmax(long[] grid, decimal s)
+    {
+        var theta = grid.Select(m => m / 1048576m).ToArray();
+        var max = theta.Max();
+        var t = theta.Select(v => v - max).ToArray();
+        var u = (decimal)Math.Log(t.Sum(v => Math.Exp((double)v)));
+        for (var it = 0; it < 60; it++)
+        {
+            decimal mass = 0, slope = 0;
+            foreach (var v in t)
+            {
+                var f = F(v - u);
+                mass += f;
+                slope += f / (1 + (s * (v - u)));
+            }
+
+            var step = (mass - 1) / slope;
+            u += step;
+            if (Math.Abs(step) < 1e-27m)
+            {
+                break;
+            }
+        }
+
+        return [.. t.Select(v => F(v - u))];
+
+        decimal F(decimal x) => Exp(Log1P(s * x) / s);
+    }
+
+    private static decimal Log1P(decimal y)
+    {
+        decimal sum = 0, power = y;
+        for (var k = 1; k < 200 && power != 0; k++)
+        {
+            sum += (k % 2 == 1 ? power : -power) / k;
+            power *= y;
+        }
+
+        return sum;
+    }
+
+    private static decimal Exp(decimal x)
+    {
+        const int Halvings = 12;
+        var y = x / 4096m;
+        decimal sum = 1, term = 1;
+        for (var k = 1; k < 60 && term != 0; k++)
+        {
+            term = term * y / k;
+            sum += term;
+        }
+
+        for (var h = 0; h < Halvings; h++)
+        {
+            sum *= sum;
+        }
+
+        return sum;
     }
 }

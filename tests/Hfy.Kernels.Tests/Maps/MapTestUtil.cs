@@ -10,7 +10,7 @@ internal static class MapTestUtil
     [
         "softmax", "entmax-1.25", "entmax-1.5", "entmax-2", "entmax-3", "entmax-2.5",
         "sparsemax", "normmax-1.5", "normmax-2", "normmax-5",
-        "ksubsets-1", "ksubsets-2", "ksubsets-3", "ksubsets-2-norm",
+        "ksubsets-1", "ksubsets-1.5", "ksubsets-2", "ksubsets-3", "ksubsets-2-norm",
     ];
 
     /// <summary>The sparse (threshold) maps.</summary>
@@ -30,7 +30,7 @@ internal static class MapTestUtil
             "sparsemax" => MapSpec.Sparsemax,
             "entmax" => MapSpec.Entmax(double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture)),
             "normmax" => MapSpec.Normmax(double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture)),
-            "ksubsets" => MapSpec.KSubsets(int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), parts.Length > 2),
+            "ksubsets" => MapSpec.KSubsets(double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), parts.Length > 2),
             _ => throw new ArgumentException(name),
         };
     }
@@ -46,7 +46,7 @@ internal static class MapTestUtil
         _ => double.NaN,
     };
 
-    public static int MinN(IMap map) => map is KSubsets k ? k.K : 1;
+    public static int MinN(IMap map) => map is KSubsets k ? k.Spec.SubsetSize : 1;
 
     public static double[] Apply(IMap map, ReadOnlySpan<double> theta)
     {
