@@ -26,11 +26,17 @@ public static class SpecValidator
         }
         catch (JsonException e)
         {
-            var path = string.IsNullOrEmpty(e.Path) ? "$" : e.Path.TrimStart('$', '.');
-            return (null, [new SpecError(path.Length == 0 ? "$" : path, "not valid spec JSON: " + FirstLine(e.Message))]);
+            var (path, message) = JsonProblem.Describe(e);
+            return (null, [new SpecError(path, message)]);
         }
-        return (spec, Validate(spec, limits));
+        var errors = Validate(spec, limits);
+        // A confined file source runs from the path validation resolved: a link changed afterwards cannot redirect it.
+        if (errors.Count == 0 && limits.DataRoots is not null && spec.Bank?.Path is { } p && IsFileSource(spec.Bank.Source))
+            spec = spec with { Bank = spec.Bank with { Path = DataRoots.Resolve(p) } };
+        return (spec, errors);
     }
+
+    private static bool IsFileSource(string? source) => source?.Trim().ToLowerInvariant() is "idx" or "npy" or "csv";
 
     /// <summary>Every problem of <paramref name="spec"/> under <paramref name="limits"/>; empty when it can run.</summary>
     public static IReadOnlyList<SpecError> Validate(ExperimentSpec spec, SpecLimits limits)
@@ -40,6 +46,8 @@ public static class SpecValidator
         var errors = new List<SpecError>();
         void Err(string path, string message) => errors.Add(new SpecError(path, message));
 
+        if (spec.Name is { } name && name.Length > limits.MaxNameLength)
+            Err("name", $"must be at most {limits.MaxNameLength} characters (got {name.Length})");
         var kind = spec.Kind?.Trim().ToLowerInvariant();
         if (kind is null || !Kinds.Contains(kind))
             Err("kind", $"must be one of {string.Join(", ", Kinds)} (got '{Clip(spec.Kind)}')");
@@ -49,7 +57,7 @@ public static class SpecValidator
         CheckFinite(spec.Tol, "tol", errors);
         if (spec.Tol < 0) Err("tol", $"must be ≥ 0 (got {F(spec.Tol)})");
 
-        var dim = ValidateBank(spec.Bank, kind, errors, out var fileRows);
+        var dim = ValidateBank(spec.Bank, kind, limits, errors, out var fileRows);
         ValidateGrid(spec, kind, dim, fileRows, limits, errors);
         ValidateSuccess(spec.Success, errors);
         if (RecallValidation.IsRecall(kind)) RecallValidation.Validate(spec, kind!, limits, errors);
@@ -68,7 +76,7 @@ public static class SpecValidator
         return errors;
     }
 
-    private static int? ValidateBank(BankSourceSpec? bank, string? kind, List<SpecError> errors, out long? fileRows)
+    private static int? ValidateBank(BankSourceSpec? bank, string? kind, SpecLimits limits, List<SpecError> errors, out long? fileRows)
     {
         fileRows = null;
         void Err(string path, string message) => errors.Add(new SpecError(path, message));
@@ -116,24 +124,56 @@ public static class SpecValidator
                     Err("bank.path", $"is required for the {source} source");
                     return bank.Dim;
                 }
-                if (!File.Exists(bank.Path))
+                var path = bank.Path;
+                if (limits.DataRoots is { } roots)
+                {
+                    // Resolved first (links, ..): nothing outside the data directories is opened, not even to say it is missing.
+                    string resolved;
+                    try
+                    {
+                        resolved = DataRoots.Resolve(path);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+                    {
+                        Err("bank.path", "cannot be resolved (a symbolic link loop or an unreadable directory)");
+                        return bank.Dim;
+                    }
+                    if (!DataRoots.IsInside(resolved, roots))
+                    {
+                        Err("bank.path", $"is outside the data directories this coordinator reads ({string.Join(", ", roots)})");
+                        return bank.Dim;
+                    }
+                    path = resolved;
+                }
+                if (Directory.Exists(path))
+                {
+                    Err("bank.path", $"is a directory, not a {source} file: {Clip(bank.Path)}");
+                    return bank.Dim;
+                }
+                if (!File.Exists(path))
                 {
                     var hint = bank.Path.Contains("fashion", StringComparison.OrdinalIgnoreCase) || source == "idx"
                         ? "; " + DatasetProbe.FashionMnistHint : "";
-                    Err("bank.path", $"file not found: {bank.Path}{hint}");
+                    Err("bank.path", $"file not found: {Clip(bank.Path)}{hint}");
+                    return bank.Dim;
+                }
+                if (source == "csv" && new FileInfo(path).Length is var size && size > limits.MaxCsvBytes)
+                {
+                    Err("bank.path", $"CSV file of {Bytes(size)} is larger than the limit of {Bytes(limits.MaxCsvBytes)} (convert it to .npy)");
                     return bank.Dim;
                 }
                 try
                 {
-                    var (rows, fileDim) = DatasetProbe.Shape(source, bank.Path);
+                    var (rows, fileDim) = DatasetProbe.Shape(source, path);
                     fileRows = rows;
                     if (bank.Dim is not null && bank.Dim != fileDim)
                         Err("bank.dim", $"does not match the file (D = {fileDim}, got {bank.Dim})");
                     return fileDim;
                 }
-                catch (Exception e) when (e is IOException or InvalidDataException or FormatException or OverflowException or UnauthorizedAccessException)
+                catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
                 {
-                    Err("bank.path", $"cannot read a {source} header from {bank.Path}: {FirstLine(e.Message)}");
+                    // The loaders' messages name the file and the rule and never quote its contents.
+                    Err("bank.path", $"cannot read it as {source}: {FirstLine(e.Message)}");
                     return bank.Dim;
                 }
         }
