@@ -50,9 +50,10 @@ public static class IdxReader
         var cols = header.Cols;
         var n = BlockLimits.CheckedElements(count, cols, path);
         Skip(stream, firstRow * cols * header.ElementSize, path);
-        var raw = new byte[checked(n * header.ElementSize)];
-        if (stream.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false) < raw.Length)
-            throw new InvalidDataException($"{path}: file is truncated");
+        var rawLength = (long)n * header.ElementSize;
+        if (rawLength > Array.MaxLength)
+            throw new ArgumentException($"{path}: {count} items of {cols} elements are more bytes than one in-memory block holds; read fewer rows", nameof(count));
+        var raw = ReadBytes(stream, (int)rawLength, path);
         var result = new float[n];
         switch (header.TypeCode)
         {
@@ -85,10 +86,7 @@ public static class IdxReader
         var header = ReadHeader(stream, path);
         if (header.TypeCode != 0x08 || header.Dims.Length != 1)
             throw new InvalidDataException($"{path}: a label file must be 1-D unsigned bytes");
-        var labels = new byte[header.Dims[0]];
-        if (stream.ReadAtLeast(labels, labels.Length, throwOnEndOfStream: false) < labels.Length)
-            throw new InvalidDataException($"{path}: file is truncated");
-        return labels;
+        return ReadBytes(stream, header.Dims[0], path);
     });
 
     private static Stream Open(string path)
@@ -129,6 +127,31 @@ public static class IdxReader
         if (ndim > 1 && item == 0)
             throw new InvalidDataException($"{path}: items have zero elements (a dimension after the first is 0)");
         return header;
+    }
+
+    /// <summary>
+    /// Reads exactly <paramref name="length"/> bytes. The buffer grows with the data that actually arrives, so a header
+    /// that claims more than the file holds is "truncated", never a huge allocation (a gzip stream has no length to check).
+    /// </summary>
+    private static byte[] ReadBytes(Stream stream, int length, string path)
+    {
+        if (stream.CanSeek && stream.Length - stream.Position < length)
+            throw new InvalidDataException($"{path}: file is truncated ({stream.Length - stream.Position} bytes of data, the header needs {length})");
+        if (stream.CanSeek)
+        {
+            var exact = new byte[length];
+            if (stream.ReadAtLeast(exact, length, throwOnEndOfStream: false) < length) throw new InvalidDataException($"{path}: file is truncated");
+            return exact;
+        }
+        using var buffer = new MemoryStream(Math.Min(length, 1 << 20));
+        var chunk = new byte[1 << 16];
+        while (buffer.Length < length)
+        {
+            var got = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, length - buffer.Length));
+            if (got == 0) throw new InvalidDataException($"{path}: file is truncated ({buffer.Length} bytes of data, the header needs {length})");
+            buffer.Write(chunk, 0, got);
+        }
+        return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
     }
 
     private static void Skip(Stream stream, long bytes, string path)
