@@ -6,7 +6,9 @@
 #
 # Environment (all optional): HFY_PORT (coordinator cluster port, default 4053), HFY_HTTP (API/dashboard,
 # default 127.0.0.1:5080), HFY_LOCAL_DIR (logs, pids, data; default /tmp/hfy-local), HFY_DLL (a built hfy.dll;
-# default: build src/Hfy in Release), HFY_UP_TIMEOUT (seconds to wait for Up, default 120).
+# default: build src/Hfy in Release), HFY_UP_TIMEOUT (seconds to wait for Up, default 120),
+# HFY_TOKEN (API token; when HFY_HTTP is not loopback and none is given, one is generated and written to
+# $HFY_LOCAL_DIR/token, readable by this user only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +29,55 @@ if [[ -f "$dir/pids" ]] && xargs -r ps -p < "$dir/pids" > /dev/null 2>&1; then
   exit 2
 fi
 
+http_host="${http%:*}"
+http_port="${http##*:}"
+http_host="${http_host#[}"
+http_host="${http_host%]}"
+if ! [[ "$port" =~ ^[0-9]+$ ]] || (( port < 1 || port > 65535 )); then
+  echo "error: HFY_PORT: must be a port in 1..65535 (got '$port')" >&2
+  exit 2
+fi
+if ! [[ "$http_port" =~ ^[0-9]+$ ]] || (( http_port < 1 || http_port > 65535 )) || [[ -z "$http_host" || "$http" != *:* ]]; then
+  echo "error: HFY_HTTP: must be host:port with a port in 1..65535 (got '$http')" >&2
+  exit 2
+fi
+
+# A port someone else holds would fail one process minutes into the wait: check both before starting anything.
+port_busy() {
+  local p="$1"
+  if command -v ss > /dev/null 2>&1; then
+    [[ -n "$(ss -Hltn "sport = :$p" 2> /dev/null)" ]]
+  else
+    (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null
+  fi
+}
+for p in "$port" "$http_port"; do
+  if port_busy "$p"; then
+    what=$([[ "$p" == "$port" ]] && echo "HFY_PORT (cluster)" || echo "HFY_HTTP (API/dashboard)")
+    echo "error: $what: port $p is already in use; stop what holds it or choose another port" >&2
+    exit 2
+  fi
+done
+
+# Loopback binds serve the API openly; any other bind needs a token, and the wait below must send it too.
+token="${HFY_TOKEN:-}"
+case "$http_host" in
+  127.0.0.1|localhost|::1) poll_host="$http_host" ;;
+  0.0.0.0) poll_host="127.0.0.1" ;;
+  ::) poll_host="[::1]" ;;
+  *:*) poll_host="[$http_host]" ;;
+  *) poll_host="$http_host" ;;
+esac
+[[ "$poll_host" == "::1" ]] && poll_host="[::1]"
+case "$http_host" in
+  127.0.0.1|localhost|::1) ;;
+  *)
+    if [[ -z "$token" ]]; then
+      token="$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    fi
+    ;;
+esac
+
 if [[ -z "${HFY_DLL:-}" ]]; then
   echo "building hfy (Release)…"
   dotnet build src/Hfy -c Release -nologo -v quiet > /dev/null
@@ -38,10 +89,15 @@ fi
 
 mkdir -p "$dir/data"
 : > "$dir/pids"
+auth=()
+if [[ -n "$token" ]]; then
+  (umask 077 && printf '%s\n' "$token" > "$dir/token")
+  auth=(-H "Authorization: Bearer $token")
+fi
 seeds="127.0.0.1:$port"
 
 # Every process gets the same seed list: the coordinator, which forms the cluster as the first seed.
-HFY_SEEDS="$seeds" nohup dotnet "$dll" coordinator --host 127.0.0.1 --port "$port" --http "$http" --data "$dir/data" \
+HFY_SEEDS="$seeds" HFY_TOKEN="$token" nohup dotnet "$dll" coordinator --host 127.0.0.1 --port "$port" --http "$http" --data "$dir/data" \
   > "$dir/coordinator.log" 2>&1 &
 echo $! >> "$dir/pids"
 
@@ -51,12 +107,12 @@ for i in $(seq 1 "$n"); do
   echo $! >> "$dir/pids"
 done
 
-url="http://$http"
+url="http://$poll_host:$http_port"
 want=$((n + 1))
 echo "waiting for $want members to be Up (coordinator + $n bank nodes)…"
 deadline=$((SECONDS + timeout))
 while :; do
-  up=$(curl -fsS "$url/api/cluster" 2>/dev/null | grep -o '"status":"Up"' | wc -l || true)
+  up=$(curl -fsS "${auth[@]}" "$url/api/cluster" 2>/dev/null | grep -o '"status":"Up"' | wc -l || true)
   if (( up >= want )); then
     break
   fi
@@ -69,7 +125,12 @@ while :; do
 done
 
 echo "cluster up: $want members"
-echo "dashboard:  $url/"
+if [[ -n "$token" ]]; then
+  echo "dashboard:  $url/#token=$token"
+  echo "token:      in $dir/token (export HFY_TOKEN=\$(cat $dir/token) for the commands below)"
+else
+  echo "dashboard:  $url/"
+fi
 echo "submit:     dotnet $dll submit SPEC --coordinator $url"
 echo "status:     dotnet $dll status --coordinator $url"
 echo "stop:       deploy/stop-local.sh   (logs in $dir)"

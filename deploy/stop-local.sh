@@ -26,5 +26,5 @@ for pid in "${pids[@]}"; do
     sleep 0.5
   done
 done
-rm -f "$dir/pids"
+rm -f "$dir/pids" "$dir/token"
 echo "stopped ${#pids[@]} processes"

@@ -21,6 +21,9 @@ public sealed class CoordinatorClientException : Exception
 
     /// <summary>Every problem of a refused spec, one line each.</summary>
     public IReadOnlyList<string> Problems { get; }
+
+    /// <summary>True when the same request may succeed if sent again (unreachable, timed out, 5xx).</summary>
+    public bool Retryable { get; init; }
 }
 
 /// <summary>The coordinator's JSON API over HTTP, for <c>hfy submit</c>, <c>hfy status</c> and <c>hfy results</c>.</summary>
@@ -60,13 +63,36 @@ public sealed class CoordinatorClient : IDisposable
             : throw new ArgumentException($"coordinator: '{text}' is not an http(s) URL", nameof(text));
     }
 
-    /// <summary>Submits a spec; returns the new experiment's id.</summary>
-    public async Task<string> SubmitAsync(string specJson, CancellationToken cancellationToken)
+    /// <summary>Attempts a submission makes when the coordinator cannot be reached, times out or fails (5xx).</summary>
+    public const int SubmitAttempts = 3;
+
+    /// <summary>Pause between submission attempts.</summary>
+    public static readonly TimeSpan SubmitRetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Submits a spec; returns the experiment's id. Every attempt carries the same <c>Idempotency-Key</c>
+    /// (<paramref name="requestId"/>, or a fresh one), so a retry after a lost answer finds the experiment the
+    /// first attempt created instead of creating a second one.
+    /// </summary>
+    public async Task<string> SubmitAsync(string specJson, CancellationToken cancellationToken, string? requestId = null)
     {
-        using var content = new StringContent(specJson, Encoding.UTF8, "application/json");
-        using var doc = await SendAsync(HttpMethod.Post, "api/experiments", content, cancellationToken).ConfigureAwait(false);
-        return doc.RootElement.GetProperty("id").GetString()
-            ?? throw new CoordinatorClientException("coordinator: answer without an experiment id", 1);
+        ArgumentNullException.ThrowIfNull(specJson);
+        var key = requestId ?? Guid.NewGuid().ToString("N");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var content = new StringContent(specJson, Encoding.UTF8, "application/json");
+                using var doc = await SendAsync(HttpMethod.Post, "api/experiments", content, cancellationToken, key).ConfigureAwait(false);
+                return doc.RootElement.TryGetProperty("id", out var id) && id.GetString() is { } text
+                    ? text
+                    : throw new CoordinatorClientException("coordinator: answer without an experiment id", 1);
+            }
+            catch (CoordinatorClientException e) when (e.Retryable && attempt < SubmitAttempts)
+            {
+                await Task.Delay(SubmitRetryDelay, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>GETs an API path (relative, e.g. <c>api/cluster</c>) and returns its JSON.</summary>
@@ -76,21 +102,26 @@ public sealed class CoordinatorClient : IDisposable
     /// <inheritdoc />
     public void Dispose() => _http.Dispose();
 
-    private async Task<JsonDocument> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    private async Task<JsonDocument> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken, string? requestId = null)
     {
         HttpResponseMessage response;
         try
         {
             using var request = new HttpRequestMessage(method, path) { Content = content };
+            if (requestId is not null)
+            {
+                request.Headers.Add(WebServer.IdempotencyHeader, requestId);
+            }
+
             response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
-            throw new CoordinatorClientException($"coordinator: cannot reach {BaseAddress} ({e.HttpRequestError}: {FirstLine(e.Message)})", 1);
+            throw new CoordinatorClientException($"coordinator: cannot reach {BaseAddress} ({e.HttpRequestError}: {FirstLine(e.Message)})", 1) { Retryable = true };
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new CoordinatorClientException($"coordinator: {BaseAddress} did not answer within {_http.Timeout.TotalSeconds:0} s", 1);
+            throw new CoordinatorClientException($"coordinator: {BaseAddress} did not answer within {_http.Timeout.TotalSeconds:0} s", 1) { Retryable = true };
         }
 
         using (response)
@@ -113,24 +144,48 @@ public sealed class CoordinatorClient : IDisposable
             {
                 HttpStatusCode.Unauthorized => new CoordinatorClientException(
                     "coordinator: unauthorized (401): pass --token TOKEN or set HFY_TOKEN to the token the coordinator printed at start", 2),
-                HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge or HttpStatusCode.NotFound => new CoordinatorClientException(
+                HttpStatusCode.RequestEntityTooLarge => new CoordinatorClientException(
+                    $"spec too large (limit {LimitOf(message) ?? "set by the coordinator"})", 2, problems),
+                HttpStatusCode.BadRequest or HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed => new CoordinatorClientException(
                     message ?? $"coordinator: {(int)response.StatusCode} {response.ReasonPhrase}", 2, problems),
                 _ => new CoordinatorClientException(
-                    $"coordinator: {(int)response.StatusCode} {response.ReasonPhrase}{(message is null ? "" : ": " + message)}", 1, problems),
+                    $"coordinator: {(int)response.StatusCode} {response.ReasonPhrase}{(message is null ? "" : ": " + message)}", 1, problems)
+                {
+                    Retryable = (int)response.StatusCode >= 500,
+                },
             };
         }
     }
 
+    /// <summary>"N bytes" from a 413 detail such as "… larger than the limit of 4096 bytes", or null.</summary>
+    private static string? LimitOf(string? message)
+    {
+        var m = message is null ? null : System.Text.RegularExpressions.Regex.Match(message, @"limit of (\d+) bytes");
+        return m is { Success: true } ? $"{m.Groups[1].Value} bytes" : null;
+    }
+
+    /// <summary>An RFC 9457 problem document: <c>detail</c> (or <c>title</c>) and, for a refused spec, <c>errors</c> by field path.</summary>
     private static (string? Message, IReadOnlyList<string> Problems) ReadError(string body)
     {
         try
         {
             using var doc = JsonDocument.Parse(body);
             var root = doc.RootElement;
-            var message = root.TryGetProperty("error", out var e) ? e.GetString() : null;
-            var problems = root.TryGetProperty("problems", out var p) && p.ValueKind == JsonValueKind.Array
-                ? p.EnumerateArray().Select(x => x.GetString() ?? "").ToList()
-                : [];
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, []);
+            }
+
+            var message = Text(root, "detail") ?? Text(root, "title") ?? Text(root, "error");
+            var problems = new List<string>();
+            if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var field in errors.EnumerateObject().Where(f => f.Value.ValueKind == JsonValueKind.Array))
+                {
+                    problems.AddRange(field.Value.EnumerateArray().Select(m => $"{field.Name}: {m}"));
+                }
+            }
+
             return (message, problems);
         }
         catch (JsonException)
@@ -138,6 +193,9 @@ public sealed class CoordinatorClient : IDisposable
             return (string.IsNullOrWhiteSpace(body) ? null : FirstLine(body), []);
         }
     }
+
+    private static string? Text(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     private static string FirstLine(string s)
     {

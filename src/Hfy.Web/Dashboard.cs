@@ -60,7 +60,7 @@ public sealed class Dashboard : IAsyncDisposable
         var incidents = new IncidentLog();
         Func<BanksSnapshot> banks = metrics is null ? () => BanksSnapshot.Empty : () => Banks(metrics);
         IClusterView view = coordinator is null ? new NoClusterView(banks, incidents) : new AkkaClusterView(coordinator, banks, incidents);
-        var experiments = new ManagerExperimentService(coordinator, manager, store);
+        var experiments = new ManagerExperimentService(coordinator, manager, store, options.SpecLimits);
         IEngineMetricsSource figures = metrics is null ? new NoEngineFigures() : new EngineFiguresSource(metrics, incidents);
         var server = await WebServer.StartAsync(options, view, experiments, figures, cancellationToken).ConfigureAwait(false);
         return new Dashboard(server, incidents);

@@ -10,10 +10,11 @@ public interface IExperimentService
     ExperimentView? Get(string id);
 
     /// <summary>
-    /// Parses and validates a spec exactly as <c>hfy run</c> does and, when it is valid, starts it.
+    /// Parses and validates a spec exactly as <c>hfy run</c> does and, when it is valid, stores and queues it.
     /// A refused spec creates nothing and lists every problem, one line each, naming the field and the rule.
+    /// A submission carrying a <paramref name="requestId"/> already stored answers that experiment's id and creates nothing.
     /// </summary>
-    Task<SubmitOutcome> SubmitAsync(string specJson, CancellationToken cancellationToken);
+    Task<SubmitOutcome> SubmitAsync(string specJson, string? requestId, CancellationToken cancellationToken);
 
     /// <summary>The results of an experiment as JSON (the same document <c>hfy results ID --format json</c> writes), or null when the id is unknown.</summary>
     Task<string?> GetResultsJsonAsync(string id, CancellationToken cancellationToken);

@@ -8,18 +8,18 @@ using Hfy.Experiments.Results;
 namespace Hfy.Web;
 
 /// <summary>
-/// The web server's view of the experiment manager singleton: submissions go to the manager (which validates with
-/// <see cref="SpecValidator"/>, exactly as <c>hfy run</c> does), listings and results come from the results store,
-/// and live progress (ETA) from the <see cref="ExperimentProgress"/> events the manager publishes. Without a manager
-/// (<c>hfy demo</c> runs its sweep itself) it only reads the store and refuses submissions.
+/// The web server's view of the experiment manager singleton. A submission is validated here with
+/// <see cref="SpecValidator"/> (exactly as <c>hfy run</c> does) on a pool thread, stored in the results store (with
+/// its client request id, so a retried submission finds the experiment it already created), and only then announced
+/// to the manager with a Tell: the manager never validates, and the HTTP answer never waits for it. Listings and
+/// results come from the store, live progress (ETA) from the <see cref="ExperimentProgress"/> events the manager
+/// publishes. Without a manager (<c>hfy demo</c> runs its sweep itself) it only reads the store and refuses submissions.
 /// </summary>
 public sealed class ManagerExperimentService : IExperimentService
 {
-    /// <summary>How long a submission waits for the manager.</summary>
-    public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
-
     private readonly IActorRef? _manager;
     private readonly ResultsStore _store;
+    private readonly SpecLimits _limits;
     private readonly ConcurrentDictionary<string, ExperimentProgress> _progress = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (int Done, IReadOnlyList<CapacitySeries> Curves)> _curves = new(StringComparer.Ordinal);
 
@@ -27,11 +27,12 @@ public sealed class ManagerExperimentService : IExperimentService
     /// A service over the manager (or its singleton proxy) and the store it writes, listening on <paramref name="system"/>'s
     /// event stream; with a null manager, a read-only view of the store.
     /// </summary>
-    public ManagerExperimentService(ActorSystem? system, IActorRef? manager, ResultsStore store)
+    public ManagerExperimentService(ActorSystem? system, IActorRef? manager, ResultsStore store, SpecLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         _manager = manager;
         _store = store;
+        _limits = limits ?? SpecLimits.Default;
         if (system is null)
         {
             return;
@@ -49,20 +50,28 @@ public sealed class ManagerExperimentService : IExperimentService
     public ExperimentView? Get(string id) => _store.GetExperiment(id) is { } record ? View(record) : null;
 
     /// <inheritdoc />
-    public async Task<SubmitOutcome> SubmitAsync(string specJson, CancellationToken cancellationToken)
+    public async Task<SubmitOutcome> SubmitAsync(string specJson, string? requestId, CancellationToken cancellationToken)
     {
         if (_manager is null)
         {
             return SubmitOutcome.Refused(["spec: this process runs its own experiment and accepts none; submit to an hfy coordinator (deploy/README.md)"]);
         }
 
-        var answer = await _manager.Ask<object>(new SubmitExperiment(specJson), AskTimeout, cancellationToken).ConfigureAwait(false);
-        return answer switch
+        if (requestId is not null && _store.FindByRequestId(requestId) is { } earlier)
         {
-            ExperimentAccepted a => SubmitOutcome.Created(a.ExperimentId),
-            ExperimentRejected r => SubmitOutcome.Refused([.. r.Errors.Select(e => e.ToString())]),
-            _ => throw new InvalidOperationException($"experiment manager answered {answer.GetType().Name}"),
-        };
+            return SubmitOutcome.Created(earlier);
+        }
+
+        // Validation reads file headers and walks every grid value: a pool thread, never the manager's mailbox.
+        var (spec, errors) = await Task.Run(() => SpecValidator.ParseAndValidate(specJson, _limits), cancellationToken).ConfigureAwait(false);
+        if (errors.Count > 0 || spec is null)
+        {
+            return SubmitOutcome.Refused([.. errors.Select(e => e.ToString())]);
+        }
+
+        var id = _store.CreateExperiment(spec, (int)GridExpansion.Count(spec), requestId);
+        _manager.Tell(new EnqueueExperiment(id));
+        return SubmitOutcome.Created(id);
     }
 
     /// <inheritdoc />

@@ -21,6 +21,9 @@ public sealed record WebOptions
     /// <summary>Request body limit for specs (and every request), bytes.</summary>
     public long MaxSpecBytes { get; init; } = DefaultMaxSpecBytes;
 
+    /// <summary>What a submitted spec may ask for (bank sizes, cells, data directories for file sources).</summary>
+    public Experiments.SpecLimits SpecLimits { get; init; } = Experiments.SpecLimits.Default;
+
     /// <summary>How often the dashboard's event stream pushes a snapshot.</summary>
     public TimeSpan EventInterval { get; init; } = TimeSpan.FromSeconds(1);
 

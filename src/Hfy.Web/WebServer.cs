@@ -1,12 +1,14 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
 using HttpResults = Microsoft.AspNetCore.Http.Results;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -20,6 +22,12 @@ namespace Hfy.Web;
 /// </summary>
 public sealed class WebServer : IAsyncDisposable
 {
+    /// <summary>The request header that makes a submission idempotent: a retry with the same key answers the same experiment.</summary>
+    public const string IdempotencyHeader = "Idempotency-Key";
+
+    /// <summary>Longest accepted <see cref="IdempotencyHeader"/> value.</summary>
+    public const int MaxRequestIdLength = 128;
+
     /// <summary>JSON as the API writes it: camelCase, enums as strings.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -93,6 +101,12 @@ public sealed class WebServer : IAsyncDisposable
             k.Listen(endpoint);
         });
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddAuthentication(BearerTokenHandler.SchemeName)
+            .AddScheme<BearerTokenOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, o => o.Token = token);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(BearerTokenHandler.PolicyName, p => p.AddAuthenticationSchemes(BearerTokenHandler.SchemeName).RequireAuthenticatedUser())
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder(BearerTokenHandler.SchemeName).RequireAuthenticatedUser().Build());
 
         var app = builder.Build();
         var server = new WebServer(app, options, token, cluster, experiments, metrics) { TokenGenerated = generated };
@@ -144,10 +158,15 @@ public sealed class WebServer : IAsyncDisposable
 
     private void Map(WebApplication app)
     {
-        app.Use(Guard);
+        app.Use(SecurityHeaders);
+        app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
 
-        app.MapGet("/", () => Asset("index.html"));
-        app.MapGet("/{*path}", (string path) => Asset(path));
+        // The page and its scripts hold no data: public. Everything else falls under the fallback policy.
+        app.MapGet("/", () => Asset("index.html")).AllowAnonymous();
+        app.MapGet("/{*path}", (string path) => Asset(path)).AllowAnonymous();
 
         app.MapGet("/api/cluster", () => HttpResults.Json(_cluster.GetCluster(), Json));
         app.MapGet("/api/banks", () => HttpResults.Json(_cluster.GetBanks(), Json));
@@ -160,10 +179,15 @@ public sealed class WebServer : IAsyncDisposable
                 ? HttpResults.Text(json, "application/json; charset=utf-8", Encoding.UTF8)
                 : NotFound(id));
         app.MapPost("/api/experiments", (Func<HttpContext, Task<IResult>>)Submit);
-        app.MapGet("/api/events", Events);
+        app.MapGet("/api/events", Events).WithMetadata(new QueryTokenAllowedAttribute());
         app.MapGet("/metrics", () => HttpResults.Text(PrometheusText.Format(Snapshot()), PrometheusText.ContentType, Encoding.UTF8));
-        app.MapFallback((HttpContext ctx) => Error(StatusCodes.Status404NotFound, $"no such endpoint: {ctx.Request.Method} {ctx.Request.Path}"));
+
+        // No MapFallback: a known path with the wrong method ends in routing's 405 with an Allow header.
     }
+
+    /// <summary>The endpoints this server maps (for tests that walk every route).</summary>
+    internal IReadOnlyList<Endpoint> Endpoints =>
+        [.. _app.Services.GetRequiredService<EndpointDataSource>().Endpoints];
 
     private static IResult Asset(string path)
     {
@@ -175,48 +199,35 @@ public sealed class WebServer : IAsyncDisposable
 
     private static IResult NotFound(string id) => Error(StatusCodes.Status404NotFound, $"experiment '{id}' not found");
 
-    private static IResult Error(int status, string message, IReadOnlyList<string>? problems = null) =>
-        HttpResults.Json(new ApiError(message, problems ?? []), Json, statusCode: status);
+    /// <summary>An RFC 9457 problem document: <c>detail</c> is the one-line reason.</summary>
+    private static IResult Error(int status, string message) =>
+        HttpResults.Problem(detail: message, statusCode: status, title: ReasonPhrases.GetReasonPhrase(status));
 
-    /// <summary>Bearer-token check for the API, the event stream and the metrics; the page and its scripts are public.</summary>
-    private async Task Guard(HttpContext ctx, RequestDelegate next)
+    /// <summary>A refused spec: 400 with every problem under its field path (<c>errors</c>, RFC 9457 validation problem).</summary>
+    private static IResult Refused(IReadOnlyList<string> problems)
     {
-        var path = ctx.Request.Path;
-        var protectedPath = path.StartsWithSegments("/api", StringComparison.Ordinal) || path.StartsWithSegments("/metrics", StringComparison.Ordinal);
-        if (Token is not null && protectedPath && !Authorized(ctx))
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var (field, message) in problems.Select(SplitProblem))
         {
-            ctx.Response.Headers.WWWAuthenticate = "Bearer";
-            await Error(StatusCodes.Status401Unauthorized, "unauthorized: this coordinator requires 'Authorization: Bearer <token>' (the token printed at its start, or HFY_TOKEN)")
-                .ExecuteAsync(ctx).ConfigureAwait(false);
-            return;
+            errors[field] = errors.TryGetValue(field, out var list) ? [.. list, message] : [message];
         }
 
-        ctx.Response.Headers.XContentTypeOptions = "nosniff";
-        ctx.Response.Headers.CacheControl = "no-store";
-        if (!protectedPath)
-        {
-            ctx.Response.Headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
-        }
-
-        await next(ctx).ConfigureAwait(false);
+        return HttpResults.ValidationProblem(errors, detail: $"spec refused: {problems.Count} problem(s)", title: "spec refused");
     }
 
-    private bool Authorized(HttpContext ctx)
+    private static (string Field, string Message) SplitProblem(string problem)
     {
-        var presented = (string?)null;
-        var header = ctx.Request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            presented = header["Bearer ".Length..].Trim();
-        }
-        else if (ctx.Request.Path.StartsWithSegments("/api/events", StringComparison.Ordinal))
-        {
-            // EventSource cannot set headers: the event stream alone also accepts the token as a query parameter.
-            presented = ctx.Request.Query["access_token"].ToString();
-        }
+        var i = problem.IndexOf(": ", StringComparison.Ordinal);
+        return i <= 0 ? ("spec", problem) : (problem[..i], problem[(i + 2)..]);
+    }
 
-        return !string.IsNullOrEmpty(presented)
-            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(Token!));
+    /// <summary>Response headers for every answer: no sniffing, no caching, and a strict policy for the page.</summary>
+    private static Task SecurityHeaders(HttpContext ctx, RequestDelegate next)
+    {
+        ctx.Response.Headers.XContentTypeOptions = "nosniff";
+        ctx.Response.Headers.CacheControl = "no-store";
+        ctx.Response.Headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+        return next(ctx);
     }
 
     private async Task<IResult> Submit(HttpContext ctx)
@@ -225,6 +236,12 @@ public sealed class WebServer : IAsyncDisposable
         if (ctx.Request.ContentLength > limit)
         {
             return TooLarge(limit);
+        }
+
+        var requestId = ctx.Request.Headers[IdempotencyHeader].ToString();
+        if (requestId.Length > 0 && !ValidRequestId(requestId))
+        {
+            return Refused([$"{IdempotencyHeader}: must be 1..{MaxRequestIdLength} printable ASCII characters without spaces"]);
         }
 
         string body;
@@ -242,12 +259,12 @@ public sealed class WebServer : IAsyncDisposable
         }
         catch (DecoderFallbackException)
         {
-            return Error(StatusCodes.Status400BadRequest, "spec refused: request body is not UTF-8 text", ["spec: request body is not UTF-8 text"]);
+            return Refused(["spec: request body is not UTF-8 text"]);
         }
 
         if (string.IsNullOrWhiteSpace(body))
         {
-            return Error(StatusCodes.Status400BadRequest, "spec refused: request body is empty", ["spec: request body is empty (send the experiment spec as JSON)"]);
+            return Refused(["spec: request body is empty (send the experiment spec as JSON)"]);
         }
 
         try
@@ -257,21 +274,25 @@ public sealed class WebServer : IAsyncDisposable
         catch (JsonException e)
         {
             var where = e.LineNumber is { } line ? $" at line {line + 1}, position {(e.BytePositionInLine ?? 0) + 1}" : "";
-            return Error(StatusCodes.Status400BadRequest, "spec refused: not valid JSON", [$"spec: not valid JSON{where}"]);
+            return Refused([$"spec: not valid JSON{where}"]);
         }
 
-        var outcome = await _experiments.SubmitAsync(body, ctx.RequestAborted).ConfigureAwait(false);
+        var outcome = await _experiments.SubmitAsync(body, requestId.Length == 0 ? null : requestId, ctx.RequestAborted).ConfigureAwait(false);
         if (!outcome.Accepted)
         {
-            return Error(StatusCodes.Status400BadRequest, $"spec refused: {outcome.Problems.Count} problem(s)", outcome.Problems);
+            return Refused(outcome.Problems);
         }
 
         var location = $"/api/experiments/{Uri.EscapeDataString(outcome.Id!)}";
-        return HttpResults.Json(new SubmitResponse(outcome.Id!, location), Json, statusCode: StatusCodes.Status201Created);
+        ctx.Response.Headers.Location = location;
+        return HttpResults.Json(new SubmitResponse(outcome.Id!, location), Json, statusCode: StatusCodes.Status202Accepted);
     }
 
+    private static bool ValidRequestId(string id) =>
+        id.Length <= MaxRequestIdLength && id.All(c => c is > ' ' and <= '~');
+
     private static IResult TooLarge(long limit) =>
-        Error(StatusCodes.Status413PayloadTooLarge, $"spec refused: request body larger than {limit} bytes", [$"spec: larger than the limit of {limit} bytes"]);
+        Error(StatusCodes.Status413PayloadTooLarge, $"spec refused: request body larger than the limit of {limit} bytes");
 
     private static async Task<string> ReadLimitedAsync(Stream body, long limit, CancellationToken cancellationToken)
     {
@@ -318,8 +339,6 @@ public sealed class WebServer : IAsyncDisposable
             // The client went away or the server is stopping.
         }
     }
-
-    private sealed record ApiError(string Error, IReadOnlyList<string> Problems);
 
     private sealed record SubmitResponse(string Id, string Location);
 }

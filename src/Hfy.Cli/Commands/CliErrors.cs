@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Hfy.Experiments;
 
 namespace Hfy.Cli.Commands;
 
@@ -71,7 +72,7 @@ public static class CliErrors
             ? $"file not found: {name}" : f.Message),
         DirectoryNotFoundException d => OneLine(d.Message),
         InvalidDataException d => OneLine(d.Message),
-        JsonException j => OneLine($"invalid JSON{(j.LineNumber is { } l ? $" at line {l + 1}" : "")}: {j.Message.Split('.')[0]}"),
+        JsonException j => OneLine(JsonProblem.Describe(j) is var (path, message) ? $"invalid JSON at {path}: {message}" : ""),
         ArgumentException a => OneLine(a.ParamName is { } p ? a.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : a.Message),
         UnauthorizedAccessException u => OneLine(u.Message),
         _ => null,

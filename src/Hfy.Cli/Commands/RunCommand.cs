@@ -18,29 +18,40 @@ internal static class RunCommand
         var local = new Option<bool>("--local") { Description = "run on the kernels in this process instead of an embedded cluster" };
         var resume = new Option<string?>("--resume") { Description = "resume a stored experiment by id instead of submitting SPEC" };
         var memory = new Option<long?>("--max-bank-bytes") { Description = "memory budget for one bank (bytes); default 4 GiB" };
-        var cmd = new Command("run", "Run an experiment spec (capacity, metastable, basins, free-recall, sequential-recall) and write its results") { spec, nodes, data, local, resume, memory };
+        var maxSpec = new Option<long?>("--max-spec-bytes") { Description = $"largest spec file accepted (bytes); default {SpecLimits.Default.MaxSpecBytes}" };
+        var cmd = new Command("run", "Run an experiment spec (capacity, metastable, basins, free-recall, sequential-recall) and write its results") { spec, nodes, data, local, resume, memory, maxSpec };
         cmd.SetAction(async (parse, ct) =>
         {
             var dataDir = parse.GetValue(data) ?? ExperimentConsole.DefaultDataDirectory;
             var n = parse.GetValue(nodes);
             if (n < 1) return ExperimentConsole.PrintErrors([new SpecError("--nodes", $"must be ≥ 1 (got {n})")]);
             var limits = parse.GetValue(memory) is { } bytes ? SpecLimits.ForMemory(bytes) : SpecLimits.Default;
+            if (parse.GetValue(maxSpec) is { } specBytes)
+            {
+                if (specBytes < 1024) return ExperimentConsole.PrintErrors([new SpecError("--max-spec-bytes", $"must be ≥ 1024 (got {specBytes})")]);
+                limits = limits with { MaxSpecBytes = specBytes };
+            }
             var resumeId = parse.GetValue(resume);
             var file = parse.GetValue(spec);
-            var store = ResultsStore.Open(dataDir);
             ExperimentSpec? parsed = null;
+            // Everything is checked before the store is opened: a refused run leaves no data directory behind.
             if (resumeId is null)
             {
                 if (file is null) return ExperimentConsole.PrintErrors([new SpecError("spec", "a spec file is required (or --resume ID)")]);
+                if (Directory.Exists(file.FullName)) return ExperimentConsole.PrintErrors([new SpecError("spec", $"is a directory, not a spec file: {file.FullName}")]);
                 if (!file.Exists) return ExperimentConsole.PrintErrors([new SpecError("spec", $"file not found: {file.FullName}")]);
+                if (file.Length > limits.MaxSpecBytes)
+                    return ExperimentConsole.PrintErrors([new SpecError("spec", $"file of {file.Length} bytes is larger than the limit of {limits.MaxSpecBytes} bytes (--max-spec-bytes)")]);
                 var (s, errors) = SpecValidator.ParseAndValidate(await File.ReadAllTextAsync(file.FullName, ct), limits);
                 if (errors.Count > 0) return ExperimentConsole.PrintErrors(errors);
                 parsed = s;
             }
-            else if (store.GetExperiment(resumeId) is null)
+            else if (!File.Exists(Path.Combine(dataDir, ResultsStore.FileName)) || ResultsStore.Open(dataDir).GetExperiment(resumeId) is null)
             {
-                return ExperimentConsole.PrintErrors([new SpecError("--resume", $"no experiment '{resumeId}' in {store.Path}")]);
+                return ExperimentConsole.PrintErrors([new SpecError("--resume", $"no experiment '{resumeId}' in {Path.Combine(dataDir, ResultsStore.FileName)}")]);
             }
+
+            var store = ResultsStore.Open(dataDir);
 
             // Recall cells run on the single-node recall kernels (RecallCell), so a cluster would only sit idle.
             var recall = ExperimentNames.ParseKind((parsed ?? store.GetExperiment(resumeId!)!.Spec).Kind)?.IsRecall() == true;

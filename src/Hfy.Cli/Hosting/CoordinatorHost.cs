@@ -30,10 +30,11 @@ public static class CoordinatorHost
 
         var engine = ClusterEngine.Start(system);
         var store = ResultsStore.Open(settings.DataDir);
+        var limits = SpecLimits.Default with { DataRoots = settings.EffectiveDataRoots };
         var role = settings.Roles.Contains(HfyRoles.Coordinator) ? HfyRoles.Coordinator : settings.Roles[0];
         system.ActorOf(
             ClusterSingletonManager.Props(
-                ExperimentManager.Props(engine, store, SpecLimits.Default),
+                ExperimentManager.Props(engine, store, limits),
                 PoisonPill.Instance,
                 ClusterSingletonManagerSettings.Create(system).WithRole(role)),
             ManagerName);
@@ -45,7 +46,7 @@ public static class CoordinatorHost
         try
         {
             dashboard = await Dashboard.StartAsync(system, engine, manager, store,
-                new WebOptions { Host = settings.HttpHost, Port = settings.HttpPort, Token = settings.Token }).ConfigureAwait(false);
+                new WebOptions { Host = settings.HttpHost, Port = settings.HttpPort, Token = settings.Token, SpecLimits = limits }).ConfigureAwait(false);
         }
         catch (IOException e)
         {
@@ -57,6 +58,7 @@ public static class CoordinatorHost
 
         log.WriteLine($"dashboard: {dashboard.Server.DashboardUrl}");
         log.WriteLine($"api:       {dashboard.Server.Address}api/ (results in {store.Path})");
+        log.WriteLine($"bank files are read from: {string.Join(", ", limits.DataRoots!)}");
         if (dashboard.Server.TokenGenerated)
         {
             log.WriteLine($"token:     {dashboard.Server.Token}   (generated; every API call needs 'Authorization: Bearer <token>')");

@@ -17,6 +17,7 @@ namespace Hfy.Cli.Hosting;
 /// <param name="Token">API bearer token (null: generated when the HTTP address needs one).</param>
 /// <param name="DataDir">Directory of the results database and exports.</param>
 /// <param name="ExtraConfig">A HOCON file whose settings override the generated ones (e.g. TLS for the transport), or null.</param>
+/// <param name="DataRoots">Directories the coordinator may read bank files from (null: <paramref name="DataDir"/> only).</param>
 public sealed record HostSettings(
     IReadOnlyList<string> Seeds,
     string Host,
@@ -27,8 +28,12 @@ public sealed record HostSettings(
     int HttpPort,
     string? Token,
     string DataDir,
-    string? ExtraConfig = null)
+    string? ExtraConfig = null,
+    IReadOnlyList<string>? DataRoots = null)
 {
+    /// <summary>The directories file sources of submitted specs must lie in.</summary>
+    public IReadOnlyList<string> EffectiveDataRoots => DataRoots ?? [DataDir];
+
     /// <summary>Actor system name every node of an hfy cluster uses.</summary>
     public const string SystemName = "hfy";
 
@@ -50,6 +55,7 @@ public sealed record HostSettings(
         ["HFY_TOKEN"] = "API bearer token (generated and printed when HFY_HTTP is not loopback and none is given)",
         ["HFY_DATA"] = "data directory (results database, exports; default ./data)",
         ["HFY_CONFIG"] = "HOCON file overriding the generated Akka settings (e.g. TLS for the cluster transport)",
+        ["HFY_DATA_ROOTS"] = "comma-separated directories the coordinator may read bank files (npy, idx, csv) from (default: the data directory)",
     };
 
     /// <summary>The address others use for this node: <c>akka.tcp://hfy@publicHost:port</c>.</summary>
@@ -147,7 +153,8 @@ public sealed record HostSettings(
             return (null, $"config (--config / HFY_CONFIG): file '{extra}' not found");
         }
 
-        var settings = new HostSettings(seeds, host, publicHost, port, roles, httpHost, httpPort, token, Path.GetFullPath(data), extra);
+        var roots = Split(environment("HFY_DATA_ROOTS")).Select(Path.GetFullPath).ToList();
+        var settings = new HostSettings(seeds, host, publicHost, port, roles, httpHost, httpPort, token, Path.GetFullPath(data), extra, roots.Count == 0 ? null : roots);
         if (seeds.Count == 0 && !coordinator)
         {
             return (null, "seeds (--seeds / HFY_SEEDS): a node needs at least one seed (the coordinator's host:port)");

@@ -14,10 +14,14 @@ namespace Hfy.Coordinator.Manager;
 /// Progress: every <see cref="ExperimentProgress"/> and <see cref="ExperimentEnded"/> is published on
 /// <c>Context.System.EventStream</c> (subscribe to those types).
 /// </summary>
-public sealed class ExperimentManager : ReceiveActor
+public sealed class ExperimentManager : ReceiveActor, IWithTimers
 {
+    /// <summary>How often the manager looks in the store for queued experiments it was not told about.</summary>
+    public static readonly TimeSpan DefaultRescanInterval = TimeSpan.FromSeconds(5);
+
     private readonly ExperimentRunner _runner;
     private readonly SpecLimits _limits;
+    private readonly TimeSpan _rescanInterval;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Queue<string> _queue = new();
     private readonly Dictionary<string, ExperimentProgress> _progress = new(StringComparer.Ordinal);
@@ -25,34 +29,52 @@ public sealed class ExperimentManager : ReceiveActor
     private CancellationTokenSource? _cts;
     private bool _cancelRequested;
 
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
     /// <summary>Props for a manager over an engine and a store.</summary>
-    public static Props Props(IRetrievalEngine engine, ResultsStore store, SpecLimits limits, RunnerOptions? options = null)
+    public static Props Props(IRetrievalEngine engine, ResultsStore store, SpecLimits limits, RunnerOptions? options = null, TimeSpan? rescanInterval = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(limits);
-        return Akka.Actor.Props.Create(() => new ExperimentManager(new ExperimentRunner(engine, store, options), limits));
+        return Akka.Actor.Props.Create(() => new ExperimentManager(new ExperimentRunner(engine, store, options), limits, rescanInterval));
     }
 
     /// <summary>A manager over a runner (see <see cref="Props"/>).</summary>
-    public ExperimentManager(ExperimentRunner runner, SpecLimits limits)
+    public ExperimentManager(ExperimentRunner runner, SpecLimits limits, TimeSpan? rescanInterval = null)
     {
         _runner = runner;
         _limits = limits;
+        _rescanInterval = rescanInterval ?? DefaultRescanInterval;
 
         Receive<SubmitExperiment>(m =>
         {
-            var (spec, errors) = SpecValidator.ParseAndValidate(m.SpecJson, _limits);
-            if (errors.Count > 0 || spec is null)
+            // Validation is linear in the spec but reads file headers: it runs on a pool thread, and the
+            // mailbox goes on with other messages meanwhile (the result comes back as Validated).
+            var sender = Sender;
+            var limits = _limits;
+            Task.Run(() => SpecValidator.ParseAndValidate(m.SpecJson, limits))
+                .PipeTo(Self, success: r => new Validated(m, r.Spec, r.Errors, sender));
+        });
+        Receive<Validated>(m =>
+        {
+            if (m.Errors.Count > 0 || m.Spec is null)
             {
-                Sender.Tell(new ExperimentRejected(errors));
+                m.ReplyTo.Tell(new ExperimentRejected(m.Errors));
                 return;
             }
-            var id = _runner.Store.CreateExperiment(spec, (int)GridExpansion.Count(spec));
-            _queue.Enqueue(id);
-            Sender.Tell(new ExperimentAccepted(id, (int)GridExpansion.Count(spec)));
-            StartNext();
+            var total = (int)GridExpansion.Count(m.Spec);
+            var id = _runner.Store.CreateExperiment(m.Spec, total, m.Request.RequestId);
+            Enqueue(id);
+            m.ReplyTo.Tell(new ExperimentAccepted(id, total));
         });
+        Receive<EnqueueExperiment>(m => Enqueue(m.ExperimentId));
+        Receive<Rescan>(_ =>
+        {
+            foreach (var e in _runner.Store.Unfinished()) Enqueue(e.Id);
+        });
+        Receive<Status.Failure>(f => _log.Error(f.Cause, "Spec validation failed unexpectedly"));
         Receive<GetExperiment>(m => Sender.Tell(new ExperimentInfo(
             _runner.Store.GetExperiment(m.ExperimentId), _progress.GetValueOrDefault(m.ExperimentId))));
         Receive<ListExperiments>(_ => Sender.Tell(new ExperimentList(_runner.Store.ListExperiments())));
@@ -112,6 +134,15 @@ public sealed class ExperimentManager : ReceiveActor
             _log.Info("Resuming experiment {0} ({1}/{2} cells stored)", e.Id, e.DoneCells, e.TotalCells);
             _queue.Enqueue(e.Id);
         }
+        Timers.StartPeriodicTimer("rescan", Rescan.Instance, _rescanInterval);
+        StartNext();
+    }
+
+    /// <summary>Queues a stored experiment unless it is already queued or running; starts it when idle.</summary>
+    private void Enqueue(string id)
+    {
+        if (id == _current || _queue.Contains(id)) return;
+        _queue.Enqueue(id);
         StartNext();
     }
 
@@ -143,4 +174,11 @@ public sealed class ExperimentManager : ReceiveActor
     }
 
     private sealed record RunEnded(string ExperimentId, bool Cancelled, string? Error);
+
+    private sealed record Validated(SubmitExperiment Request, ExperimentSpec? Spec, IReadOnlyList<SpecError> Errors, IActorRef ReplyTo);
+
+    private sealed record Rescan
+    {
+        public static Rescan Instance { get; } = new();
+    }
 }

@@ -8,7 +8,15 @@ namespace Hfy.Coordinator.Manager;
 
 /// <summary>Submit an experiment. Reply: <see cref="ExperimentAccepted"/> or <see cref="ExperimentRejected"/>.</summary>
 /// <param name="SpecJson">The spec document.</param>
-public sealed record SubmitExperiment(string SpecJson);
+/// <param name="RequestId">Client request id: a second submission with the same id answers the first experiment.</param>
+public sealed record SubmitExperiment(string SpecJson, string? RequestId = null);
+
+/// <summary>
+/// An experiment was validated and stored (status queued) by the submitter; the manager queues it. No reply: a lost
+/// message costs only latency, since the manager also rescans the store for queued experiments it does not know.
+/// </summary>
+/// <param name="ExperimentId">The stored experiment's id.</param>
+public sealed record EnqueueExperiment(string ExperimentId);
 
 /// <summary>The experiment was stored and queued.</summary>
 /// <param name="ExperimentId">Its id.</param>

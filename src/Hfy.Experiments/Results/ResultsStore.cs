@@ -67,6 +67,21 @@ public sealed class ResultsStore
                 finished_utc TEXT NOT NULL,
                 PRIMARY KEY (experiment_id, cell_key));
             """);
+        if (!HasColumn(c, "experiments", "request_id"))
+        {
+            Exec(c, "ALTER TABLE experiments ADD COLUMN request_id TEXT;");
+        }
+
+        // A client request id names at most one experiment: a retried submission finds the first one.
+        Exec(c, "CREATE UNIQUE INDEX IF NOT EXISTS experiments_request_id ON experiments(request_id) WHERE request_id IS NOT NULL;");
+    }
+
+    private static bool HasColumn(SqliteConnection c, string table, string column)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = $c";
+        cmd.Parameters.AddWithValue("$c", column);
+        return Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 
     private SqliteConnection Connect()
@@ -84,17 +99,25 @@ public sealed class ResultsStore
         cmd.ExecuteNonQuery();
     }
 
-    /// <summary>Stores a new experiment (status queued) and returns its id, e.g. <c>20261123-083000-3f2a</c>.</summary>
-    public string CreateExperiment(ExperimentSpec spec, int totalCells)
+    /// <summary>
+    /// Stores a new experiment (status queued) and returns its id, e.g. <c>20261123-083000-3f2a</c>. With a
+    /// <paramref name="requestId"/> that is already stored, stores nothing and returns that experiment's id
+    /// (the insert and the look-up are one transaction, so concurrent retries still create one experiment).
+    /// </summary>
+    public string CreateExperiment(ExperimentSpec spec, int totalCells, string? requestId = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var id = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
+        var id = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         using var c = Connect();
+        using var tx = c.BeginTransaction();
         using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
         cmd.CommandText = """
-            INSERT INTO experiments (id, name, kind, spec_json, status, total_cells, created_utc)
-            VALUES ($id, $name, $kind, $spec, $status, $total, $created)
+            INSERT INTO experiments (id, name, kind, spec_json, status, total_cells, created_utc, request_id)
+            VALUES ($id, $name, $kind, $spec, $status, $total, $created, $request)
+            ON CONFLICT (request_id) WHERE request_id IS NOT NULL DO NOTHING
             """;
+        cmd.Parameters.AddWithValue("$request", (object?)requestId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$id", id);
         cmd.Parameters.AddWithValue("$name", spec.Name ?? spec.Kind ?? "experiment");
         cmd.Parameters.AddWithValue("$kind", (ExperimentNames.ParseKind(spec.Kind) ?? ExperimentKind.Capacity).Name());
@@ -102,8 +125,27 @@ public sealed class ResultsStore
         cmd.Parameters.AddWithValue("$status", ExperimentStatus.Queued);
         cmd.Parameters.AddWithValue("$total", totalCells);
         cmd.Parameters.AddWithValue("$created", Iso(DateTime.UtcNow));
-        cmd.ExecuteNonQuery();
-        return id;
+        var inserted = cmd.ExecuteNonQuery() == 1;
+        var stored = inserted || requestId is null ? id : FindByRequestId(c, tx, requestId)!;
+        tx.Commit();
+        return stored;
+    }
+
+    /// <summary>The id of the experiment created with client request id <paramref name="requestId"/>, or null.</summary>
+    public string? FindByRequestId(string requestId)
+    {
+        ArgumentNullException.ThrowIfNull(requestId);
+        using var c = Connect();
+        return FindByRequestId(c, null, requestId);
+    }
+
+    private static string? FindByRequestId(SqliteConnection c, SqliteTransaction? tx, string requestId)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT id FROM experiments WHERE request_id = $r";
+        cmd.Parameters.AddWithValue("$r", requestId);
+        return cmd.ExecuteScalar() as string;
     }
 
     /// <summary>Sets the status (and, for finished/failed/cancelled, the finish time and error).</summary>

@@ -57,8 +57,11 @@ public static class BankSources
     }
 
     /// <summary>Rows and values per row of a bank file, from its header (CSV: the whole file is parsed).</summary>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">The path is a directory, or the file is malformed (the message names it).</exception>
     public static (long Rows, int Cols) FileShape(BankSourceKind kind, string path)
     {
+        ArgumentException.ThrowIfNullOrEmpty(path);
         switch (kind)
         {
             case BankSourceKind.Npy:
@@ -83,7 +86,58 @@ public static class BankSources
         {
             if (string.IsNullOrEmpty(spec.Path)) throw new ArgumentException($"path: required for a {spec.Source} bank", nameof(spec));
             if (spec.Offset < 0) throw new ArgumentException($"offset: must be ≥ 0 (got {spec.Offset})", nameof(spec));
-            if (!File.Exists(spec.Path)) throw new FileNotFoundException($"path: file not found: {spec.Path}", spec.Path);
+            LoaderFile.CheckReadable(spec.Path, "path: ");
         }
     }
+}
+
+/// <summary>
+/// What every loader does before it reads: a missing path, a directory, or a path it may not read each end in one
+/// line naming the file; errors from the bytes (corrupt gzip, truncated data) are rewrapped to name it too.
+/// </summary>
+internal static class LoaderFile
+{
+    /// <summary>Throws <see cref="FileNotFoundException"/> (missing) or <see cref="InvalidDataException"/> (a directory) naming <paramref name="path"/>.</summary>
+    public static void CheckReadable(string path, string prefix = "")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path)) throw new InvalidDataException($"{prefix}{path}: is a directory, not a file");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{prefix}file not found: {path}", path);
+    }
+
+    /// <summary>Opens <paramref name="path"/> for reading after <see cref="CheckReadable"/>.</summary>
+    public static FileStream OpenRead(string path)
+    {
+        CheckReadable(path);
+        try
+        {
+            return File.OpenRead(path);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"{path}: permission denied");
+        }
+    }
+
+    /// <summary>
+    /// Runs a read; an <see cref="InvalidDataException"/> or <see cref="IOException"/> raised by the stream layers (gzip)
+    /// without the file name is rethrown naming it, with the first line of the cause only.
+    /// </summary>
+    public static T Wrap<T>(string path, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{path}: corrupt data ({FirstLine(e.Message)})", e);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException && !e.Message.Contains(path, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{path}: read failed ({FirstLine(e.Message)})", e);
+        }
+    }
+
+    private static string FirstLine(string s) => s.Split('\n')[0].Trim().TrimEnd('.');
 }

@@ -5,12 +5,27 @@ namespace Hfy.Kernels.Storage;
 /// <summary>
 /// Reads numeric CSV files: one row per line, comma-separated. Blank lines and lines starting with '#'
 /// are skipped; a first line without any number is taken as a header. A ragged row or a token that is not
-/// a number is an <see cref="InvalidDataException"/> naming the file and line.
+/// a number is an <see cref="InvalidDataException"/> naming the file, line and column, never quoting the file's
+/// text (the path may be anything a spec names, and its lines must not reach error messages or logs).
+/// A missing file is a <see cref="FileNotFoundException"/>; more values than one block holds an <see cref="ArgumentException"/>.
 /// </summary>
 public static class CsvMatrixReader
 {
     /// <summary>Reads the whole file as float64 (row-major).</summary>
     public static double[] ReadAllDouble(string path, out int rows, out int cols)
+    {
+        LoaderFile.CheckReadable(path);
+        try
+        {
+            return ReadAllDoubleCore(path, out rows, out cols);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"{path}: permission denied");
+        }
+    }
+
+    private static double[] ReadAllDoubleCore(string path, out int rows, out int cols)
     {
         var values = new List<double>();
         cols = -1;
@@ -31,10 +46,10 @@ public static class CsvMatrixReader
             if (cols >= 0 && tokens.Length != cols)
                 throw new InvalidDataException($"{path}: line {lineNo} has {tokens.Length} values, expected {cols} like the first row (ragged rows)");
             cols = tokens.Length;
-            foreach (var token in tokens)
+            for (var c = 0; c < tokens.Length; c++)
             {
-                if (!TryParse(token, out var v))
-                    throw new InvalidDataException($"{path}: line {lineNo}: '{token.Trim()}' is not a number");
+                if (!TryParse(tokens[c], out var v))
+                    throw new InvalidDataException($"{path}: line {lineNo}, column {c + 1} is not a number");
                 values.Add(v);
             }
             rows++;

@@ -25,18 +25,23 @@ public sealed record IdxHeader(byte TypeCode, int[] Dims)
 /// Reads IDX files as used by MNIST-style datasets, gzipped (detected by the 1F 8B magic) or not.
 /// Each item (e.g. a 28×28 image) is flattened to one row. Unsigned-byte images are scaled to
 /// [−1, 1] as x/127.5 − 1 (docs/math.md §5: "images scaled to [−1, 1]"); float files are read as stored.
+/// A malformed file (including corrupt gzip data) is an <see cref="InvalidDataException"/> naming it in one line;
+/// a missing file a <see cref="FileNotFoundException"/>; a row range outside the file or a block over
+/// <see cref="BlockLimits"/> an <see cref="ArgumentException"/>.
 /// </summary>
 public static class IdxReader
 {
     /// <summary>Parses the header of <paramref name="path"/>.</summary>
-    public static IdxHeader ReadHeader(string path)
+    public static IdxHeader ReadHeader(string path) => LoaderFile.Wrap(path, () =>
     {
         using var stream = Open(path);
         return ReadHeader(stream, path);
-    }
+    });
 
     /// <summary>Reads items [firstRow, firstRow + count), flattened, as float32 (ubyte scaled to [−1, 1]).</summary>
-    public static float[] ReadRows(string path, long firstRow, int count)
+    public static float[] ReadRows(string path, long firstRow, int count) => LoaderFile.Wrap(path, () => ReadRowsCore(path, firstRow, count));
+
+    private static float[] ReadRowsCore(string path, long firstRow, int count)
     {
         using var stream = Open(path);
         var header = ReadHeader(stream, path);
@@ -45,9 +50,10 @@ public static class IdxReader
         var cols = header.Cols;
         var n = BlockLimits.CheckedElements(count, cols, path);
         Skip(stream, firstRow * cols * header.ElementSize, path);
-        var raw = new byte[checked(n * header.ElementSize)];
-        if (stream.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false) < raw.Length)
-            throw new InvalidDataException($"{path}: file is truncated");
+        var rawLength = (long)n * header.ElementSize;
+        if (rawLength > Array.MaxLength)
+            throw new ArgumentException($"{path}: {count} items of {cols} elements are more bytes than one in-memory block holds; read fewer rows", nameof(count));
+        var raw = ReadBytes(stream, (int)rawLength, path);
         var result = new float[n];
         switch (header.TypeCode)
         {
@@ -74,21 +80,18 @@ public static class IdxReader
     }
 
     /// <summary>Reads a 1-D unsigned-byte label file (e.g. <c>train-labels-idx1-ubyte.gz</c>).</summary>
-    public static byte[] ReadLabels(string path)
+    public static byte[] ReadLabels(string path) => LoaderFile.Wrap(path, () =>
     {
         using var stream = Open(path);
         var header = ReadHeader(stream, path);
         if (header.TypeCode != 0x08 || header.Dims.Length != 1)
             throw new InvalidDataException($"{path}: a label file must be 1-D unsigned bytes");
-        var labels = new byte[header.Dims[0]];
-        if (stream.ReadAtLeast(labels, labels.Length, throwOnEndOfStream: false) < labels.Length)
-            throw new InvalidDataException($"{path}: file is truncated");
-        return labels;
-    }
+        return ReadBytes(stream, header.Dims[0], path);
+    });
 
     private static Stream Open(string path)
     {
-        var file = File.OpenRead(path);
+        var file = LoaderFile.OpenRead(path);
         Span<byte> magic = stackalloc byte[2];
         var gz = file.Read(magic) == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
         file.Seek(0, SeekOrigin.Begin);
@@ -114,9 +117,41 @@ public static class IdxReader
             if (dims[i] < 0) throw new InvalidDataException($"{path}: dimension {i} is negative");
         }
         var header = new IdxHeader(type, dims);
-        if (ndim > 1 && (long)dims.Skip(1).Aggregate(1L, (a, b) => a * b) > int.MaxValue)
-            throw new InvalidDataException($"{path}: items of {header.Dims.Skip(1).Aggregate(1L, (a, b) => a * b)} elements exceed int.MaxValue");
+        var item = 1L;
+        for (var i = 1; i < ndim; i++)
+        {
+            item *= dims[i];
+            if (item > int.MaxValue)
+                throw new InvalidDataException($"{path}: items of more than {int.MaxValue} elements (dimensions 2..{ndim}) are not supported");
+        }
+        if (ndim > 1 && item == 0)
+            throw new InvalidDataException($"{path}: items have zero elements (a dimension after the first is 0)");
         return header;
+    }
+
+    /// <summary>
+    /// Reads exactly <paramref name="length"/> bytes. The buffer grows with the data that actually arrives, so a header
+    /// that claims more than the file holds is "truncated", never a huge allocation (a gzip stream has no length to check).
+    /// </summary>
+    private static byte[] ReadBytes(Stream stream, int length, string path)
+    {
+        if (stream.CanSeek && stream.Length - stream.Position < length)
+            throw new InvalidDataException($"{path}: file is truncated ({stream.Length - stream.Position} bytes of data, the header needs {length})");
+        if (stream.CanSeek)
+        {
+            var exact = new byte[length];
+            if (stream.ReadAtLeast(exact, length, throwOnEndOfStream: false) < length) throw new InvalidDataException($"{path}: file is truncated");
+            return exact;
+        }
+        using var buffer = new MemoryStream(Math.Min(length, 1 << 20));
+        var chunk = new byte[1 << 16];
+        while (buffer.Length < length)
+        {
+            var got = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, length - buffer.Length));
+            if (got == 0) throw new InvalidDataException($"{path}: file is truncated ({buffer.Length} bytes of data, the header needs {length})");
+            buffer.Write(chunk, 0, got);
+        }
+        return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
     }
 
     private static void Skip(Stream stream, long bytes, string path)

@@ -27,23 +27,28 @@ public sealed record NpyHeader(NpyDType DType, long Rows, int Cols, long DataOff
 /// <summary>
 /// Reads NumPy .npy files (format versions 1–3): 2-D float32/float64 arrays in C order. Fortran order,
 /// big-endian data, other dtypes and arrays of more than two dimensions are refused with an
-/// <see cref="InvalidDataException"/> that names the file and the rule.
+/// <see cref="InvalidDataException"/> that names the file and the rule (one line; the file's bytes are never
+/// quoted). A missing file is a <see cref="FileNotFoundException"/>; a row range outside the file or a block over
+/// <see cref="BlockLimits"/> an <see cref="ArgumentException"/>.
 /// </summary>
 public static partial class NpyReader
 {
+    /// <summary>Largest header accepted (NumPy writes a few hundred bytes; version 2/3 headers could claim 4 GiB).</summary>
+    public const int MaxHeaderBytes = 1 << 20;
+
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>Parses the header of <paramref name="path"/>.</summary>
     public static NpyHeader ReadHeader(string path)
     {
-        using var stream = File.OpenRead(path);
+        using var stream = LoaderFile.OpenRead(path);
         return ReadHeader(stream, path);
     }
 
     /// <summary>Reads rows [firstRow, firstRow + count) as float32 (float64 files are rounded).</summary>
     public static float[] ReadRows(string path, long firstRow, int count)
     {
-        using var stream = File.OpenRead(path);
+        using var stream = LoaderFile.OpenRead(path);
         var header = ReadHeader(stream, path);
         CheckRange(header, firstRow, count, path);
         var n = BlockLimits.CheckedElements(count, header.Cols, path);
@@ -74,7 +79,7 @@ public static partial class NpyReader
     /// <summary>Reads the whole file as float64 (float32 files are widened exactly).</summary>
     public static double[] ReadAllDouble(string path, out int rows, out int cols)
     {
-        using var stream = File.OpenRead(path);
+        using var stream = LoaderFile.OpenRead(path);
         var header = ReadHeader(stream, path);
         rows = CheckRowCount(header.Rows, path);
         cols = header.Cols;
@@ -105,7 +110,10 @@ public static partial class NpyReader
         {
             Span<byte> two = stackalloc byte[2];
             ReadExactly(stream, two, path);
-            headerLen = checked((int)BinaryPrimitives.ReadUInt32LittleEndian([pre[8], pre[9], two[0], two[1]]));
+            var claimed = BinaryPrimitives.ReadUInt32LittleEndian([pre[8], pre[9], two[0], two[1]]);
+            if (claimed > MaxHeaderBytes)
+                throw new InvalidDataException($"{path}: .npy header length {claimed} exceeds the limit of {MaxHeaderBytes} bytes");
+            headerLen = (int)claimed;
             prefix = 12;
         }
         else
@@ -122,7 +130,7 @@ public static partial class NpyReader
         {
             "<f4" or "=f4" => NpyDType.Float32,
             "<f8" or "=f8" => NpyDType.Float64,
-            var d => throw new InvalidDataException($"{path}: dtype '{d}' is not supported; only little-endian float32 ('<f4') or float64 ('<f8')"),
+            var d => throw new InvalidDataException($"{path}: dtype {(DTypeToken().IsMatch(d) ? $"'{d}'" : "(unreadable)")} is not supported; only little-endian float32 ('<f4') or float64 ('<f8')"),
         };
         var fortran = FortranPattern().Match(text);
         if (!fortran.Success) throw new InvalidDataException($"{path}: .npy header has no 'fortran_order'");
@@ -130,8 +138,13 @@ public static partial class NpyReader
             throw new InvalidDataException($"{path}: fortran_order arrays are not supported; save with C order (np.ascontiguousarray)");
         var shape = ShapePattern().Match(text);
         if (!shape.Success) throw new InvalidDataException($"{path}: .npy header has no 'shape'");
-        var dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => long.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var parts = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var dims = new long[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!long.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out dims[i]))
+                throw new InvalidDataException($"{path}: .npy shape entry {i + 1} is not a non-negative integer below 2^63");
+        }
         var (rows, cols) = dims.Length switch
         {
             1 => (1L, dims[0]),
@@ -141,6 +154,8 @@ public static partial class NpyReader
         if (cols < 1 || cols > int.MaxValue)
             throw new InvalidDataException($"{path}: dim {cols} must be in 1..{int.MaxValue}");
         var header = new NpyHeader(dtype, rows, (int)cols, prefix + headerLen);
+        if ((UInt128)(ulong)rows * (ulong)cols * (ulong)header.ElementSize > (UInt128)(long.MaxValue - header.DataOffset))
+            throw new InvalidDataException($"{path}: shape ({rows}, {cols}) describes more data than a file can hold");
         var needed = header.DataOffset + rows * cols * header.ElementSize;
         if (stream.CanSeek && stream.Length < needed)
             throw new InvalidDataException($"{path}: file is truncated ({stream.Length} bytes, shape needs {needed})");
@@ -168,6 +183,9 @@ public static partial class NpyReader
         if (stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false) < buffer.Length)
             throw new InvalidDataException($"{path}: file is truncated");
     }
+
+    [GeneratedRegex(@"^[<>=|]?[a-zA-Z][0-9]{0,2}$")]
+    private static partial Regex DTypeToken();
 
     [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]
     private static partial Regex DescrPattern();

@@ -44,4 +44,34 @@ public class RunCommandTests
         Assert.Equal(2, code);
         Assert.Empty(ResultsStore.Open(data).ListExperiments());
     }
+
+    [Fact]
+    public void Run_RefusedSpec_CreatesNoDataDirectory()
+    {
+        using var dir = new CliTempDir();
+        var spec = dir.Write("bad.json", RecallCellTests.SmallFreeRecall.Replace("\"rho\": 0.001", "\"rho\": 0", StringComparison.Ordinal));
+        var data = Path.Combine(dir.Path, "data");
+        var (code, _, _) = Run("run", spec, "--data", data);
+        Assert.Equal(2, code);
+        Assert.False(Directory.Exists(data), "a refused run created the data directory");
+    }
+
+    [Fact]
+    public void Run_SpecLargerThanTheLimits_IsRefused_AndCreatesNothing()
+    {
+        using var dir = new CliTempDir();
+        var name = new string('n', 40_000);
+        var spec = dir.Write("big.json", RecallCellTests.SmallFreeRecall.Replace("\"small free recall\"", $"\"{name}\"", StringComparison.Ordinal));
+        var data = Path.Combine(dir.Path, "data");
+        var (code, _, _) = Run("run", spec, "--data", data, "--max-spec-bytes", "4096");
+        Assert.Equal(2, code);
+        Assert.False(Directory.Exists(data));
+
+        // Under the default file limit, the name itself has a limit.
+        (code, _, _) = Run("run", spec, "--data", data);
+        Assert.Equal(2, code);
+        Assert.False(Directory.Exists(data));
+        var errors = Hfy.Experiments.SpecValidator.ParseAndValidate(File.ReadAllText(spec), Hfy.Experiments.SpecLimits.Default).Errors;
+        Assert.Equal("name: must be at most 200 characters (got 40000)", Assert.Single(errors).ToString());
+    }
 }

@@ -11,7 +11,7 @@ public sealed class DashboardPageTests
     {
         var cluster = new FakeClusterView();
         var experiments = new FakeExperimentService(_ => []);
-        await experiments.SubmitAsync("{\"name\":\"sweep\"}", default);
+        await experiments.SubmitAsync("{\"name\":\"sweep\"}", null, default);
         await using var server = await WebServer.StartAsync(
             new WebOptions { Token = "page-test-token-0123456789", EventInterval = TimeSpan.FromMilliseconds(200) },
             cluster, experiments, new FakeMetrics());

@@ -43,7 +43,7 @@ internal sealed class FakeExperimentService(Func<string, IReadOnlyList<string>> 
 
     public ExperimentView? Get(string id) => _items.GetValueOrDefault(id);
 
-    public Task<SubmitOutcome> SubmitAsync(string specJson, CancellationToken cancellationToken)
+    public Task<SubmitOutcome> SubmitAsync(string specJson, string? requestId, CancellationToken cancellationToken)
     {
         var problems = validate(specJson);
         if (problems.Count > 0)

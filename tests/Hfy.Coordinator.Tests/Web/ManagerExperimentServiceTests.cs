@@ -93,7 +93,7 @@ public sealed class ManagerExperimentServiceTests : IDisposable
     {
         var store = ResultsStore.Open(_dir.FullName);
         var service = new ManagerExperimentService(null, null, store);
-        var outcome = await service.SubmitAsync(Spec, default);
+        var outcome = await service.SubmitAsync(Spec, null, default);
         Assert.False(outcome.Accepted);
         Assert.StartsWith("spec: this process runs its own experiment", Assert.Single(outcome.Problems), StringComparison.Ordinal);
         Assert.Empty(store.ListExperiments());

@@ -165,7 +165,7 @@ public sealed class WebServerTests
         using var r = await http.PostAsync("api/experiments", new StringContent(big, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, r.StatusCode);
         using var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
-        Assert.Equal("spec refused: request body larger than 4096 bytes", doc.RootElement.GetProperty("error").GetString());
+        Assert.Equal("spec refused: request body larger than the limit of 4096 bytes", doc.RootElement.GetProperty("detail").GetString());
         Assert.Equal(0, experiments.Created);
         Assert.Equal("[]", await http.GetStringAsync("api/experiments"));
     }
@@ -193,8 +193,8 @@ public sealed class WebServerTests
         using var r = await http.PostAsync("api/experiments", new StringContent("{\n  \"name\": \"x\",\n  oops\n}", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         using var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
-        var problem = Assert.Single(doc.RootElement.GetProperty("problems").EnumerateArray()).GetString();
-        Assert.Equal("spec: not valid JSON at line 3, position 3", problem);
+        var problem = Assert.Single(doc.RootElement.GetProperty("errors").GetProperty("spec").EnumerateArray()).GetString();
+        Assert.Equal("not valid JSON at line 3, position 3", problem);
         Assert.Equal(0, experiments.Created);
     }
 
@@ -207,20 +207,24 @@ public sealed class WebServerTests
         using var r = await http.PostAsync("api/experiments", new StringContent("{\"alpha\":0.5}", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         using var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
-        Assert.Equal("spec refused: 2 problem(s)", doc.RootElement.GetProperty("error").GetString());
-        Assert.Equal(new[] { "name: required", "alpha: must be ≥ 1 (got 0.5)" }, doc.RootElement.GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToArray());
+        Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("spec refused: 2 problem(s)", doc.RootElement.GetProperty("detail").GetString());
+        var errors = doc.RootElement.GetProperty("errors");
+        Assert.Equal(["required"], errors.GetProperty("name").EnumerateArray().Select(p => p.GetString()!));
+        Assert.Equal(["must be ≥ 1 (got 0.5)"], errors.GetProperty("alpha").EnumerateArray().Select(p => p.GetString()!));
         Assert.Equal(0, experiments.Created);
         Assert.Equal("[]", await http.GetStringAsync("api/experiments"));
     }
 
     [Fact]
-    public async Task ValidSpec_Is201WithLocation_AndTheExperimentIsListed()
+    public async Task ValidSpec_Is202WithLocation_AndTheExperimentIsListed()
     {
         var experiments = new FakeExperimentService(RequireName);
         await using var server = await Start(new WebOptions(), experiments);
         using var http = Client(server);
         using var r = await http.PostAsync("api/experiments", new StringContent("{\"name\":\"sweep\"}", Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
+        Assert.Equal("/api/experiments/e1", r.Headers.Location?.OriginalString);
         using var created = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
         Assert.Equal("e1", created.RootElement.GetProperty("id").GetString());
         Assert.Equal("/api/experiments/e1", created.RootElement.GetProperty("location").GetString());
@@ -262,7 +266,7 @@ public sealed class WebServerTests
     {
         var experiments = new FakeExperimentService(RequireName);
         await using var server = await Start(new WebOptions(), experiments);
-        await experiments.SubmitAsync("{\"name\":\"a\"}", default);
+        await experiments.SubmitAsync("{\"name\":\"a\"}", null, default);
         using var http = Client(server);
         using var r = await http.GetAsync("metrics");
         Assert.Equal("text/plain", r.Content.Headers.ContentType?.MediaType);

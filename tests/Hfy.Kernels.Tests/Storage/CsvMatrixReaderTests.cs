@@ -28,13 +28,12 @@ public class CsvMatrixReaderTests
     }
 
     [Fact]
-    public void NonNumericToken_NamesLineAndToken()
+    public void NonNumericToken_NamesLineAndColumn_ButNotTheText()
     {
         using var dir = new TempDir();
         var path = dir.File("n.csv");
         File.WriteAllText(path, "1,2\n3,x\n");
         var ex = Assert.Throws<InvalidDataException>(() => CsvMatrixReader.ReadAll(path, out _, out _));
-        Assert.Contains("line 2", ex.Message);
-        Assert.Contains("'x'", ex.Message);
+        Assert.Equal($"{path}: line 2, column 2 is not a number", ex.Message);
     }
 }
