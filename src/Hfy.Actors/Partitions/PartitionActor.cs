@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Hfy.Actors.Protocol;
@@ -11,9 +12,10 @@ namespace Hfy.Actors.Partitions;
 
 /// <summary>
 /// One bank partition: a contiguous row range materialized from the bank spec (so it can be rebuilt on
-/// any node), and the scores of the requests in flight. Runs on the numeric dispatcher.
+/// any node), and the scores of the requests in flight. Runs on the numeric dispatcher; a round's numeric work
+/// runs off the message handler and its result comes back as a message.
 /// </summary>
-public sealed class PartitionActor : ReceiveActor
+public sealed class PartitionActor : ReceiveActor, IWithUnboundedStash
 {
     /// <summary>How many requests' scores a partition keeps at most (oldest evicted first).</summary>
     public const int MaxHeldRequests = 16;
@@ -26,6 +28,17 @@ public sealed class PartitionActor : ReceiveActor
 
     /// <summary>Creates the actor (rows load on the first message, which carries the bank spec).</summary>
     public PartitionActor()
+    {
+        Ready();
+    }
+
+    /// <inheritdoc />
+    public IStash Stash { get; set; } = null!;
+
+    /// <summary>Props on the numeric dispatcher.</summary>
+    public static Props Props() => Akka.Actor.Props.Create(() => new PartitionActor()).WithDispatcher(Cluster.HfyConfig.NumericDispatcher);
+
+    private void Ready()
     {
         Receive<LoadPartition>(m =>
         {
@@ -41,30 +54,82 @@ public sealed class PartitionActor : ReceiveActor
             // Passivate so that remember-entities forgets the entity (a plain stop would restart it).
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
         });
-        Receive<ScoreRequest>(m => Guard(m.Header, () => OnScore(m)));
-        Receive<GatherRequest>(m => Guard(m.Header, () => OnGather(m)));
-        Receive<ProbeRequest>(m => Guard(m.Header, () => OnProbe(m)));
-        Receive<ReadoutRequest>(m => Guard(m.Header, () => OnReadout(m)));
-        Receive<SupportCountRequest>(m => Guard(m.Header, () => OnSupportCount(m)));
+        Receive<ScoreRequest>(m => Offload(m.Header, () => OnScore(m)));
+        Receive<GatherRequest>(m => Offload(m.Header, () => OnGather(m)));
+        Receive<ProbeRequest>(m => Offload(m.Header, () => OnProbe(m)));
+        Receive<ReadoutRequest>(m => Offload(m.Header, () => OnReadout(m)));
+        Receive<SupportCountRequest>(m => Offload(m.Header, () => OnSupportCount(m)));
         Receive<ReleaseScores>(m => Forget(m.RequestId));
     }
 
-    /// <summary>Props on the numeric dispatcher.</summary>
-    public static Props Props() => Akka.Actor.Props.Create(() => new PartitionActor()).WithDispatcher(Cluster.HfyConfig.NumericDispatcher);
-
-    /// <summary>A failure answers the request (it fails fast) instead of restarting the partition silently.</summary>
-    private void Guard(RoundHeader h, Action work)
+    /// <summary>While a round's numeric work runs, every other message waits in the stash (the partition answers in order).</summary>
+    private void Busy()
     {
+        Receive<WorkDone>(d =>
+        {
+            try
+            {
+                d.Apply();
+            }
+            finally
+            {
+                Become(Ready);
+                Stash.UnstashAll();
+            }
+        });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    /// <summary>
+    /// A round request: <paramref name="prepare"/> checks the state on the actor (null: answered already) and returns
+    /// the numeric work, which runs off the message handler on the numeric dispatcher and returns what to do back
+    /// on the actor (hold the scores, reply). A request error answers the request (it fails fast) instead of
+    /// restarting the partition silently; any other error is rethrown on the actor (supervision).
+    /// </summary>
+    private void Offload(RoundHeader h, Func<Work?> prepare)
+    {
+        Work? work;
         try
         {
             Load(h.Partition);
-            work();
+            work = prepare();
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or NotSupportedException or InvalidDataException)
+        catch (Exception e) when (IsRequestError(e))
         {
-            Sender.Tell(new PartitionFailed(h.RequestId, h.Round, h.Partition.Index, $"partition {h.Partition.EntityId}: {e.Message}"));
+            Sender.Tell(Failed(h, e));
+            return;
         }
+
+        if (work is null) return;
+        var self = Self;
+        var sender = Sender;
+        Become(Busy);
+        Context.Dispatcher.Schedule(() =>
+        {
+            Action apply;
+            try
+            {
+                apply = work();
+            }
+            catch (Exception e) when (IsRequestError(e))
+            {
+                apply = () => sender.Tell(Failed(h, e));
+            }
+            catch (Exception e)
+            {
+                var error = ExceptionDispatchInfo.Capture(e);
+                apply = error.Throw;
+            }
+
+            self.Tell(new WorkDone(apply));
+        });
     }
+
+    private static bool IsRequestError(Exception e) =>
+        e is ArgumentException or InvalidOperationException or IOException or NotSupportedException or InvalidDataException;
+
+    private static PartitionFailed Failed(RoundHeader h, Exception e) =>
+        new(h.RequestId, h.Round, h.Partition.Index, $"partition {h.Partition.EntityId}: {e.Message}");
 
     private PartitionLoaded Loaded()
     {
@@ -83,7 +148,7 @@ public sealed class PartitionActor : ReceiveActor
         _lru.Clear();
     }
 
-    private void OnScore(ScoreRequest m)
+    private Work OnScore(ScoreRequest m)
     {
         var (h, mp, qb) = (m.Header, m.Map, m.Queries);
         var dim = h.Partition.Spec.Dim;
@@ -94,74 +159,102 @@ public sealed class PartitionActor : ReceiveActor
         var scores = _held.TryGetValue(h.RequestId, out var previous) && previous.Scores.LongLength == length
             ? previous.Scores
             : GC.AllocateUninitializedArray<float>(checked((int)length));
-        if (n > 0) Scorer.ScoreBatch(_rows, dim, qb.Queries, qb.Batch, mp.Beta, scores);
         var rule = RuleOf(mp.Map);
-        var caps = new CandidateCaps(mp.CandidateCap, mp.RowCap, mp.LeadRows);
-        var summaries = new ScoreSummary[qb.Batch];
-        for (var b = 0; b < qb.Batch; b++)
-        {
-            var retrieved = qb.Final[b] && qb.Exact.Length > 0
-                ? PartitionScoring.FindRetrieved(_rows, dim, first, qb.Exact.AsSpan(b * dim, dim), qb.RetrievedTol)
-                : -1;
-            summaries[b] = PartitionScoring.Summarize(rule, scores.AsSpan(b * n, n), _rows, dim, first, caps, qb.PairCaps[b], retrieved);
-        }
-
-        Hold(h.RequestId, new HeldScores(h.Step, qb.Batch, scores));
-        Sender.Tell(new ScoreReply(h.RequestId, h.Round, h.Partition.Index, summaries));
-    }
-
-    private void OnGather(GatherRequest m)
-    {
-        var h = m.Header;
-        if (!TryScores(h, out var held)) return;
-        var n = h.Partition.RowCount;
-        var parts = new GatherPart[m.Bounds.Length];
-        for (var b = 0; b < parts.Length; b++)
-        {
-            parts[b] = PartitionScoring.GatherAbove(held.Scores.AsSpan(b * n, n), h.Partition.FirstRow, m.Bounds[b], m.Cap);
-        }
-
-        // Dense regimes gather every row for every query: pushed in chunks below the message budget, no further requests.
+        var rows = _rows;
         var sender = Sender;
-        foreach (var chunk in GatherChunks.Split(h.RequestId, h.Round, h.Partition.Index, parts, m.MaxReplyBytes)) sender.Tell(chunk);
+        return () =>
+        {
+            if (n > 0) Scorer.ScoreBatch(rows, dim, qb.Queries, qb.Batch, mp.Beta, scores);
+            var caps = new CandidateCaps(mp.CandidateCap, mp.RowCap, mp.LeadRows);
+            var summaries = new ScoreSummary[qb.Batch];
+            for (var b = 0; b < qb.Batch; b++)
+            {
+                var retrieved = qb.Final[b] && qb.Exact.Length > 0
+                    ? PartitionScoring.FindRetrieved(rows, dim, first, qb.Exact.AsSpan(b * dim, dim), qb.RetrievedTol)
+                    : -1;
+                summaries[b] = PartitionScoring.Summarize(rule, scores.AsSpan(b * n, n), rows, dim, first, caps, qb.PairCaps[b], retrieved);
+            }
+
+            return () =>
+            {
+                Hold(h.RequestId, new HeldScores(h.Step, qb.Batch, scores));
+                sender.Tell(new ScoreReply(h.RequestId, h.Round, h.Partition.Index, summaries));
+            };
+        };
     }
 
-    private void OnProbe(ProbeRequest m)
+    private Work? OnGather(GatherRequest m)
     {
         var h = m.Header;
-        if (!TryScores(h, out var held)) return;
+        if (!TryScores(h, out var held)) return null;
+        var n = h.Partition.RowCount;
+        var sender = Sender;
+        return () =>
+        {
+            var parts = new GatherPart[m.Bounds.Length];
+            for (var b = 0; b < parts.Length; b++)
+            {
+                parts[b] = PartitionScoring.GatherAbove(held.Scores.AsSpan(b * n, n), h.Partition.FirstRow, m.Bounds[b], m.Cap);
+            }
+
+            // Dense regimes gather every row for every query: pushed in chunks below the message budget, no further requests.
+            var chunks = GatherChunks.Split(h.RequestId, h.Round, h.Partition.Index, parts, m.MaxReplyBytes);
+            return () =>
+            {
+                foreach (var chunk in chunks) sender.Tell(chunk);
+            };
+        };
+    }
+
+    private Work? OnProbe(ProbeRequest m)
+    {
+        var h = m.Header;
+        if (!TryScores(h, out var held)) return null;
         var map = RuleOf(m.Map).Threshold ?? throw new ArgumentException($"probe: map {m.Map.Label} is not a threshold map");
         var n = h.Partition.RowCount;
-        var sums = new MassSummary[m.Taus.Length][];
-        for (var b = 0; b < sums.Length; b++) sums[b] = PartitionScoring.Probe(map, held.Scores.AsSpan(b * n, n), m.Taus[b]);
-        Sender.Tell(new ProbeReply(h.RequestId, h.Round, h.Partition.Index, sums));
+        var sender = Sender;
+        return () =>
+        {
+            var sums = new MassSummary[m.Taus.Length][];
+            for (var b = 0; b < sums.Length; b++) sums[b] = PartitionScoring.Probe(map, held.Scores.AsSpan(b * n, n), m.Taus[b]);
+            return () => sender.Tell(new ProbeReply(h.RequestId, h.Round, h.Partition.Index, sums));
+        };
     }
 
-    private void OnReadout(ReadoutRequest m)
+    private Work? OnReadout(ReadoutRequest m)
     {
         var h = m.Header;
-        if (!TryScores(h, out var held)) return;
+        if (!TryScores(h, out var held)) return null;
         var map = RuleOf(m.Map).Threshold;
         var n = h.Partition.RowCount;
-        var parts = new ReadoutPart[m.Modes.Length];
-        for (var b = 0; b < parts.Length; b++)
+        var rows = _rows;
+        var sender = Sender;
+        return () =>
         {
-            parts[b] = PartitionScoring.Readout(
-                m.Modes[b], map, m.Taus[b], m.Ids[b], m.Weights[b], held.Scores.AsSpan(b * n, n),
-                _rows, h.Partition.Spec.Dim, h.Partition.FirstRow, m.PairCaps[b]);
-        }
+            var parts = new ReadoutPart[m.Modes.Length];
+            for (var b = 0; b < parts.Length; b++)
+            {
+                parts[b] = PartitionScoring.Readout(
+                    m.Modes[b], map, m.Taus[b], m.Ids[b], m.Weights[b], held.Scores.AsSpan(b * n, n),
+                    rows, h.Partition.Spec.Dim, h.Partition.FirstRow, m.PairCaps[b]);
+            }
 
-        Sender.Tell(new ReadoutReply(h.RequestId, h.Round, h.Partition.Index, parts));
+            return () => sender.Tell(new ReadoutReply(h.RequestId, h.Round, h.Partition.Index, parts));
+        };
     }
 
-    private void OnSupportCount(SupportCountRequest m)
+    private Work? OnSupportCount(SupportCountRequest m)
     {
         var h = m.Header;
-        if (!TryScores(h, out var held)) return;
+        if (!TryScores(h, out var held)) return null;
         var n = h.Partition.RowCount;
-        var counts = new long[m.Shifts.Length];
-        for (var b = 0; b < counts.Length; b++) counts[b] = PartitionScoring.SupportCount(held.Scores.AsSpan(b * n, n), m.Shifts[b], m.Totals[b]);
-        Sender.Tell(new SupportCountReply(h.RequestId, h.Round, h.Partition.Index, counts));
+        var sender = Sender;
+        return () =>
+        {
+            var counts = new long[m.Shifts.Length];
+            for (var b = 0; b < counts.Length; b++) counts[b] = PartitionScoring.SupportCount(held.Scores.AsSpan(b * n, n), m.Shifts[b], m.Totals[b]);
+            return () => sender.Tell(new SupportCountReply(h.RequestId, h.Round, h.Partition.Index, counts));
+        };
     }
 
     private CandidateRule RuleOf(MapSpec spec)
@@ -202,4 +295,10 @@ public sealed class PartitionActor : ReceiveActor
     }
 
     private sealed record HeldScores(int Step, int Batch, float[] Scores);
+
+    /// <summary>A round's numeric work (off the handler); returns what to do back on the actor.</summary>
+    private delegate Action Work();
+
+    /// <summary>The numeric work is done: <see cref="Apply"/> holds its scores and replies, on the actor.</summary>
+    private sealed record WorkDone(Action Apply) : INoSerializationVerificationNeeded;
 }

@@ -14,11 +14,16 @@ namespace Hfy.Kernels.Dynamics;
 /// (Tol &gt; 0). The result's weights are p = ŷ_Ω(β X q_T), the map's output at the final state, so a run of
 /// t steps reports (q_t, p_t) exactly as the golden traces list them; its energy trace has one value per state
 /// q_0 … q_T.</para>
+/// <para>Both entry points run the one step driver (<see cref="RetrievalDriver"/>) over the bank of this process
+/// as one partition (<see cref="LocalScoreSource"/>), the same protocol and code the cluster runs.</para>
 /// <para>Energy: identity Ψ: −β⁻¹Ω*(θ) + ½‖q‖²; ℓ2 and layer norm (Ψ an indicator, 0 on the iterates):
-/// −β⁻¹Ω*(θ); tanh: no closed form is reported (empty trace). Ω*(θ) = θᵀp − Ω(p) via <see cref="IMap.Regularizer"/>.</para>
+/// −β⁻¹Ω*(θ); tanh: no closed form is reported (empty trace). Ω*(θ) = θᵀp − Ω(p), taken as β q·z − Ω(p) with
+/// the float64 readout z = Xᵀp (<see cref="EnergyFromReadout(RetrievalOptions, double, ReadOnlySpan{double}, ReadOnlySpan{double})"/>).</para>
 /// <para>Precision: <see cref="Run(Bank, ReadOnlySpan{float}, RetrievalOptions)"/> scores in float64 (float32 rows
-/// widened exactly), so the energy trace is exact to float64 rounding; <see cref="RunBatch"/> shares float32
-/// batched scoring (<see cref="Scorer.ScoreBatch"/>) between queries and agrees with it to float32 precision.</para>
+/// widened exactly) with complete candidate lists, so traces and energy are exact to float64 rounding;
+/// <see cref="RunBatch"/> shares float32 batched scoring (<see cref="Scorer.ScoreBatch"/>) between queries, takes the
+/// top candidates of each (the truncated solve or a threshold search finishes the cut lists) and agrees with it to
+/// float32 precision.</para>
 /// </remarks>
 public static class HfyDynamics
 {

@@ -14,7 +14,8 @@ namespace Hfy.Kernels.Retrieval;
 /// <param name="Complete">True when <paramref name="Ids"/> holds every row above the partition's own support bound
 /// (or, for softmax pairs, every row).</param>
 /// <param name="Floor">Lowest score included in the candidate list (+∞ when empty); every omitted row scores ≤ Floor.</param>
-/// <param name="Scores">Candidate scores, descending (float32, as the partition scored them).</param>
+/// <param name="Scores">Candidate scores (float32, as the partition scored them), descending; in ascending row order
+/// when the cap could not cut the list (at least as many as the partition's rows).</param>
 /// <param name="Ids">Candidate global row ids, same order.</param>
 /// <param name="Rows">Rows of the first Rows.Length / D candidates (row-major): all of them when the list is complete
 /// and small, the top lead rows when it is not.</param>

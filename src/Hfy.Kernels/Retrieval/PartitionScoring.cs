@@ -58,7 +58,7 @@ public static class PartitionScoring
 
         // Candidates: every finite score above the partition's own bound. The local anchor is ≤ the global
         // one and the bound grows with the anchor, so this list ⊇ the candidates above the global bound.
-        var keep = Candidates.TopAbove(scores, bound, rule.Inclusive, caps.Candidates, out var complete);
+        var keep = Listed(scores, bound, rule.Inclusive, caps.Candidates, out var complete);
         var floor = complete ? bound : (keep.Length > 0 ? scores[keep[^1]] : double.PositiveInfinity);
         var (candScores, candIds) = Gather(scores, keep, firstRow);
         var shipped = complete && keep.Length <= caps.Rows ? keep.Length : complete ? 0 : Math.Min(caps.LeadRows, keep.Length);
@@ -165,11 +165,29 @@ public static class PartitionScoring
             return new ScoreSummary(max, [max], finite, false, double.PositiveInfinity, NoFloats, NoLongs, NoFloats, z, r, retrieved) { SoftmaxS = entropyPart };
         }
 
-        var keep = Candidates.TopAbove(scores, double.NegativeInfinity, inclusive: false, pairCap, out var complete);
+        var keep = Listed(scores, double.NegativeInfinity, inclusive: false, pairCap, out var complete);
         var floor = complete ? double.NegativeInfinity : scores[keep[^1]];
         var (candScores, candIds) = Gather(scores, keep, firstRow);
         // The minimum lets the coordinator know the true support size when every row has weight > 0 (dense regimes).
         return new ScoreSummary(max, [max], finite, complete, floor, candScores, candIds, NoFloats, z, r, retrieved) { Min = min, SoftmaxS = entropyPart };
+    }
+
+    /// <summary>
+    /// The candidate list: the top <paramref name="cap"/> above the bound, highest first; when the cap cannot cut
+    /// (≥ every row: the local source's lists) every row above the bound in ascending order, without a heap or a sort.
+    /// </summary>
+    private static int[] Listed(ReadOnlySpan<float> scores, double bound, bool inclusive, int cap, out bool complete)
+    {
+        if (cap < scores.Length) return Candidates.TopAbove(scores, bound, inclusive, cap, out complete);
+        complete = true;
+        var all = new List<int>();
+        for (var i = 0; i < scores.Length; i++)
+        {
+            float s = scores[i];
+            if (float.IsFinite(s) && (s > bound || (inclusive && s == bound))) all.Add(i);
+        }
+
+        return [.. all];
     }
 
     /// <summary>Every (id, score) with θ ≥ bound, ids ascending, at most <paramref name="cap"/>.</summary>
@@ -271,7 +289,8 @@ public static class PartitionScoring
         }
 
         var kept = order.AsSpan(0, keepCount).ToArray();
-        Array.Sort(kept, (a, b) => local[a].CompareTo(local[b]));
+        // Every pair kept: already in row order (explicit lists in the caller's order are sorted here).
+        if (keepCount < local.Count || mode == ReadoutMode.Explicit) Array.Sort(kept, (a, b) => local[a].CompareTo(local[b]));
         var pairIds = new long[keepCount];
         var pairWeights = new double[keepCount];
         for (var t = 0; t < keepCount; t++)

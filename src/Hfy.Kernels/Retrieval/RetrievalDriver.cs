@@ -301,10 +301,13 @@ public sealed class RetrievalDriver
     {
         sq.SupportSize = support ?? pairs.Count;
         var cap = _settings.MaxSupportPairs;
-        IEnumerable<(long Id, double W)> kept = pairs.Count > cap ? pairs.OrderByDescending(x => x.W).Take(cap) : pairs;
-        var sorted = kept.OrderBy(x => x.Id).ToArray();
-        sq.Ids = sorted.Select(x => x.Id).ToArray();
-        sq.Weights = sorted.Select(x => x.W).ToArray();
+        var kept = pairs.Count > cap ? pairs.OrderByDescending(x => x.W).Take(cap).ToArray() : pairs.ToArray();
+        var ascending = true;
+        for (var t = 1; t < kept.Length && ascending; t++) ascending = kept[t - 1].Id < kept[t].Id;
+        if (!ascending) Array.Sort(kept, (a, b) => a.Id.CompareTo(b.Id));
+        sq.Ids = new long[kept.Length];
+        sq.Weights = new double[kept.Length];
+        for (var t = 0; t < kept.Length; t++) (sq.Ids[t], sq.Weights[t]) = kept[t];
     }
 
     // ---- later rounds ------------------------------------------------------------------------------------
