@@ -6,7 +6,7 @@ namespace Hfy.Kernels.Scoring;
 public static partial class Scorer
 {
     /// <summary>Queries per microkernel call.</summary>
-    private const int Nr = 6;
+    internal const int Nr = 6;
 
     /// <summary>
     /// Scores a batch of queries: scores[b·N + i] = β · x_iᵀq_b (query-major), for <paramref name="batch"/> queries
@@ -91,15 +91,34 @@ public static partial class Scorer
                 Parallel.For(0, tasks, RunTask);
             }
 
-            // Rows after the last full panel.
-            for (var r = panels * mr; r < n; r++)
+            // Rows after the last full panel: one zero-padded panel through the same microkernel, so every row's
+            // score is computed in the same order whatever its position (the fused scorer relies on it).
+            var tail = n - panels * mr;
+            if (tail > 0)
             {
-                var xr = (float*)xa + (long)r * dim;
-                for (var b = 0; b < batch; b++)
+                var pack = new float[mr * dim];
+                var acc = new double[mr * Nr * 2];
+                var outTile = new float[Nr * mr];
+                fixed (float* pk = pack)
+                fixed (double* tile = acc)
+                fixed (float* ot = outTile)
                 {
-                    var qb = (float*)qa + (long)b * dim;
-                    var dot = dim <= Float32DotLimit ? DotF32(xr, qb, dim) : DotLong(xr, qb, dim);
-                    ((float*)sa)[(long)b * n + r] = (float)(beta * dot);
+                    var r0 = panels * mr;
+                    for (var r = 0; r < tail; r++)
+                    {
+                        for (var k = 0; k < dim; k++) pk[k * mr + r] = ((float*)xa)[(long)(r0 + r) * dim + k];
+                    }
+                    for (var g = 0; g < groups; g++)
+                    {
+                        var qg = (float*)qa + (long)g * Nr * dim;
+                        var count = Math.Min(Nr, batch - g * Nr);
+                        if (wide) Micro512(pk, qg, dim, mr, count, (float)beta, beta, ot, tile);
+                        else Micro256(pk, qg, dim, mr, count, (float)beta, beta, ot, tile);
+                        for (var j = 0; j < count; j++)
+                        {
+                            for (var r = 0; r < tail; r++) ((float*)sa)[(long)(g * Nr + j) * n + r0 + r] = ot[j * mr + r];
+                        }
+                    }
                 }
             }
         }
@@ -118,7 +137,7 @@ public static partial class Scorer
 
     /// <summary>32 rows × 6 queries; writes the first <paramref name="count"/> queries' scores (stride n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Micro512(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
+    internal static unsafe void Micro512(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
     {
         const int mr = 32;
         var sums = (float*)(tile + mr * Nr);
@@ -212,7 +231,7 @@ public static partial class Scorer
 
     /// <summary>16 rows × 6 queries (AVX2); writes the first <paramref name="count"/> queries' scores (stride n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Micro256(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
+    internal static unsafe void Micro256(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
     {
         const int mr = 16;
         var sums = (float*)(tile + mr * Nr);
