@@ -16,6 +16,7 @@ internal static class BenchCommand
         command.Subcommands.Add(Kernels());
         command.Subcommands.Add(StructuredBench.CreateCommand());
         command.Subcommands.Add(ClusterBench.CreateCommand());
+        command.Subcommands.Add(MassiveBench.CreateCommand());
         return command;
     }
 
