@@ -352,19 +352,19 @@ public static class MassiveBench
         return new CapacityReport(p, dim, beta, seconds, passes, rss, maps);
     }
 
-    /// <summary>Generates every panel of the store (what the fused pass does before scoring), on all cores.</summary>
+    /// <summary>Generates every tile of the store (what the fused pass does before scoring), on all cores.</summary>
     private static void GenerateOnly(IPatternStore store)
     {
-        const int width = 32;
-        var panels = (store.Rows + width - 1) / width;
-        var chunks = 64;
+        const int tile = 384;
+        var tiles = (store.Rows + tile - 1) / tile;
+        const int chunks = 64;
         Parallel.For(0, chunks, c =>
         {
-            var buffer = new float[width * store.Dim];
-            for (var p = panels * c / chunks; p < panels * (c + 1) / chunks; p++)
+            var buffer = new float[tile * store.Dim];
+            for (var t = tiles * c / chunks; t < tiles * (c + 1) / chunks; t++)
             {
-                var first = p * width;
-                store.PackPanel(first, (int)Math.Min(width, store.Rows - first), width, buffer);
+                var first = t * tile;
+                store.Tile(first, (int)Math.Min(tile, store.Rows - first), buffer);
             }
         });
     }

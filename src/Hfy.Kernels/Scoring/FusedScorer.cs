@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Storage;
@@ -12,12 +11,13 @@ namespace Hfy.Kernels.Scoring;
 /// the B × N score matrix is never written.
 /// </summary>
 /// <remarks>
-/// <para>Tiles: a tile is a run of panels of 32 rows (AVX-512; 16 with AVX2) that the store packs dimension-major
-/// (<see cref="IPatternStore.PackPanel"/>: resident rows are transposed, half / bit-packed rows decoded, procedural rows
-/// generated straight into the panel), ≤ 128 KiB so it stays in L2. The register-blocked microkernel of
-/// <see cref="Scorer.ScoreBatch"/> scores every 6-query group against every panel into a B × T float32 tile
-/// (also in L2), which is reduced per query before the next tile. Scores are bit-identical to
-/// <see cref="Scorer.ScoreBatch"/>'s.</para>
+/// <para>Tiles: a tile is a run of rows (a multiple of 6, ≤ 96 KiB of float32, so it stays in L2) that the store hands
+/// over row-major (<see cref="IPatternStore.Tile"/>: resident and mapped float32 rows in place, half / bit-packed rows
+/// decoded, procedural rows generated into a per-thread buffer). The queries are packed once, dimension-major with one
+/// query per SIMD lane; the microkernel (<see cref="FusedKernels"/>) keeps 6 rows × 64 queries of accumulators in
+/// registers (AVX-512; 6 × 16 with AVX2) and writes a T × B float32 score tile (in L2) plus each query's tile max,
+/// and the tile is reduced per query before the next one. Scores are bit-identical to <see cref="Scorer.ScoreBatch"/>'s
+/// (same float32 FMA chain over k for D ≤ <see cref="Scorer.Float32DotLimit"/>; longer rows sum blocks in float64 as it does).</para>
 /// <para>Parallelism and determinism: the store is split into at most 64 contiguous chunks (the number depends only
 /// on N and D), chunks run on all cores, and the per-chunk states are merged in chunk order, so results do not depend
 /// on scheduling. Sums (Z, r) accumulate in float64.</para>
@@ -30,7 +30,7 @@ namespace Hfy.Kernels.Scoring;
 public static class FusedScorer
 {
     private const int MaxChunks = 64;
-    private const int TileBytes = 128 * 1024;
+    private const int TileBytes = 96 * 1024;
 
     /// <summary>Runs one fused pass of <paramref name="batch"/> queries (row-major batch × Dim) over <paramref name="store"/>.</summary>
     /// <exception cref="ArgumentException">Shapes disagree, a K is &lt; 1, the cap is &lt; 1, or the tolerance is negative.</exception>
@@ -107,35 +107,111 @@ public static class FusedScorer
             throw new ArgumentException($"queries has length {queries.Length}, expected batch × dim = {(long)batch * dim}", nameof(queries));
         if ((long)batch * count != scores.Length)
             throw new ArgumentException($"scores has length {scores.Length}, expected batch × count = {(long)batch * count}", nameof(scores));
-        var wide = Vector512.IsHardwareAccelerated;
-        var mr = wide ? 32 : 16;
-        var nr = Scorer.Nr;
-        var groups = (batch + nr - 1) / nr;
-        var padded = new float[groups * nr * dim];
-        queries.CopyTo(padded);
-        var pack = new float[mr * dim];
-        var acc = new double[mr * nr * 2];
-        var tileOut = new float[nr * mr];
-        fixed (float* qp = padded)
-        fixed (float* pk = pack)
-        fixed (double* tile = acc)
-        fixed (float* ot = tileOut)
-        fixed (float* s = scores)
+        if (count == 0) return;
+        var packed = new PackedQueries(queries, batch, dim);
+        var sc = new float[count * packed.Stride];
+        var scratch = new float[count * dim];
+        var tail = new float[FusedKernels.Mr * (dim + packed.Stride)];
+        fixed (float* sp = sc)
+        fixed (float* tp = tail)
+        fixed (float* o = scores)
         {
-            for (var r0 = 0; r0 < count; r0 += mr)
+            var view = store.Tile(first, count, scratch);
+            fixed (float* x = view)
             {
-                var valid = Math.Min(mr, count - r0);
-                store.PackPanel(first + r0, valid, mr, pack);
-                for (var g = 0; g < groups; g++)
+                packed.Score(x, count, beta, sp, null, tp);
+            }
+            for (var r = 0; r < count; r++)
+            {
+                for (var b = 0; b < batch; b++) o[(long)b * count + r] = sp[(long)r * packed.Stride + b];
+            }
+        }
+    }
+
+    /// <summary>Queries packed dimension-major, one per SIMD lane, padded to whole vectors (<see cref="Stride"/> lanes).</summary>
+    private sealed unsafe class PackedQueries
+    {
+        private readonly float[] _q;
+
+        public PackedQueries(ReadOnlySpan<float> queries, int batch, int dim)
+        {
+            Dim = dim;
+            Vectors = (batch + FusedKernels.Width - 1) / FusedKernels.Width;
+            Stride = Vectors * FusedKernels.Width;
+            _q = GC.AllocateArray<float>(dim * Stride, pinned: true);
+            for (var b = 0; b < batch; b++)
+            {
+                for (var k = 0; k < dim; k++) _q[k * Stride + b] = queries[b * dim + k];
+            }
+        }
+
+        public int Dim { get; }
+
+        /// <summary>Query vectors per k.</summary>
+        public int Vectors { get; }
+
+        /// <summary>Lanes per k (the padded batch): the row stride of the score tile.</summary>
+        public int Stride { get; }
+
+        /// <summary>
+        /// sc[r · Stride + b] = β x_rᵀq_b for the <paramref name="rows"/> rows at x (row-major); tmax (Stride floats, or
+        /// null) is raised to each query's max over these rows. tail: scratch of 6 × (Dim + Stride) floats.
+        /// </summary>
+        public void Score(float* x, int rows, double beta, float* sc, float* tmax, float* tail)
+        {
+            var dim = Dim;
+            var full = rows / FusedKernels.Mr * FusedKernels.Mr;
+            fixed (float* q = _q)
+            {
+                if (dim <= Scorer.Float32DotLimit)
                 {
-                    var qn = Math.Min(nr, batch - g * nr);
-                    if (wide) Scorer.Micro512(pk, qp + (long)g * nr * dim, dim, mr, qn, (float)beta, beta, ot, tile);
-                    else Scorer.Micro256(pk, qp + (long)g * nr * dim, dim, mr, qn, (float)beta, beta, ot, tile);
-                    for (var j = 0; j < qn; j++)
+                    for (var r0 = 0; r0 < full; r0 += FusedKernels.Mr)
                     {
-                        for (var r = 0; r < valid; r++) s[(long)(g * nr + j) * count + r0 + r] = ot[j * mr + r];
+                        FusedKernels.Block(x + (long)r0 * dim, dim, dim, q, Stride, Vectors, (float)beta, sc + (long)r0 * Stride, Stride, tmax);
+                    }
+                    if (full < rows)
+                    {
+                        var tx = tail;
+                        var to = tail + FusedKernels.Mr * dim;
+                        new Span<float>(tx, FusedKernels.Mr * dim).Clear();
+                        Buffer.MemoryCopy(x + (long)full * dim, tx, FusedKernels.Mr * dim * sizeof(float), (rows - full) * dim * sizeof(float));
+                        FusedKernels.Block(tx, dim, dim, q, Stride, Vectors, (float)beta, to, Stride, null);
+                        Buffer.MemoryCopy(to, sc + (long)full * Stride, (rows - full) * Stride * sizeof(float), (rows - full) * Stride * sizeof(float));
+                        if (tmax != null) RaiseMax(sc + (long)full * Stride, rows - full, tmax);
+                    }
+                    return;
+                }
+                // Long rows: float32 blocks of Float32DotLimit summed in float64, as Scorer.ScoreBatch does.
+                var sums = new double[Stride * FusedKernels.Mr];
+                var part = new float[Stride * FusedKernels.Mr];
+                var rowBuf = new float[FusedKernels.Mr * dim];
+                fixed (float* pp = part)
+                fixed (float* rb = rowBuf)
+                {
+                    for (var r0 = 0; r0 < rows; r0 += FusedKernels.Mr)
+                    {
+                        var n = Math.Min(FusedKernels.Mr, rows - r0);
+                        rowBuf.AsSpan().Clear();
+                        Buffer.MemoryCopy(x + (long)r0 * dim, rb, rowBuf.Length * sizeof(float), n * dim * sizeof(float));
+                        Array.Clear(sums);
+                        for (var k0 = 0; k0 < dim; k0 += Scorer.Float32DotLimit)
+                        {
+                            var len = Math.Min(Scorer.Float32DotLimit, dim - k0);
+                            FusedKernels.Block(rb + k0, dim, len, q + (long)k0 * Stride, Stride, Vectors, 1f, pp, Stride, null);
+                            for (var t = 0; t < sums.Length; t++) sums[t] += pp[t];
+                        }
+                        for (var t = 0; t < n * Stride; t++) sc[(long)r0 * Stride + t] = (float)(beta * sums[t]);
                     }
                 }
+                if (tmax != null) RaiseMax(sc, rows, tmax);
+            }
+        }
+
+        private void RaiseMax(float* sc, int rows, float* tmax)
+        {
+            for (var r = 0; r < rows; r++)
+            {
+                for (var b = 0; b < Stride; b++) tmax[b] = MathF.Max(tmax[b], sc[(long)r * Stride + b]);
             }
         }
     }
@@ -164,20 +240,20 @@ public static class FusedScorer
     private sealed unsafe class Pass
     {
         private readonly IPatternStore _store;
-        private readonly float[] _queries;
+        private readonly PackedQueries _packed;
         private readonly int _batch;
         private readonly int _dim;
         private readonly FusedScoreRequest _request;
         private readonly QueryReduction[] _q;
-        private readonly bool _wide;
-        private readonly int _mr;
-        private readonly int _groups;
         private readonly int _tileRows;
         private readonly long _tiles;
         private readonly int _chunks;
         private readonly QueryState[][] _states;
         private readonly double _cutoff;
         private readonly int _pruneAt;
+        private readonly bool _anyTop;
+        private readonly bool _anyCandidates;
+        private readonly bool _anySoftmax;
 
         public Pass(IPatternStore store, ReadOnlySpan<float> queries, int batch, FusedScoreRequest request)
         {
@@ -186,13 +262,9 @@ public static class FusedScorer
             _dim = store.Dim;
             _request = request;
             _q = request.Queries.ToArray();
-            _wide = Vector512.IsHardwareAccelerated;
-            _mr = _wide ? 32 : 16;
-            _groups = (batch + Scorer.Nr - 1) / Scorer.Nr;
-            _queries = GC.AllocateArray<float>(_groups * Scorer.Nr * _dim, pinned: true);
-            queries.CopyTo(_queries);
-            var panelsPerTile = Math.Clamp(TileBytes / (_mr * _dim * sizeof(float)), 1, 16);
-            _tileRows = panelsPerTile * _mr;
+            _packed = new PackedQueries(queries, batch, _dim);
+            var byBytes = TileBytes / (_dim * sizeof(float)) / FusedKernels.Mr * FusedKernels.Mr;
+            _tileRows = Math.Clamp(byBytes, FusedKernels.Mr, 64 * FusedKernels.Mr);
             _tiles = (store.Rows + _tileRows - 1) / _tileRows;
             _chunks = (int)Math.Min(_tiles, MaxChunks);
             _states = new QueryState[_chunks][];
@@ -201,6 +273,9 @@ public static class FusedScorer
                 ? Math.Min(746, -Math.Log(request.SoftmaxTolerance / store.Rows))
                 : 746;
             _pruneAt = (int)Math.Min(int.MaxValue, Math.Max(2L * request.CandidateCap, 256));
+            _anyTop = _q.Any(q => q.K > 1);
+            _anyCandidates = _q.Any(q => q.CollectsCandidates);
+            _anySoftmax = _q.Any(q => q.Softmax);
         }
 
         public void Execute()
@@ -219,106 +294,137 @@ public static class FusedScorer
                 if (_q[b].K > 1) states[b].Top = new PriorityQueue<float, float>(_q[b].K + 1);
             }
             _states[chunk] = states;
+            var stride = _packed.Stride;
             var firstTile = _tiles * chunk / _chunks;
             var endTile = _tiles * (chunk + 1) / _chunks;
-            var pack = GC.AllocateUninitializedArray<float>(_tileRows * _dim, pinned: true);
-            var scores = GC.AllocateUninitializedArray<float>(_groups * Scorer.Nr * _tileRows, pinned: true);
-            var acc = GC.AllocateUninitializedArray<double>(_mr * Scorer.Nr * 2, pinned: true);
-            var hits = new List<int>();
-            var beta = _request.Beta;
-            fixed (float* pk = pack)
+            var scratch = GC.AllocateUninitializedArray<float>(_tileRows * _dim, pinned: true);
+            var scores = GC.AllocateUninitializedArray<float>(_tileRows * stride, pinned: true);
+            var tail = GC.AllocateUninitializedArray<float>(FusedKernels.Mr * (_dim + stride), pinned: true);
+            var lanes = new Lanes(stride);
             fixed (float* sc = scores)
-            fixed (float* qp = _queries)
-            fixed (double* tile = acc)
+            fixed (float* tp = tail)
+            fixed (float* tmax = lanes.TileMax)
             {
                 for (var t = firstTile; t < endTile; t++)
                 {
                     var first = t * _tileRows;
                     var rows = (int)Math.Min(_tileRows, _store.Rows - first);
-                    var panels = (rows + _mr - 1) / _mr;
-                    for (var p = 0; p < panels; p++)
+                    var view = _store.Tile(first, rows, scratch);
+                    fixed (float* x = view)
                     {
-                        var valid = Math.Min(_mr, rows - p * _mr);
-                        _store.PackPanel(first + p * _mr, valid, _mr, new Span<float>(pk + (long)p * _mr * _dim, _mr * _dim));
-                    }
-                    for (var g = 0; g < _groups; g++)
-                    {
-                        var qg = qp + (long)g * Scorer.Nr * _dim;
-                        var qn = Math.Min(Scorer.Nr, _batch - g * Scorer.Nr);
-                        var outG = sc + (long)g * Scorer.Nr * _tileRows;
-                        for (var p = 0; p < panels; p++)
-                        {
-                            var panel = pk + (long)p * _mr * _dim;
-                            if (_wide) Scorer.Micro512(panel, qg, _dim, _tileRows, qn, (float)beta, beta, outG + p * _mr, tile);
-                            else Scorer.Micro256(panel, qg, _dim, _tileRows, qn, (float)beta, beta, outG + p * _mr, tile);
-                        }
-                    }
-                    for (var b = 0; b < _batch; b++)
-                    {
-                        Reduce(new ReadOnlySpan<float>(sc + (long)b * _tileRows, rows), first, pk, states[b], _q[b], hits);
+                        new Span<float>(tmax, stride).Fill(float.NegativeInfinity);
+                        _packed.Score(x, rows, _request.Beta, sc, tmax, tp);
+                        Reduce(sc, rows, first, x, states, lanes);
                     }
                 }
             }
         }
 
-        /// <summary>Folds one tile of one query's scores into its chunk state.</summary>
-        private void Reduce(ReadOnlySpan<float> s, long firstRow, float* pack, QueryState st, QueryReduction q, List<int> hits)
+        /// <summary>Per-lane (per-query) float thresholds of one tile; +∞ lanes never fire.</summary>
+        private sealed class Lanes(int stride)
         {
-            var tileMax = (double)System.Numerics.Tensors.TensorPrimitives.Max(s);
-            if (tileMax > st.Max) st.Max = tileMax;
-            var reference = st.Max;
-            if (st.Top is { } top)
+            public readonly float[] TileMax = new float[stride];
+            public readonly float[] TopMin = new float[stride];
+            public readonly float[] Bound = new float[stride];
+            public readonly float[] Cutoff = new float[stride];
+        }
+
+        /// <summary>Folds one score tile (rows × Stride, row-major) into the chunk's per-query states.</summary>
+        private void Reduce(float* sc, int rows, long firstRow, float* x, QueryState[] states, Lanes lanes)
+        {
+            var stride = _packed.Stride;
+            for (var b = 0; b < _batch; b++)
             {
-                var k = q.K;
-                var i0 = 0;
-                for (; i0 < s.Length && top.Count < k; i0++) top.Enqueue(s[i0], s[i0]);
-                if (top.Count == k)
+                if (lanes.TileMax[b] > states[b].Max) states[b].Max = lanes.TileMax[b];
+            }
+            if (_anyTop)
+            {
+                for (var b = 0; b < stride; b++)
                 {
-                    hits.Clear();
-                    Candidates.Above(s[i0..], top.Peek(), hits);
-                    foreach (var h in hits)
+                    var top = b < _batch ? states[b].Top : null;
+                    lanes.TopMin[b] = top is null ? float.PositiveInfinity : top.Count < _q[b].K ? float.NegativeInfinity : top.Peek();
+                }
+                Scan(sc, rows, stride, lanes.TopMin, (r, b, v) =>
+                {
+                    var top = states[b].Top!;
+                    if (top.Count < _q[b].K) top.Enqueue(v, v);
+                    else if (v > top.Peek()) top.EnqueueDequeue(v, v);
+                    return top.Count < _q[b].K ? float.NegativeInfinity : top.Peek();
+                });
+            }
+            if (_anyCandidates)
+            {
+                for (var b = 0; b < stride; b++) lanes.Bound[b] = b < _batch && _q[b].CollectsCandidates ? FloorFloat(BoundOf(_q[b], Reference(states[b], _q[b]))) : float.PositiveInfinity;
+                Scan(sc, rows, stride, lanes.Bound, (r, b, v) =>
+                {
+                    var st = states[b];
+                    st.Ids.Add(firstRow + r);
+                    st.Scores.Add(v);
+                    if (st.Ids.Count >= _pruneAt) Prune(st, BoundOf(_q[b], Reference(st, _q[b])), _request.CandidateCap);
+                    return lanes.Bound[b];
+                });
+            }
+            if (_anySoftmax)
+            {
+                for (var b = 0; b < stride; b++)
+                {
+                    lanes.Cutoff[b] = float.PositiveInfinity;
+                    if (b >= _batch || !_q[b].Softmax) continue;
+                    var st = states[b];
+                    double tileMax = lanes.TileMax[b];
+                    if (tileMax > st.SoftM)
                     {
-                        var v = s[i0 + h];
-                        if (v > top.Peek()) top.EnqueueDequeue(v, v);
+                        var scale = Math.Exp(st.SoftM - tileMax);
+                        st.SoftZ *= scale;
+                        for (var k = 0; k < _dim; k++) st.SoftR[k] *= scale;
+                        st.SoftM = tileMax;
                     }
+                    if (st.SoftM > double.NegativeInfinity) lanes.Cutoff[b] = FloorFloat(st.SoftM - _cutoff);
                 }
-                reference = top.Count == k ? top.Peek() : double.NegativeInfinity;
-            }
-            if (q.CollectsCandidates)
-            {
-                var bound = BoundOf(q, reference);
-                hits.Clear();
-                Candidates.Above(s, FloorFloat(bound), hits);
-                foreach (var h in hits)
+                Scan(sc, rows, stride, lanes.Cutoff, (r, b, v) =>
                 {
-                    st.Ids.Add(firstRow + h);
-                    st.Scores.Add(s[h]);
-                }
-                if (st.Ids.Count >= _pruneAt) Prune(st, bound, _request.CandidateCap);
-            }
-            if (q.Softmax && tileMax > double.NegativeInfinity)
-            {
-                if (tileMax > st.SoftM)
-                {
-                    var scale = Math.Exp(st.SoftM - tileMax);
-                    st.SoftZ *= scale;
-                    for (var k = 0; k < _dim; k++) st.SoftR[k] *= scale;
-                    st.SoftM = tileMax;
-                }
-                hits.Clear();
-                Candidates.Above(s, FloorFloat(st.SoftM - _cutoff), hits);
-                fixed (double* r = st.SoftR)
-                {
-                    foreach (var h in hits)
+                    var st = states[b];
+                    var w = Math.Exp(v - st.SoftM);
+                    st.SoftZ += w;
+                    fixed (double* rp = st.SoftR)
                     {
-                        var w = Math.Exp(s[h] - st.SoftM);
-                        st.SoftZ += w;
-                        var x = pack + (long)(h / _mr) * _mr * _dim + h % _mr;
-                        for (var k = 0; k < _dim; k++) r[k] += w * x[(long)k * _mr];
+                        Readout.AddScaledRow(x + (long)r * _dim, w, rp, _dim);
+                    }
+                    return lanes.Cutoff[b];
+                });
+            }
+        }
+
+        private delegate float Hit(int row, int query, float score);
+
+        /// <summary>Calls <paramref name="hit"/> for every (row, query) with score &gt; threshold[query]; the hit returns the query's new threshold.</summary>
+        private static void Scan(float* sc, int rows, int stride, float[] threshold, Hit hit)
+        {
+            fixed (float* th = threshold)
+            {
+                for (var g = 0; g < stride; g += 8)
+                {
+                    var tv = Vector256.Load(th + g);
+                    if (Vector256.EqualsAll(tv, Vector256.Create(float.PositiveInfinity))) continue;
+                    for (var r = 0; r < rows; r++)
+                    {
+                        var s = sc + (long)r * stride + g;
+                        var mask = Vector256.GreaterThan(Vector256.Load(s), tv).ExtractMostSignificantBits();
+                        if (mask == 0) continue;
+                        while (mask != 0)
+                        {
+                            var bit = System.Numerics.BitOperations.TrailingZeroCount(mask);
+                            mask &= mask - 1;
+                            th[g + bit] = hit(r, g + bit, s[bit]);
+                        }
+                        tv = Vector256.Load(th + g);
                     }
                 }
             }
         }
+
+        private static double Reference(QueryState st, QueryReduction q) =>
+            st.Top is { } top ? (top.Count == q.K ? top.Peek() : double.NegativeInfinity) : st.Max;
 
         private static double BoundOf(QueryReduction q, double reference) =>
             q.Margin is { } m ? Math.Max(q.FixedBound, reference - m) : q.FixedBound;

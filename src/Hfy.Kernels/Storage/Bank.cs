@@ -54,13 +54,9 @@ public sealed class Bank : IPatternStore
     public void ReadRow(long row, Span<float> dest) => DecodeRows(row, 1, dest);
 
     /// <inheritdoc/>
-    public unsafe void PackPanel(long first, int count, int width, Span<float> dest)
+    public ReadOnlySpan<float> Tile(long first, int count, Span<float> scratch)
     {
-        PatternStores.CheckPanel(this, first, count, width, dest.Length);
-        fixed (float* x = Data)
-        fixed (float* d = dest)
-        {
-            PatternStores.TransposeRaw(x + first * Dim, count, Dim, width, d);
-        }
+        PatternStores.CheckRange(this, first, count, int.MaxValue, 0);
+        return Data.AsSpan((int)first * Dim, count * Dim);
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace Hfy.Kernels.Storage;
 
@@ -87,28 +88,25 @@ public sealed class BitPackedStore : IPatternStore
     public void DecodeRows(long first, int count, Span<float> dest)
     {
         PatternStores.CheckRange(this, first, count, dest.Length, Dim);
+        var bitMasks = Vector256.Create(1u, 2, 4, 8, 16, 32, 64, 128);
+        var one = Vector256.Create(1f);
+        var minusOne = Vector256.Create(-1f);
         for (var r = 0; r < count; r++)
         {
             var w = Words(first + r);
             var row = dest.Slice(r * Dim, Dim);
-            for (var k = 0; k < Dim; k++) row[k] = ((w[k >> 6] >> (k & 63)) & 1) != 0 ? -1f : 1f;
+            var k = 0;
+            for (; k + 8 <= Dim; k += 8)
+            {
+                var bits = Vector256.Create((uint)(w[k >> 6] >> (k & 63))) & bitMasks;
+                Vector256.ConditionalSelect(Vector256.Equals(bits, Vector256<uint>.Zero).AsSingle(), one, minusOne).CopyTo(row[k..]);
+            }
+            for (; k < Dim; k++) row[k] = ((w[k >> 6] >> (k & 63)) & 1) != 0 ? -1f : 1f;
         }
     }
 
     /// <inheritdoc/>
     public void ReadRow(long row, Span<float> dest) => DecodeRows(row, 1, dest);
-
-    /// <inheritdoc/>
-    public void PackPanel(long first, int count, int width, Span<float> dest)
-    {
-        PatternStores.CheckPanel(this, first, count, width, dest.Length);
-        dest[..(width * Dim)].Clear();
-        for (var r = 0; r < count; r++)
-        {
-            var w = Words(first + r);
-            for (var k = 0; k < Dim; k++) dest[k * width + r] = ((w[k >> 6] >> (k & 63)) & 1) != 0 ? -1f : 1f;
-        }
-    }
 
     /// <summary>
     /// Exact dot products of rows [first, first + count) with a ±1 query packed by <see cref="Pack"/>:

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Hfy.Kernels.Storage;
 
 /// <summary>How a pattern store holds its rows.</summary>
@@ -22,7 +20,7 @@ public enum PatternStoreKind
 /// fused scorer (<see cref="Scoring.FusedScorer"/>) and the sparse readout need is a float32 view of any row range.
 /// </summary>
 /// <remarks>
-/// Implementations are thread-safe for concurrent reads: the fused scorer calls <see cref="PackPanel"/> from every
+/// Implementations are thread-safe for concurrent reads: the fused scorer calls <see cref="Tile"/> from every
 /// core at once. Row values are a pure function of the row index: decoding the same row twice gives the same bits.
 /// </remarks>
 public interface IPatternStore
@@ -46,18 +44,20 @@ public interface IPatternStore
     void ReadRow(long row, Span<float> dest) => DecodeRows(row, 1, dest);
 
     /// <summary>
-    /// Writes rows [first, first + count) dimension-major into a panel of <paramref name="width"/> lanes:
-    /// dest[k · width + r] = x_{first + r, k} for r &lt; count, and 0 for count ≤ r &lt; width (dest: width × Dim).
+    /// Rows [first, first + count) row-major as float32: a view of the store's own memory where it holds float32 rows,
+    /// otherwise decoded (or generated) into <paramref name="scratch"/> (count × Dim floats) and returned from there.
     /// </summary>
-    /// <remarks>The fused scorer's microkernel reads panels; stores that generate or decode rows write them here directly.</remarks>
-    void PackPanel(long first, int count, int width, Span<float> dest) => PatternStores.PackByDecoding(this, first, count, width, dest);
+    /// <remarks>The fused scorer reads every tile through this call; the view is valid until the store is disposed.</remarks>
+    ReadOnlySpan<float> Tile(long first, int count, Span<float> scratch)
+    {
+        DecodeRows(first, count, scratch);
+        return scratch[..(count * Dim)];
+    }
 }
 
 /// <summary>Shared helpers of the <see cref="IPatternStore"/> implementations.</summary>
 public static class PatternStores
 {
-    [ThreadStatic] private static float[]? _rowScratch;
-
     /// <summary>Checks that [first, first + count) lies inside the store and dest holds count × dim floats.</summary>
     public static void CheckRange(IPatternStore store, long first, int count, int destLength, int perRow)
     {
@@ -66,54 +66,6 @@ public static class PatternStores
             throw new ArgumentOutOfRangeException(nameof(first), $"rows [{first}, {first + count}) are outside the store's {store.Rows} rows");
         if ((long)count * perRow > destLength)
             throw new ArgumentException($"dest has length {destLength}, expected at least {(long)count * perRow}", "dest");
-    }
-
-    /// <summary>The default <see cref="IPatternStore.PackPanel"/>: decode row-major into scratch, then transpose.</summary>
-    public static void PackByDecoding(IPatternStore store, long first, int count, int width, Span<float> dest)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        var dim = store.Dim;
-        CheckPanel(store, first, count, width, dest.Length);
-        var need = count * dim;
-        var scratch = _rowScratch;
-        if (scratch is null || scratch.Length < need) _rowScratch = scratch = new float[Math.Max(need, 64 * dim)];
-        store.DecodeRows(first, count, scratch.AsSpan(0, need));
-        Transpose(scratch, count, dim, width, dest);
-    }
-
-    /// <summary>Checks a <see cref="IPatternStore.PackPanel"/> call.</summary>
-    public static void CheckPanel(IPatternStore store, long first, int count, int width, int destLength)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        if (count > width) throw new ArgumentOutOfRangeException(nameof(count), count, $"count must be ≤ width {width}");
-        CheckRange(store, first, count, int.MaxValue, 0);
-        if ((long)width * store.Dim > destLength)
-            throw new ArgumentException($"dest has length {destLength}, expected width × dim = {(long)width * store.Dim}", "dest");
-    }
-
-    /// <summary>dest[k · width + r] = rows[r · dim + k], zero lanes for r ≥ count.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Transpose(ReadOnlySpan<float> rows, int count, int dim, int width, Span<float> dest)
-    {
-        fixed (float* x = rows)
-        fixed (float* d = dest)
-        {
-            TransposeRaw(x, count, dim, width, d);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void TransposeRaw(float* x, int count, int dim, int width, float* d)
-    {
-        if (count < width)
-        {
-            for (var k = 0; k < dim; k++) new Span<float>(d + (long)k * width + count, width - count).Clear();
-        }
-        for (var r = 0; r < count; r++)
-        {
-            var row = x + (long)r * dim;
-            for (var k = 0; k < dim; k++) d[(long)k * width + r] = row[k];
-        }
     }
 
     /// <summary>Writes rows [first, first + count) of any store to a float32 .npy file, a block at a time.</summary>

@@ -70,18 +70,15 @@ public sealed unsafe class MappedNpyStore : IPatternStore, IDisposable
     public void ReadRow(long row, Span<float> dest) => DecodeRows(row, 1, dest);
 
     /// <inheritdoc/>
-    public void PackPanel(long first, int count, int width, Span<float> dest)
+    public ReadOnlySpan<float> Tile(long first, int count, Span<float> scratch)
     {
         if (Header.DType != NpyDType.Float32)
         {
-            PatternStores.PackByDecoding(this, first, count, width, dest);
-            return;
+            DecodeRows(first, count, scratch);
+            return scratch[..(count * Dim)];
         }
-        PatternStores.CheckPanel(this, first, count, width, dest.Length);
-        fixed (float* d = dest)
-        {
-            PatternStores.TransposeRaw((float*)Base + first * Dim, count, Dim, width, d);
-        }
+        PatternStores.CheckRange(this, first, count, int.MaxValue, 0);
+        return new ReadOnlySpan<float>((float*)Base + first * Dim, count * Dim);
     }
 
     /// <inheritdoc/>

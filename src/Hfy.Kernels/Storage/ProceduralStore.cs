@@ -31,26 +31,25 @@ public enum ProceduralGenerator
 /// <summary>
 /// A bank that stores nothing: row i is regenerated on demand from (seed, i) by a counter-based generator, so a
 /// node holds 10⁹ patterns in O(1) memory and any row range can be produced alone. Every row is bit-identical
-/// whether it is generated in a panel for scoring, decoded row-major or read alone (<see cref="PatternStores.Materialize"/>
+/// whether it is generated in a tile for scoring, decoded in a range or read alone (<see cref="PatternStores.Materialize"/>
 /// and <see cref="PatternStores.WriteNpy"/> give the materialized copy).
 /// </summary>
 /// <remarks>
-/// <para>Vector generator. Per row a 64-bit key k = SplitMix64(SplitMix64(seed + φ) ⊕ (i·φ + c)); per pair of
-/// components j a 32-bit counter hash h = mix(mix(k_lo + j·φ₃₂) ⊕ k_hi) and h' = mix(h + c′), mix = the lowbias32
-/// finalizer (two multiplies, three xor-shifts; passes PractRand as a counter hash). Gaussians by Box–Muller in
-/// float32 on 24-bit uniforms: u₁ = (2⌊h/2⁹⌋ + 1)/2²⁴ ∈ (0, 1), angle 2π(⌊h′/2⁸⌋/2²⁴ − ½); |g| ≤ 5.9 σ. Sphere rows
-/// divide by the float32 norm accumulated over the components in order. ±1 rows take bit (k mod 32) of
-/// mix(mix(k_lo + ⌊k/32⌋·φ₃₂ + c″) ⊕ k_hi). Eight rows run in the lanes of one Vector256, so a panel of rows comes out
-/// dimension-major as the microkernel wants it. The float32 Log and SinCos are .NET's vector implementations, so
-/// rows are reproducible on any machine running the same .NET build.</para>
-/// <para>This is not Philox: a hash of (key, counter) with the same counter-based property, cheaper per value.</para>
+/// <para>Vector generator. Per row a 64-bit key k = SplitMix64(SplitMix64(seed + φ) ⊕ (i·φ + c)). Component pairs
+/// j = 0 … h − 1 (h = ⌈D/2⌉) run in the lanes of a Vector256: h₁ = mix(mix(k_lo + j·φ₃₂) ⊕ k_hi), h₂ = mix(h₁ + c′),
+/// mix = the lowbias32 finalizer (two multiplies, three xor-shifts). Box–Muller in float32: u = (2⌊h₁/2⁹⌋ + 1)/2²⁴ ∈ (0, 1),
+/// radius √(−2 ln u) (|g| ≤ 5.9 σ), angle = the quadrant h₂ ≫ 30 plus a 24-bit fraction of a quarter turn; component j
+/// is the cosine part and component j + h the sine part. ln, sin and cos are this file's own polynomials (relative error
+/// ≈ 1e-7, deterministic: plain float32 multiplies and adds, no FMA contraction), so rows are the same bits on any
+/// machine. Sphere rows divide by the float32 norm (lane sums, then a horizontal sum). ±1 rows take bit (k mod 32) of
+/// mix(mix(k_lo + ⌊k/32⌋·φ₃₂ + c″) ⊕ k_hi).</para>
+/// <para>This is not Philox: a keyed hash of (row, counter) with the same counter-based property, cheaper per value.</para>
 /// </remarks>
 public sealed class ProceduralStore : IPatternStore
 {
     private const ulong Golden = 0x9E3779B97F4A7C15UL;
     private const uint Golden32 = 0x9E3779B9u;
     private const int Lanes = 8;
-    [ThreadStatic] private static float[]? _panel;
 
     /// <summary>A procedural bank of <paramref name="rows"/> × <paramref name="dim"/> patterns.</summary>
     /// <exception cref="ArgumentOutOfRangeException">rows &lt; 0 or dim &lt; 1.</exception>
@@ -99,51 +98,17 @@ public sealed class ProceduralStore : IPatternStore
             BankGenerator.Fill(LegacyKind(), Seed, Dim, first, dest[..(count * Dim)]);
             return;
         }
-        var panel = Scratch(Lanes * Dim);
-        fixed (float* p = panel)
+        var pairs8 = ((Dim + 1) / 2 + Lanes - 1) / Lanes * Lanes;
+        var buffer = pairs8 <= 2048 ? stackalloc float[2 * pairs8] : new float[2 * pairs8];
         fixed (float* d = dest)
+        fixed (float* b = buffer)
         {
-            for (var r0 = 0; r0 < count; r0 += Lanes)
-            {
-                var valid = Math.Min(Lanes, count - r0);
-                GenerateGroup(first + r0, valid, p, Lanes);
-                for (var r = 0; r < valid; r++)
-                {
-                    var row = d + (long)(r0 + r) * Dim;
-                    for (var k = 0; k < Dim; k++) row[k] = p[k * Lanes + r];
-                }
-            }
+            for (var r = 0; r < count; r++) GenerateRow((ulong)(first + r), d + (long)r * Dim, b, b + pairs8);
         }
     }
 
     /// <inheritdoc/>
     public void ReadRow(long row, Span<float> dest) => DecodeRows(row, 1, dest);
-
-    /// <inheritdoc/>
-    public unsafe void PackPanel(long first, int count, int width, Span<float> dest)
-    {
-        PatternStores.CheckPanel(this, first, count, width, dest.Length);
-        if (Generator == ProceduralGenerator.Legacy || width % Lanes != 0)
-        {
-            PatternStores.PackByDecoding(this, first, count, width, dest);
-            return;
-        }
-        fixed (float* d = dest)
-        {
-            for (var r0 = 0; r0 < width; r0 += Lanes)
-            {
-                var valid = Math.Clamp(count - r0, 0, Lanes);
-                if (valid == 0)
-                {
-                    for (var k = 0; k < Dim; k++) Vector256<float>.Zero.Store(d + (long)k * width + r0);
-                }
-                else
-                {
-                    GenerateGroup(first + r0, valid, d + r0, width);
-                }
-            }
-        }
-    }
 
     private BankSourceKind LegacyKind() => Ensemble switch
     {
@@ -151,13 +116,6 @@ public sealed class ProceduralStore : IPatternStore
         ProceduralEnsemble.Sphere => BankSourceKind.Sphere,
         _ => BankSourceKind.Binary,
     };
-
-    private static float[] Scratch(int length)
-    {
-        var p = _panel;
-        if (p is null || p.Length < length) _panel = p = new float[length];
-        return p;
-    }
 
     /// <summary>64-bit key of one row (SplitMix64 finalizer, chained over seed and row).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -186,74 +144,101 @@ public sealed class ProceduralStore : IPatternStore
         return x ^ Vector256.ShiftRightLogical(x, 16);
     }
 
-    /// <summary>
-    /// Generates rows first … first + 7 into lanes 0 … 7 of dest[k · stride + lane] (dimension-major); lanes ≥ valid are 0.
-    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Mix32(uint x)
+    {
+        x ^= x >> 16;
+        x *= 0x7FEB352Du;
+        x ^= x >> 15;
+        x *= 0x846CA68Bu;
+        return x ^ (x >> 16);
+    }
+
+    /// <summary>ln u for u in (0, 1]: exponent plus 2 atanh((m − 1)/(m + 1)) on m ∈ [√½, √2), five odd terms.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Log(Vector256<float> u)
+    {
+        var bits = u.AsUInt32();
+        var e = Vector256.ShiftRightLogical(bits, 23).AsInt32() - Vector256.Create(127);
+        var m = ((bits & Vector256.Create(0x007FFFFFu)) | Vector256.Create(0x3F800000u)).AsSingle();
+        var big = Vector256.GreaterThan(m, Vector256.Create(1.41421356f));
+        m = Vector256.ConditionalSelect(big, m * Vector256.Create(0.5f), m);
+        e -= big.AsInt32(); // big lanes are all ones (−1): e + 1
+        var s = (m - Vector256<float>.One) / (m + Vector256<float>.One);
+        var z = s * s;
+        var poly = Vector256.Create(1f / 9f);
+        poly = poly * z + Vector256.Create(1f / 7f);
+        poly = poly * z + Vector256.Create(1f / 5f);
+        poly = poly * z + Vector256.Create(1f / 3f);
+        poly = poly * z + Vector256<float>.One;
+        return Vector256.ConvertToSingle(e) * Vector256.Create(0.693147181f) + Vector256.Create(2f) * s * poly;
+    }
+
+    /// <summary>Generates one row into <paramref name="dest"/> (Dim floats); c and s are scratch of ⌈h/8⌉·8 floats each.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void GenerateGroup(long first, int valid, float* dest, int stride)
+    private unsafe void GenerateRow(ulong row, float* dest, float* c, float* s)
     {
         var dim = Dim;
-        var lo = stackalloc uint[Lanes];
-        var hi = stackalloc uint[Lanes];
-        for (var l = 0; l < Lanes; l++)
-        {
-            var key = RowKey(Seed, (ulong)(first + l));
-            lo[l] = (uint)key;
-            hi[l] = (uint)(key >> 32);
-        }
-        var klo = Vector256.Load(lo);
-        var khi = Vector256.Load(hi);
+        var key = RowKey(Seed, row);
+        var klo = (uint)key;
+        var khi = (uint)(key >> 32);
         if (Ensemble == ProceduralEnsemble.Binary)
         {
-            var one = Vector256.Create(1f);
-            var minusOne = Vector256.Create(-1f);
-            for (var c = 0; c * 32 < dim; c++)
+            var bitMasks = Vector256.Create(1u, 2, 4, 8, 16, 32, 64, 128);
+            for (var w = 0; w * 32 < dim; w++)
             {
-                var h = Mix32(Mix32(klo + Vector256.Create(unchecked((uint)c * Golden32 + 0x7F4A7C15u))) ^ khi);
-                var end = Math.Min(32, dim - c * 32);
-                for (var b = 0; b < end; b++)
+                var h = Mix32(Mix32(klo + unchecked((uint)w * Golden32 + 0x7F4A7C15u)) ^ khi);
+                var end = Math.Min(32, dim - w * 32);
+                var k = 0;
+                for (; k + 8 <= end; k += 8)
                 {
-                    var bit = Vector256.Equals(Vector256.ShiftRightLogical(h, b) & Vector256<uint>.One, Vector256<uint>.One);
-                    Vector256.ConditionalSelect(bit.AsSingle(), minusOne, one).Store(dest + (long)(c * 32 + b) * stride);
+                    var bits = Vector256.Create(h >> k) & bitMasks;
+                    Vector256.ConditionalSelect(Vector256.Equals(bits, Vector256<uint>.Zero).AsSingle(), Vector256<float>.One, Vector256.Create(-1f))
+                        .Store(dest + w * 32 + k);
                 }
+                for (; k < end; k++) dest[w * 32 + k] = ((h >> k) & 1) != 0 ? -1f : 1f;
             }
+            return;
         }
-        else
+        var pairs = (dim + 1) / 2;
+        var sinCount = dim - pairs;
+        var iota = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
+        var ss = Vector256<float>.Zero;
+        var invSqrt2 = Vector256.Create(0.707106781f);
+        var quarterTurn = Vector256.Create(1.57079633f / 16777216f);
+        for (var j0 = 0; j0 < pairs; j0 += Lanes)
         {
-            var ss = Vector256<float>.Zero;
-            var scale24 = Vector256.Create(1f / 16777216f);
-            var twoPi = Vector256.Create(2f * MathF.PI);
-            var half = Vector256.Create(0.5f);
-            var minusTwo = Vector256.Create(-2f);
-            for (var j = 0; 2 * j < dim; j++)
-            {
-                var h = Mix32(Mix32(klo + Vector256.Create(unchecked((uint)j * Golden32))) ^ khi);
-                var h2 = Mix32(h + Vector256.Create(0x632BE5ABu));
-                var u1 = Vector256.ConvertToSingle(((Vector256.ShiftRightLogical(h, 9) << 1) | Vector256<uint>.One).AsInt32()) * scale24;
-                var u2 = Vector256.ConvertToSingle(Vector256.ShiftRightLogical(h2, 8).AsInt32()) * scale24 - half;
-                var r = Vector256.Sqrt(minusTwo * Vector256.Log(u1));
-                var (sin, cos) = Vector256.SinCos(u2 * twoPi);
-                var g0 = r * cos;
-                g0.Store(dest + (long)(2 * j) * stride);
-                ss += g0 * g0;
-                if (2 * j + 1 < dim)
-                {
-                    var g1 = r * sin;
-                    g1.Store(dest + (long)(2 * j + 1) * stride);
-                    ss += g1 * g1;
-                }
-            }
-            if (Ensemble != ProceduralEnsemble.Gaussian)
-            {
-                var radius = Ensemble == ProceduralEnsemble.Sphere ? 1f : MathF.Sqrt(dim);
-                var s = Vector256.Create(radius) / Vector256.Sqrt(ss);
-                for (var k = 0; k < dim; k++) (Vector256.Load(dest + (long)k * stride) * s).Store(dest + (long)k * stride);
-            }
+            var j = Vector256.Create((uint)j0) + iota;
+            var h1 = Mix32(Mix32(Vector256.Create(klo) + j * Vector256.Create(Golden32)) ^ Vector256.Create(khi));
+            var h2 = Mix32(h1 + Vector256.Create(0x632BE5ABu));
+            var u = Vector256.ConvertToSingle(((Vector256.ShiftRightLogical(h1, 9) << 1) | Vector256<uint>.One).AsInt32()) * Vector256.Create(1f / 16777216f);
+            var r = Vector256.Sqrt(Vector256.Create(-2f) * Log(u));
+            // x ∈ [−π/4, π/4): the angle is quadrant·π/2 + π/4 + x.
+            var x = Vector256.ConvertToSingle((Vector256.ShiftRightLogical(h2, 6) & Vector256.Create(0x00FFFFFFu)).AsInt32()) * quarterTurn - Vector256.Create(0.785398163f);
+            var x2 = x * x;
+            var sinX = x * (Vector256<float>.One + x2 * (Vector256.Create(-1f / 6f) + x2 * (Vector256.Create(1f / 120f) + x2 * (Vector256.Create(-1f / 5040f) + x2 * Vector256.Create(1f / 362880f)))));
+            var cosX = Vector256<float>.One + x2 * (Vector256.Create(-0.5f) + x2 * (Vector256.Create(1f / 24f) + x2 * (Vector256.Create(-1f / 720f) + x2 * Vector256.Create(1f / 40320f))));
+            var sin0 = (sinX + cosX) * invSqrt2;
+            var cos0 = (cosX - sinX) * invSqrt2;
+            var quadrant = Vector256.ShiftRightLogical(h2, 30);
+            var odd = Vector256.Equals(quadrant & Vector256<uint>.One, Vector256<uint>.One).AsSingle();
+            var flip = (Vector256.ShiftRightLogical(quadrant, 1) << 31).AsSingle();
+            var sinA = Vector256.ConditionalSelect(odd, cos0, sin0) ^ flip;
+            var cosA = Vector256.ConditionalSelect(odd, -sin0, cos0) ^ flip;
+            var g0 = r * cosA & Vector256.LessThan(j, Vector256.Create((uint)pairs)).AsSingle();
+            var g1 = r * sinA & Vector256.LessThan(j, Vector256.Create((uint)sinCount)).AsSingle();
+            g0.Store(c + j0);
+            g1.Store(s + j0);
+            ss += g0 * g0;
+            ss += g1 * g1;
         }
-        if (valid < Lanes)
+        var scale = 1f;
+        if (Ensemble != ProceduralEnsemble.Gaussian)
         {
-            var mask = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(valid)).AsSingle();
-            for (var k = 0; k < dim; k++) (Vector256.Load(dest + (long)k * stride) & mask).Store(dest + (long)k * stride);
+            var radius = Ensemble == ProceduralEnsemble.Sphere ? 1f : MathF.Sqrt(dim);
+            scale = radius / MathF.Sqrt(Vector256.Sum(ss));
         }
+        for (var k = 0; k < pairs; k++) dest[k] = c[k] * scale;
+        for (var k = 0; k < sinCount; k++) dest[pairs + k] = s[k] * scale;
     }
 }

@@ -57,13 +57,10 @@ public sealed unsafe class ResidentStore : IPatternStore, IDisposable
     public void ReadRow(long row, Span<float> dest) => DecodeRows(row, 1, dest);
 
     /// <inheritdoc/>
-    public void PackPanel(long first, int count, int width, Span<float> dest)
+    public ReadOnlySpan<float> Tile(long first, int count, Span<float> scratch)
     {
-        PatternStores.CheckPanel(this, first, count, width, dest.Length);
-        fixed (float* d = dest)
-        {
-            PatternStores.TransposeRaw(Pointer + first * Dim, count, Dim, width, d);
-        }
+        PatternStores.CheckRange(this, first, count, int.MaxValue, 0);
+        return new ReadOnlySpan<float>(Pointer + first * Dim, count * Dim);
     }
 
     /// <inheritdoc/>

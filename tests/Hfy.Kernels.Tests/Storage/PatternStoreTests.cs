@@ -41,18 +41,10 @@ public class PatternStoreTests
             store.ReadRow(i, one);
             Assert.Equal(Bits(whole.AsSpan(i * dim, dim).ToArray()), Bits(one));
         }
-        foreach (var (first, count, width) in new[] { (0, 32, 32), (3, 29, 32), (190, 13, 16), (77, 1, 16) })
+        foreach (var (first, count) in new[] { (0, 32), (3, 29), (190, 13), (77, 1) })
         {
-            var panel = new float[width * dim];
-            store.PackPanel(first, count, width, panel);
-            for (var r = 0; r < width; r++)
-            {
-                for (var k = 0; k < dim; k++)
-                {
-                    var expected = r < count ? whole[(first + r) * dim + k] : 0f;
-                    Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(panel[k * width + r]));
-                }
-            }
+            var tile = ((IPatternStore)store).Tile(first, count, new float[count * dim]).ToArray();
+            Assert.Equal(Bits(whole.AsSpan(first * dim, count * dim).ToArray()), Bits(tile));
         }
 
         // The materialized copy, in memory and written to .npy and mapped back.
@@ -121,9 +113,8 @@ public class PatternStoreTests
         BankGenerator.Fill(kind, 5, 9, 0, expected);
         var store = new ProceduralStore(ensemble, 5, 300, 9, ProceduralGenerator.Legacy);
         Assert.Equal(Bits(expected), Bits(Rows(store)));
-        var panel = new float[32 * 9];
-        store.PackPanel(290, 10, 32, panel);
-        Assert.Equal(BitConverter.SingleToInt32Bits(expected[295 * 9 + 4]), BitConverter.SingleToInt32Bits(panel[4 * 32 + 5]));
+        var tile = ((IPatternStore)store).Tile(290, 10, new float[90]).ToArray();
+        Assert.Equal(Bits(expected.AsSpan(290 * 9, 90).ToArray()), Bits(tile));
     }
 
     [Theory]
@@ -143,10 +134,8 @@ public class PatternStoreTests
         Assert.Equal(PatternStoreKind.MappedNpy, mapped.Kind);
         Assert.Equal(n, mapped.Rows);
         Assert.Equal(Bits(data), Bits(Rows(mapped)));
-        var a = new float[32 * dim];
-        var b = new float[32 * dim];
-        mapped.PackPanel(280, 20, 32, a);
-        ((IPatternStore)bank).PackPanel(280, 20, 32, b);
+        var a = mapped.Tile(280, 20, new float[20 * dim]).ToArray();
+        var b = ((IPatternStore)bank).Tile(280, 20, new float[20 * dim]).ToArray();
         Assert.Equal(Bits(b), Bits(a));
     }
 
