@@ -238,6 +238,7 @@ public static class MassiveBench
     private static CapacityReport Capacity(MassiveBenchOptions o, TextWriter log)
     {
         const int perMap = 64;
+        log.WriteLine(Inv($"capacity cell: P = {o.CapacityPatterns:N0}, D = {o.CapacityDim}, β = {o.CapacityBeta:G}, noise σ = {o.Noise:G}"));
         var dim = o.CapacityDim;
         var p = o.CapacityPatterns;
         var beta = o.CapacityBeta;
@@ -270,29 +271,37 @@ public static class MassiveBench
         var sparsemax = new Sparsemax();
         for (var step = 1; step <= o.Steps && active.Count > 0; step++)
         {
-            var batch = active.Count;
+            // Queries with the same float32 state (step 1: the two maps start alike; later: both at the same pattern)
+            // share one lane of the pass, with the union of their reductions.
+            var lanes = active.GroupBy(id => QueryKey(state[id])).Select(g => g.ToArray()).ToArray();
+            var batch = lanes.Length;
             var queries = new float[batch * dim];
             var reductions = new QueryReduction[batch];
+            var laneOf = new Dictionary<int, int>();
             for (var j = 0; j < batch; j++)
             {
-                var id = active[j];
-                for (var k = 0; k < dim; k++) queries[j * dim + k] = (float)state[id][k];
+                var id0 = lanes[j][0];
+                for (var k = 0; k < dim; k++) queries[j * dim + k] = (float)state[id0][k];
                 // The previous winner's score under the new query: a lower bound on the max that prunes early tiles.
                 var hint = double.NegativeInfinity;
-                if (best[id] >= 0)
+                foreach (var id in lanes[j])
                 {
+                    laneOf[id] = j;
+                    if (best[id] < 0) continue;
                     store.ReadRow(best[id], x);
                     var dot = 0.0;
                     for (var k = 0; k < dim; k++) dot += x[k] * queries[j * dim + k];
-                    hint = beta * (float)dot - 1e-3;
+                    hint = Math.Max(hint, beta * (float)dot - 1e-3);
                 }
-                reductions[j] = id < perMap
-                    ? new QueryReduction(Softmax: true, Margin: 1e-9, MaxHint: hint)
-                    : new QueryReduction(Margin: 1.0, MaxHint: hint);
+                var softmax = lanes[j].Any(id => id < perMap);
+                var margin = lanes[j].Any(id => id >= perMap) ? 1.0 : 1e-9;
+                reductions[j] = new QueryReduction(Softmax: softmax, Margin: margin, MaxHint: hint);
             }
             var request = new FusedScoreRequest(beta, reductions, CandidateCap: 4096, SoftmaxTolerance: 1e-12);
-            var results = FusedScorer.RunExact(store, queries, batch, request);
-            passes += 1 + (results.Any(r => r.CapHit) ? 1 : 0);
+            var laneResults = FusedScorer.RunExact(store, queries, batch, request);
+            passes += 1 + (laneResults.Any(r => r.CapHit) ? 1 : 0);
+            var results = active.Select(id => laneResults[laneOf[id]]).ToArray();
+            batch = active.Count;
             var still = new List<int>();
             for (var j = 0; j < batch; j++)
             {
@@ -322,7 +331,7 @@ public static class MassiveBench
                 if (moved > 1e-6) still.Add(id);
             }
             active = still;
-            log.WriteLine(Inv($"capacity P = {p:N0}: step {step} done at {sw.Elapsed.TotalSeconds:F1} s, {active.Count} queries still moving"));
+            log.WriteLine(Inv($"capacity P = {p:N0}: step {step} ({batch} queries in {lanes.Length} lanes) done at {sw.Elapsed.TotalSeconds:F1} s, {active.Count} still moving"));
         }
         var seconds = sw.Elapsed.TotalSeconds;
         var maps = new List<CapacityMapResult>();
@@ -351,6 +360,8 @@ public static class MassiveBench
         var rss = Process.GetCurrentProcess().PeakWorkingSet64 / 1e6;
         return new CapacityReport(p, dim, beta, seconds, passes, rss, maps);
     }
+
+    private static string QueryKey(double[] q) => Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(q.Select(v => (float)v).ToArray().AsSpan()));
 
     /// <summary>Generates every tile of the store (what the fused pass does before scoring), on all cores.</summary>
     private static void GenerateOnly(IPatternStore store)

@@ -238,7 +238,16 @@ public sealed class ProceduralStore : IPatternStore
             var radius = Ensemble == ProceduralEnsemble.Sphere ? 1f : MathF.Sqrt(dim);
             scale = radius / MathF.Sqrt(Vector256.Sum(ss));
         }
-        for (var k = 0; k < pairs; k++) dest[k] = c[k] * scale;
-        for (var k = 0; k < sinCount; k++) dest[pairs + k] = s[k] * scale;
+        Scale(c, pairs, scale, dest);
+        Scale(s, sinCount, scale, dest + pairs);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Scale(float* from, int count, float scale, float* to)
+    {
+        var sv = Vector256.Create(scale);
+        var k = 0;
+        for (; k + Lanes <= count; k += Lanes) (Vector256.Load(from + k) * sv).Store(to + k);
+        for (; k < count; k++) to[k] = from[k] * scale;
     }
 }

@@ -231,4 +231,22 @@ public class PatternStoreTests
             for (var k = 0; k < dim; k++) Assert.Equal(expected[k], z[k], 1e-12);
         }
     }
+
+    [Fact]
+    public void OpenStore_OfGeneratedAndNpyBanks_GivesTheRowsOfReadRows()
+    {
+        var gen = new BankSpec("g", 300, 11, BankSourceKind.Sphere, Seed: 9);
+        var store = BankSources.OpenStore(gen);
+        Assert.Equal(PatternStoreKind.Procedural, store.Kind);
+        Assert.Equal(Bits(BankSources.ReadRows(gen, 0, 300)), Bits(Rows(store)));
+
+        using var dir = new TempDir();
+        var data = BankSources.ReadRows(gen, 0, 300);
+        NpyWriter.Write(dir.File("b.npy"), data, 300, 11);
+        var npy = new BankSpec("n", 300, 11, BankSourceKind.Npy, Path: dir.File("b.npy"));
+        var mapped = BankSources.OpenStore(npy);
+        Assert.Equal(PatternStoreKind.MappedNpy, mapped.Kind);
+        Assert.Equal(Bits(data), Bits(Rows(mapped)));
+        ((IDisposable)mapped).Dispose();
+    }
 }
