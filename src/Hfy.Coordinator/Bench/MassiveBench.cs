@@ -216,7 +216,7 @@ public static class MassiveBench
             }
             foreach (var (d, gen, both) in r.Procedural)
             {
-                output.WriteLine(Inv($"  procedural sphere D = {d,-3} generation {gen / 1e6,7:F1} M rows/s   generation + fused scoring ({r.Kinds.Count} stores' batch) {both / 1e6,7:F1} M rows/s"));
+                output.WriteLine(Inv($"  procedural sphere D = {d,-3} generation {gen / 1e6,7:F1} M rows/s   generation + fused scoring of the batch {both / 1e6,7:F1} M rows/s"));
             }
         }
         if (r.Capacity is { } c)
