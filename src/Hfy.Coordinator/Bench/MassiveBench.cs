@@ -225,7 +225,8 @@ public static class MassiveBench
             output.WriteLine(Inv($"  wall {c.Seconds:F1} s (target ≤ 600 s), {c.Passes} fused passes, peak RSS {c.PeakRssMB:F0} MB (target ≤ 2000 MB)"));
             foreach (var m in c.Maps)
             {
-                output.WriteLine(Inv($"  {m.Map,-10} retrieved {m.Retrieved,2}/64  mean cosine {m.MeanCosine:F4}  mean support {m.MeanSupport,10:N1}  steps {m.StepsRun}"));
+                var support = double.IsNaN(m.MeanSupport) ? "" : Inv($"  mean support {m.MeanSupport:N1}");
+                output.WriteLine(Inv($"  {m.Map,-10} retrieved {m.Retrieved,2}/64  mean cosine {m.MeanCosine:F6}{support}  steps {m.StepsRun}"));
             }
         }
     }
