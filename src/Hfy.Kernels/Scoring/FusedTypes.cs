@@ -23,6 +23,22 @@ public sealed record QueryReduction(
     double FixedBound = double.NegativeInfinity,
     double MaxHint = double.NegativeInfinity)
 {
+    /// <summary>
+    /// The reduction a retrieval step with <paramref name="map"/> needs: softmax → the online-softmax triple;
+    /// a threshold map → candidates above its support bound (margin = anchor − SupportBound(anchor), K = its anchor
+    /// rank: sparsemax / entmax / normmax take the max, k-subsets the k-th largest); any other map → the max only.
+    /// </summary>
+    public static QueryReduction ForMap(IMap map, double maxHint = double.NegativeInfinity)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        return map switch
+        {
+            Maps.Softmax => new QueryReduction(Softmax: true, MaxHint: maxHint),
+            IThresholdMap tm => new QueryReduction(Margin: -tm.SupportBound(0.0), K: tm.AnchorRank, MaxHint: maxHint),
+            _ => new QueryReduction(MaxHint: maxHint),
+        };
+    }
+
     /// <summary>True when this query collects candidates.</summary>
     public bool CollectsCandidates => Margin.HasValue || FixedBound > double.NegativeInfinity;
 }

@@ -179,4 +179,18 @@ public class FusedScorerTests
         Assert.Equal("request", ex.ParamName);
         Assert.Contains("K must be ≥ 1", ex.Message);
     }
+
+    [Fact]
+    public void ForMap_GivesEachMapsSupportBound()
+    {
+        var sparsemax = QueryReduction.ForMap(MapFactory.Create(MapSpec.Sparsemax));
+        Assert.Equal(1.0, sparsemax.Margin);
+        Assert.Equal(1, sparsemax.K);
+        var ksub = QueryReduction.ForMap(MapFactory.Create(MapSpec.KSubsets(4)));
+        Assert.Equal(4, ksub.K);
+        Assert.Equal(1.0, ksub.Margin);
+        var softmax = QueryReduction.ForMap(MapFactory.Create(MapSpec.Softmax));
+        Assert.True(softmax.Softmax);
+        Assert.False(softmax.CollectsCandidates);
+    }
 }
