@@ -6,7 +6,7 @@ namespace Hfy.Kernels.Scoring;
 public static partial class Scorer
 {
     /// <summary>Queries per microkernel call.</summary>
-    internal const int Nr = 6;
+    private const int Nr = 6;
 
     /// <summary>
     /// Scores a batch of queries: scores[b·N + i] = β · x_iᵀq_b (query-major), for <paramref name="batch"/> queries
@@ -137,7 +137,7 @@ public static partial class Scorer
 
     /// <summary>32 rows × 6 queries; writes the first <paramref name="count"/> queries' scores (stride n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void Micro512(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
+    private static unsafe void Micro512(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
     {
         const int mr = 32;
         var sums = (float*)(tile + mr * Nr);
@@ -231,7 +231,7 @@ public static partial class Scorer
 
     /// <summary>16 rows × 6 queries (AVX2); writes the first <paramref name="count"/> queries' scores (stride n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void Micro256(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
+    private static unsafe void Micro256(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
     {
         const int mr = 16;
         var sums = (float*)(tile + mr * Nr);
