@@ -132,8 +132,8 @@ public static class MassiveBench
             return new MassiveBenchReport(Environment.ProcessorCount, SimdName(), double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, [], [], capacity);
         }
 
-        var peak = MeasureFmaPeak();
-        log.WriteLine(Inv($"FMA peak {peak:F1} GFLOP/s"));
+        var peakBefore = MeasureFmaPeak();
+        log.WriteLine(Inv($"FMA peak {peakBefore:F1} GFLOP/s"));
         var dim = o.Dim;
         var n = o.Rows;
         var data = new float[(long)n * dim];
@@ -152,7 +152,10 @@ public static class MassiveBench
         // A sparsemax step's reduction at β = 10: max and candidates within 1 of it.
         var step = FusedScoreRequest.ForAll(10.0, o.Batch, new QueryReduction(Margin: 1.0));
         var fusedStepMs = Best(o.Repeats, () => FusedScorer.Run(bank, queries, o.Batch, step));
-        log.WriteLine(Inv($"fused: max {flops / fusedMaxMs / 1e6:F1} GFLOP/s, max + candidates {flops / fusedStepMs / 1e6:F1} GFLOP/s"));
+        // The peak again right after the fused runs: on a shared machine the ratio uses the mean of the two.
+        var peakAfter = MeasureFmaPeak();
+        var peak = 0.5 * (peakBefore + peakAfter);
+        log.WriteLine(Inv($"fused: max {flops / fusedMaxMs / 1e6:F1} GFLOP/s, max + candidates {flops / fusedStepMs / 1e6:F1} GFLOP/s; FMA peak after {peakAfter:F1} GFLOP/s"));
         double unfusedMs;
         {
             var scores = new float[(long)o.Batch * n];
@@ -204,7 +207,7 @@ public static class MassiveBench
         output.WriteLine(Inv($"{r.Cores} cores, {r.Simd}"));
         if (!double.IsNaN(r.PeakGflops))
         {
-            output.WriteLine(Inv($"measured FMA peak (all cores):                {r.PeakGflops,8:F1} GFLOP/s"));
+            output.WriteLine(Inv($"measured FMA peak (all cores, mean of before/after the fused runs): {r.PeakGflops,8:F1} GFLOP/s"));
             output.WriteLine(Inv($"streaming read bandwidth (all cores):         {r.ReadGBps,8:F1} GB/s"));
             output.WriteLine(Inv($"fused batched scoring, max only:              {r.FusedMaxGflops,8:F1} GFLOP/s = {r.FusedMaxGflops / r.PeakGflops:P0} of peak (target ≥ 50%)"));
             output.WriteLine(Inv($"fused batched scoring, max + candidates:      {r.FusedStepGflops,8:F1} GFLOP/s = {r.FusedStepGflops / r.PeakGflops:P0} of peak"));
