@@ -193,4 +193,44 @@ public class FusedScorerTests
         Assert.True(softmax.Softmax);
         Assert.False(softmax.CollectsCandidates);
     }
+
+    [Theory]
+    [InlineData(2.0)]
+    [InlineData(20.0)]
+    public void SparsemaxStep_OnCandidates_EqualsTheDenseStep(double beta)
+    {
+        const int n = 20_000, dim = 16, batch = 6;
+        var store = new ProceduralStore(ProceduralEnsemble.Sphere, 41, n, dim);
+        var bank = new Bank(new float[n * dim], n, dim);
+        store.DecodeRows(0, n, bank.Data);
+        var queries = new float[batch * dim];
+        for (var b = 0; b < batch; b++)
+        {
+            // Stored pattern 1000·b plus a little noise.
+            for (var k = 0; k < dim; k++) queries[b * dim + k] = bank.Data[1000 * b * dim + k] + 0.05f * (float)CounterRngProxy(b * dim + k);
+        }
+        var map = new Sparsemax();
+        var fused = FusedScorer.Run(store, queries, batch, FusedScoreRequest.ForAll(beta, batch, QueryReduction.ForMap(map)));
+        var scores = new float[batch * n];
+        Scorer.ScoreBatch(bank.Data, dim, queries, batch, beta, scores);
+        for (var b = 0; b < batch; b++)
+        {
+            var dense = new double[n];
+            map.Forward(scores.AsSpan(b * n, n).ToArray().Select(v => (double)v).ToArray(), dense);
+            var sparse = new double[fused[b].Ids.Length];
+            map.Forward(fused[b].Scores.Select(v => (double)v).ToArray(), sparse);
+            Assert.False(fused[b].CapHit);
+            var expectedSupport = Enumerable.Range(0, n).Where(i => dense[i] > 0).Select(i => (long)i).ToArray();
+            Assert.Equal(expectedSupport, fused[b].Ids.Where((_, j) => sparse[j] > 0).ToArray());
+            for (var j = 0; j < sparse.Length; j++) Assert.Equal(dense[fused[b].Ids[j]], sparse[j], 1e-12);
+
+            var zDense = new double[dim];
+            Readout.Dense(bank.Data, dim, dense, zDense);
+            var zSparse = new double[dim];
+            Readout.Accumulate(store, fused[b].Ids, sparse, zSparse);
+            for (var k = 0; k < dim; k++) Assert.Equal(zDense[k], zSparse[k], 1e-12);
+        }
+    }
+
+    private static double CounterRngProxy(int i) => Hfy.Kernels.Storage.CounterRng.Gaussian(77, (ulong)i, 0);
 }
