@@ -17,6 +17,7 @@ internal static class BenchCommand
         command.Subcommands.Add(StructuredBench.CreateCommand());
         command.Subcommands.Add(ClusterBench.CreateCommand());
         command.Subcommands.Add(MapsBench.CreateCommand());
+        command.Subcommands.Add(MassiveBench.CreateCommand());
         return command;
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Hfy.Kernels.Storage;
 
 namespace Hfy.Kernels.Scoring;
 
@@ -50,6 +51,60 @@ public static class Readout
             for (var c = 0; c < tasks; c++)
             {
                 for (var k = 0; k < dim; k++) zp[k] += partials[(long)c * dim + k];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds Σ_j weights[j] · x_{ids[j]} to <paramref name="z"/> reading only the support rows of any store (random
+    /// access: resident rows are read in place, half / bit-packed rows decoded, procedural rows regenerated).
+    /// </summary>
+    /// <remarks>float64 accumulation; large supports are summed on all cores into partials added in a fixed order.</remarks>
+    public static unsafe void Accumulate(IPatternStore store, ReadOnlySpan<long> ids, ReadOnlySpan<double> weights, Span<double> z)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var dim = store.Dim;
+        if (ids.Length != weights.Length) throw new ArgumentException($"ids ({ids.Length}) and weights ({weights.Length}) differ in length", nameof(weights));
+        if (z.Length != dim) throw new ArgumentException($"z has length {z.Length}, expected dim {dim}", nameof(z));
+        foreach (var id in ids)
+        {
+            if ((ulong)id >= (ulong)store.Rows) throw new ArgumentOutOfRangeException(nameof(ids), id, $"row id must be in 0..{store.Rows - 1}");
+        }
+        const int chunk = 1024;
+        var tasks = (ids.Length + chunk - 1) / chunk;
+        if (tasks <= 1 || Environment.ProcessorCount == 1)
+        {
+            AccumulateRange(store, ids, weights, z);
+            return;
+        }
+        var idArray = ids.ToArray();
+        var wArray = weights.ToArray();
+        var partials = new double[tasks][];
+        Parallel.For(0, tasks, t =>
+        {
+            var first = t * chunk;
+            var n = Math.Min(chunk, idArray.Length - first);
+            partials[t] = new double[dim];
+            AccumulateRange(store, idArray.AsSpan(first, n), wArray.AsSpan(first, n), partials[t]);
+        });
+        foreach (var part in partials)
+        {
+            for (var k = 0; k < dim; k++) z[k] += part[k];
+        }
+    }
+
+    private static unsafe void AccumulateRange(IPatternStore store, ReadOnlySpan<long> ids, ReadOnlySpan<double> weights, Span<double> z)
+    {
+        var dim = store.Dim;
+        var row = dim <= 1024 ? stackalloc float[dim] : new float[dim];
+        fixed (float* x = row)
+        fixed (double* zp = z)
+        {
+            for (var j = 0; j < ids.Length; j++)
+            {
+                if (weights[j] == 0) continue;
+                store.ReadRow(ids[j], row);
+                AddScaledRow(x, weights[j], zp, dim);
             }
         }
     }

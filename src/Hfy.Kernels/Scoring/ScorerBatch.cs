@@ -91,15 +91,34 @@ public static partial class Scorer
                 Parallel.For(0, tasks, RunTask);
             }
 
-            // Rows after the last full panel.
-            for (var r = panels * mr; r < n; r++)
+            // Rows after the last full panel: one zero-padded panel through the same microkernel, so every row's
+            // score is computed in the same order whatever its position (the fused scorer relies on it).
+            var tail = n - panels * mr;
+            if (tail > 0)
             {
-                var xr = (float*)xa + (long)r * dim;
-                for (var b = 0; b < batch; b++)
+                var pack = new float[mr * dim];
+                var acc = new double[mr * Nr * 2];
+                var outTile = new float[Nr * mr];
+                fixed (float* pk = pack)
+                fixed (double* tile = acc)
+                fixed (float* ot = outTile)
                 {
-                    var qb = (float*)qa + (long)b * dim;
-                    var dot = dim <= Float32DotLimit ? DotF32(xr, qb, dim) : DotLong(xr, qb, dim);
-                    ((float*)sa)[(long)b * n + r] = (float)(beta * dot);
+                    var r0 = panels * mr;
+                    for (var r = 0; r < tail; r++)
+                    {
+                        for (var k = 0; k < dim; k++) pk[k * mr + r] = ((float*)xa)[(long)(r0 + r) * dim + k];
+                    }
+                    for (var g = 0; g < groups; g++)
+                    {
+                        var qg = (float*)qa + (long)g * Nr * dim;
+                        var count = Math.Min(Nr, batch - g * Nr);
+                        if (wide) Micro512(pk, qg, dim, mr, count, (float)beta, beta, ot, tile);
+                        else Micro256(pk, qg, dim, mr, count, (float)beta, beta, ot, tile);
+                        for (var j = 0; j < count; j++)
+                        {
+                            for (var r = 0; r < tail; r++) ((float*)sa)[(long)(g * Nr + j) * n + r0 + r] = ot[j * mr + r];
+                        }
+                    }
                 }
             }
         }

@@ -56,6 +56,34 @@ public static class BankSources
         return new Bank(ReadRows(spec, 0, (int)spec.Rows), (int)spec.Rows, spec.Dim);
     }
 
+    /// <summary>
+    /// The bank as a <see cref="IPatternStore"/> without materializing what need not be: generated banks become
+    /// <see cref="ProceduralStore"/>s with the legacy generator (the same rows as <see cref="ReadRows"/>), un-normalized
+    /// float32 .npy files are memory-mapped (<see cref="MappedNpyStore"/>, offset 0 and all rows only), the rest is
+    /// loaded as a <see cref="Bank"/>.
+    /// </summary>
+    public static IPatternStore OpenStore(BankSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        Validate(spec);
+        switch (spec.Source)
+        {
+            case BankSourceKind.Gaussian or BankSourceKind.Sphere or BankSourceKind.Binary when spec.Normalization == RowNormalization.None:
+                var ensemble = spec.Source switch
+                {
+                    BankSourceKind.Gaussian => ProceduralEnsemble.Gaussian,
+                    BankSourceKind.Sphere => ProceduralEnsemble.Sphere,
+                    _ => ProceduralEnsemble.Binary,
+                };
+                return new ProceduralStore(ensemble, spec.Seed, spec.Rows, spec.Dim, ProceduralGenerator.Legacy);
+            case BankSourceKind.Npy when spec.Normalization == RowNormalization.None && spec.Offset == 0:
+                var header = NpyReader.ReadHeader(spec.Path!);
+                if (header.DType == NpyDType.Float32 && header.Rows == spec.Rows && header.Cols == spec.Dim) return new MappedNpyStore(spec.Path!);
+                break;
+        }
+        return Load(spec);
+    }
+
     /// <summary>Rows and values per row of a bank file, from its header (CSV: the whole file is parsed).</summary>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">The path is a directory, or the file is malformed (the message names it).</exception>

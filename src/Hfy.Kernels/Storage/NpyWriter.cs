@@ -31,8 +31,10 @@ public static class NpyWriter
             throw new ArgumentException($"data has {length} values, expected rows × cols = {(long)rows * cols}", nameof(rows));
     }
 
-    private static void WriteHeader(Stream stream, string descr, int rows, int cols)
+    /// <summary>Writes a format-1.0 header for a rows × cols C-order array of <paramref name="descr"/> (e.g. &lt;f4); the data follows.</summary>
+    public static void WriteHeader(Stream stream, string descr, long rows, int cols)
     {
+        ArgumentNullException.ThrowIfNull(stream);
         var dict = string.Create(CultureInfo.InvariantCulture, $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
         // Pad so that the data starts on a 64-byte boundary, as numpy does.
         var total = 10 + dict.Length + 1;

@@ -1,0 +1,498 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Hfy.Cli.Commands;
+using Hfy.Kernels.Maps;
+using Hfy.Kernels.Scoring;
+using Hfy.Kernels.Storage;
+
+namespace Hfy.Cli.Bench;
+
+/// <summary>Options of <c>hfy bench massive</c>.</summary>
+/// <param name="Rows">Rows N of the float32 / half / bit-packed banks.</param>
+/// <param name="Dim">Dimension D of those banks.</param>
+/// <param name="Batch">Queries per fused pass.</param>
+/// <param name="Repeats">Timed repeats (best reported).</param>
+/// <param name="ProceduralRows">Rows of the procedural generation + scoring cells.</param>
+/// <param name="CapacityPatterns">P of the capacity cell (0: skip it).</param>
+/// <param name="CapacityDim">D of the capacity cell.</param>
+/// <param name="CapacityBeta">β of the capacity cell.</param>
+/// <param name="Noise">Query noise σ: q₀ = normalize(x + σ ξ), ξ ~ N(0, I/D).</param>
+/// <param name="Steps">Most retrieval steps of the capacity cell.</param>
+/// <param name="CapacityOnly">Run the capacity cell only.</param>
+public sealed record MassiveBenchOptions(
+    int Rows = 4_000_000,
+    int Dim = 64,
+    int Batch = 64,
+    int Repeats = 3,
+    long ProceduralRows = 4_000_000,
+    long CapacityPatterns = 1_000_000_000,
+    int CapacityDim = 32,
+    double CapacityBeta = 256,
+    double Noise = 0.3,
+    int Steps = 5,
+    bool CapacityOnly = false);
+
+/// <summary>One retrieval map of the capacity cell.</summary>
+/// <param name="Map">softmax or sparsemax.</param>
+/// <param name="Retrieved">Queries whose final state has cosine ≥ 0.99 with their stored pattern.</param>
+/// <param name="MeanCosine">Mean final cosine with the stored pattern.</param>
+/// <param name="MeanSupport">Mean number of rows with weight &gt; 0 (softmax: rows in the float64 sums) at the last step.</param>
+/// <param name="StepsRun">Steps until every query of this map converged (or the limit).</param>
+public sealed record CapacityMapResult(string Map, int Retrieved, double MeanCosine, double MeanSupport, int StepsRun);
+
+/// <summary>The figures <c>hfy bench massive</c> prints.</summary>
+public sealed record MassiveBenchReport(
+    int Cores,
+    string Simd,
+    double PeakGflops,
+    double ReadGBps,
+    double FusedMaxGflops,
+    double FusedStepGflops,
+    double UnfusedGflops,
+    double SingleGBps,
+    IReadOnlyList<(int Dim, double GenRowsPerSec, double GenScoreRowsPerSec)> Procedural,
+    IReadOnlyList<(string Kind, long Bytes, double Ms, double Gflops)> Kinds,
+    CapacityReport? Capacity);
+
+/// <summary>The capacity cell's figures.</summary>
+/// <param name="Patterns">P.</param>
+/// <param name="Dim">D.</param>
+/// <param name="Beta">β.</param>
+/// <param name="Seconds">Wall time of the whole cell (both maps, all steps).</param>
+/// <param name="Passes">Fused passes over the store (second passes included).</param>
+/// <param name="PeakRssMB">Peak resident set of the process after the cell (VmHWM).</param>
+/// <param name="Maps">Per map.</param>
+public sealed record CapacityReport(long Patterns, int Dim, double Beta, double Seconds, int Passes, double PeakRssMB, IReadOnlyList<CapacityMapResult> Maps);
+
+/// <summary>
+/// <c>hfy bench massive</c> (issue 12): the machine's limits (FMA peak and all-core streaming read bandwidth) and, in
+/// the same run, the fused batched scorer against them on 4,000,000 × 64 float32, single-query scoring against the read
+/// bandwidth, procedural generation + scoring, float16 and bit-packed stores against float32, and a retrieval
+/// capacity cell on a procedural sphere bank of up to 10⁹ patterns (time and peak RSS).
+/// </summary>
+public static class MassiveBench
+{
+    internal static Command CreateCommand()
+    {
+        var rows = new Option<string?>("--rows") { Description = "rows N of the float32 / half / bit-packed banks (default 4,000,000)" };
+        var dim = new Option<string?>("--dim") { Description = "dimension D of those banks (default 64)" };
+        var batch = new Option<string?>("--batch") { Description = "queries per fused pass (default 64)" };
+        var repeats = new Option<string?>("--repeats") { Description = "timed repeats; the best is reported (default 3)" };
+        var procRows = new Option<string?>("--procedural-rows") { Description = "rows of the procedural generation + scoring cells (default 4,000,000)" };
+        var patterns = new Option<string?>("--capacity-patterns") { Description = "P of the capacity cell: 1e9 (default) for the full cell, e.g. 1e7 for a quick check, 0 to skip" };
+        var beta = new Option<string?>("--capacity-beta") { Description = "β of the capacity cell (default 256)" };
+        var noise = new Option<string?>("--noise") { Description = "query noise σ of the capacity cell (default 0.3)" };
+        var steps = new Option<string?>("--steps") { Description = "most retrieval steps of the capacity cell (default 5)" };
+        var only = new Option<bool>("--capacity-only") { Description = "run the capacity cell only" };
+        var command = new Command("massive", "Fused batched scoring vs the FMA peak, store kinds, procedural generation, a 10⁹-pattern capacity cell");
+        foreach (var o in new Option[] { rows, dim, batch, repeats, procRows, patterns, beta, noise, steps, only }) command.Options.Add(o);
+        command.SetAction(parse => CliErrors.Run(parse, output =>
+        {
+            var o = new MassiveBenchOptions(
+                CliValues.Int(parse, rows, "rows") ?? 4_000_000,
+                CliValues.Int(parse, dim, "dim") ?? 64,
+                CliValues.Int(parse, batch, "batch") ?? 64,
+                CliValues.Int(parse, repeats, "repeats") ?? 3,
+                (long)(CliValues.Double(parse, procRows, "procedural-rows") ?? 4e6),
+                (long)(CliValues.Double(parse, patterns, "capacity-patterns") ?? 1e9),
+                32,
+                CliValues.Double(parse, beta, "capacity-beta") ?? 256,
+                CliValues.Double(parse, noise, "noise") ?? 0.3,
+                CliValues.Int(parse, steps, "steps") ?? 5,
+                parse.GetValue(only));
+            if (o.Rows < 64) throw new CliUsageException($"rows: must be ≥ 64 (got {o.Rows})");
+            if (o.Dim < 1) throw new CliUsageException($"dim: must be ≥ 1 (got {o.Dim})");
+            if (o.Batch < 1) throw new CliUsageException($"batch: must be ≥ 1 (got {o.Batch})");
+            if (o.Repeats < 1) throw new CliUsageException($"repeats: must be ≥ 1 (got {o.Repeats})");
+            if (o.ProceduralRows < 64) throw new CliUsageException($"procedural-rows: must be ≥ 64 (got {o.ProceduralRows})");
+            if (o.CapacityPatterns is < 0 or > int.MaxValue * 16L) throw new CliUsageException($"capacity-patterns: must be in 0..{int.MaxValue * 16L} (got {o.CapacityPatterns})");
+            if (o.CapacityPatterns is > 0 and < 64) throw new CliUsageException($"capacity-patterns: must be 0 or ≥ 64 (got {o.CapacityPatterns})");
+            if (!(o.CapacityBeta > 0) || !double.IsFinite(o.CapacityBeta)) throw new CliUsageException($"capacity-beta: must be a finite number > 0 (got {o.CapacityBeta})");
+            if (!(o.Noise >= 0) || !double.IsFinite(o.Noise)) throw new CliUsageException($"noise: must be a finite number ≥ 0 (got {o.Noise})");
+            if (o.Steps < 1) throw new CliUsageException($"steps: must be ≥ 1 (got {o.Steps})");
+            if ((long)o.Rows * o.Dim > Array.MaxLength) throw new CliUsageException($"rows: {o.Rows} × dim {o.Dim} must stay within {Array.MaxLength} floats");
+            Print(Run(o, output), output);
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Runs every cell; progress lines go to <paramref name="log"/>.</summary>
+    public static MassiveBenchReport Run(MassiveBenchOptions o, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(log);
+        // The capacity cell first, so its peak RSS is not the 1 GiB float32 bank of the other cells.
+        var capacity = o.CapacityPatterns > 0 ? Capacity(o, log) : null;
+        if (o.CapacityOnly)
+        {
+            return new MassiveBenchReport(Environment.ProcessorCount, SimdName(), double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, [], [], capacity);
+        }
+
+        var peakBefore = MeasureFmaPeak();
+        log.WriteLine(Inv($"FMA peak {peakBefore:F1} GFLOP/s"));
+        var dim = o.Dim;
+        var n = o.Rows;
+        var data = new float[(long)n * dim];
+        new ProceduralStore(ProceduralEnsemble.Sphere, 1, n, dim).DecodeRowsParallel(data);
+        var bank = new Bank(data, n, dim);
+        var bytes = data.LongLength * sizeof(float);
+        var readMs = Best(o.Repeats, () => SimdSum(data));
+        var read = bytes / readMs / 1e6;
+        log.WriteLine(Inv($"read bandwidth {read:F1} GB/s"));
+
+        var queries = new float[o.Batch * dim];
+        new ProceduralStore(ProceduralEnsemble.Sphere, 3, o.Batch, dim).DecodeRows(0, o.Batch, queries);
+        var flops = 2.0 * n * dim * o.Batch;
+        var maxOnly = FusedScoreRequest.ForAll(1.0, o.Batch, new QueryReduction());
+        var fusedMaxMs = Best(o.Repeats, () => FusedScorer.Run(bank, queries, o.Batch, maxOnly));
+        // A sparsemax step's reduction at β = 10: max and candidates within 1 of it.
+        var step = FusedScoreRequest.ForAll(10.0, o.Batch, new QueryReduction(Margin: 1.0));
+        var fusedStepMs = Best(o.Repeats, () => FusedScorer.Run(bank, queries, o.Batch, step));
+        // The peak again right after the fused runs: on a shared machine the ratio uses the mean of the two.
+        var peakAfter = MeasureFmaPeak();
+        var peak = 0.5 * (peakBefore + peakAfter);
+        log.WriteLine(Inv($"fused: max {flops / fusedMaxMs / 1e6:F1} GFLOP/s, max + candidates {flops / fusedStepMs / 1e6:F1} GFLOP/s; FMA peak after {peakAfter:F1} GFLOP/s"));
+        double unfusedMs;
+        {
+            var scores = new float[(long)o.Batch * n];
+            unfusedMs = Best(1, () => Scorer.ScoreBatch(data, dim, queries, o.Batch, 1.0, scores));
+        }
+        GC.Collect();
+        var q1 = queries.AsSpan(0, dim).ToArray();
+        var single = new float[n];
+        var singleMs = Best(o.Repeats, () => Scorer.Score(data, dim, q1, 1.0, single));
+
+        var kinds = new List<(string, long, double, double)> { ("float32", bytes, fusedMaxMs, flops / fusedMaxMs / 1e6) };
+        {
+            var half = HalfStore.From(bank);
+            var ms = Best(o.Repeats, () => FusedScorer.Run(half, queries, o.Batch, maxOnly));
+            kinds.Add(("float16", half.ResidentBytes, ms, flops / ms / 1e6));
+        }
+        GC.Collect();
+        {
+            var bits = BitPackedStore.From(bank);
+            var ms = Best(o.Repeats, () => FusedScorer.Run(bits, queries, o.Batch, maxOnly));
+            kinds.Add(("±1 bit-packed", bits.ResidentBytes, ms, flops / ms / 1e6));
+        }
+        bank = null;
+        data = null;
+        single = null;
+        GC.Collect();
+
+        var procedural = new List<(int, double, double)>();
+        foreach (var d in new[] { 32, 64 })
+        {
+            var store = new ProceduralStore(ProceduralEnsemble.Sphere, 5, o.ProceduralRows, d);
+            var genMs = Best(o.Repeats, () => GenerateOnly(store));
+            var q = new float[o.Batch * d];
+            new ProceduralStore(ProceduralEnsemble.Sphere, 6, o.Batch, d).DecodeRows(0, o.Batch, q);
+            var scoreMs = Best(o.Repeats, () => FusedScorer.Run(store, q, o.Batch, FusedScoreRequest.ForAll(1.0, o.Batch, new QueryReduction())));
+            procedural.Add((d, o.ProceduralRows / genMs * 1e3, o.ProceduralRows / scoreMs * 1e3));
+            log.WriteLine(Inv($"procedural D = {d}: generation {o.ProceduralRows / genMs * 1e3:N0} rows/s, generation + scoring {o.ProceduralRows / scoreMs * 1e3:N0} rows/s"));
+        }
+
+        return new MassiveBenchReport(Environment.ProcessorCount, SimdName(), peak, read, flops / fusedMaxMs / 1e6, flops / fusedStepMs / 1e6,
+            flops / unfusedMs / 1e6, bytes / singleMs / 1e6, procedural, kinds, capacity);
+    }
+
+    /// <summary>Prints the report.</summary>
+    public static void Print(MassiveBenchReport r, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(output);
+        output.WriteLine(Inv($"{r.Cores} cores, {r.Simd}"));
+        if (!double.IsNaN(r.PeakGflops))
+        {
+            output.WriteLine(Inv($"measured FMA peak (all cores, mean of before/after the fused runs): {r.PeakGflops,8:F1} GFLOP/s"));
+            output.WriteLine(Inv($"streaming read bandwidth (all cores):         {r.ReadGBps,8:F1} GB/s"));
+            output.WriteLine(Inv($"fused batched scoring, max only:              {r.FusedMaxGflops,8:F1} GFLOP/s = {r.FusedMaxGflops / r.PeakGflops:P0} of peak (target ≥ 50%)"));
+            output.WriteLine(Inv($"fused batched scoring, max + candidates:      {r.FusedStepGflops,8:F1} GFLOP/s = {r.FusedStepGflops / r.PeakGflops:P0} of peak"));
+            output.WriteLine(Inv($"unfused ScoreBatch (writes B × N scores):     {r.UnfusedGflops,8:F1} GFLOP/s = {r.UnfusedGflops / r.PeakGflops:P0} of peak"));
+            output.WriteLine(Inv($"single-query scoring:                         {r.SingleGBps,8:F1} GB/s = {r.SingleGBps / r.ReadGBps:F2} of read bandwidth (target ≥ 0.9)"));
+            foreach (var (kind, bytes, ms, gflops) in r.Kinds)
+            {
+                output.WriteLine(Inv($"  store {kind,-14} {bytes / 1e6,9:F1} MB  fused pass {ms,9:F1} ms  {gflops,7:F1} GFLOP/s  ({r.Kinds[0].Ms / ms:F2} × float32 speed)"));
+            }
+            foreach (var (d, gen, both) in r.Procedural)
+            {
+                output.WriteLine(Inv($"  procedural sphere D = {d,-3} generation {gen / 1e6,7:F1} M rows/s   generation + fused scoring of the batch {both / 1e6,7:F1} M rows/s"));
+            }
+        }
+        if (r.Capacity is { } c)
+        {
+            output.WriteLine(Inv($"capacity cell: P = {c.Patterns:N0} procedural sphere patterns, D = {c.Dim}, β = {c.Beta:G}, 64 queries per map"));
+            output.WriteLine(Inv($"  wall {c.Seconds:F1} s (target ≤ 600 s), {c.Passes} fused passes, peak RSS {c.PeakRssMB:F0} MB (target ≤ 2000 MB)"));
+            foreach (var m in c.Maps)
+            {
+                var support = double.IsNaN(m.MeanSupport) ? "" : Inv($"  mean support {m.MeanSupport:N1}");
+                output.WriteLine(Inv($"  {m.Map,-10} retrieved {m.Retrieved,2}/64  mean cosine {m.MeanCosine:F6}{support}  steps {m.StepsRun}"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Retrieval on a procedural sphere bank: 64 queries per map, each a stored pattern plus noise, softmax and
+    /// sparsemax sharing every fused pass (128 queries), up to <see cref="MassiveBenchOptions.Steps"/> steps
+    /// q_{t+1} = Xᵀp_t (docs/math.md §1); a query stops when its state no longer moves.
+    /// </summary>
+    private static CapacityReport Capacity(MassiveBenchOptions o, TextWriter log)
+    {
+        const int perMap = 64;
+        log.WriteLine(Inv($"capacity cell: P = {o.CapacityPatterns:N0}, D = {o.CapacityDim}, β = {o.CapacityBeta:G}, noise σ = {o.Noise:G}"));
+        var dim = o.CapacityDim;
+        var p = o.CapacityPatterns;
+        var beta = o.CapacityBeta;
+        var store = new ProceduralStore(ProceduralEnsemble.Sphere, 2026, p, dim);
+        var targets = new long[perMap];
+        var noise = new float[perMap * dim];
+        new ProceduralStore(ProceduralEnsemble.Gaussian, 77, perMap, dim).DecodeRows(0, perMap, noise);
+        var rng = new Random(12);
+        for (var i = 0; i < perMap; i++) targets[i] = rng.NextInt64(p);
+        // Query j (0 … 63: softmax, 64 … 127: sparsemax, the same 64 noisy patterns).
+        var state = new double[2 * perMap][];
+        var x = new float[dim];
+        for (var i = 0; i < perMap; i++)
+        {
+            store.ReadRow(targets[i], x);
+            var q = new double[dim];
+            for (var k = 0; k < dim; k++) q[k] = x[k] + o.Noise * noise[i * dim + k] / Math.Sqrt(dim);
+            var norm = Math.Sqrt(q.Sum(v => v * v));
+            for (var k = 0; k < dim; k++) q[k] /= norm;
+            state[i] = q;
+            state[perMap + i] = (double[])q.Clone();
+        }
+        var active = Enumerable.Range(0, 2 * perMap).ToList();
+        var best = new long[2 * perMap];
+        Array.Fill(best, -1);
+        var support = new double[2 * perMap];
+        var stepsRun = new int[2];
+        var passes = 0;
+        var sw = Stopwatch.StartNew();
+        var sparsemax = new Sparsemax();
+        for (var step = 1; step <= o.Steps && active.Count > 0; step++)
+        {
+            // Queries with the same float32 state (step 1: the two maps start alike; later: both at the same pattern)
+            // share one lane of the pass, with the union of their reductions.
+            var lanes = active.GroupBy(id => QueryKey(state[id])).Select(g => g.ToArray()).ToArray();
+            var batch = lanes.Length;
+            var queries = new float[batch * dim];
+            var reductions = new QueryReduction[batch];
+            var laneOf = new Dictionary<int, int>();
+            for (var j = 0; j < batch; j++)
+            {
+                var id0 = lanes[j][0];
+                for (var k = 0; k < dim; k++) queries[j * dim + k] = (float)state[id0][k];
+                // The previous winner's score under the new query: a lower bound on the max that prunes early tiles.
+                var hint = double.NegativeInfinity;
+                foreach (var id in lanes[j])
+                {
+                    laneOf[id] = j;
+                    if (best[id] < 0) continue;
+                    store.ReadRow(best[id], x);
+                    var dot = 0.0;
+                    for (var k = 0; k < dim; k++) dot += x[k] * queries[j * dim + k];
+                    hint = Math.Max(hint, beta * (float)dot - 1e-3);
+                }
+                var softmax = lanes[j].Any(id => id < perMap);
+                var margin = lanes[j].Any(id => id >= perMap) ? 1.0 : 1e-9;
+                reductions[j] = new QueryReduction(Softmax: softmax, Margin: margin, MaxHint: hint);
+            }
+            var request = new FusedScoreRequest(beta, reductions, CandidateCap: 4096, SoftmaxTolerance: 1e-12);
+            var laneResults = FusedScorer.RunExact(store, queries, batch, request);
+            passes += 1 + (laneResults.Any(r => r.CapHit) ? 1 : 0);
+            var results = active.Select(id => laneResults[laneOf[id]]).ToArray();
+            batch = active.Count;
+            var still = new List<int>();
+            for (var j = 0; j < batch; j++)
+            {
+                var id = active[j];
+                var r = results[j];
+                var next = new double[dim];
+                if (id < perMap)
+                {
+                    r.Softmax!.Value.Readout(next);
+                    support[id] = double.NaN;
+                }
+                else
+                {
+                    var theta = r.Scores.Select(v => (double)v).ToArray();
+                    var w = new double[theta.Length];
+                    sparsemax.Forward(theta, w);
+                    var ids = r.Ids.Where((_, i) => w[i] > 0).ToArray();
+                    var weights = w.Where(v => v > 0).ToArray();
+                    Readout.Accumulate(store, ids, weights, next);
+                    support[id] = ids.Length;
+                }
+                if (r.Ids.Length > 0) best[id] = r.Ids[Array.IndexOf(r.Scores, r.Scores.Max())];
+                var moved = 0.0;
+                for (var k = 0; k < dim; k++) moved = Math.Max(moved, Math.Abs(next[k] - state[id][k]));
+                state[id] = next;
+                stepsRun[id < perMap ? 0 : 1] = step;
+                if (moved > 1e-6) still.Add(id);
+            }
+            active = still;
+            log.WriteLine(Inv($"capacity P = {p:N0}: step {step} ({batch} queries in {lanes.Length} lanes) done at {sw.Elapsed.TotalSeconds:F1} s, {active.Count} still moving"));
+        }
+        var seconds = sw.Elapsed.TotalSeconds;
+        var maps = new List<CapacityMapResult>();
+        foreach (var (name, offset) in new[] { ("softmax", 0), ("sparsemax", perMap) })
+        {
+            var retrieved = 0;
+            var cosSum = 0.0;
+            for (var i = 0; i < perMap; i++)
+            {
+                store.ReadRow(targets[i], x);
+                var q = state[offset + i];
+                double dot = 0, nq = 0, nx = 0;
+                for (var k = 0; k < dim; k++)
+                {
+                    dot += q[k] * x[k];
+                    nq += q[k] * q[k];
+                    nx += (double)x[k] * x[k];
+                }
+                var cos = dot / Math.Sqrt(nq * nx);
+                cosSum += cos;
+                if (cos >= 0.99) retrieved++;
+            }
+            var meanSupport = offset == 0 ? double.NaN : support.Skip(perMap).Average();
+            maps.Add(new CapacityMapResult(name, retrieved, cosSum / perMap, meanSupport, stepsRun[offset == 0 ? 0 : 1]));
+        }
+        var rss = Process.GetCurrentProcess().PeakWorkingSet64 / 1e6;
+        return new CapacityReport(p, dim, beta, seconds, passes, rss, maps);
+    }
+
+    private static string QueryKey(double[] q) => Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(q.Select(v => (float)v).ToArray().AsSpan()));
+
+    /// <summary>Generates every tile of the store (what the fused pass does before scoring), on all cores.</summary>
+    private static void GenerateOnly(IPatternStore store)
+    {
+        const int tile = 384;
+        var tiles = (store.Rows + tile - 1) / tile;
+        const int chunks = 64;
+        Parallel.For(0, chunks, c =>
+        {
+            var buffer = new float[tile * store.Dim];
+            for (var t = tiles * c / chunks; t < tiles * (c + 1) / chunks; t++)
+            {
+                var first = t * tile;
+                store.Tile(first, (int)Math.Min(tile, store.Rows - first), buffer);
+            }
+        });
+    }
+
+    private static void DecodeRowsParallel(this IPatternStore store, float[] dest)
+    {
+        var block = 1 << 14;
+        Parallel.For(0, (int)((store.Rows + block - 1) / block), b =>
+        {
+            var first = (long)b * block;
+            var n = (int)Math.Min(block, store.Rows - first);
+            store.DecodeRows(first, n, dest.AsSpan((int)(first * store.Dim), n * store.Dim));
+        });
+    }
+
+    private static double Best(int repeats, Action action)
+    {
+        action();
+        var best = double.MaxValue;
+        for (var i = 0; i < repeats; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            action();
+            best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
+        }
+        return best;
+    }
+
+    /// <summary>SIMD sum of the whole buffer on all cores: the streaming read bandwidth reference.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float SimdSum(float[] data)
+    {
+        const int chunk = 1 << 16;
+        var tasks = (int)((data.LongLength + chunk - 1) / chunk);
+        var partial = new float[tasks];
+        fixed (float* p = data)
+        {
+            var pa = (nint)p;
+            Parallel.For(0, tasks, t =>
+            {
+                var start = (long)t * chunk;
+                var end = Math.Min(data.LongLength, start + chunk);
+                var ptr = (float*)pa;
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                var i = start;
+                for (; i + 32 <= end; i += 32)
+                {
+                    a0 += Vector256.Load(ptr + i);
+                    a1 += Vector256.Load(ptr + i + 8);
+                    a2 += Vector256.Load(ptr + i + 16);
+                    a3 += Vector256.Load(ptr + i + 24);
+                }
+                var s = Vector256.Sum(a0 + a1 + a2 + a3);
+                for (; i < end; i++) s += ptr[i];
+                partial[t] = s;
+            });
+        }
+        return partial.Sum();
+    }
+
+    /// <summary>FMA peak: 12 independent FMA chains in registers on every core, 2 FLOP per lane per FMA.</summary>
+    private static double MeasureFmaPeak()
+    {
+        var cores = Environment.ProcessorCount;
+        var iterations = 100_000;
+        double Once()
+        {
+            var sw = Stopwatch.StartNew();
+            Parallel.For(0, cores, _ => FmaLoop(iterations));
+            return sw.Elapsed.TotalSeconds;
+        }
+        while (Once() < 0.05 && iterations < 100_000_000) iterations *= 4;
+        var seconds = Math.Min(Once(), Math.Min(Once(), Once()));
+        var lanes = Vector512.IsHardwareAccelerated ? 16 : 8;
+        return 2.0 * lanes * 12 * iterations * (double)cores / seconds / 1e9;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float FmaLoop(int iterations)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var m = Vector512.Create(0.999999f);
+            var a = Vector512.Create(1e-7f);
+            Vector512<float> c0 = Vector512.Create(1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+            for (var i = 0; i < iterations; i++)
+            {
+                c0 = Vector512.FusedMultiplyAdd(c0, m, a); c1 = Vector512.FusedMultiplyAdd(c1, m, a);
+                c2 = Vector512.FusedMultiplyAdd(c2, m, a); c3 = Vector512.FusedMultiplyAdd(c3, m, a);
+                c4 = Vector512.FusedMultiplyAdd(c4, m, a); c5 = Vector512.FusedMultiplyAdd(c5, m, a);
+                c6 = Vector512.FusedMultiplyAdd(c6, m, a); c7 = Vector512.FusedMultiplyAdd(c7, m, a);
+                c8 = Vector512.FusedMultiplyAdd(c8, m, a); c9 = Vector512.FusedMultiplyAdd(c9, m, a);
+                c10 = Vector512.FusedMultiplyAdd(c10, m, a); c11 = Vector512.FusedMultiplyAdd(c11, m, a);
+            }
+            return Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
+        }
+        var m2 = Vector256.Create(0.999999f);
+        var a2 = Vector256.Create(1e-7f);
+        Vector256<float> d0 = Vector256.Create(1f), d1 = d0, d2 = d0, d3 = d0, d4 = d0, d5 = d0, d6 = d0, d7 = d0, d8 = d0, d9 = d0, d10 = d0, d11 = d0;
+        for (var i = 0; i < iterations; i++)
+        {
+            d0 = Vector256.MultiplyAddEstimate(d0, m2, a2); d1 = Vector256.MultiplyAddEstimate(d1, m2, a2);
+            d2 = Vector256.MultiplyAddEstimate(d2, m2, a2); d3 = Vector256.MultiplyAddEstimate(d3, m2, a2);
+            d4 = Vector256.MultiplyAddEstimate(d4, m2, a2); d5 = Vector256.MultiplyAddEstimate(d5, m2, a2);
+            d6 = Vector256.MultiplyAddEstimate(d6, m2, a2); d7 = Vector256.MultiplyAddEstimate(d7, m2, a2);
+            d8 = Vector256.MultiplyAddEstimate(d8, m2, a2); d9 = Vector256.MultiplyAddEstimate(d9, m2, a2);
+            d10 = Vector256.MultiplyAddEstimate(d10, m2, a2); d11 = Vector256.MultiplyAddEstimate(d11, m2, a2);
+        }
+        return Vector256.Sum(d0 + d1 + d2 + d3 + d4 + d5 + d6 + d7 + d8 + d9 + d10 + d11);
+    }
+
+    private static string SimdName() =>
+        Vector512.IsHardwareAccelerated ? "AVX-512 (Vector512)" : Vector256.IsHardwareAccelerated ? "AVX2 (Vector256)" : "no wide SIMD";
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

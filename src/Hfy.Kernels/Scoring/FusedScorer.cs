@@ -1,0 +1,515 @@
+using System.Runtime.Intrinsics;
+using Hfy.Kernels.Maps;
+using Hfy.Kernels.Storage;
+
+namespace Hfy.Kernels.Scoring;
+
+/// <summary>
+/// Fused batched scoring: one pass over a pattern store scores B queries in cache-sized tiles and reduces each tile at
+/// once into what a retrieval step needs (max, k-th largest, online-softmax triple, candidates above a support bound);
+/// the B × N score matrix is never written.
+/// </summary>
+/// <remarks>
+/// <para>Tiles: a tile is a run of rows (a multiple of 6, ≤ 96 KiB of float32, so it stays in L2) that the store hands
+/// over row-major (<see cref="IPatternStore.Tile"/>: resident and mapped float32 rows in place, half / bit-packed rows
+/// decoded, procedural rows generated into a per-thread buffer). The queries are packed once, dimension-major with one
+/// query per SIMD lane; the microkernel (<see cref="FusedKernels"/>) keeps 6 rows × 64 queries of accumulators in
+/// registers (AVX-512; 6 × 16 with AVX2) and writes a T × B float32 score tile (in L2) plus each query's tile max,
+/// and the tile is reduced per query before the next one. Scores are bit-identical to <see cref="Scorer.ScoreBatch"/>'s
+/// (same float32 FMA chain over k for D ≤ <see cref="Scorer.Float32DotLimit"/>; longer rows sum blocks in float64 as it does).</para>
+/// <para>Parallelism and determinism: the store is split into at most 64 contiguous chunks (the number depends only
+/// on N and D), chunks run on all cores, and the per-chunk states are merged in chunk order, so results do not depend
+/// on scheduling. Sums (Z, r) accumulate in float64.</para>
+/// <para>Candidates: rows are kept when θ &gt; bound at the time they are scored, where the bound uses the running
+/// reference (max or k-th largest) of the chunk; the running bound never exceeds the final one, so no row above the
+/// final bound is missed. A chunk that holds more than the cap after pruning keeps the cap largest and remembers the
+/// largest score it dropped; the cap is reported hit exactly when some dropped score, or more than cap kept ones,
+/// lie above the final bound.</para>
+/// </remarks>
+public static class FusedScorer
+{
+    private const int MaxChunks = 64;
+    private const int TileBytes = 96 * 1024;
+
+    /// <summary>Runs one fused pass of <paramref name="batch"/> queries (row-major batch × Dim) over <paramref name="store"/>.</summary>
+    /// <exception cref="ArgumentException">Shapes disagree, a K is &lt; 1, the cap is &lt; 1, or the tolerance is negative.</exception>
+    public static IReadOnlyList<FusedQueryResult> Run(IPatternStore store, ReadOnlySpan<float> queries, int batch, FusedScoreRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(request);
+        var dim = store.Dim;
+        if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "batch must be ≥ 1");
+        if ((long)batch * dim != queries.Length)
+            throw new ArgumentException($"queries has length {queries.Length}, expected batch × dim = {(long)batch * dim}", nameof(queries));
+        if (request.Queries.Count != batch)
+            throw new ArgumentException($"request.Queries has {request.Queries.Count} entries, expected one per query ({batch})", nameof(request));
+        if (request.CandidateCap < 1) throw new ArgumentException($"request.CandidateCap: must be ≥ 1 (got {request.CandidateCap})", nameof(request));
+        if (!(request.SoftmaxTolerance >= 0)) throw new ArgumentException($"request.SoftmaxTolerance: must be ≥ 0 (got {request.SoftmaxTolerance})", nameof(request));
+        foreach (var q in request.Queries)
+        {
+            ArgumentNullException.ThrowIfNull(q, nameof(request));
+            if (q.K < 1) throw new ArgumentException($"request.Queries: K must be ≥ 1 (got {q.K})", nameof(request));
+            if (q.Margin is { } m && !(m >= 0)) throw new ArgumentException($"request.Queries: Margin must be ≥ 0 (got {m})", nameof(request));
+        }
+
+        var pass = new Pass(store, queries, batch, request);
+        pass.Execute();
+        return pass.Finish();
+    }
+
+    /// <summary>
+    /// <see cref="Run"/>, then for every query whose cap was hit a second pass with its (now known, exact) bound fixed
+    /// and the cap raised 16-fold until the candidate set is complete: the returned candidates are exact.
+    /// </summary>
+    public static IReadOnlyList<FusedQueryResult> RunExact(IPatternStore store, ReadOnlySpan<float> queries, int batch, FusedScoreRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var results = Run(store, queries, batch, request).ToArray();
+        var cap = request.CandidateCap;
+        while (true)
+        {
+            var hit = Enumerable.Range(0, batch).Where(b => results[b].CapHit).ToArray();
+            if (hit.Length == 0) return results;
+            cap = (int)Math.Min(int.MaxValue, cap * 16L);
+            var sub = new float[hit.Length * store.Dim];
+            for (var j = 0; j < hit.Length; j++) queries.Slice(hit[j] * store.Dim, store.Dim).CopyTo(sub.AsSpan(j * store.Dim));
+            var reductions = hit.Select(b => new QueryReduction(FixedBound: results[b].Bound)).ToArray();
+            var second = Run(store, sub, hit.Length, new FusedScoreRequest(request.Beta, reductions, cap, request.SoftmaxTolerance));
+            for (var j = 0; j < hit.Length; j++)
+            {
+                var first = results[hit[j]];
+                results[hit[j]] = new FusedQueryResult
+                {
+                    Max = first.Max,
+                    Reference = first.Reference,
+                    Softmax = first.Softmax,
+                    Bound = first.Bound,
+                    Ids = second[j].Ids,
+                    Scores = second[j].Scores,
+                    CapHit = second[j].CapHit,
+                };
+            }
+        }
+    }
+
+    /// <summary>
+    /// Scores rows [first, first + count) of any store for a batch of queries into scores[b · count + i] = β x_{first+i}ᵀq_b
+    /// (the same microkernel and the same bits as the fused pass; for tests and unfused callers).
+    /// </summary>
+    public static unsafe void ScoreTile(IPatternStore store, long first, int count, ReadOnlySpan<float> queries, int batch, double beta, Span<float> scores)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var dim = store.Dim;
+        PatternStores.CheckRange(store, first, count, int.MaxValue, 0);
+        if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "batch must be ≥ 1");
+        if ((long)batch * dim != queries.Length)
+            throw new ArgumentException($"queries has length {queries.Length}, expected batch × dim = {(long)batch * dim}", nameof(queries));
+        if ((long)batch * count != scores.Length)
+            throw new ArgumentException($"scores has length {scores.Length}, expected batch × count = {(long)batch * count}", nameof(scores));
+        if (count == 0) return;
+        var packed = new PackedQueries(queries, batch, dim);
+        var sc = new float[count * packed.Stride];
+        var scratch = new float[count * dim];
+        var tail = new float[FusedKernels.Mr * (dim + packed.Stride)];
+        fixed (float* sp = sc)
+        fixed (float* tp = tail)
+        fixed (float* o = scores)
+        {
+            var view = store.Tile(first, count, scratch);
+            fixed (float* x = view)
+            {
+                packed.Score(x, count, beta, sp, null, tp);
+            }
+            for (var r = 0; r < count; r++)
+            {
+                for (var b = 0; b < batch; b++) o[(long)b * count + r] = sp[(long)r * packed.Stride + b];
+            }
+        }
+    }
+
+    /// <summary>Queries packed dimension-major, one per SIMD lane, padded to whole vectors (<see cref="Stride"/> lanes).</summary>
+    private sealed unsafe class PackedQueries
+    {
+        private readonly float[] _q;
+
+        public PackedQueries(ReadOnlySpan<float> queries, int batch, int dim)
+        {
+            Dim = dim;
+            Vectors = (batch + FusedKernels.Width - 1) / FusedKernels.Width;
+            Stride = Vectors * FusedKernels.Width;
+            _q = GC.AllocateArray<float>(dim * Stride, pinned: true);
+            for (var b = 0; b < batch; b++)
+            {
+                for (var k = 0; k < dim; k++) _q[k * Stride + b] = queries[b * dim + k];
+            }
+        }
+
+        public int Dim { get; }
+
+        /// <summary>Query vectors per k.</summary>
+        public int Vectors { get; }
+
+        /// <summary>Lanes per k (the padded batch): the row stride of the score tile.</summary>
+        public int Stride { get; }
+
+        /// <summary>
+        /// sc[r · Stride + b] = β x_rᵀq_b for the <paramref name="rows"/> rows at x (row-major); tmax (Stride floats, or
+        /// null) is raised to each query's max over these rows. tail: scratch of 6 × (Dim + Stride) floats.
+        /// </summary>
+        public void Score(float* x, int rows, double beta, float* sc, float* tmax, float* tail)
+        {
+            var dim = Dim;
+            var full = rows / FusedKernels.Mr * FusedKernels.Mr;
+            fixed (float* q = _q)
+            {
+                if (dim <= Scorer.Float32DotLimit)
+                {
+                    for (var r0 = 0; r0 < full; r0 += FusedKernels.Mr)
+                    {
+                        FusedKernels.Block(x + (long)r0 * dim, dim, dim, q, Stride, Vectors, (float)beta, sc + (long)r0 * Stride, Stride, tmax);
+                    }
+                    if (full < rows)
+                    {
+                        var tx = tail;
+                        var to = tail + FusedKernels.Mr * dim;
+                        new Span<float>(tx, FusedKernels.Mr * dim).Clear();
+                        Buffer.MemoryCopy(x + (long)full * dim, tx, FusedKernels.Mr * dim * sizeof(float), (rows - full) * dim * sizeof(float));
+                        FusedKernels.Block(tx, dim, dim, q, Stride, Vectors, (float)beta, to, Stride, null);
+                        Buffer.MemoryCopy(to, sc + (long)full * Stride, (rows - full) * Stride * sizeof(float), (rows - full) * Stride * sizeof(float));
+                        if (tmax != null) RaiseMax(sc + (long)full * Stride, rows - full, tmax);
+                    }
+                    return;
+                }
+                // Long rows: float32 blocks of Float32DotLimit summed in float64, as Scorer.ScoreBatch does.
+                var sums = new double[Stride * FusedKernels.Mr];
+                var part = new float[Stride * FusedKernels.Mr];
+                var rowBuf = new float[FusedKernels.Mr * dim];
+                fixed (float* pp = part)
+                fixed (float* rb = rowBuf)
+                {
+                    for (var r0 = 0; r0 < rows; r0 += FusedKernels.Mr)
+                    {
+                        var n = Math.Min(FusedKernels.Mr, rows - r0);
+                        rowBuf.AsSpan().Clear();
+                        Buffer.MemoryCopy(x + (long)r0 * dim, rb, rowBuf.Length * sizeof(float), n * dim * sizeof(float));
+                        Array.Clear(sums);
+                        for (var k0 = 0; k0 < dim; k0 += Scorer.Float32DotLimit)
+                        {
+                            var len = Math.Min(Scorer.Float32DotLimit, dim - k0);
+                            FusedKernels.Block(rb + k0, dim, len, q + (long)k0 * Stride, Stride, Vectors, 1f, pp, Stride, null);
+                            for (var t = 0; t < sums.Length; t++) sums[t] += pp[t];
+                        }
+                        for (var t = 0; t < n * Stride; t++) sc[(long)r0 * Stride + t] = (float)(beta * sums[t]);
+                    }
+                }
+                if (tmax != null) RaiseMax(sc, rows, tmax);
+            }
+        }
+
+        private void RaiseMax(float* sc, int rows, float* tmax)
+        {
+            for (var r = 0; r < rows; r++)
+            {
+                for (var b = 0; b < Stride; b++) tmax[b] = MathF.Max(tmax[b], sc[(long)r * Stride + b]);
+            }
+        }
+    }
+
+    /// <summary>The largest float f with f ≤ bound, so that (float)θ &gt; f ⟺ (double)θ &gt; bound.</summary>
+    internal static float FloorFloat(double bound)
+    {
+        if (double.IsNaN(bound)) return float.NaN;
+        var f = (float)bound;
+        return f > bound ? MathF.BitDecrement(f) : f;
+    }
+
+    /// <summary>One chunk's state for one query.</summary>
+    private sealed class QueryState(int dim, double hint)
+    {
+        public double Max = hint;
+        public PriorityQueue<float, float>? Top;
+        public double SoftM = hint;
+        public double SoftZ;
+        public readonly double[] SoftR = new double[dim];
+        public readonly List<long> Ids = [];
+        public readonly List<float> Scores = [];
+        public float DroppedMax = float.NegativeInfinity;
+    }
+
+    private sealed unsafe class Pass
+    {
+        private readonly IPatternStore _store;
+        private readonly PackedQueries _packed;
+        private readonly int _batch;
+        private readonly int _dim;
+        private readonly FusedScoreRequest _request;
+        private readonly QueryReduction[] _q;
+        private readonly int _tileRows;
+        private readonly long _tiles;
+        private readonly int _chunks;
+        private readonly QueryState[][] _states;
+        private readonly double _cutoff;
+        private readonly int _pruneAt;
+        private readonly bool _anyTop;
+        private readonly bool _anyCandidates;
+        private readonly bool _anySoftmax;
+
+        public Pass(IPatternStore store, ReadOnlySpan<float> queries, int batch, FusedScoreRequest request)
+        {
+            _store = store;
+            _batch = batch;
+            _dim = store.Dim;
+            _request = request;
+            _q = request.Queries.ToArray();
+            _packed = new PackedQueries(queries, batch, _dim);
+            var byBytes = TileBytes / (_dim * sizeof(float)) / FusedKernels.Mr * FusedKernels.Mr;
+            _tileRows = Math.Clamp(byBytes, FusedKernels.Mr, 64 * FusedKernels.Mr);
+            _tiles = (store.Rows + _tileRows - 1) / _tileRows;
+            _chunks = (int)Math.Min(_tiles, MaxChunks);
+            _states = new QueryState[_chunks][];
+            // Rows with θ − m below −cutoff add less than ε/N each (or exactly 0 in float64 beyond −746).
+            _cutoff = request.SoftmaxTolerance > 0 && store.Rows > 0
+                ? Math.Min(746, -Math.Log(request.SoftmaxTolerance / store.Rows))
+                : 746;
+            _pruneAt = (int)Math.Min(int.MaxValue, Math.Max(2L * request.CandidateCap, 256));
+            _anyTop = _q.Any(q => q.K > 1);
+            _anyCandidates = _q.Any(q => q.CollectsCandidates);
+            _anySoftmax = _q.Any(q => q.Softmax);
+        }
+
+        public void Execute()
+        {
+            if (_chunks == 0) return;
+            if (_chunks == 1 || Environment.ProcessorCount == 1) for (var c = 0; c < _chunks; c++) RunChunk(c);
+            else Parallel.For(0, _chunks, RunChunk);
+        }
+
+        private void RunChunk(int chunk)
+        {
+            var states = new QueryState[_batch];
+            for (var b = 0; b < _batch; b++)
+            {
+                states[b] = new QueryState(_q[b].Softmax ? _dim : 0, _q[b].MaxHint);
+                if (_q[b].K > 1) states[b].Top = new PriorityQueue<float, float>(_q[b].K + 1);
+            }
+            _states[chunk] = states;
+            var stride = _packed.Stride;
+            var firstTile = _tiles * chunk / _chunks;
+            var endTile = _tiles * (chunk + 1) / _chunks;
+            var scratch = GC.AllocateUninitializedArray<float>(_tileRows * _dim, pinned: true);
+            var scores = GC.AllocateUninitializedArray<float>(_tileRows * stride, pinned: true);
+            var tail = GC.AllocateUninitializedArray<float>(FusedKernels.Mr * (_dim + stride), pinned: true);
+            var lanes = new Lanes(stride);
+            fixed (float* sc = scores)
+            fixed (float* tp = tail)
+            fixed (float* tmax = lanes.TileMax)
+            {
+                for (var t = firstTile; t < endTile; t++)
+                {
+                    var first = t * _tileRows;
+                    var rows = (int)Math.Min(_tileRows, _store.Rows - first);
+                    var view = _store.Tile(first, rows, scratch);
+                    fixed (float* x = view)
+                    {
+                        new Span<float>(tmax, stride).Fill(float.NegativeInfinity);
+                        _packed.Score(x, rows, _request.Beta, sc, tmax, tp);
+                        Reduce(sc, rows, first, x, states, lanes);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Per-lane (per-query) float thresholds of one tile; +∞ lanes never fire.</summary>
+        private sealed class Lanes(int stride)
+        {
+            public readonly float[] TileMax = new float[stride];
+            public readonly float[] TopMin = new float[stride];
+            public readonly float[] Bound = new float[stride];
+            public readonly float[] Cutoff = new float[stride];
+        }
+
+        /// <summary>Folds one score tile (rows × Stride, row-major) into the chunk's per-query states.</summary>
+        private void Reduce(float* sc, int rows, long firstRow, float* x, QueryState[] states, Lanes lanes)
+        {
+            var stride = _packed.Stride;
+            for (var b = 0; b < _batch; b++)
+            {
+                if (lanes.TileMax[b] > states[b].Max) states[b].Max = lanes.TileMax[b];
+            }
+            if (_anyTop)
+            {
+                for (var b = 0; b < stride; b++)
+                {
+                    var top = b < _batch ? states[b].Top : null;
+                    lanes.TopMin[b] = top is null ? float.PositiveInfinity : top.Count < _q[b].K ? float.NegativeInfinity : top.Peek();
+                }
+                Scan(sc, rows, stride, lanes.TopMin, (r, b, v) =>
+                {
+                    var top = states[b].Top!;
+                    if (top.Count < _q[b].K) top.Enqueue(v, v);
+                    else if (v > top.Peek()) top.EnqueueDequeue(v, v);
+                    return top.Count < _q[b].K ? float.NegativeInfinity : top.Peek();
+                });
+            }
+            if (_anyCandidates)
+            {
+                for (var b = 0; b < stride; b++) lanes.Bound[b] = b < _batch && _q[b].CollectsCandidates ? FloorFloat(BoundOf(_q[b], Reference(states[b], _q[b]))) : float.PositiveInfinity;
+                Scan(sc, rows, stride, lanes.Bound, (r, b, v) =>
+                {
+                    var st = states[b];
+                    st.Ids.Add(firstRow + r);
+                    st.Scores.Add(v);
+                    if (st.Ids.Count >= _pruneAt) Prune(st, BoundOf(_q[b], Reference(st, _q[b])), _request.CandidateCap);
+                    return lanes.Bound[b];
+                });
+            }
+            if (_anySoftmax)
+            {
+                for (var b = 0; b < stride; b++)
+                {
+                    lanes.Cutoff[b] = float.PositiveInfinity;
+                    if (b >= _batch || !_q[b].Softmax) continue;
+                    var st = states[b];
+                    double tileMax = lanes.TileMax[b];
+                    if (tileMax > st.SoftM)
+                    {
+                        var scale = Math.Exp(st.SoftM - tileMax);
+                        st.SoftZ *= scale;
+                        for (var k = 0; k < _dim; k++) st.SoftR[k] *= scale;
+                        st.SoftM = tileMax;
+                    }
+                    if (st.SoftM > double.NegativeInfinity) lanes.Cutoff[b] = FloorFloat(st.SoftM - _cutoff);
+                }
+                Scan(sc, rows, stride, lanes.Cutoff, (r, b, v) =>
+                {
+                    var st = states[b];
+                    var w = Math.Exp(v - st.SoftM);
+                    st.SoftZ += w;
+                    fixed (double* rp = st.SoftR)
+                    {
+                        Readout.AddScaledRow(x + (long)r * _dim, w, rp, _dim);
+                    }
+                    return lanes.Cutoff[b];
+                });
+            }
+        }
+
+        private delegate float Hit(int row, int query, float score);
+
+        /// <summary>Calls <paramref name="hit"/> for every (row, query) with score &gt; threshold[query]; the hit returns the query's new threshold.</summary>
+        private static void Scan(float* sc, int rows, int stride, float[] threshold, Hit hit)
+        {
+            fixed (float* th = threshold)
+            {
+                for (var g = 0; g < stride; g += 8)
+                {
+                    var tv = Vector256.Load(th + g);
+                    if (Vector256.EqualsAll(tv, Vector256.Create(float.PositiveInfinity))) continue;
+                    for (var r = 0; r < rows; r++)
+                    {
+                        var s = sc + (long)r * stride + g;
+                        var mask = Vector256.GreaterThan(Vector256.Load(s), tv).ExtractMostSignificantBits();
+                        if (mask == 0) continue;
+                        while (mask != 0)
+                        {
+                            var bit = System.Numerics.BitOperations.TrailingZeroCount(mask);
+                            mask &= mask - 1;
+                            th[g + bit] = hit(r, g + bit, s[bit]);
+                        }
+                        tv = Vector256.Load(th + g);
+                    }
+                }
+            }
+        }
+
+        private static double Reference(QueryState st, QueryReduction q) =>
+            st.Top is { } top ? (top.Count == q.K ? top.Peek() : double.NegativeInfinity) : st.Max;
+
+        private static double BoundOf(QueryReduction q, double reference) =>
+            q.Margin is { } m ? Math.Max(q.FixedBound, reference - m) : q.FixedBound;
+
+        /// <summary>Drops candidates at or below the bound; above the cap keeps the cap largest (ties: lower id).</summary>
+        private static void Prune(QueryState st, double bound, int cap)
+        {
+            var keep = 0;
+            for (var i = 0; i < st.Ids.Count; i++)
+            {
+                if (st.Scores[i] > bound)
+                {
+                    st.Ids[keep] = st.Ids[i];
+                    st.Scores[keep] = st.Scores[i];
+                    keep++;
+                }
+            }
+            st.Ids.RemoveRange(keep, st.Ids.Count - keep);
+            st.Scores.RemoveRange(keep, st.Scores.Count - keep);
+            if (keep <= cap) return;
+            var order = Enumerable.Range(0, keep).OrderByDescending(i => st.Scores[i]).ThenBy(i => st.Ids[i]).ToArray();
+            st.DroppedMax = Math.Max(st.DroppedMax, st.Scores[order[cap]]);
+            var ids = order.Take(cap).OrderBy(i => st.Ids[i]).Select(i => st.Ids[i]).ToArray();
+            var scores = order.Take(cap).OrderBy(i => st.Ids[i]).Select(i => st.Scores[i]).ToArray();
+            st.Ids.Clear();
+            st.Ids.AddRange(ids);
+            st.Scores.Clear();
+            st.Scores.AddRange(scores);
+        }
+
+        public IReadOnlyList<FusedQueryResult> Finish()
+        {
+            var results = new FusedQueryResult[_batch];
+            for (var b = 0; b < _batch; b++)
+            {
+                var q = _q[b];
+                var max = q.MaxHint;
+                foreach (var c in _states) max = Math.Max(max, c[b].Max);
+                var reference = max;
+                if (q.K > 1)
+                {
+                    var all = _states.SelectMany(c => c[b].Top!.UnorderedItems.Select(e => e.Element)).OrderByDescending(v => v).ToArray();
+                    reference = all.Length >= q.K ? all[q.K - 1] : double.NegativeInfinity;
+                }
+                OnlineSoftmaxState? soft = null;
+                if (q.Softmax)
+                {
+                    var merged = OnlineSoftmaxState.Empty(_dim);
+                    foreach (var c in _states)
+                    {
+                        var st = c[b];
+                        if (st.SoftZ > 0) merged = merged.Merge(new OnlineSoftmaxState(st.SoftM, st.SoftZ, st.SoftR));
+                    }
+                    soft = merged;
+                }
+                var bound = q.CollectsCandidates ? BoundOf(q, reference) : double.PositiveInfinity;
+                long[] ids = [];
+                float[] scores = [];
+                var capHit = false;
+                if (q.CollectsCandidates)
+                {
+                    var merged = new QueryState(0, double.NegativeInfinity);
+                    foreach (var c in _states)
+                    {
+                        var st = c[b];
+                        if (st.DroppedMax > bound) capHit = true;
+                        merged.Ids.AddRange(st.Ids);
+                        merged.Scores.AddRange(st.Scores);
+                    }
+                    Prune(merged, bound, _request.CandidateCap);
+                    capHit |= merged.DroppedMax > bound;
+                    ids = [.. merged.Ids];
+                    scores = [.. merged.Scores];
+                }
+                results[b] = new FusedQueryResult
+                {
+                    Max = max,
+                    Reference = reference,
+                    Softmax = soft,
+                    Bound = bound,
+                    Ids = ids,
+                    Scores = scores,
+                    CapHit = capHit,
+                };
+            }
+            return results;
+        }
+    }
+}

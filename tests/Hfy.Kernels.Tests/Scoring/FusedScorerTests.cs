@@ -1,0 +1,236 @@
+using Hfy.Kernels.Maps;
+using Hfy.Kernels.Scoring;
+using Hfy.Kernels.Storage;
+
+namespace Hfy.Kernels.Tests.Scoring;
+
+public class FusedScorerTests
+{
+    /// <summary>A Gaussian bank in which every 5th row repeats an earlier one (tied scores), plus unit queries.</summary>
+    private static (Bank Bank, float[] Queries) TiedBank(int n, int dim, int batch)
+    {
+        var data = new float[n * dim];
+        new ProceduralStore(ProceduralEnsemble.Gaussian, 21, n, dim).DecodeRows(0, n, data);
+        for (var i = 5; i < n; i += 5) data.AsSpan((i / 3) * dim, dim).CopyTo(data.AsSpan(i * dim, dim));
+        var queries = new float[batch * dim];
+        new ProceduralStore(ProceduralEnsemble.Sphere, 22, batch, dim).DecodeRows(0, batch, queries);
+        // Query 0 is a stored (duplicated) row: its max is tied.
+        data.AsSpan(10 * dim, dim).CopyTo(queries);
+        return (new Bank(data, n, dim), queries);
+    }
+
+    public static TheoryData<int, int, double> Shapes() => new()
+    {
+        { 2111, 13, 0.01 },
+        { 2111, 13, 1.0 },
+        { 2111, 64, 100.0 },
+        { 40, 7, 3.0 },
+        { 1500, 64, 10.0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Fused_EqualsUnfused_MaxSoftmaxAndCandidates(int n, int dim, double beta)
+    {
+        const int batch = 7;
+        var (bank, queries) = TiedBank(n, dim, batch);
+        var reductions = Enumerable.Range(0, batch).Select(b => (b % 3) switch
+        {
+            0 => new QueryReduction(Softmax: true, Margin: 1.0),
+            1 => new QueryReduction(Margin: 0.5 * beta, K: 3),
+            _ => new QueryReduction(Softmax: true, Margin: 2.0 * beta),
+        }).ToArray();
+        var fused = FusedScorer.Run(bank, queries, batch, new FusedScoreRequest(beta, reductions, CandidateCap: 100_000));
+
+        var scores = new float[batch * n];
+        Scorer.ScoreBatch(bank.Data, dim, queries, batch, beta, scores);
+        var tile = new float[batch * n];
+        FusedScorer.ScoreTile(bank, 0, n, queries, batch, beta, tile);
+        Assert.Equal(scores, tile);
+        for (var b = 0; b < batch; b++)
+        {
+            var s = scores.AsSpan(b * n, n).ToArray();
+            var r = fused[b];
+            var q = reductions[b];
+            Assert.Equal((double)s.Max(), r.Max);
+            var reference = (double)s.OrderByDescending(v => v).ElementAt(q.K - 1);
+            Assert.Equal(reference, r.Reference);
+            var bound = reference - q.Margin!.Value;
+            Assert.Equal(bound, r.Bound);
+            var expectedIds = Enumerable.Range(0, n).Where(i => s[i] > bound).Select(i => (long)i).ToArray();
+            Assert.Equal(expectedIds, r.Ids);
+            Assert.Equal(expectedIds.Select(i => s[i]).ToArray(), r.Scores);
+            Assert.False(r.CapHit);
+            if (q.Softmax)
+            {
+                var expected = OnlineSoftmax.FromScores(s, bank.Data, dim);
+                var got = r.Softmax!.Value;
+                Assert.Equal(expected.Max, got.Max);
+                Assert.Equal(expected.Z, got.Z, expected.Z * 1e-12);
+                var scale = expected.R.Max(Math.Abs) + 1;
+                for (var k = 0; k < dim; k++) Assert.Equal(expected.R[k], got.R[k], scale * 1e-12);
+            }
+            else
+            {
+                Assert.Null(r.Softmax);
+            }
+        }
+        // The tied max of query 0 (a stored row and its copies) is found with every copy.
+        Assert.True(fused[0].Ids.Length >= 2);
+    }
+
+    [Fact]
+    public void Fused_OnProceduralStore_EqualsFusedOnItsMaterializedCopy()
+    {
+        const int n = 5000, dim = 32, batch = 13;
+        var store = new ProceduralStore(ProceduralEnsemble.SphereSqrtD, 31, n, dim);
+        using var resident = PatternStores.Materialize(store);
+        var queries = new float[batch * dim];
+        new ProceduralStore(ProceduralEnsemble.Gaussian, 32, batch, dim).DecodeRows(0, batch, queries);
+        var request = FusedScoreRequest.ForAll(0.7, batch, new QueryReduction(Softmax: true, Margin: 3, K: 2));
+        var a = FusedScorer.Run(store, queries, batch, request);
+        var b = FusedScorer.Run(resident, queries, batch, request);
+        for (var q = 0; q < batch; q++)
+        {
+            Assert.Equal(b[q].Max, a[q].Max);
+            Assert.Equal(b[q].Ids, a[q].Ids);
+            Assert.Equal(b[q].Scores, a[q].Scores);
+            Assert.Equal(b[q].Softmax!.Value.Z, a[q].Softmax!.Value.Z);
+            Assert.Equal(b[q].Softmax!.Value.R, a[q].Softmax!.Value.R);
+        }
+    }
+
+    [Fact]
+    public void CapHit_IsReported_AndTheExactSecondPassRecoversEveryCandidate()
+    {
+        const int n = 3000, dim = 16, batch = 4;
+        var (bank, queries) = TiedBank(n, dim, batch);
+        const double beta = 1.0;
+        var request = FusedScoreRequest.ForAll(beta, batch, new QueryReduction(Margin: 1.5), candidateCap: 5);
+        var first = FusedScorer.Run(bank, queries, batch, request);
+        var scores = new float[batch * n];
+        Scorer.ScoreBatch(bank.Data, dim, queries, batch, beta, scores);
+        for (var b = 0; b < batch; b++)
+        {
+            var s = scores.AsSpan(b * n, n).ToArray();
+            var expected = Enumerable.Range(0, n).Where(i => s[i] > first[b].Bound).Select(i => (long)i).ToArray();
+            Assert.True(expected.Length > 5, "the test needs more candidates than the cap");
+            Assert.True(first[b].CapHit);
+            Assert.Equal(5, first[b].Ids.Length);
+            // The kept five are the five largest scores.
+            Assert.Equal(s.OrderByDescending(v => v).Take(5), first[b].Scores.OrderByDescending(v => v));
+        }
+        var exact = FusedScorer.RunExact(bank, queries, batch, request);
+        for (var b = 0; b < batch; b++)
+        {
+            var s = scores.AsSpan(b * n, n).ToArray();
+            var expected = Enumerable.Range(0, n).Where(i => s[i] > first[b].Bound).Select(i => (long)i).ToArray();
+            Assert.False(exact[b].CapHit);
+            Assert.Equal(expected, exact[b].Ids);
+            Assert.Equal(first[b].Max, exact[b].Max);
+        }
+    }
+
+    [Fact]
+    public void Cap_EqualToTheCandidateCount_IsNotHit()
+    {
+        const int n = 2000, dim = 16;
+        var (bank, queries) = TiedBank(n, dim, 1);
+        var all = FusedScorer.Run(bank, queries, 1, FusedScoreRequest.ForAll(1.0, 1, new QueryReduction(Margin: 1.0), candidateCap: 100_000));
+        var count = all[0].Ids.Length;
+        Assert.True(count > 1);
+        var capped = FusedScorer.Run(bank, queries, 1, FusedScoreRequest.ForAll(1.0, 1, new QueryReduction(Margin: 1.0), candidateCap: count));
+        Assert.False(capped[0].CapHit);
+        Assert.Equal(all[0].Ids, capped[0].Ids);
+        var under = FusedScorer.Run(bank, queries, 1, FusedScoreRequest.ForAll(1.0, 1, new QueryReduction(Margin: 1.0), candidateCap: count - 1));
+        Assert.True(under[0].CapHit);
+    }
+
+    [Fact]
+    public void SoftmaxTolerance_BoundsTheSkippedMass()
+    {
+        const int n = 4000, dim = 32, batch = 3;
+        var (bank, queries) = TiedBank(n, dim, batch);
+        var exact = FusedScorer.Run(bank, queries, batch, FusedScoreRequest.ForAll(20, batch, new QueryReduction(Softmax: true)));
+        var cut = FusedScorer.Run(bank, queries, batch, FusedScoreRequest.ForAll(20, batch, new QueryReduction(Softmax: true), softmaxTolerance: 1e-6));
+        for (var b = 0; b < batch; b++)
+        {
+            var z = exact[b].Softmax!.Value.Z;
+            Assert.InRange(z - cut[b].Softmax!.Value.Z, 0, 1e-6 * z);
+        }
+    }
+
+    [Fact]
+    public void MaxHint_AboveEveryScore_IsReportedAndKeepsSumsConsistent()
+    {
+        const int n = 500, dim = 8;
+        var (bank, queries) = TiedBank(n, dim, 1);
+        var plain = FusedScorer.Run(bank, queries, 1, FusedScoreRequest.ForAll(1, 1, new QueryReduction(Softmax: true)));
+        var hinted = FusedScorer.Run(bank, queries, 1, FusedScoreRequest.ForAll(1, 1, new QueryReduction(Softmax: true, MaxHint: plain[0].Max)));
+        Assert.Equal(plain[0].Max, hinted[0].Max);
+        Assert.Equal(plain[0].Softmax!.Value.LogSumExp, hinted[0].Softmax!.Value.LogSumExp, 1e-12);
+    }
+
+    [Fact]
+    public void Run_WithBadReduction_NamesTheRequest()
+    {
+        var (bank, queries) = TiedBank(50, 4, 1);
+        var ex = Assert.Throws<ArgumentException>(() => FusedScorer.Run(bank, queries, 1, FusedScoreRequest.ForAll(1, 1, new QueryReduction(K: 0))));
+        Assert.Equal("request", ex.ParamName);
+        Assert.Contains("K must be ≥ 1", ex.Message);
+    }
+
+    [Fact]
+    public void ForMap_GivesEachMapsSupportBound()
+    {
+        var sparsemax = QueryReduction.ForMap(MapFactory.Create(MapSpec.Sparsemax));
+        Assert.Equal(1.0, sparsemax.Margin);
+        Assert.Equal(1, sparsemax.K);
+        var ksub = QueryReduction.ForMap(MapFactory.Create(MapSpec.KSubsets(4)));
+        Assert.Equal(4, ksub.K);
+        Assert.Equal(1.0, ksub.Margin);
+        var softmax = QueryReduction.ForMap(MapFactory.Create(MapSpec.Softmax));
+        Assert.True(softmax.Softmax);
+        Assert.False(softmax.CollectsCandidates);
+    }
+
+    [Theory]
+    [InlineData(2.0)]
+    [InlineData(20.0)]
+    public void SparsemaxStep_OnCandidates_EqualsTheDenseStep(double beta)
+    {
+        const int n = 20_000, dim = 16, batch = 6;
+        var store = new ProceduralStore(ProceduralEnsemble.Sphere, 41, n, dim);
+        var bank = new Bank(new float[n * dim], n, dim);
+        store.DecodeRows(0, n, bank.Data);
+        var queries = new float[batch * dim];
+        for (var b = 0; b < batch; b++)
+        {
+            // Stored pattern 1000·b plus a little noise.
+            for (var k = 0; k < dim; k++) queries[b * dim + k] = bank.Data[1000 * b * dim + k] + 0.05f * (float)CounterRngProxy(b * dim + k);
+        }
+        var map = new Sparsemax();
+        var fused = FusedScorer.Run(store, queries, batch, FusedScoreRequest.ForAll(beta, batch, QueryReduction.ForMap(map)));
+        var scores = new float[batch * n];
+        Scorer.ScoreBatch(bank.Data, dim, queries, batch, beta, scores);
+        for (var b = 0; b < batch; b++)
+        {
+            var dense = new double[n];
+            map.Forward(scores.AsSpan(b * n, n).ToArray().Select(v => (double)v).ToArray(), dense);
+            var sparse = new double[fused[b].Ids.Length];
+            map.Forward(fused[b].Scores.Select(v => (double)v).ToArray(), sparse);
+            Assert.False(fused[b].CapHit);
+            var expectedSupport = Enumerable.Range(0, n).Where(i => dense[i] > 0).Select(i => (long)i).ToArray();
+            Assert.Equal(expectedSupport, fused[b].Ids.Where((_, j) => sparse[j] > 0).ToArray());
+            for (var j = 0; j < sparse.Length; j++) Assert.Equal(dense[fused[b].Ids[j]], sparse[j], 1e-12);
+
+            var zDense = new double[dim];
+            Readout.Dense(bank.Data, dim, dense, zDense);
+            var zSparse = new double[dim];
+            Readout.Accumulate(store, fused[b].Ids, sparse, zSparse);
+            for (var k = 0; k < dim; k++) Assert.Equal(zDense[k], zSparse[k], 1e-12);
+        }
+    }
+
+    private static double CounterRngProxy(int i) => Hfy.Kernels.Storage.CounterRng.Gaussian(77, (ulong)i, 0);
+}
