@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
 using Hfy.Experiments.Engines;
+using Hfy.Kernels.Classical;
 using Hfy.Experiments.Results;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Storage;
@@ -65,13 +66,15 @@ public sealed class ExperimentRunner
         _store.SetStatus(experimentId, ExperimentStatus.Running);
         progress?.Report(new ExperimentProgress(experimentId, done, cells.Count, TimeSpan.Zero, null, ExperimentStatus.Running, null));
         var gate = new object();
+        // File banks: the whole file is read once per run; each (N, repeat) bank is a seeded subset of its rows.
+        var source = new Lazy<Bank>(() => LoadSourceFile(spec), LazyThreadSafetyMode.ExecutionAndPublication);
 
         try
         {
             foreach (var group in cells.Where(c => !stored.Contains(c.Key)).GroupBy(c => (c.N, c.Repeat)))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var bank = await PrepareBankAsync(experimentId, spec, group.Key.N, group.Key.Repeat, cancellationToken).ConfigureAwait(false);
+                var bank = await PrepareBankAsync(experimentId, spec, group.Key.N, group.Key.Repeat, source, cancellationToken).ConfigureAwait(false);
                 using var slots = new SemaphoreSlim(_options.MaxConcurrentCells);
                 var tasks = group.Select(async cell =>
                 {
@@ -100,6 +103,8 @@ public sealed class ExperimentRunner
                 }).ToArray();
                 await Task.WhenAll(tasks).ConfigureAwait(false);
                 if (_options.DropBanks && bank.OnEngine) await _engine.DropBankAsync(bank.Spec.Name, CancellationToken.None).ConfigureAwait(false);
+                // A subset file is only needed while its bank is held (a resumed run writes the same rows again).
+                if (bank.SubsetFile is { } subsetFile && (_options.DropBanks || !bank.OnEngine)) TryDelete(subsetFile);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -118,11 +123,14 @@ public sealed class ExperimentRunner
     }
 
     /// <summary>The bank of one (N, repeat) plus the base rows of its queries.</summary>
-    private sealed class PreparedBank(BankSpec spec, long[] sourceIndices, float[] baseRows, Func<Bank> loadAll, bool onEngine = true)
+    private sealed class PreparedBank(BankSpec spec, long[] sourceIndices, float[] baseRows, Func<Bank> loadAll, bool onEngine = true, string? subsetFile = null)
     {
         private readonly Lazy<Bank> _all = new(loadAll, LazyThreadSafetyMode.ExecutionAndPublication);
 
         public BankSpec Spec { get; } = spec;
+
+        /// <summary>The .npy file holding a file bank's subset, deleted once the bank is done.</summary>
+        public string? SubsetFile { get; } = subsetFile;
 
         /// <summary>Whether the bank was created on the engine (recall banks live only in this process).</summary>
         public bool OnEngine { get; } = onEngine;
@@ -137,7 +145,7 @@ public sealed class ExperimentRunner
         public Bank All => _all.Value;
     }
 
-    private async Task<PreparedBank> PrepareBankAsync(string experimentId, ExperimentSpec spec, long n, int repeat, CancellationToken ct)
+    private async Task<PreparedBank> PrepareBankAsync(string experimentId, ExperimentSpec spec, long n, int repeat, Lazy<Bank> sourceFile, CancellationToken ct)
     {
         var src = spec.Bank!;
         var source = src.Source!.Trim().ToLowerInvariant();
@@ -145,6 +153,8 @@ public sealed class ExperimentRunner
         var name = $"{experimentId}-n{n}-r{repeat}";
         BankSpec bankSpec;
         long fileRows = 0;
+        float[]? subset = null;
+        string? subsetPath = null;
         switch (source)
         {
             case "sphere" or "gaussian" or "binary":
@@ -157,18 +167,26 @@ public sealed class ExperimentRunner
                 bankSpec = new BankSpec(name, n, src.Patterns[0].Length, BankSourceKind.Npy, Path: path);
                 break;
             default:
-                var (rows, dim) = DatasetProbe.Shape(source, src.Path!);
-                fileRows = rows;
-                var fileKind = source switch { "idx" => BankSourceKind.Idx, "npy" => BankSourceKind.Npy, _ => BankSourceKind.Csv };
-                // Repeat r takes the r-th consecutive block of N rows (wrapping), i.e. a different memory subset.
-                var offset = rows - n + 1 <= 0 ? 0 : (repeat * n) % (rows - n + 1);
-                bankSpec = new BankSpec(name, n, dim, fileKind, Path: src.Path, Offset: offset);
+            {
+                // Repeat r stores the first N rows of the r-th seeded permutation of the file (the published driver's
+                // randperm subsets); metastable queries are the permutation's next rows (held out of the bank).
+                var all = sourceFile.Value;
+                var heldOut = kind == "metastable" ? (int)Math.Min(spec.Queries ?? 100, all.Rows - n) : 0;
+                var rowsOf = QueryBuilder.Subset(all.Rows, n + heldOut, src.Seed, repeat);
+                var dim = all.Dim;
+                subset = new float[rowsOf.Length * dim];
+                for (var j = 0; j < rowsOf.Length; j++) all.Row((int)rowsOf[j]).CopyTo(subset.AsSpan(j * dim, dim));
+                subsetPath = Path.Combine(WorkDirectory(), $"{name}.npy");
+                NpyWriter.Write(subsetPath, subset, rowsOf.Length, dim);
+                bankSpec = new BankSpec(name, n, dim, BankSourceKind.Npy, Path: subsetPath);
+                fileRows = rowsOf.Length;
                 break;
+            }
         }
         if (RecallValidation.IsRecall(kind))
         {
             // Recall protocols run on the single-node kernels over the whole bank (see RecallCell): no engine bank, no queries.
-            return new PreparedBank(bankSpec, [], [], () => BankSources.Load(bankSpec), onEngine: false);
+            return new PreparedBank(bankSpec, [], [], () => BankSources.Load(bankSpec), onEngine: false, subsetFile: subsetPath);
         }
         await _engine.CreateBankAsync(bankSpec, ct).ConfigureAwait(false);
 
@@ -197,7 +215,7 @@ public sealed class ExperimentRunner
                 break;
             case "metastable":
                 // Held-out patterns: the rows that follow the bank (generators: same seed, rows N…N+Q−1).
-                var q = spec.Queries;
+                var q = subset is null ? spec.Queries ?? 100 : (int)(fileRows - n);
                 indices = new long[q];
                 Array.Fill(indices, -1L);
                 baseRows = new float[q * d];
@@ -210,6 +228,11 @@ public sealed class ExperimentRunner
                 {
                     for (var j = 0; j < q; j++)
                     {
+                        if (subset is not null)
+                        {
+                            subset.AsSpan((int)(n + j) * d, d).CopyTo(baseRows.AsSpan(j * d, d));
+                            continue;
+                        }
                         var row = (bankSpec.Offset + n + j) % fileRows;
                         var one = BankSources.ReadRows(bankSpec with { Rows = fileRows, Offset = 0 }, row, 1);
                         one.AsSpan().CopyTo(baseRows.AsSpan(j * d, d));
@@ -217,15 +240,18 @@ public sealed class ExperimentRunner
                 }
                 break;
             default:
-                indices = QueryBuilder.Sample(n, spec.Queries, rng);
+                var count = QueryBuilder.Queries(spec, n);
+                // Every stored pattern (the image protocol's default), or a seeded sample of them.
+                indices = count == n ? LongRange(n) : QueryBuilder.Sample(n, count, rng);
                 baseRows = new float[indices.Length * d];
                 for (var j = 0; j < indices.Length; j++)
                 {
-                    BankSources.ReadRows(bankSpec, indices[j], 1).AsSpan().CopyTo(baseRows.AsSpan(j * d, d));
+                    if (subset is not null) subset.AsSpan((int)indices[j] * d, d).CopyTo(baseRows.AsSpan(j * d, d));
+                    else BankSources.ReadRows(bankSpec, indices[j], 1).AsSpan().CopyTo(baseRows.AsSpan(j * d, d));
                 }
                 break;
         }
-        return new PreparedBank(bankSpec, indices, baseRows, LoadAll);
+        return new PreparedBank(bankSpec, indices, baseRows, LoadAll, subsetFile: subsetPath);
     }
 
     private async Task<CellMetrics> RunCellWithRetriesAsync(ExperimentSpec spec, PreparedBank bank, Cell cell, CancellationToken ct)
@@ -279,27 +305,53 @@ public sealed class ExperimentRunner
         }
         else
         {
-            var rows = NormalizedRows(bank.All, norm);
-            await Task.Run(() =>
-            {
-                Parallel.For(0, count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount / _options.MaxConcurrentCells) }, j =>
-                {
-                    var q0 = queries.AsSpan(j * d, d).ToArray();
-                    PostTransforms.NormalizeRow(norm, q0);
-                    results[j] = BaselineDynamics.Run(rows, d, q0, cell.Map, cell.Beta, grid.Steps, spec.Tol, 1e-6);
-                });
-            }, ct).ConfigureAwait(false);
+            var update = BaselineDynamics.ParseUpdate(spec.BaselineUpdate) ?? BaselineUpdate.Published;
+            var workers = Math.Max(1, Environment.ProcessorCount / _options.MaxConcurrentCells);
+            var all = await Task.Run(() => BaselineDynamics.RunBatch(bank.All, queries, count, cell.Map, cell.Beta, cell.Post, update,
+                grid.Steps, spec.Tol, 1e-6, workers), ct).ConfigureAwait(false);
+            all.CopyTo(results, 0);
         }
         clock.Stop();
         return Score(spec, kind, bank, cell, results, norm, roundTrips, bytes, clock.Elapsed);
     }
 
-    private static float[] NormalizedRows(Bank bank, RowNormalization norm)
+    private static Bank LoadSourceFile(ExperimentSpec spec)
     {
-        if (norm == RowNormalization.None) return bank.Data;
-        var rows = (float[])bank.Data.Clone();
-        for (var r = 0; r < bank.Rows; r++) PostTransforms.NormalizeRow(norm, rows.AsSpan(r * bank.Dim, bank.Dim));
-        return rows;
+        var src = spec.Bank!;
+        var source = src.Source!.Trim().ToLowerInvariant();
+        var (rows, dim) = DatasetProbe.Shape(source, src.Path!);
+        var fileKind = source switch { "idx" => BankSourceKind.Idx, "npy" => BankSourceKind.Npy, _ => BankSourceKind.Csv };
+        return BankSources.Load(new BankSpec("source", rows, dim, fileKind, Path: src.Path));
+    }
+
+    private static long[] LongRange(long n)
+    {
+        var r = new long[n];
+        for (var i = 0; i < n; i++) r[i] = i;
+        return r;
+    }
+
+    private string WorkDirectory()
+    {
+        var dir = _options.WorkDirectory ?? Path.Combine(Path.GetDirectoryName(_store.Path) ?? ".", "banks");
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Left for the next run to overwrite.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Same.
+        }
     }
 
     private static CellMetrics Score(ExperimentSpec spec, string kind, PreparedBank bank, Cell cell, RetrievalResult[] results,
@@ -348,7 +400,9 @@ public sealed class ExperimentRunner
                     // The base rows are the uncorrupted source patterns, in the order of SourceIndices.
                     bank.BaseRows.AsSpan(j * d, d).CopyTo(target);
                     PostTransforms.NormalizeRow(norm, target);
+                    // A state that overflowed (the published identity update of a DAM) counts as cosine 0.
                     var cos = Cosine(r.Q, target);
+                    if (!double.IsFinite(cos)) cos = 0;
                     cosSum += cos;
                     isCos = cos > success.Threshold;
                     break;
@@ -390,9 +444,7 @@ public sealed class ExperimentRunner
 
     private string WriteInlineNpy(string experimentId, double[][] patterns)
     {
-        var dir = _options.WorkDirectory ?? Path.Combine(Path.GetDirectoryName(_store.Path) ?? ".", "banks");
-        Directory.CreateDirectory(dir);
-        var path = Path.Combine(dir, experimentId + "-inline.npy");
+        var path = Path.Combine(WorkDirectory(), experimentId + "-inline.npy");
         var rows = patterns.Length;
         var dim = patterns[0].Length;
         var header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {dim}), }}";
