@@ -67,7 +67,10 @@ public sealed record BankSourceSpec
     /// <summary>sphere, gaussian, binary, idx, npy, csv or inline.</summary>
     public string? Source { get; init; }
 
-    /// <summary>Generator seed (repeat r uses Seed + r, so repeats are independent memory sets).</summary>
+    /// <summary>
+    /// Generator seed (repeat r uses Seed + r, so repeats are independent memory sets); for files, the seed of the
+    /// permutation whose first N rows are repeat r's memory set.
+    /// </summary>
     public ulong Seed { get; init; }
 
     /// <summary>Pattern dimension D (generators; files infer it and, if given, it must match).</summary>

@@ -89,7 +89,7 @@ public static class QueryBuilder
     }
 
     /// <summary>
-    /// Corrupts queries in place (hfy-math.md §5): q ← x + σ ξ with ξ ~ N(0, I), then clipped to [lo, hi] if given,
+    /// Corrupts queries in place (docs/math.md §5): q ← x + σ ξ with ξ ~ N(0, I), then clipped to [lo, hi] if given,
     /// then the trailing ⌊mask·D⌋ coordinates set to 0 (for a row-major image: its bottom rows).
     /// </summary>
     public static void Corrupt(Span<float> queries, int dim, double sigma, double[]? clip, double mask, Random rng)
