@@ -129,6 +129,26 @@ public class ImageSamplingTests
     }
 
     [Fact]
+    public async Task Metastable_QueriesHeldOutRows_OfTheSamePermutation()
+    {
+        using var dir = new TempDir();
+        var path = WriteFile(dir.Path);
+        var json = Spec(path, 7).Replace("\"kind\": \"capacity\"", "\"kind\": \"metastable\", \"queries\": 6", StringComparison.Ordinal)
+            .Replace(", { \"name\": \"classical\", \"posts\": [\"tanh\"] }", "", StringComparison.Ordinal);
+        var (subsets, cells, engine) = await RunAsync(dir.Path, json);
+        Assert.All(cells, c => Assert.Equal(6, c.Metrics.Queries));
+        foreach (var (key, queried) in engine.QueriedRows)
+        {
+            var bank = key.Split('|')[0];
+            Assert.Equal(6, queried.Count);
+            Assert.Empty(queried.Intersect(engine.BankRows[bank]));
+        }
+        // The held-out rows are the permutation's next rows: N = 10's queries start the N = 20 bank's second half.
+        var (q10, b20) = (engine.QueriedRows.First(kv => kv.Key.Contains("-n10-r0|", StringComparison.Ordinal)).Value, subsets[(20, 0)]);
+        Assert.Equal(b20[10..16].Order(), q10.Order());
+    }
+
+    [Fact]
     public void Subset_IsAPrefixOfOneSeededPermutation()
     {
         var all = QueryBuilder.Subset(1000, 1000, 5, 2);
