@@ -1,74 +1,96 @@
 using System.Diagnostics;
+using Hfy.Kernels.Classical;
 using Hfy.Kernels.Dynamics;
+using Hfy.Kernels.Storage;
+using KernelBaseline = Hfy.Kernels.Classical.BaselineKind;
 
 namespace Hfy.Experiments;
 
 /// <summary>
-/// The classical Hopfield and dense associative memory baselines as the HFY paper runs them
-/// (docs/math.md §3): q ← tanh(β Xᵀ F'(X q)), F'(s) = s, sⁿ or exp(β_in s); synchronous updates.
-/// They are not HFY maps (no MapSpec), so they run here, on the coordinator, over the whole bank.
-/// <see cref="BaselineKind.Hopfield"/> is the textbook network instead: s ← sgn(W s), W = XᵀX with zero diagonal.
+/// The classical Hopfield and dense associative memory baselines (docs/math.md §3, §5) run for a cell's queries:
+/// the continuous ones through <see cref="ContinuousBaseline"/> (q ← ŷ(Xᵀ F'(Xq)), float64, batched), with the
+/// experiment's <see cref="BaselineUpdate"/> deciding whether the post-transformation replaces tanh (<c>published</c>)
+/// or precedes it (<c>tanh-after-post</c>). <see cref="BaselineKind.Hopfield"/> is the textbook network instead:
+/// s ← sgn(W s), W = XᵀX with zero diagonal. They are not HFY maps (no MapSpec), so they run on the coordinator over
+/// the whole bank.
 /// </summary>
 public static class BaselineDynamics
 {
-    /// <summary>Runs T updates (stopping early when ‖Δq‖ ≤ tol) from <paramref name="q0"/>.</summary>
-    /// <param name="rows">The bank, N × D row-major, already normalized as the post-transform requires.</param>
-    /// <param name="dim">D.</param>
-    /// <param name="q0">Initial state (normalized like the rows).</param>
+    /// <summary>The spec names of the baseline updates (<c>baselineUpdate</c>), in the order of <see cref="BaselineUpdate"/>.</summary>
+    public static IReadOnlyList<string> UpdateNames { get; } = ["published", "tanh-after-post"];
+
+    /// <summary>Parses a spec's <c>baselineUpdate</c> (null: <see cref="BaselineUpdate.Published"/>); null when unknown.</summary>
+    public static BaselineUpdate? ParseUpdate(string? name) => name?.Trim().ToLowerInvariant() switch
+    {
+        null or "published" => BaselineUpdate.Published,
+        "tanh-after-post" => BaselineUpdate.TanhAfterPost,
+        _ => null,
+    };
+
+    /// <summary>Runs T updates for every query (stopping a query early when ‖Δq‖ ≤ tol).</summary>
+    /// <param name="bank">The bank as stored (rows and queries are normalized here as the post-transform requires).</param>
+    /// <param name="queries">Initial states, count × D.</param>
+    /// <param name="count">Number of queries.</param>
     /// <param name="map">The baseline.</param>
-    /// <param name="beta">β of the tanh.</param>
+    /// <param name="beta">β (used by tanh; not by <see cref="BaselineKind.Hopfield"/>).</param>
+    /// <param name="post">Post-transformation.</param>
+    /// <param name="update">Published (post replaces tanh) or tanh-after-post.</param>
     /// <param name="steps">T.</param>
     /// <param name="tol">Early-stop tolerance (0: run all T).</param>
-    /// <param name="retrievedTol">‖q − x_i‖∞ bound for exact retrieval.</param>
-    /// <returns>The final state; Ids/Weights hold the row with the largest overlap (weight 1); Energy is empty (sync updates have no monotone energy).</returns>
-    public static RetrievalResult Run(ReadOnlySpan<float> rows, int dim, ReadOnlySpan<float> q0, CellMap map, double beta, int steps, double tol, double retrievedTol)
+    /// <param name="retrievedTol">‖q − x_i‖∞ bound for exact retrieval (x_i normalized like the rows).</param>
+    /// <param name="maxDegreeOfParallelism">Worker threads (−1: all cores).</param>
+    /// <returns>Per query: the final state; Ids/Weights hold the row with the largest overlap (weight 1), none when q_T is
+    /// not finite; Energy is empty (synchronous updates have no monotone energy).</returns>
+    public static RetrievalResult[] RunBatch(Bank bank, ReadOnlySpan<float> queries, int count, CellMap map, double beta, PostTransform post,
+        BaselineUpdate update, int steps, double tol, double retrievedTol, int maxDegreeOfParallelism = -1)
     {
+        ArgumentNullException.ThrowIfNull(bank);
         ArgumentNullException.ThrowIfNull(map);
-        if (map.Baseline is null) throw new ArgumentException("not a baseline map", nameof(map));
-        if (q0.Length != dim) throw new ArgumentException($"q0 has {q0.Length} values, expected D = {dim}", nameof(q0));
-        if (rows.Length % dim != 0) throw new ArgumentException("rows is not N × D", nameof(rows));
-        var n = rows.Length / dim;
-        var q = new double[dim];
-        for (var i = 0; i < dim; i++) q[i] = q0[i];
-        var s = new double[n];
-        var z = new double[dim];
-        var done = 0;
-        for (var t = 0; t < steps; t++)
+        if (map.Baseline is not { } baseline) throw new ArgumentException("not a baseline map", nameof(map));
+        var dim = bank.Dim;
+        if ((long)count * dim != queries.Length) throw new ArgumentException($"queries has {queries.Length} values, expected count × D = {(long)count * dim}", nameof(queries));
+        var rows = PostTransforms.NormalizedCopy(bank, post);
+        double[][] states;
+        var ran = new int[count];
+        if (baseline == BaselineKind.Hopfield)
         {
-            Array.Clear(z);
-            if (map.Baseline == BaselineKind.Hopfield)
+            states = new double[count][];
+            var copy = queries.ToArray();
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, j =>
             {
-                done = t + 1;
-                if (HopfieldStep(rows, dim, q, z) == 0) break;
-                continue;
-            }
-            for (var r = 0; r < n; r++)
-            {
-                var row = rows.Slice(r * dim, dim);
-                double dot = 0;
-                for (var i = 0; i < dim; i++) dot += row[i] * q[i];
-                var f = map.Baseline switch
+                var q = new double[dim];
+                for (var i = 0; i < dim; i++) q[i] = copy[j * dim + i];
+                PostTransforms.NormalizeQuery(post, q);
+                var h = new double[dim];
+                for (var t = 0; t < steps; t++)
                 {
-                    BaselineKind.Classical => dot,
-                    BaselineKind.DamPoly => Math.Pow(dot, map.Degree),
-                    _ => Math.Exp(map.BetaIn * dot),
-                };
-                s[r] = f;
-                if (f == 0) continue;
-                for (var i = 0; i < dim; i++) z[i] += f * row[i];
-            }
-            double delta = 0;
-            for (var i = 0; i < dim; i++)
-            {
-                var next = Math.Tanh(beta * z[i]);
-                delta += (next - q[i]) * (next - q[i]);
-                q[i] = next;
-            }
-            done = t + 1;
-            if (tol > 0 && Math.Sqrt(delta) <= tol) break;
+                    ran[j] = t + 1;
+                    if (HopfieldStep(rows.Data, dim, q, h) == 0) break;
+                }
+                states[j] = q;
+            });
         }
+        else
+        {
+            var kind = baseline switch
+            {
+                BaselineKind.Classical => KernelBaseline.Classical,
+                BaselineKind.DamPoly => KernelBaseline.Polynomial,
+                _ => KernelBaseline.Exponential,
+            };
+            states = ContinuousBaseline.RunBatch(bank, queries, count, kind, post, update, beta, steps, map.Degree, map.BetaIn, tol, ran,
+                maxDegreeOfParallelism);
+        }
+        var results = new RetrievalResult[count];
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism },
+            j => results[j] = Result(rows.Data, dim, states[j], ran[j], steps, retrievedTol));
+        return results;
+    }
 
-        // The pattern with the largest overlap is the candidate for exact retrieval.
+    /// <summary>The pattern with the largest overlap is the candidate for exact retrieval.</summary>
+    private static RetrievalResult Result(ReadOnlySpan<float> rows, int dim, double[] q, int done, int steps, double retrievedTol)
+    {
+        var n = rows.Length / dim;
         var best = -1;
         var bestDot = double.NegativeInfinity;
         for (var r = 0; r < n; r++)
@@ -76,6 +98,7 @@ public static class BaselineDynamics
             var row = rows.Slice(r * dim, dim);
             double dot = 0;
             for (var i = 0; i < dim; i++) dot += row[i] * q[i];
+            // A state that overflowed (NaN overlaps) has no candidate.
             if (dot > bestDot)
             {
                 bestDot = dot;

@@ -3,7 +3,10 @@ using Hfy.Kernels.Maps;
 
 namespace Hfy.Experiments;
 
-/// <summary>The classical baselines of docs/math.md §3, run as q ← tanh(β Xᵀ F'(Xq)).</summary>
+/// <summary>
+/// The classical baselines of docs/math.md §3, run as q ← ŷ(Xᵀ F'(Xq)) with ŷ the post-transformation or tanh
+/// (<see cref="Hfy.Kernels.Classical.BaselineUpdate"/>).
+/// </summary>
 public enum BaselineKind
 {
     /// <summary>Classical Hopfield: F'(s) = s.</summary>

@@ -1,3 +1,4 @@
+using Hfy.Kernels.Classical;
 using Hfy.Kernels.Storage;
 
 namespace Hfy.Experiments;
@@ -97,8 +98,9 @@ public abstract record BankPlan
 /// <param name="Criterion">The success criterion.</param>
 /// <param name="CosineThreshold">The cosine threshold (also reported next to exact success).</param>
 /// <param name="Basins">The start grid (basins only; defaults otherwise).</param>
+/// <param name="BaselineUpdate">How the classical and DAM baselines update (published or tanh-after-post).</param>
 public sealed record ExperimentPlan(ExperimentSpec Spec, ExperimentKind Kind, BankPlan Bank, SuccessCriterion Criterion,
-    double CosineThreshold, BasinsSpec Basins)
+    double CosineThreshold, BasinsSpec Basins, BaselineUpdate BaselineUpdate)
 {
     /// <summary>The swept parameters (a validated spec always has a grid).</summary>
     public GridSpec Grid => Spec.Grid!;
@@ -130,8 +132,10 @@ public sealed record ExperimentPlan(ExperimentSpec Spec, ExperimentKind Kind, Ba
         var criterion = ExperimentNames.ParseCriterion(success.Criterion);
         if (criterion is null) errors.Add(new SpecError("success.criterion", $"must be exact or cosine (got '{success.Criterion}')"));
         if (spec.Grid is null) errors.Add(new SpecError("grid", "is required"));
+        var update = spec.BaselineUpdate is null ? BaselineUpdate.Published : BaselineDynamics.ParseUpdate(spec.BaselineUpdate);
+        if (update is null) errors.Add(new SpecError("baselineUpdate", $"must be published or tanh-after-post (got '{spec.BaselineUpdate}')"));
         if (errors.Count > 0) throw new SpecValidationException(errors);
-        return new ExperimentPlan(spec, kind!.Value, bank!, criterion!.Value, success.Threshold, spec.Basins ?? new BasinsSpec());
+        return new ExperimentPlan(spec, kind!.Value, bank!, criterion!.Value, success.Threshold, spec.Basins ?? new BasinsSpec(), update!.Value);
     }
 
     private static BankPlan? ReadBank(BankSourceSpec? bank, List<SpecError> errors)

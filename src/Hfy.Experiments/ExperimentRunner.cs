@@ -63,13 +63,15 @@ public sealed class ExperimentRunner
         _store.SetStatus(experimentId, ExperimentStatus.Running);
         progress?.Report(new ExperimentProgress(experimentId, done, cells.Count, TimeSpan.Zero, null, ExperimentStatus.Running, null));
         var gate = new object();
+        // File banks: the whole file is read once per run; each (N, repeat) bank is a seeded subset of its rows.
+        var source = new Lazy<Bank>(() => LoadSourceFile(plan), LazyThreadSafetyMode.ExecutionAndPublication);
 
         try
         {
             foreach (var group in cells.Where(c => !stored.Contains(c.Key)).GroupBy(c => (c.N, c.Repeat)))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var bank = await PrepareBankAsync(experimentId, plan, group.Key.N, group.Key.Repeat, cancellationToken).ConfigureAwait(false);
+                var bank = await PrepareBankAsync(experimentId, plan, group.Key.N, group.Key.Repeat, source, cancellationToken).ConfigureAwait(false);
                 using var slots = new SemaphoreSlim(_options.MaxConcurrentCells);
                 var tasks = group.Select(async cell =>
                 {
@@ -98,6 +100,8 @@ public sealed class ExperimentRunner
                 }).ToArray();
                 await Task.WhenAll(tasks).ConfigureAwait(false);
                 if (_options.DropBanks && bank.OnEngine) await _engine.DropBankAsync(bank.Spec.Name, CancellationToken.None).ConfigureAwait(false);
+                // A subset file is only needed while its bank is held (a resumed run writes the same rows again).
+                if (bank.SubsetFile is { } subsetFile && (_options.DropBanks || !bank.OnEngine)) TryDelete(subsetFile);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -116,11 +120,14 @@ public sealed class ExperimentRunner
     }
 
     /// <summary>The bank of one (N, repeat) plus the base rows of its queries.</summary>
-    private sealed class PreparedBank(BankSpec spec, long[] sourceIndices, float[] baseRows, Func<Bank> loadAll, bool onEngine = true)
+    private sealed class PreparedBank(BankSpec spec, long[] sourceIndices, float[] baseRows, Func<Bank> loadAll, bool onEngine = true, string? subsetFile = null)
     {
         private readonly Lazy<Bank> _all = new(loadAll, LazyThreadSafetyMode.ExecutionAndPublication);
 
         public BankSpec Spec { get; } = spec;
+
+        /// <summary>The .npy file holding a file bank's subset, deleted once the bank is done.</summary>
+        public string? SubsetFile { get; } = subsetFile;
 
         /// <summary>Whether the bank was created on the engine (recall banks live only in this process).</summary>
         public bool OnEngine { get; } = onEngine;
@@ -135,13 +142,15 @@ public sealed class ExperimentRunner
         public Bank All => _all.Value;
     }
 
-    private async Task<PreparedBank> PrepareBankAsync(string experimentId, ExperimentPlan plan, long n, int repeat, CancellationToken ct)
+    private async Task<PreparedBank> PrepareBankAsync(string experimentId, ExperimentPlan plan, long n, int repeat, Lazy<Bank> sourceFile, CancellationToken ct)
     {
         var spec = plan.Spec;
         var kind = plan.Kind;
         var name = $"{experimentId}-n{n}-r{repeat}";
         BankSpec bankSpec;
         long fileRows = 0;
+        float[]? subset = null;
+        string? subsetPath = null;
         switch (plan.Bank)
         {
             case BankPlan.Generated g:
@@ -152,20 +161,27 @@ public sealed class ExperimentRunner
                 fileRows = inline.Patterns.Length;
                 bankSpec = new BankSpec(name, n, inline.Patterns[0].Length, BankSourceKind.Npy, Path: path);
                 break;
-            case BankPlan.File file:
-                var (rows, dim) = BankSources.FileShape(file.Format, file.Path);
-                fileRows = rows;
-                // Repeat r takes the r-th consecutive block of N rows (wrapping), i.e. a different memory subset.
-                var offset = rows - n + 1 <= 0 ? 0 : (repeat * n) % (rows - n + 1);
-                bankSpec = new BankSpec(name, n, dim, file.Format, Path: file.Path, Offset: offset);
-                break;
             default:
-                throw new ArgumentException($"bank: unsupported source {plan.Bank}", nameof(plan));
+            {
+                // Repeat r stores the first N rows of the r-th seeded permutation of the file (the published driver's
+                // randperm subsets); metastable queries are the permutation's next rows (held out of the bank).
+                var all = sourceFile.Value;
+                var heldOut = kind == ExperimentKind.Metastable ? (int)Math.Min(spec.Queries ?? 100, all.Rows - n) : 0;
+                var rowsOf = QueryBuilder.Subset(all.Rows, n + heldOut, spec.Bank!.Seed, repeat);
+                var dim = all.Dim;
+                subset = new float[rowsOf.Length * dim];
+                for (var j = 0; j < rowsOf.Length; j++) all.Row((int)rowsOf[j]).CopyTo(subset.AsSpan(j * dim, dim));
+                subsetPath = Path.Combine(WorkDirectory(), $"{name}.npy");
+                NpyWriter.Write(subsetPath, subset, rowsOf.Length, dim);
+                bankSpec = new BankSpec(name, n, dim, BankSourceKind.Npy, Path: subsetPath);
+                fileRows = rowsOf.Length;
+                break;
+            }
         }
         if (kind.IsRecall())
         {
             // Recall protocols run on the single-node kernels over the whole bank (see RecallCell): no engine bank, no queries.
-            return new PreparedBank(bankSpec, [], [], () => BankSources.Load(bankSpec), onEngine: false);
+            return new PreparedBank(bankSpec, [], [], () => BankSources.Load(bankSpec), onEngine: false, subsetFile: subsetPath);
         }
         await _engine.CreateBankAsync(bankSpec, ct).ConfigureAwait(false);
 
@@ -194,7 +210,7 @@ public sealed class ExperimentRunner
                 break;
             case ExperimentKind.Metastable:
                 // Held-out patterns: the rows that follow the bank (generators: same seed, rows N…N+Q−1).
-                var q = spec.Queries;
+                var q = subset is null ? spec.Queries ?? 100 : (int)(fileRows - n);
                 indices = new long[q];
                 Array.Fill(indices, -1L);
                 baseRows = new float[q * d];
@@ -207,6 +223,11 @@ public sealed class ExperimentRunner
                 {
                     for (var j = 0; j < q; j++)
                     {
+                        if (subset is not null)
+                        {
+                            subset.AsSpan((int)(n + j) * d, d).CopyTo(baseRows.AsSpan(j * d, d));
+                            continue;
+                        }
                         var row = (bankSpec.Offset + n + j) % fileRows;
                         var one = BankSources.ReadRows(bankSpec with { Rows = fileRows, Offset = 0 }, row, 1);
                         one.AsSpan().CopyTo(baseRows.AsSpan(j * d, d));
@@ -214,15 +235,18 @@ public sealed class ExperimentRunner
                 }
                 break;
             default:
-                indices = QueryBuilder.Sample(n, spec.Queries, rng);
+                var count = QueryBuilder.Queries(spec, n);
+                // Every stored pattern (the image protocol's default), or a seeded sample of them.
+                indices = count == n ? LongRange(n) : QueryBuilder.Sample(n, count, rng);
                 baseRows = new float[indices.Length * d];
                 for (var j = 0; j < indices.Length; j++)
                 {
-                    BankSources.ReadRows(bankSpec, indices[j], 1).AsSpan().CopyTo(baseRows.AsSpan(j * d, d));
+                    if (subset is not null) subset.AsSpan((int)indices[j] * d, d).CopyTo(baseRows.AsSpan(j * d, d));
+                    else BankSources.ReadRows(bankSpec, indices[j], 1).AsSpan().CopyTo(baseRows.AsSpan(j * d, d));
                 }
                 break;
         }
-        return new PreparedBank(bankSpec, indices, baseRows, LoadAll);
+        return new PreparedBank(bankSpec, indices, baseRows, LoadAll, subsetFile: subsetPath);
     }
 
     private async Task<CellMetrics> RunCellWithRetriesAsync(ExperimentPlan plan, PreparedBank bank, Cell cell, CancellationToken ct)
@@ -277,27 +301,51 @@ public sealed class ExperimentRunner
         }
         else
         {
-            var rows = NormalizedRows(bank.All, norm);
-            await Task.Run(() =>
-            {
-                Parallel.For(0, count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount / _options.MaxConcurrentCells) }, j =>
-                {
-                    var q0 = queries.AsSpan(j * d, d).ToArray();
-                    PostTransforms.NormalizeRow(norm, q0);
-                    results[j] = BaselineDynamics.Run(rows, d, q0, cell.Map, cell.Beta, grid.Steps, spec.Tol, 1e-6);
-                });
-            }, ct).ConfigureAwait(false);
+            var update = plan.BaselineUpdate;
+            var workers = Math.Max(1, Environment.ProcessorCount / _options.MaxConcurrentCells);
+            var all = await Task.Run(() => BaselineDynamics.RunBatch(bank.All, queries, count, cell.Map, cell.Beta, cell.Post, update,
+                grid.Steps, spec.Tol, 1e-6, workers), ct).ConfigureAwait(false);
+            all.CopyTo(results, 0);
         }
         clock.Stop();
         return Score(plan, bank, cell, results, norm, roundTrips, bytes, clock.Elapsed);
     }
 
-    private static float[] NormalizedRows(Bank bank, RowNormalization norm)
+    private static Bank LoadSourceFile(ExperimentPlan plan)
     {
-        if (norm == RowNormalization.None) return bank.Data;
-        var rows = (float[])bank.Data.Clone();
-        for (var r = 0; r < bank.Rows; r++) PostTransforms.NormalizeRow(norm, rows.AsSpan(r * bank.Dim, bank.Dim));
-        return rows;
+        var file = plan.Bank as BankPlan.File ?? throw new ArgumentException("bank: not a file source", nameof(plan));
+        var (rows, dim) = BankSources.FileShape(file.Format, file.Path);
+        return BankSources.Load(new BankSpec("source", rows, dim, file.Format, Path: file.Path));
+    }
+
+    private static long[] LongRange(long n)
+    {
+        var r = new long[n];
+        for (var i = 0; i < n; i++) r[i] = i;
+        return r;
+    }
+
+    private string WorkDirectory()
+    {
+        var dir = _options.WorkDirectory ?? Path.Combine(Path.GetDirectoryName(_store.Path) ?? ".", "banks");
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Left for the next run to overwrite.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Same.
+        }
     }
 
     private static CellMetrics Score(ExperimentPlan plan, PreparedBank bank, Cell cell, RetrievalResult[] results,
@@ -315,7 +363,7 @@ public sealed class ExperimentRunner
         for (var j = 0; j < results.Length; j++)
         {
             var r = results[j];
-            // Softmax never gives exact zeros; the papers count weights > 0.01 (docs/math.md §5).
+            // Softmax never gives exact zeros; the papers count weights > 0.01 (hfy-math.md §5).
             // Sparse maps: the true support size (a cluster result lists only the largest weights when it is large).
             var support = softmax ? r.Weights.Count(w => w > 0.01) : r.SupportSize;
             hist[CellMetrics.Bin((int)Math.Min(support, CellMetrics.HistogramBins))]++;
@@ -339,14 +387,16 @@ public sealed class ExperimentRunner
                     break;
                 default:
                     var src = bank.SourceIndices[j];
-                    // Exact retrieval (docs/math.md §4): q_T equals the pattern (engine tolerance) AND the weights are exactly
+                    // Exact retrieval (hfy-math.md §4): q_T equals the pattern (engine tolerance) AND the weights are exactly
                     // one-hot on it. Softmax's weights are never exactly 0, so at large β it gets within the tolerance without
                     // ever being exact; its closeness shows in the cosine rate. Baselines have no weights: q_T decides.
                     isExact = r.Retrieved == src && (cell.Map.Baseline is not null || (r.Weights.Count(w => w > 0) == 1 && r.Ids[Array.FindIndex(r.Weights, w => w > 0)] == src));
                     // The base rows are the uncorrupted source patterns, in the order of SourceIndices.
                     bank.BaseRows.AsSpan(j * d, d).CopyTo(target);
                     PostTransforms.NormalizeRow(norm, target);
+                    // A state that overflowed (the published identity update of a DAM) counts as cosine 0.
                     var cos = Cosine(r.Q, target);
+                    if (!double.IsFinite(cos)) cos = 0;
                     cosSum += cos;
                     isCos = cos > plan.CosineThreshold;
                     break;
@@ -388,9 +438,7 @@ public sealed class ExperimentRunner
 
     private string WriteInlineNpy(string experimentId, double[][] patterns)
     {
-        var dir = _options.WorkDirectory ?? Path.Combine(Path.GetDirectoryName(_store.Path) ?? ".", "banks");
-        Directory.CreateDirectory(dir);
-        var path = Path.Combine(dir, experimentId + "-inline.npy");
+        var path = Path.Combine(WorkDirectory(), experimentId + "-inline.npy");
         var dim = patterns[0].Length;
         var data = new float[patterns.Length * dim];
         for (var r = 0; r < patterns.Length; r++)

@@ -25,14 +25,23 @@ public sealed record ExperimentSpec
     /// <summary>What counts as a successful retrieval.</summary>
     public SuccessSpec? Success { get; init; } = new();
 
-    /// <summary>Queries per cell: stored patterns drawn without replacement (capped at N).</summary>
-    public int Queries { get; init; } = 100;
+    /// <summary>
+    /// Queries per cell: stored patterns drawn without replacement (capped at N). Default: every stored pattern for
+    /// file banks (idx, npy, csv: the papers' image protocol), 100 for generated and inline banks.
+    /// </summary>
+    public int? Queries { get; init; }
 
     /// <summary>Seed for query selection and noise; row data use <see cref="BankSourceSpec.Seed"/>.</summary>
     public ulong Seed { get; init; }
 
     /// <summary>Early stop when ‖q_{t+1} − q_t‖ ≤ Tol (0: run all T steps).</summary>
     public double Tol { get; init; }
+
+    /// <summary>
+    /// How the classical and DAM baselines meet the post-transformation: <c>published</c> (default: q ← ŷ_Ψ(Xᵀ F'(Xq)),
+    /// the post-transformation replaces tanh) or <c>tanh-after-post</c> (q ← tanh(β Xᵀ F'(Xq)) after normalizing rows and query).
+    /// </summary>
+    public string? BaselineUpdate { get; init; }
 
     /// <summary>Basins only: the 2-D starting grid.</summary>
     public BasinsSpec? Basins { get; init; }
@@ -58,7 +67,10 @@ public sealed record BankSourceSpec
     /// <summary>sphere, gaussian, binary, idx, npy, csv or inline.</summary>
     public string? Source { get; init; }
 
-    /// <summary>Generator seed (repeat r uses Seed + r, so repeats are independent memory sets).</summary>
+    /// <summary>
+    /// Generator seed (repeat r uses Seed + r, so repeats are independent memory sets); for files, the seed of the
+    /// permutation whose first N rows are repeat r's memory set.
+    /// </summary>
     public ulong Seed { get; init; }
 
     /// <summary>Pattern dimension D (generators; files infer it and, if given, it must match).</summary>
@@ -83,6 +95,9 @@ public sealed record GridSpec
     /// <summary>Inverse temperatures β.</summary>
     public double[]? Betas { get; init; }
 
+    /// <summary>β lists for particular post-transformations (post name → β values), replacing <see cref="Betas"/> for them.</summary>
+    public Dictionary<string, double[]>? PostBetas { get; init; }
+
     /// <summary>Post-transformations: identity, l2, layernorm, tanh.</summary>
     public string[]? Posts { get; init; } = ["identity"];
 
@@ -98,8 +113,8 @@ public sealed record GridSpec
     /// <summary>Number of updates T.</summary>
     public int Steps { get; init; } = 5;
 
-    /// <summary>Independent repeats (fresh memory set and queries each).</summary>
-    public int Repeats { get; init; } = 1;
+    /// <summary>Independent repeats (fresh memory set and queries each). Default: 5 for file banks, 1 otherwise.</summary>
+    public int? Repeats { get; init; }
 }
 
 /// <summary>A map with its parameters, or a classical baseline.</summary>
@@ -128,6 +143,9 @@ public sealed record MapEntry
 
     /// <summary>dam-exp inner inverse temperature β_in (F(x) = exp(β_in x)).</summary>
     public double? BetaIn { get; init; }
+
+    /// <summary>Post-transformations this map runs with, replacing <see cref="GridSpec.Posts"/> for it.</summary>
+    public string[]? Posts { get; init; }
 }
 
 /// <summary>Success criterion.</summary>

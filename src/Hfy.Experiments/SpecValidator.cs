@@ -57,8 +57,12 @@ public static class SpecValidator
         if (kind is null)
             Err("kind", $"must be one of {string.Join(", ", Kinds)} (got '{Clip(spec.Kind)}')");
 
-        if (spec.Queries < 1) Err("queries", $"must be ≥ 1 (got {spec.Queries})");
+        if (spec.Queries is < 1) Err("queries", $"must be ≥ 1 (got {spec.Queries})");
         else if (spec.Queries > limits.MaxQueries) Err("queries", $"must be ≤ {limits.MaxQueries} (got {spec.Queries})");
+        else if (spec.Queries is null && QueryBuilder.IsFileBank(spec) && spec.Grid?.Sizes is { Length: > 0 } sizes && sizes.Max() > limits.MaxQueries)
+            Err("queries", $"file banks query every stored pattern by default, and N = {sizes.Max()} is more than the limit of {limits.MaxQueries} queries; set queries");
+        if (BaselineDynamics.ParseUpdate(spec.BaselineUpdate) is null)
+            Err("baselineUpdate", $"must be {string.Join(" or ", BaselineDynamics.UpdateNames)} (got '{spec.BaselineUpdate}')");
         CheckFinite(spec.Tol, "tol", errors);
         if (spec.Tol < 0) Err("tol", $"must be ≥ 0 (got {F(spec.Tol)})");
 
@@ -230,6 +234,7 @@ public static class SpecValidator
                     continue;
                 }
                 var before = errors.Count;
+                ValidatePosts(m.Posts, $"{p}.posts", kind, errors);
                 if (kind?.IsRecall() == true) RecallValidation.ValidateMap(m, p, kind.Value, errors);
                 else ValidateMap(m, p, minN == long.MaxValue ? null : minN, kind, errors);
                 if (errors.Count == before)
@@ -255,6 +260,7 @@ public static class SpecValidator
             }
         }
 
+        ValidatePostBetas(grid, kind, errors);
         if (grid.Posts is null || grid.Posts.Length == 0) Err("grid.posts", "must list at least one post-transform (empty grid)");
         else
         {
@@ -288,10 +294,64 @@ public static class SpecValidator
         }
         if (grid.Steps < 0) Err("grid.steps", $"T must be ≥ 0 (got {grid.Steps})");
         else if (grid.Steps > limits.MaxSteps) Err("grid.steps", $"T must be ≤ {limits.MaxSteps} (got {grid.Steps})");
-        if (grid.Repeats < 1) Err("grid.repeats", $"must be ≥ 1 (got {grid.Repeats})");
+        if (grid.Repeats is < 1) Err("grid.repeats", $"must be ≥ 1 (got {grid.Repeats})");
 
         var cells = GridExpansion.Count(spec);
         if (cells > limits.MaxCells) Err("grid", $"expands to {cells} cells, more than the limit of {limits.MaxCells}");
+    }
+
+    /// <summary>A map's own post list: known, distinct, not empty; not in the recall kinds (they run without post-transformation).</summary>
+    private static void ValidatePosts(string[]? posts, string path, ExperimentKind? kind, List<SpecError> errors)
+    {
+        if (posts is null) return;
+        if (kind?.IsRecall() == true)
+        {
+            errors.Add(new SpecError(path, $"{kind?.Name()} runs without post-transformation; remove it"));
+            return;
+        }
+        if (posts.Length == 0) errors.Add(new SpecError(path, "must list at least one post-transform (or be left out: grid.posts)"));
+        for (var i = 0; i < posts.Length; i++)
+        {
+            var post = Cell.ParsePost(posts[i]);
+            if (post is null) errors.Add(new SpecError($"{path}[{i}]", $"must be identity, l2, layernorm or tanh (got '{posts[i]}')"));
+            else if (posts.Take(i).Any(q => Cell.ParsePost(q) == post)) errors.Add(new SpecError($"{path}[{i}]", $"duplicates an earlier post-transform ({posts[i]})"));
+        }
+    }
+
+    /// <summary><c>grid.postBetas</c>: known posts that some map runs with, each with a non-empty list of distinct finite β &gt; 0.</summary>
+    private static void ValidatePostBetas(GridSpec grid, ExperimentKind? kind, List<SpecError> errors)
+    {
+        if (grid.PostBetas is null) return;
+        if (kind?.IsRecall() == true)
+        {
+            errors.Add(new SpecError("grid.postBetas", $"{kind?.Name()} runs without post-transformation; list β in grid.betas"));
+            return;
+        }
+        var used = (grid.Maps ?? []).SelectMany(m => m?.Posts ?? grid.Posts ?? []).Select(Cell.ParsePost).ToHashSet();
+        var seen = new HashSet<Hfy.Kernels.Dynamics.PostTransform>();
+        foreach (var (name, betas) in grid.PostBetas)
+        {
+            var path = $"grid.postBetas.{name}";
+            var post = Cell.ParsePost(name);
+            if (post is null)
+            {
+                errors.Add(new SpecError(path, $"must be named identity, l2, layernorm or tanh (got '{name}')"));
+                continue;
+            }
+            if (!seen.Add(post.Value)) errors.Add(new SpecError(path, $"names the same post-transform as an earlier entry ({name})"));
+            if (!used.Contains(post)) errors.Add(new SpecError(path, $"no map runs with {name} (grid.posts and the maps' posts)"));
+            if (betas is null || betas.Length == 0)
+            {
+                errors.Add(new SpecError(path, "must list at least one β"));
+                continue;
+            }
+            for (var i = 0; i < betas.Length; i++)
+            {
+                var b = betas[i];
+                if (!double.IsFinite(b) || b <= 0) errors.Add(new SpecError($"{path}[{i}]", $"β must be finite and > 0 (got {F(b)})"));
+                else if (Array.IndexOf(betas, b) < i) errors.Add(new SpecError($"{path}[{i}]", $"duplicates an earlier β ({F(b)})"));
+            }
+        }
     }
 
     private static void ValidateMap(MapEntry m, string p, long? minN, ExperimentKind? kind, List<SpecError> errors)

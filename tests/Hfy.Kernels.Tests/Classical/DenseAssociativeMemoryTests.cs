@@ -1,5 +1,4 @@
 using Hfy.Kernels.Classical;
-using Hfy.Kernels.Scoring;
 using Hfy.Kernels.Storage;
 
 namespace Hfy.Kernels.Tests.Classical;
@@ -92,23 +91,5 @@ public class DenseAssociativeMemoryTests
         }
         dam.UpdateSync(s);
         Assert.Equal(expected, s);
-    }
-
-    [Fact]
-    public void TanhBaseline_Classical_IsTanhOfBetaXtXq()
-    {
-        var bank = new Bank([1, -1, 1, 1, 1, -1], 2, 3);
-        float[] q0 = [0.5f, -0.25f, 1f];
-        var q = TanhBaseline.Run(bank, q0, BaselineKind.Classical, 0.3, 1);
-        var s = new double[2];
-        Scorer.Score(bank.Data, 3, q0.Select(v => (double)v).ToArray(), 1.0, s);
-        for (var k = 0; k < 3; k++)
-        {
-            var z = s[0] * bank.Data[k] + s[1] * bank.Data[3 + k];
-            Assert.Equal(Math.Tanh(0.3 * z), q[k], 1e-12);
-        }
-        var qe = TanhBaseline.Run(bank, q0, BaselineKind.Exponential, 0.3, 1, betaIn: 0.05);
-        var ze = Math.Exp(0.05 * s[0]) * bank.Data[0] + Math.Exp(0.05 * s[1]) * bank.Data[3];
-        Assert.Equal(Math.Tanh(0.3 * ze), qe[0], 1e-12);
     }
 }

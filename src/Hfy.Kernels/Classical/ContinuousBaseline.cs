@@ -1,0 +1,200 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Hfy.Kernels.Dynamics;
+using Hfy.Kernels.Scoring;
+using Hfy.Kernels.Storage;
+
+namespace Hfy.Kernels.Classical;
+
+/// <summary>The separation function F' of the papers' continuous baselines.</summary>
+public enum BaselineKind
+{
+    /// <summary>Classical Hopfield: F'(s) = s.</summary>
+    Classical,
+    /// <summary>n-poly dense associative memory: F'(s) = sⁿ (the papers use n = 10).</summary>
+    Polynomial,
+    /// <summary>Exponential dense associative memory: F'(s) = exp(β_in s) (β_in = 0.05 on MNIST).</summary>
+    Exponential,
+}
+
+/// <summary>How a continuous baseline's update meets the post-transformation ŷ_Ψ.</summary>
+/// <remarks>
+/// Both normalize the rows and the initial query for ℓ2 and layer norm (docs/math.md §1); they differ only for the
+/// identity, ℓ2 and layer-norm post-transformations. With <see cref="PostTransform.Tanh"/> they are the same update.
+/// </remarks>
+public enum BaselineUpdate
+{
+    /// <summary>
+    /// The published code (HopfieldNet.run of deep-spin/HFYN): q ← ŷ_Ψ(Xᵀ F'(Xq)), the post-transformation in the place
+    /// of tanh — identity: q ← Xᵀ F'(Xq) (unbounded); ℓ2: its unit vector; layer norm; tanh: tanh(β Xᵀ F'(Xq)).
+    /// β is used only by tanh.
+    /// </summary>
+    Published,
+    /// <summary>q ← tanh(β Xᵀ F'(Xq)) whatever the post-transformation (which then only normalizes rows and q_0).</summary>
+    TanhAfterPost,
+}
+
+/// <summary>
+/// The classical and DAM baselines of the HFY papers' image experiments (docs/math.md §3, §5):
+/// q ← ŷ(Xᵀ F'(X q)) for T synchronous steps, with ŷ chosen by <see cref="BaselineUpdate"/>.
+/// </summary>
+/// <remarks>
+/// Everything after the float32 rows is float64: overlaps x_iᵀq (rows widened), F', the readout and ŷ. The published
+/// code computes in float32, where the 10-poly DAM with layer norm overflows (overlaps up to D = 784, 784¹⁰ ≈ 9·10²⁸,
+/// readouts ≈ 10³⁰, whose squares in the layer-norm variance exceed float32's 3.4·10³⁸): every state becomes NaN.
+/// In float64 that update stays finite. The published identity update q ← Xᵀ F'(Xq) is unbounded and may still
+/// overflow float64 for the DAMs (never used by the papers, which run the baselines with tanh).
+/// </remarks>
+public static class ContinuousBaseline
+{
+    /// <summary>Queries that share one pass over the rows (their states and readouts stay in L2).</summary>
+    private const int Block = 8;
+
+    /// <summary>F'(s).</summary>
+    public static double Separation(BaselineKind kind, double s, int degree, double betaIn) => kind switch
+    {
+        BaselineKind.Classical => s,
+        BaselineKind.Polynomial => Math.Pow(s, degree),
+        BaselineKind.Exponential => Math.Exp(betaIn * s),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown baseline"),
+    };
+
+    /// <summary>The output map ŷ applied in place to the readout z = Xᵀ F'(Xq).</summary>
+    public static void Finish(BaselineUpdate update, PostTransform post, Span<double> z, double beta)
+    {
+        if (update == BaselineUpdate.TanhAfterPost) PostTransforms.Apply(PostTransform.Tanh, z, beta);
+        else PostTransforms.Apply(post, z, beta);
+    }
+
+    /// <summary>Runs T steps from each query and returns the final states (float64), one per query.</summary>
+    /// <param name="bank">Patterns X as stored (normalized here for ℓ2 and layer norm).</param>
+    /// <param name="queries">Initial states, batch × D row-major (normalized here like the rows).</param>
+    /// <param name="batch">Number of queries.</param>
+    /// <param name="kind">F'.</param>
+    /// <param name="post">Post-transformation ŷ_Ψ.</param>
+    /// <param name="update">Where the post-transformation acts.</param>
+    /// <param name="beta">Outer inverse temperature β &gt; 0 (used by tanh).</param>
+    /// <param name="steps">T ≥ 0.</param>
+    /// <param name="degree">n for <see cref="BaselineKind.Polynomial"/>.</param>
+    /// <param name="betaIn">β_in for <see cref="BaselineKind.Exponential"/>.</param>
+    /// <param name="tol">Stop a query once ‖q_{t+1} − q_t‖ ≤ tol (0: run all T steps).</param>
+    /// <param name="stepsRun">Receives the steps each query ran (length batch), or empty.</param>
+    /// <param name="maxDegreeOfParallelism">Worker threads (−1: all cores).</param>
+    /// <remarks>Queries are independent: each result equals a batch of one. Blocks of 8 queries run in parallel.</remarks>
+    public static double[][] RunBatch(Bank bank, ReadOnlySpan<float> queries, int batch, BaselineKind kind, PostTransform post,
+        BaselineUpdate update, double beta, int steps, int degree = 10, double betaIn = 0.05, double tol = 0,
+        Span<int> stepsRun = default, int maxDegreeOfParallelism = -1)
+    {
+        ArgumentNullException.ThrowIfNull(bank);
+        if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "batch must be ≥ 0");
+        if ((long)batch * bank.Dim != queries.Length)
+            throw new ArgumentException($"queries has length {queries.Length}, expected batch × dim = {(long)batch * bank.Dim}", nameof(queries));
+        if (!(beta > 0) || !double.IsFinite(beta)) throw new ArgumentException($"beta: must be finite and > 0 (got {beta})", nameof(beta));
+        if (steps < 0) throw new ArgumentException($"steps: must be ≥ 0 (got {steps})", nameof(steps));
+        if (kind == BaselineKind.Polynomial && degree < 1) throw new ArgumentException($"degree: must be ≥ 1 (got {degree})", nameof(degree));
+        if (!stepsRun.IsEmpty && stepsRun.Length != batch) throw new ArgumentException($"stepsRun has length {stepsRun.Length}, expected {batch}", nameof(stepsRun));
+
+        var rows = PostTransforms.NormalizedCopy(bank, post);
+        var dim = bank.Dim;
+        var states = new double[batch][];
+        for (var b = 0; b < batch; b++)
+        {
+            var q = new double[dim];
+            for (var k = 0; k < dim; k++) q[k] = queries[b * dim + k];
+            PostTransforms.NormalizeQuery(post, q);
+            states[b] = q;
+        }
+        var ran = new int[batch];
+        var blocks = (batch + Block - 1) / Block;
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, blk =>
+        {
+            var first = blk * Block;
+            var count = Math.Min(Block, batch - first);
+            RunBlock(rows, states.AsSpan(first, count), ran.AsSpan(first, count), kind, post, update, beta, steps, degree, betaIn, tol);
+        });
+        if (!stepsRun.IsEmpty) ran.CopyTo(stepsRun);
+        return states;
+    }
+
+    /// <summary>One query: <see cref="RunBatch"/> with a batch of one.</summary>
+    public static double[] Run(Bank bank, ReadOnlySpan<float> q0, BaselineKind kind, PostTransform post, BaselineUpdate update,
+        double beta, int steps, int degree = 10, double betaIn = 0.05)
+        => RunBatch(bank, q0, 1, kind, post, update, beta, steps, degree, betaIn, maxDegreeOfParallelism: 1)[0];
+
+    private static unsafe void RunBlock(Bank rows, Span<double[]> states, Span<int> ran, BaselineKind kind, PostTransform post,
+        BaselineUpdate update, double beta, int steps, int degree, double betaIn, double tol)
+    {
+        var n = rows.Rows;
+        var dim = rows.Dim;
+        var count = states.Length;
+        var f = new double[count * n];
+        var z = new double[count * dim];
+        var active = new bool[count];
+        Array.Fill(active, true);
+        for (var t = 0; t < steps; t++)
+        {
+            Array.Clear(z);
+            fixed (float* x = rows.Data)
+            fixed (double* fp = f)
+            fixed (double* zp = z)
+            {
+                // Overlaps for the whole block per row (the row stays in L1), then F'.
+                for (var i = 0; i < n; i++)
+                {
+                    var xi = x + (long)i * dim;
+                    for (var b = 0; b < count; b++)
+                    {
+                        if (!active[b]) continue;
+                        fixed (double* q = states[b])
+                        {
+                            fp[b * n + i] = Separation(kind, Dot(xi, q, dim), degree, betaIn);
+                        }
+                    }
+                }
+                // Readouts z_b = Σ_i F'(x_iᵀq_b) x_i, row by row.
+                for (var i = 0; i < n; i++)
+                {
+                    var xi = x + (long)i * dim;
+                    for (var b = 0; b < count; b++)
+                    {
+                        var w = fp[b * n + i];
+                        if (active[b] && w != 0) Readout.AddScaledRow(xi, w, zp + b * dim, dim);
+                    }
+                }
+            }
+            var any = false;
+            for (var b = 0; b < count; b++)
+            {
+                if (!active[b]) continue;
+                var next = z.AsSpan(b * dim, dim);
+                Finish(update, post, next, beta);
+                var q = states[b];
+                var diff = 0.0;
+                for (var k = 0; k < dim; k++) diff += (next[k] - q[k]) * (next[k] - q[k]);
+                next.CopyTo(q);
+                ran[b] = t + 1;
+                if (tol > 0 && Math.Sqrt(diff) <= tol) active[b] = false;
+                else any = true;
+            }
+            if (!any) break;
+        }
+    }
+
+    /// <summary>x·q with the float32 row widened to float64.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe double Dot(float* x, double* q, int dim)
+    {
+        var a0 = Vector256<double>.Zero;
+        var a1 = Vector256<double>.Zero;
+        var k = 0;
+        for (; k + 8 <= dim; k += 8)
+        {
+            var v = Vector256.Load(x + k);
+            a0 = Vector256.MultiplyAddEstimate(Vector256.WidenLower(v), Vector256.Load(q + k), a0);
+            a1 = Vector256.MultiplyAddEstimate(Vector256.WidenUpper(v), Vector256.Load(q + k + 4), a1);
+        }
+        var s = Vector256.Sum(a0 + a1);
+        for (; k < dim; k++) s += x[k] * q[k];
+        return s;
+    }
+}
