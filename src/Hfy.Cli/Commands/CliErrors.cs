@@ -63,6 +63,14 @@ public static class CliErrors
         }
     }
 
+    /// <summary>Writes <c>hfy: line</c> to the invocation's error writer and returns <see cref="UsageExitCode"/>.</summary>
+    public static int Usage(ParseResult parseResult, string line)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        (parseResult.InvocationConfiguration?.Error ?? Console.Error).WriteLine($"hfy: {OneLine(line)}");
+        return UsageExitCode;
+    }
+
     /// <summary>The one-line description of an input error, or null when <paramref name="e"/> is not one.</summary>
     public static string? Describe(Exception e) => e switch
     {
