@@ -4,7 +4,8 @@ using System.Text.Json;
 namespace Hfy.Cli.Commands;
 
 // Shared error handling for every hfy subcommand (style: bad user input → one line naming the field and the
-// rule on stderr, exit code 2, no stack trace). Usage in a command file:
+// rule on stderr, exit code 2, no stack trace). Option values are checked when the command line is parsed
+// (CliOption, HfyCommandLine); what only the body can check (files, shapes, k ≤ N) goes through here. Usage:
 //
 //     command.SetAction(parseResult => CliErrors.Run(parseResult, output =>
 //     {
@@ -89,9 +90,9 @@ public static class CliErrors
 }
 
 /// <summary>
-/// Numeric option values read as text and parsed here, so that a malformed number is also a one-line error with
-/// exit code 2 (typed System.CommandLine options would fail at parse time with exit code 1 and the help text).
-/// Declare the option as <c>Option&lt;string?&gt;</c> and call e.g. <c>CliValues.Double(parse, beta, "beta")</c>.
+/// Numeric option values read as text and parsed in the command body. Superseded by the typed options of
+/// <see cref="CliOption"/> (checked at parse time; <see cref="HfyCommandLine"/> prints the one line and exits with 2);
+/// left for the commands not converted yet.
 /// </summary>
 public static class CliValues
 {

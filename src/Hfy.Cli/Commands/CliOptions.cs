@@ -46,7 +46,7 @@ internal static class CliOption
     {
         var expected = choices.DistinctBy(c => c.Value).Select(c => c.Name).ToArray();
         var list = expected.Length == 1 ? expected[0] : string.Join(", ", expected[..^1]) + " or " + expected[^1];
-        return Create<T>(name, description,
+        var option = Create<T>(name, description,
             (string s, out T v) =>
             {
                 var match = choices.FirstOrDefault(c => string.Equals(c.Name, s.Trim(), StringComparison.OrdinalIgnoreCase));
@@ -54,6 +54,8 @@ internal static class CliOption
                 return match.Name is not null;
             },
             s => $"unknown {noun} '{s}'; expected {list}", rule, () => defaultValue, required: false);
+        option.HelpName = string.Join("|", expected);
+        return option;
     }
 
     /// <summary>The field name errors use: the option name without its dashes (<c>--noise-seed</c> → <c>noise-seed</c>).</summary>

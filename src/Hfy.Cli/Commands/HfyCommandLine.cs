@@ -30,7 +30,11 @@ public static class HfyCommandLine
         var parse = CreateRoot().Parse(args.Count == 0 ? ["--help"] : args);
         if (parse.Errors.Count > 0)
         {
-            await (configuration?.Error ?? Console.Error).WriteLineAsync($"hfy: {Describe(parse.Errors[0])}").ConfigureAwait(false);
+            // At the root only a subcommand can come: an unknown word there is named rather than "Required command was not provided".
+            var line = parse.CommandResult.Command is RootCommand && parse.UnmatchedTokens is [var word, ..]
+                ? $"unknown command '{word}' (hfy --help lists them)"
+                : Describe(parse.Errors[0]);
+            await (configuration?.Error ?? Console.Error).WriteLineAsync($"hfy: {line}").ConfigureAwait(false);
             return CliErrors.UsageExitCode;
         }
 

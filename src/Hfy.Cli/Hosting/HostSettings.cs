@@ -181,6 +181,8 @@ public sealed record HostSettings(
         IConfigurationSource variables = environment is null
             ? new EnvironmentVariablesConfigurationSource { Prefix = Prefix }
             : new MemoryConfigurationSource { InitialData = Given(Variables.Keys.Select(v => (v[Prefix.Length..], environment(v)))) };
+        // The flags enter as a memory source rather than through the CommandLine provider: System.CommandLine has
+        // parsed them already (help, unknown options), and a second reader of argv could only disagree with it.
         var overrides = new ConfigurationBuilder()
             .Add(variables)
             .AddInMemoryCollection(Given(

@@ -56,6 +56,7 @@ public class OptionErrorTests
         // System.CommandLine's own errors get the same one-line form
         { ["retrieve", "--memories", Bank, "--queries", "rows:0", "--map", "softmax", "--beta", "1", "--steps", "1", "--bogus"], "retrieve: " },
         { ["bench"], "bench: " },
+        { ["retreive", "--beta", "1"], "unknown command 'retreive' (hfy --help lists them)" },
         { ["bench", "kernels", "--rows", "10", "--rows", "20"], "rows: " },
     };
 
