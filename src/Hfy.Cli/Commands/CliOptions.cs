@@ -19,7 +19,7 @@ internal static class CliOption
 {
     /// <summary>An optional number (null when absent) checked by <paramref name="rule"/>.</summary>
     public static Option<T?> Optional<T>(string name, string description, Func<T, string?>? rule = null)
-        where T : struct, INumber<T> =>
+        where T : struct, INumber<T>, IMinMaxValue<T> =>
         Create<T?>(name, description, (string s, out T? v) =>
         {
             var ok = TryParseNumber(s, out T x);
@@ -29,12 +29,12 @@ internal static class CliOption
 
     /// <summary>A number with a default (<c>(default …)</c> belongs in <paramref name="description"/>), checked by <paramref name="rule"/>.</summary>
     public static Option<T> WithDefault<T>(string name, string description, T defaultValue, Func<T, string?>? rule = null)
-        where T : struct, INumber<T> =>
+        where T : struct, INumber<T>, IMinMaxValue<T> =>
         Create<T>(name, description, TryParseNumber, NotANumber<T>, rule, () => defaultValue, required: false);
 
     /// <summary>A number the command cannot run without; missing, it is <c>field: required (description)</c>.</summary>
     public static Option<T> Required<T>(string name, string description, Func<T, string?>? rule = null)
-        where T : struct, INumber<T> =>
+        where T : struct, INumber<T>, IMinMaxValue<T> =>
         Create<T>(name, description, TryParseNumber, NotANumber<T>, rule, defaultValue: null, required: true);
 
     /// <summary>
@@ -91,13 +91,14 @@ internal static class CliOption
         return option;
     }
 
-    private static bool TryParseNumber<T>(string token, out T value) where T : struct, INumber<T> =>
+    private static bool TryParseNumber<T>(string token, out T value) where T : struct, INumber<T>, IMinMaxValue<T> =>
         T.TryParse(token.Trim(), IsFloat<T>() ? NumberStyles.Float : NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
 
-    private static string NotANumber<T>(string token) where T : struct, INumber<T> =>
+    private static string NotANumber<T>(string token) where T : struct, INumber<T>, IMinMaxValue<T> =>
         IsFloat<T>() ? $"'{token}' is not a number"
-        : typeof(T) == typeof(ulong) || typeof(T) == typeof(uint) ? $"'{token}' is not a non-negative integer"
-        : $"'{token}' is not an integer";
+        : BigInteger.TryParse(token.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
+            ? string.Create(CultureInfo.InvariantCulture, $"'{token}' is out of range (an integer in {T.MinValue}..{T.MaxValue})")
+            : $"'{token}' is not an integer";
 
     private static bool IsFloat<T>() => typeof(T) == typeof(double) || typeof(T) == typeof(float);
 }
