@@ -291,7 +291,7 @@ public sealed record HostFlags(
 /// The host settings as text, bound from the configuration layers (keys: the <c>HFY_*</c> variable names without
 /// <c>HFY_</c>, case-insensitive); <see cref="HostSettings.Resolve"/> checks them and fills in the defaults.
 /// </summary>
-public sealed class HostSettingsValues
+internal sealed class HostSettingsValues
 {
     /// <summary><c>SEEDS</c>: comma-separated seed nodes.</summary>
     public string? Seeds { get; set; }
