@@ -40,27 +40,18 @@ public static class ClusterBench
 
     internal static Command CreateCommand()
     {
-        var rows = new Option<string?>("--rows") { Description = "bank rows N (default 1,000,000)" };
-        var dim = new Option<string?>("--dim") { Description = "dimension D (default 64)" };
-        var batch = new Option<string?>("--batch") { Description = "queries per request (default 64)" };
-        var steps = new Option<string?>("--steps") { Description = "dynamics steps T (default 5)" };
-        var nodes = new Option<string?>("--nodes") { Description = "bank nodes of the embedded cluster (default 4)" };
+        var rows = CommonOptions.BenchRows(1_000_000, min: 100);
+        var dim = CommonOptions.BenchDim();
+        var batch = CommonOptions.BenchBatch("queries per request");
+        var steps = CliOption.WithDefault("--steps", "dynamics steps T (default 5)", 5, Rule.AtLeast(0));
+        var nodes = CommonOptions.Nodes(4);
         var betas = new Option<string?>("--betas") { Description = "comma-separated β values (default 1,0.01)" };
         var maps = new Option<string?>("--maps") { Description = "comma-separated map labels (default: " + string.Join(",", DefaultMaps.Select(m => m.Label)) + ")" };
         var command = new Command("cluster", "Embedded cluster vs single-process kernel: throughput ratio, round trips per step, bytes per query");
         foreach (var o in new Option[] { rows, dim, batch, steps, nodes, betas, maps }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.RunAsync(parse, async output =>
         {
-            var n = CliValues.Int(parse, rows, "rows") ?? 1_000_000;
-            var d = CliValues.Int(parse, dim, "dim") ?? 64;
-            var b = CliValues.Int(parse, batch, "batch") ?? 64;
-            var t = CliValues.Int(parse, steps, "steps") ?? 5;
-            var k = CliValues.Int(parse, nodes, "nodes") ?? 4;
-            if (n < 100) throw new CliUsageException($"rows: must be ≥ 100 (got {n})");
-            if (d < 1) throw new CliUsageException($"dim: must be ≥ 1 (got {d})");
-            if (b < 1) throw new CliUsageException($"batch: must be ≥ 1 (got {b})");
-            if (t < 0) throw new CliUsageException($"steps: must be ≥ 0 (got {t})");
-            if (k < 1) throw new CliUsageException($"nodes: must be ≥ 1 (got {k})");
+            var (n, d, b, t, k) = (parse.GetValue(rows), parse.GetValue(dim), parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(nodes));
             var bs = ParseBetas(parse.GetValue(betas) ?? "1,0.01");
             var ms = ParseMaps(parse.GetValue(maps));
             var report = await RunAsync(n, d, b, t, k, bs, ms, output).ConfigureAwait(false);

@@ -32,28 +32,19 @@ public static class StructuredBench
     /// <summary><c>hfy bench structured [--rows 1000000] [--k 10] [--w 0.5] [--sigma 1] [--corr 0.9] [--repeats 7]</c>.</summary>
     internal static Command CreateCommand()
     {
-        var rows = new Option<int?>("--rows") { Description = "number of scores N (default 1,000,000)" };
-        var k = new Option<int?>("--k") { Description = "rows per structure (default 10)" };
-        var w = new Option<double?>("--w") { Description = "pair bonus (default 0.5)" };
-        var sigma = new Option<double?>("--sigma") { Description = "scores are N(0, σ²) (default 1)" };
-        var corr = new Option<double?>("--corr") { Description = "lag-one correlation of the scores in [0, 1) (default 0.9)" };
-        var repeats = new Option<int?>("--repeats") { Description = "timed repeats after 3 warm-up runs (default 7)" };
+        var rows = CommonOptions.BenchRows(1_000_000, min: 2, "number of scores N");
+        var k = CliOption.WithDefault("--k", "rows per structure, 1 ≤ k ≤ N (default 10)", 10);
+        var w = CliOption.WithDefault("--w", "pair bonus (default 0.5)", 0.5, Rule.Finite);
+        var sigma = CliOption.WithDefault("--sigma", "scores are N(0, σ²) (default 1)", 1.0, Rule.Positive);
+        var corr = CliOption.WithDefault("--corr", "lag-one correlation of the scores in [0, 1) (default 0.9)", 0.9,
+            c => c >= 0 && c < 1 ? null : $"must be in [0, 1) (got {JsonIo.Show(c)})");
+        var repeats = CommonOptions.BenchRepeats("timed repeats after 3 warm-up runs", 7);
         var command = new Command("structured", "Sequential k-subsets SparseMAP vs plain k-subsets on N scores: time per solve, active-set iterations");
         foreach (var o in new Option[] { rows, k, w, sigma, corr, repeats }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(parse, output =>
         {
-            var n = parse.GetValue(rows) ?? 1_000_000;
-            var kk = parse.GetValue(k) ?? 10;
-            var ww = parse.GetValue(w) ?? 0.5;
-            var s = parse.GetValue(sigma) ?? 1.0;
-            var r = parse.GetValue(repeats) ?? 7;
-            var c = parse.GetValue(corr) ?? 0.9;
-            if (n < 2) throw new CliUsageException($"rows: must be ≥ 2 (got {n})");
+            var (n, kk, ww, s, r, c) = (parse.GetValue(rows), parse.GetValue(k), parse.GetValue(w), parse.GetValue(sigma), parse.GetValue(repeats), parse.GetValue(corr));
             if (kk < 1 || kk > n) throw new CliUsageException($"k: must be in 1..{n} (got {kk})");
-            if (!double.IsFinite(ww)) throw new CliUsageException($"w: must be a finite number (got {ww})");
-            if (!(s > 0) || !double.IsFinite(s)) throw new CliUsageException($"sigma: must be a finite number > 0 (got {s})");
-            if (r < 1) throw new CliUsageException($"repeats: must be ≥ 1 (got {r})");
-            if (!(c >= 0 && c < 1)) throw new CliUsageException($"corr: must be in [0, 1) (got {c})");
             Print(Run(n, kk, ww, s, r, c), n, output);
             return 0;
         }));

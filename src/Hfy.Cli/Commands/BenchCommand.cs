@@ -23,22 +23,15 @@ internal static class BenchCommand
 
     private static Command Kernels()
     {
-        var rows = new Option<string?>("--rows") { Description = "bank rows N (default 4,000,000)" };
-        var dim = new Option<string?>("--dim") { Description = "dimension D (default 64)" };
-        var batch = new Option<string?>("--batch") { Description = "queries in the batched-scoring run (default 64)" };
-        var repeats = new Option<string?>("--repeats") { Description = "timed repeats; the best is reported (default 5)" };
+        var rows = CommonOptions.BenchRows(4_000_000, min: 8);
+        var dim = CommonOptions.BenchDim();
+        var batch = CommonOptions.BenchBatch("queries in the batched-scoring run");
+        var repeats = CommonOptions.BenchRepeats("timed repeats; the best is reported", 5);
         var command = new Command("kernels", "Single-query scoring vs read bandwidth, threshold search + readout overhead, batched scoring GFLOP/s");
         foreach (var o in new Option[] { rows, dim, batch, repeats }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(parse, output =>
         {
-            var n = CliValues.Int(parse, rows, "rows") ?? 4_000_000;
-            var d = CliValues.Int(parse, dim, "dim") ?? 64;
-            var b = CliValues.Int(parse, batch, "batch") ?? 64;
-            var r = CliValues.Int(parse, repeats, "repeats") ?? 5;
-            if (n < 8) throw new CliUsageException($"rows: must be ≥ 8 (got {n})");
-            if (d < 1) throw new CliUsageException($"dim: must be ≥ 1 (got {d})");
-            if (b < 1) throw new CliUsageException($"batch: must be ≥ 1 (got {b})");
-            if (r < 1) throw new CliUsageException($"repeats: must be ≥ 1 (got {r})");
+            var (n, d, b, r) = (parse.GetValue(rows), parse.GetValue(dim), parse.GetValue(batch), parse.GetValue(repeats));
             if ((long)n * d > Array.MaxLength || (long)n * b > Array.MaxLength)
                 throw new CliUsageException($"rows: {n} × max(dim, batch) must stay within {Array.MaxLength} floats");
             var report = KernelBench.Run(n, d, b, r, output);

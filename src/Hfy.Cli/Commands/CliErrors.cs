@@ -5,7 +5,8 @@ using Hfy.Experiments;
 namespace Hfy.Cli.Commands;
 
 // Shared error handling for every hfy subcommand (style: bad user input → one line naming the field and the
-// rule on stderr, exit code 2, no stack trace). Usage in a command file:
+// rule on stderr, exit code 2, no stack trace). Option values are checked when the command line is parsed
+// (CliOption, HfyCommandLine); what only the body can check (files, shapes, k ≤ N) goes through here. Usage:
 //
 //     command.SetAction(parseResult => CliErrors.Run(parseResult, output =>
 //     {
@@ -64,6 +65,14 @@ public static class CliErrors
         }
     }
 
+    /// <summary>Writes <c>hfy: line</c> to the invocation's error writer and returns <see cref="UsageExitCode"/>.</summary>
+    public static int Usage(ParseResult parseResult, string line)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        (parseResult.InvocationConfiguration?.Error ?? Console.Error).WriteLine($"hfy: {OneLine(line)}");
+        return UsageExitCode;
+    }
+
     /// <summary>The one-line description of an input error, or null when <paramref name="e"/> is not one.</summary>
     public static string? Describe(Exception e) => e switch
     {
@@ -82,9 +91,9 @@ public static class CliErrors
 }
 
 /// <summary>
-/// Numeric option values read as text and parsed here, so that a malformed number is also a one-line error with
-/// exit code 2 (typed System.CommandLine options would fail at parse time with exit code 1 and the help text).
-/// Declare the option as <c>Option&lt;string?&gt;</c> and call e.g. <c>CliValues.Double(parse, beta, "beta")</c>.
+/// Numeric option values read as text and parsed in the command body. Superseded by the typed options of
+/// <see cref="CliOption"/> (checked at parse time; <see cref="HfyCommandLine"/> prints the one line and exits with 2);
+/// left for the commands not converted yet.
 /// </summary>
 public static class CliValues
 {

@@ -17,7 +17,7 @@ internal static class CoordinatorCommand
         command.SetAction(parse =>
         {
             var (settings, error) = options.Resolve(parse, coordinator: true);
-            return settings is null ? CoordinatorOptions.Fail(error!, 2) : CoordinatorHost.RunAsync(settings, Console.Out).GetAwaiter().GetResult();
+            return settings is null ? CliErrors.Usage(parse, error!) : CoordinatorHost.RunAsync(settings, Console.Out).GetAwaiter().GetResult();
         });
         return command;
     }

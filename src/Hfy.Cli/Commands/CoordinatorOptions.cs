@@ -10,11 +10,32 @@ internal static class CoordinatorOptions
     public const string DefaultAddress = "http://127.0.0.1:5080";
 
     /// <summary>A new <c>--coordinator URL</c> option (default: HFY_COORDINATOR, else 127.0.0.1:5080).</summary>
-    public static Option<string> Address() => new("--coordinator")
+    public static Option<string> Address() => CheckUrl(new Option<string>("--coordinator")
     {
         Description = "Coordinator URL, e.g. http://10.0.0.5:5080 (default: HFY_COORDINATOR, else " + DefaultAddress + ")",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("HFY_COORDINATOR") is { Length: > 0 } env ? env : DefaultAddress,
-    };
+    });
+
+    /// <summary>A new <c>--coordinator URL</c> option without a default (null: the command works locally).</summary>
+    public static Option<string?> OptionalAddress(string description) => CheckUrl(new Option<string?>("--coordinator") { Description = description });
+
+    // A URL given on the command line is checked when it is parsed (coordinator: 'x' is not an http(s) URL).
+    private static Option<T> CheckUrl<T>(Option<T> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens is not [.., var token]) return;
+            try
+            {
+                CoordinatorClient.ParseAddress(token.Value);
+            }
+            catch (ArgumentException e)
+            {
+                result.AddError(e.Message.Split(" (Parameter", 2)[0]);
+            }
+        });
+        return option;
+    }
 
     /// <summary>A new <c>--token T</c> option (default: HFY_TOKEN).</summary>
     public static Option<string?> Token() => new("--token")

@@ -20,24 +20,19 @@ internal static class DemoCommand
     /// <summary>The command.</summary>
     public static Command Create()
     {
-        var nodes = new Option<int>("--nodes") { Description = "bank nodes of the embedded cluster", DefaultValueFactory = _ => 3 };
-        var data = new Option<string?>("--data") { Description = "data directory; default ./data" };
+        var nodes = CommonOptions.Nodes(3);
+        var data = CommonOptions.DataDirectory();
         var local = new Option<bool>("--local") { Description = "run on the kernels in this process (no cluster, no dashboard)" };
-        var spec = new Option<FileInfo?>("--spec") { Description = "run this spec instead of the default sweep" };
-        var port = new Option<int>("--http-port") { Description = "dashboard port on 127.0.0.1 (0: any free port)", DefaultValueFactory = _ => 0 };
+        var spec = new Option<FileInfo>("--spec") { Description = "run this spec instead of the default sweep" }.AcceptExistingOnly();
+        var port = CliOption.WithDefault("--http-port", "dashboard port on 127.0.0.1 (0: any free port)", 0, Rule.InRange(0, 65535));
         var cmd = new Command("demo", "Start an embedded cluster with the dashboard and run the default capacity sweep") { nodes, data, local, spec, port };
         cmd.SetAction(async (parse, ct) =>
         {
             var clock = Stopwatch.StartNew();
             var dataDir = parse.GetValue(data) ?? ExperimentConsole.DefaultDataDirectory;
             var n = parse.GetValue(nodes);
-            if (n < 1) return ExperimentConsole.PrintErrors([new SpecError("--nodes", $"must be ≥ 1 (got {n})")]);
             var httpPort = parse.GetValue(port);
-            if (httpPort is < 0 or > 65535) return ExperimentConsole.PrintErrors([new SpecError("--http-port", $"must be in 0..65535 (got {httpPort})")]);
-            var json = parse.GetValue(spec) is { } f
-                ? (f.Exists ? await File.ReadAllTextAsync(f.FullName, ct) : null)
-                : DemoSpec.Json;
-            if (json is null) return ExperimentConsole.PrintErrors([new SpecError("--spec", $"file not found: {parse.GetValue(spec)!.FullName}")]);
+            var json = parse.GetValue(spec) is { } f ? await File.ReadAllTextAsync(f.FullName, ct) : DemoSpec.Json;
             var (parsed, errors) = SpecValidator.ParseAndValidate(json, SpecLimits.Default);
             if (errors.Count > 0) return ExperimentConsole.PrintErrors(errors);
 

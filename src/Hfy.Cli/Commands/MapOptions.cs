@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Hfy.Kernels.Maps;
 
 namespace Hfy.Cli.Commands;
@@ -13,15 +12,15 @@ internal sealed class MapOptions
     /// <summary>The accepted map names.</summary>
     public static readonly string[] Names = ["softmax", "entmax", "sparsemax", "normmax", "ksubsets", "seq-ksubsets"];
 
-    public Option<string?> Alpha { get; } = new("--alpha") { Description = "entmax α ≥ 1 (1 = softmax, 2 = sparsemax; default 1.5)" };
+    public Option<double?> Alpha { get; } = CommonOptions.Alpha("entmax α ≥ 1 (1 = softmax, 2 = sparsemax; default 1.5)");
 
-    public Option<string?> Gamma { get; } = new("--gamma") { Description = "normmax γ > 1 (default 2)" };
+    public Option<double?> Gamma { get; } = CliOption.Optional("--gamma", "normmax γ > 1 (default 2)", Rule.Above(1.0));
 
-    public Option<string?> K { get; } = new("--k") { Description = "ksubsets: budget Σμ = k, any real 0 < k ≤ N (e.g. 1.5); seq-ksubsets: a whole number 1 ≤ k ≤ N (default 1)" };
+    public Option<double?> K { get; } = CliOption.Optional<double>("--k", "ksubsets: budget Σμ = k, any real 0 < k ≤ N (e.g. 1.5); seq-ksubsets: a whole number 1 ≤ k ≤ N (default 1)");
 
     public Option<bool> Normalize { get; } = new("--normalize") { Description = "ksubsets: divide the marginals by k (default: unscaled, Σ = k, as the published code)" };
 
-    public Option<string?> W { get; } = new("--w") { Description = "seq-ksubsets: bonus per adjacent selected pair" };
+    public Option<double?> W { get; } = CommonOptions.W("seq-ksubsets: bonus per adjacent selected pair");
 
     public Option<bool> Compat { get; } = new("--compat") { Description = "seq-ksubsets: reproduce the published code's formulation" };
 
@@ -48,22 +47,19 @@ internal sealed class MapOptions
             "seq-ksubsets" or "seqksubsets" => MapKind.SeqKSubsets,
             _ => throw new CliUsageException($"{nameField}: unknown map '{name}'; expected one of {string.Join(", ", Names)}"),
         };
-        var alpha = CliValues.Double(parse, Alpha, "alpha");
-        var gamma = CliValues.Double(parse, Gamma, "gamma");
-        var k = CliValues.Double(parse, K, "k");
-        var w = CliValues.Double(parse, W, "w");
-        if (alpha is { } a && !(a >= 1)) throw new CliUsageException($"alpha: must be ≥ 1 (got {Show(a)})");
-        if (alpha is { } a2 && double.IsPositiveInfinity(a2)) throw new CliUsageException("alpha: must be finite (got +∞)");
-        if (gamma is { } g && !(g > 1)) throw new CliUsageException($"gamma: must be > 1 (got {Show(g)})");
-        if (gamma is { } g2 && double.IsPositiveInfinity(g2)) throw new CliUsageException("gamma: must be finite (got +∞)");
-        if (w is { } ww && !double.IsFinite(ww)) throw new CliUsageException($"w: must be finite (got {Show(ww)})");
+        // The ranges of α, γ and w are checked when the command line is parsed (CliOption rules).
+        ArgumentNullException.ThrowIfNull(parse);
+        var alpha = parse.GetValue(Alpha);
+        var gamma = parse.GetValue(Gamma);
+        var k = parse.GetValue(K);
+        var w = parse.GetValue(W);
         if (alpha is not null && kind != MapKind.Entmax) throw new CliUsageException($"alpha: only applies to entmax (map is {name})");
         if (gamma is not null && kind != MapKind.Normmax) throw new CliUsageException($"gamma: only applies to normmax (map is {name})");
         if (k is not null && kind is not (MapKind.KSubsets or MapKind.SeqKSubsets)) throw new CliUsageException($"k: only applies to ksubsets and seq-ksubsets (map is {name})");
         if (kind is MapKind.KSubsets && k is { } kr && !(kr > 0 && kr <= n))
-            throw new CliUsageException($"k: must be a real number in (0, N], N = {n} (got {Show(kr)})");
+            throw new CliUsageException($"k: must be a real number in (0, N], N = {n} (got {JsonIo.Show(kr)})");
         if (kind is MapKind.SeqKSubsets && k is { } kk && !(kk >= 1 && kk <= n && kk == Math.Floor(kk)))
-            throw new CliUsageException($"k: must be a whole number in 1..N = 1..{n} for seq-ksubsets (got {Show(kk)})");
+            throw new CliUsageException($"k: must be a whole number in 1..N = 1..{n} for seq-ksubsets (got {JsonIo.Show(kk)})");
 
         var spec = kind switch
         {
@@ -80,6 +76,4 @@ internal sealed class MapOptions
         if (problem is not null) throw new CliUsageException(problem);
         return spec;
     }
-
-    private static string Show(double v) => JsonIo.Show(v).ToString(CultureInfo.InvariantCulture);
 }

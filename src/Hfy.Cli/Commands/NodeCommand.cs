@@ -17,7 +17,7 @@ internal static class NodeCommand
         command.SetAction(parse =>
         {
             var (settings, error) = options.Resolve(parse, coordinator: false);
-            return settings is null ? CoordinatorOptions.Fail(error!, 2) : NodeHost.RunAsync(settings, Console.Out).GetAwaiter().GetResult();
+            return settings is null ? CliErrors.Usage(parse, error!) : NodeHost.RunAsync(settings, Console.Out).GetAwaiter().GetResult();
         });
         return command;
     }

@@ -22,44 +22,44 @@ internal static class RecallCommand
     private static Command Protocol(string name, string description)
     {
         bool sequential = name == "sequential";
-        var memories = new Option<string?>("--memories") { Description = "patterns in storage order: .npy, .csv, IDX, JSON {\"rows\": [[...]]}, or gen:gaussian|sphere|binary:N:D[:SEED]" };
-        var method = new Option<string?>("--method") { Description = sequential ? "entmax (the only method of sequential recall)" : "csparsemax (default) or entmax (penalized)" };
-        var alpha = new Option<double?>("--alpha") { Description = "α of the entmax updates (default 2: sparsemax)" };
-        var beta = new Option<double?>("--beta") { Description = "inverse temperature β > 0" };
-        var steps = new Option<int?>("--steps") { Description = "Hopfield updates T per recalled memory (≥ 0)" };
-        var lambda = new Option<double?>("--lambda") { Description = "penalty weight λ ≥ 0 (default 1e8)" };
-        var rho = new Option<double?>("--rho") { Description = "penalty decay ρ in (0, 1] (default 0.001)" };
-        var w = new Option<double?>("--w") { Description = "pair bonus of the seq-2-subsets transition (default 1e8)" };
-        var count = new Option<int?>("--count") { Description = "memories to recall (default: all)" };
-        var start = new Option<int?>("--start") { Description = "row of the initial cue q = x_start (default 0)" };
-        var output = new Option<string?>("--output") { Description = "where to write the JSON result (default: stdout)" };
+        var memories = CommonOptions.Memories("patterns in storage order");
+        var method = sequential
+            ? CliOption.Choice("--method", "entmax (the only method of sequential recall)", "method", RecallMethod.Entmax,
+                [("entmax", RecallMethod.Entmax), ("csparsemax", RecallMethod.ConstrainedSparsemax)],
+                m => m == RecallMethod.Entmax ? null : "sequential recall uses entmax updates (got 'csparsemax')")
+            : CliOption.Choice("--method", "csparsemax (default) or entmax (penalized)", "method", RecallMethod.ConstrainedSparsemax,
+                [("csparsemax", RecallMethod.ConstrainedSparsemax), ("entmax", RecallMethod.Entmax)]);
+        var alpha = CommonOptions.Alpha("α of the entmax updates (default 2: sparsemax)");
+        var beta = CommonOptions.Beta();
+        var steps = CommonOptions.Steps("Hopfield updates T per recalled memory (≥ 0)");
+        var lambda = CliOption.WithDefault("--lambda", "penalty weight λ ≥ 0 (default 1e8)", 1e8, Rule.NonNegative);
+        var rho = CliOption.WithDefault("--rho", "penalty decay ρ in (0, 1] (default 0.001)", 0.001,
+            r => r > 0 && r <= 1 ? null : $"must be in (0, 1] (got {JsonIo.Show(r)})");
+        var w = CommonOptions.W("pair bonus of the seq-2-subsets transition (default 1e8)");
+        var count = CliOption.Optional("--count", "memories to recall (default: all)", Rule.AtLeast(1));
+        var start = CliOption.WithDefault("--start", "row of the initial cue q = x_start (default 0)", 0, Rule.AtLeast(0));
+        var output = CommonOptions.Output();
         var command = new Command(name, description);
         foreach (var o in new Option[] { memories, method, alpha, beta, steps, lambda, rho, w, count, start, output }) command.Options.Add(o);
 
         command.SetAction(parse => CliErrors.Run(parse, stdout =>
         {
             var bank = MemoriesArgument.Read(parse.GetValue(memories));
-            var m = (parse.GetValue(method) ?? (sequential ? "entmax" : "csparsemax")).Trim().ToLowerInvariant();
-            if (m is not ("csparsemax" or "entmax") || (sequential && m != "entmax"))
-                throw new CliUsageException(sequential
-                    ? $"method: sequential recall uses entmax updates (got '{m}')"
-                    : $"method: must be csparsemax or entmax (got '{m}')");
-            var b = parse.GetValue(beta) ?? throw new CliUsageException("beta: required (> 0)");
-            var t = parse.GetValue(steps) ?? throw new CliUsageException("steps: required (≥ 0)");
+            var m = parse.GetValue(method);
             var options = new RecallOptions(
-                Beta: b,
-                Steps: t,
+                Beta: parse.GetValue(beta),
+                Steps: parse.GetValue(steps),
                 Alpha: parse.GetValue(alpha) ?? 2.0,
-                Lambda: parse.GetValue(lambda) ?? 1e8,
-                Rho: parse.GetValue(rho) ?? 0.001,
+                Lambda: parse.GetValue(lambda),
+                Rho: parse.GetValue(rho),
                 W: parse.GetValue(w) ?? 1e8,
                 Count: parse.GetValue(count),
-                Start: parse.GetValue(start) ?? 0);
+                Start: parse.GetValue(start));
             if (options.Validate(bank.Rows) is { } problem) throw new CliUsageException(problem);
             if (sequential && bank.Rows < 2) throw new CliUsageException("memories: sequential recall needs at least two patterns");
 
             var result = sequential ? SequentialRecall.Run(bank, options)
-                : m == "csparsemax" ? FreeRecall.ConstrainedSparsemax(bank, options)
+                : m == RecallMethod.ConstrainedSparsemax ? FreeRecall.ConstrainedSparsemax(bank, options)
                 : FreeRecall.Penalized(bank, options);
 
             JsonIo.WriteOutput(parse.GetValue(output), stdout, writer =>
@@ -71,7 +71,7 @@ internal static class RecallCommand
                 writer.WriteNumber("dim", bank.Dim);
                 writer.WriteNumber("beta", options.Beta);
                 writer.WriteNumber("steps", options.Steps);
-                if (sequential || m == "entmax")
+                if (sequential || m == RecallMethod.Entmax)
                 {
                     writer.WriteNumber("alpha", options.Alpha);
                     writer.WriteNumber("lambda", options.Lambda);
@@ -91,4 +91,14 @@ internal static class RecallCommand
         }));
         return command;
     }
+}
+
+/// <summary>The update rule of <c>hfy recall</c>: constrained sparsemax, or entmax with the penalty (docs/math.md §5).</summary>
+internal enum RecallMethod
+{
+    /// <summary>Projection onto {p ∈ Δ, p ≤ u} (free recall only).</summary>
+    ConstrainedSparsemax,
+
+    /// <summary>Penalized entmax updates.</summary>
+    Entmax,
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Hfy.Experiments;
 using Hfy.Cli.Experiments;
 using Hfy.Experiments.Plots;
 using Hfy.Experiments.Results;
@@ -15,26 +14,24 @@ internal static class ResultsCommand
     public static Command Create()
     {
         var id = new Argument<string?>("id") { Description = "experiment id (omit to list experiments)", Arity = ArgumentArity.ZeroOrOne };
-        var format = new Option<string>("--format") { Description = "table, csv (one row per cell) or json", DefaultValueFactory = _ => "table" };
+        var format = CliOption.Choice("--format", "table (default), csv (one row per cell) or json", "format", ResultsFormat.Table,
+            [("table", ResultsFormat.Table), ("csv", ResultsFormat.Csv), ("json", ResultsFormat.Json)]);
         var plots = new Option<string?>("--plots") { Description = "write PNG plots into this directory" };
-        var data = new Option<string?>("--data") { Description = "data directory; default ./data" };
-        var coordinator = new Option<string?>("--coordinator") { Description = "read the results from a running coordinator (URL) instead of --data" };
+        var data = CommonOptions.DataDirectory();
+        var coordinator = CoordinatorOptions.OptionalAddress("read the results from a running coordinator (URL) instead of --data");
         var token = CoordinatorOptions.Token();
         var cmd = new Command("results", "Show or export stored experiment results") { id, format, plots, data, coordinator, token };
-        cmd.SetAction(parse =>
+        cmd.SetAction(parse => CliErrors.Run(parse, _ =>
         {
-            if (parse.GetValue(coordinator) is { } url && parse.GetValue(format)?.Trim().ToLowerInvariant() is "table" or "csv" or "json")
+            var fmt = parse.GetValue(format);
+            if (parse.GetValue(coordinator) is { } url)
             {
-                return RemoteResults.RunAsync(url, parse.GetValue(token), parse.GetValue(id), parse.GetValue(format)!.Trim().ToLowerInvariant(), parse.GetValue(plots), CancellationToken.None)
+                return RemoteResults.RunAsync(url, parse.GetValue(token), parse.GetValue(id), fmt.ToString().ToLowerInvariant(), parse.GetValue(plots), CancellationToken.None)
                     .GetAwaiter().GetResult();
             }
 
             var dataDir = parse.GetValue(data) ?? ExperimentConsole.DefaultDataDirectory;
-            var fmt = parse.GetValue(format)?.Trim().ToLowerInvariant();
-            if (fmt is not ("table" or "csv" or "json"))
-                return ExperimentConsole.PrintErrors([new SpecError("--format", $"must be table, csv or json (got '{fmt}')")]);
-            if (!File.Exists(Path.Combine(dataDir, ResultsStore.FileName)))
-                return ExperimentConsole.PrintErrors([new SpecError("--data", $"no {ResultsStore.FileName} in {dataDir}")]);
+            if (!File.Exists(Path.Combine(dataDir, ResultsStore.FileName))) throw new CliUsageException($"data: no {ResultsStore.FileName} in {dataDir}");
             var store = ResultsStore.Open(dataDir);
             var expId = parse.GetValue(id);
             if (expId is null)
@@ -49,14 +46,14 @@ internal static class ResultsCommand
                 return 0;
             }
             var record = store.GetExperiment(expId);
-            if (record is null) return ExperimentConsole.PrintErrors([new SpecError("id", $"no experiment '{expId}' in {store.Path}")]);
+            if (record is null) throw new CliUsageException($"id: no experiment '{expId}' in {store.Path}");
             var cells = store.GetCells(expId);
             switch (fmt)
             {
-                case "csv":
+                case ResultsFormat.Csv:
                     Console.Out.Write(ResultsExport.CellsCsv(cells));
                     break;
-                case "json":
+                case ResultsFormat.Json:
                     Console.Out.WriteLine(ResultsExport.Json(record, cells));
                     break;
                 default:
@@ -69,7 +66,20 @@ internal static class ResultsCommand
                 foreach (var f in PlotWriter.WriteAll(record, cells, dir)) Console.Error.WriteLine($"wrote {f}");
             }
             return 0;
-        });
+        }));
         return cmd;
     }
+}
+
+/// <summary>How <c>hfy results</c> prints one experiment.</summary>
+internal enum ResultsFormat
+{
+    /// <summary>A summary table.</summary>
+    Table,
+
+    /// <summary>One CSV row per cell.</summary>
+    Csv,
+
+    /// <summary>The experiment and its cells as JSON.</summary>
+    Json,
 }

@@ -16,18 +16,20 @@ internal static class RetrieveCommand
 {
     public static Command Create()
     {
-        var memories = new Option<string?>("--memories") { Description = "patterns: .npy, .csv, IDX, JSON {\"rows\": [[...]]}, or gen:gaussian|sphere|binary:N:D:SEED" };
-        var queries = new Option<string?>("--queries") { Description = "initial states: .npy, .csv, JSON {\"rows\": [[...]]}, or rows:I,J,... (copies of memory rows)" };
-        var map = new Option<string?>("--map") { Description = "softmax, entmax, sparsemax, normmax, ksubsets or seq-ksubsets" };
-        var beta = new Option<string?>("--beta") { Description = "inverse temperature β > 0" };
-        var steps = new Option<string?>("--steps") { Description = "number of updates T ≥ 0" };
-        var tol = new Option<string?>("--tol") { Description = "stop early once ‖q_{t+1} − q_t‖ ≤ tol (default 0: run T steps)" };
-        var post = new Option<string?>("--post") { Description = "identity (default), l2, layernorm or tanh" };
-        var noise = new Option<string?>("--noise") { Description = "add N(0, σ²) noise to every query (seeded by --noise-seed)" };
-        var noiseSeed = new Option<string?>("--noise-seed") { Description = "seed of --noise (default 1)" };
-        var retrievedTol = new Option<string?>("--retrieved-tol") { Description = "q_T counts as pattern i when ‖q_T − x̃_i‖∞ ≤ this (default 1e-6)" };
-        var output = new Option<string?>("--output") { Description = "where to write the JSON result (default: stdout)" };
-        var cluster = new Option<string?>("--cluster") { Description = "run on an embedded cluster of N bank nodes (loopback TCP) instead of in-process" };
+        var memories = CommonOptions.Memories();
+        var queries = new Option<string>("--queries") { Description = "initial states: .npy, .csv, JSON {\"rows\": [[...]]}, or rows:I,J,... (copies of memory rows)", Required = true };
+        var map = new Option<string>("--map") { Description = "softmax, entmax, sparsemax, normmax, ksubsets or seq-ksubsets", Required = true };
+        var beta = CommonOptions.Beta();
+        var steps = CommonOptions.Steps();
+        var tol = CliOption.WithDefault("--tol", "stop early once ‖q_{t+1} − q_t‖ ≤ tol (default 0: run T steps)", 0.0, Rule.NonNegative);
+        var post = CliOption.Choice("--post", "identity (default), l2, layernorm or tanh", "post-transform", PostTransform.Identity,
+            [("identity", PostTransform.Identity), ("none", PostTransform.Identity), ("l2", PostTransform.L2),
+             ("layernorm", PostTransform.LayerNorm), ("layer-norm", PostTransform.LayerNorm), ("tanh", PostTransform.Tanh)]);
+        var noise = CliOption.Optional<double>("--noise", "add N(0, σ²) noise to every query (seeded by --noise-seed)", Rule.NonNegative);
+        var noiseSeed = CliOption.WithDefault("--noise-seed", "seed of --noise (default 1)", 1UL);
+        var retrievedTol = CliOption.WithDefault("--retrieved-tol", "q_T counts as pattern i when ‖q_T − x̃_i‖∞ ≤ this (default 1e-6)", 1e-6, Rule.NonNegative);
+        var output = CommonOptions.Output();
+        var cluster = CliOption.Optional("--cluster", "run on an embedded cluster of N bank nodes (loopback TCP) instead of in-process", Rule.AtLeast(1));
         var mapOptions = new MapOptions();
         var command = new Command("retrieve", "Run HFY retrieval dynamics on a memory bank in this process; JSON out, float64");
         foreach (var o in new Option[] { memories, queries, map, beta, steps, tol, post, noise, noiseSeed, retrievedTol, output, cluster }) command.Options.Add(o);
@@ -37,28 +39,15 @@ internal static class RetrieveCommand
         {
             var bank = MemoriesArgument.Read(parse.GetValue(memories));
             var (q, batch) = ReadQueries(parse.GetValue(queries), bank);
-            if (parse.GetValue(map) is null) throw new CliUsageException("map: required (softmax, entmax, sparsemax, normmax, ksubsets or seq-ksubsets)");
             var spec = mapOptions.Build(parse, parse.GetValue(map), "map", bank.Rows);
-            var b = CliValues.Double(parse, beta, "beta") ?? throw new CliUsageException("beta: required (> 0)");
-            if (RetrievalOptions.BetaProblem(b) is { } betaProblem) throw new CliUsageException(betaProblem);
-            var t = CliValues.Int(parse, steps, "steps") ?? throw new CliUsageException("steps: required (≥ 0)");
-            if (t < 0) throw new CliUsageException($"steps: must be ≥ 0 (got {t})");
-            var e = CliValues.Double(parse, tol, "tol") ?? 0.0;
-            if (!(e >= 0) || double.IsInfinity(e)) throw new CliUsageException($"tol: must be ≥ 0 and finite (got {JsonIo.Show(e)})");
-            var rt = CliValues.Double(parse, retrievedTol, "retrieved-tol") ?? 1e-6;
-            if (!(rt >= 0) || double.IsInfinity(rt)) throw new CliUsageException($"retrieved-tol: must be ≥ 0 and finite (got {JsonIo.Show(rt)})");
-            var postKind = (parse.GetValue(post) ?? "identity").Trim().ToLowerInvariant() switch
+            var b = parse.GetValue(beta);
+            var t = parse.GetValue(steps);
+            var e = parse.GetValue(tol);
+            var rt = parse.GetValue(retrievedTol);
+            var postKind = parse.GetValue(post);
+            if (parse.GetValue(noise) is { } sigma)
             {
-                "identity" or "none" => PostTransform.Identity,
-                "l2" => PostTransform.L2,
-                "layernorm" or "layer-norm" => PostTransform.LayerNorm,
-                "tanh" => PostTransform.Tanh,
-                var other => throw new CliUsageException($"post: unknown post-transform '{other}'; expected identity, l2, layernorm or tanh"),
-            };
-            if (CliValues.Double(parse, noise, "noise") is { } sigma)
-            {
-                if (!(sigma >= 0) || double.IsInfinity(sigma)) throw new CliUsageException($"noise: must be ≥ 0 and finite (got {JsonIo.Show(sigma)})");
-                var seed = CliValues.ULong(parse, noiseSeed, "noise-seed") ?? 1UL;
+                var seed = parse.GetValue(noiseSeed);
                 var g = new float[q.Length];
                 BankGenerator.Fill(BankSourceKind.Gaussian, seed, bank.Dim, 0, g);
                 for (var i = 0; i < q.Length; i++) q[i] += (float)(sigma * g[i]);
@@ -68,9 +57,8 @@ internal static class RetrieveCommand
             var work = PostTransforms.NormalizedCopy(bank, postKind);
             var mapInstance = MapFactory.Create(spec);
             var results = new RetrievalResult[batch];
-            if (CliValues.Int(parse, cluster, "cluster") is { } nodes)
+            if (parse.GetValue(cluster) is { } nodes)
             {
-                if (nodes < 1) throw new CliUsageException($"cluster: must be ≥ 1 bank node (got {nodes})");
                 var clusterSpec = Hfy.Coordinator.Engine.ClusterRetrieval.SpecFromSource(parse.GetValue(memories)!);
                 results = Hfy.Coordinator.Engine.ClusterRetrieval.RunAsync(clusterSpec, q, batch, options, nodes).GetAwaiter().GetResult().Results;
             }

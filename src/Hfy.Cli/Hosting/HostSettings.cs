@@ -1,11 +1,16 @@
 using System.Globalization;
 using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
+using Microsoft.Extensions.Configuration.Memory;
 
 namespace Hfy.Cli.Hosting;
 
 /// <summary>
-/// How an <c>hfy node</c> or <c>hfy coordinator</c> process joins the cluster and serves HTTP, from flags or
-/// <c>HFY_*</c> environment variables (a flag wins over the variable, the variable over the default).
+/// How an <c>hfy node</c> or <c>hfy coordinator</c> process joins the cluster and serves HTTP: Microsoft.Extensions.Configuration
+/// layers flags over <c>HFY_*</c> environment variables over an optional JSON file (<c>--config-file</c> /
+/// <c>HFY_CONFIG_FILE</c>, keys as the variables without <c>HFY_</c>) and binds them to <see cref="HostSettingsValues"/>;
+/// what none of them sets takes the default. An empty flag or variable counts as not set.
 /// </summary>
 /// <param name="Seeds">Seed node addresses, identical on every node (<c>akka.tcp://hfy@host:port</c>).</param>
 /// <param name="Host">Address the cluster transport binds to.</param>
@@ -56,7 +61,13 @@ public sealed record HostSettings(
         ["HFY_DATA"] = "data directory (results database, exports; default ./data)",
         ["HFY_CONFIG"] = "HOCON file overriding the generated Akka settings (e.g. TLS for the cluster transport)",
         ["HFY_DATA_ROOTS"] = "comma-separated directories the coordinator may read bank files (npy, idx, csv) from (default: the data directory)",
+        [ConfigFileVariable] = "JSON file with any of the settings above, keys without HFY_ (e.g. {\"SEEDS\": \"10.0.0.1:4053\", \"PORT\": 4100}); flags and variables override it",
     };
+
+    /// <summary>The variable naming the JSON settings file.</summary>
+    public const string ConfigFileVariable = "HFY_CONFIG_FILE";
+
+    private const string Prefix = "HFY_";
 
     /// <summary>The address others use for this node: <c>akka.tcp://hfy@publicHost:port</c>.</summary>
     public string SelfAddress => $"akka.tcp://{SystemName}@{FormatHost(EffectivePublicHost)}:{Port}";
@@ -86,7 +97,8 @@ public sealed record HostSettings(
     }
 
     /// <summary>
-    /// Resolves settings from flag values (null when a flag was not given) and the environment.
+    /// Resolves settings from flag values (null when a flag was not given), the environment (the process's
+    /// <c>HFY_*</c> variables, or <paramref name="environment"/> for tests) and the JSON file either names.
     /// Returns the settings, or a one-line error naming the flag or variable and the rule.
     /// </summary>
     public static (HostSettings? Settings, string? Error) Resolve(
@@ -95,13 +107,16 @@ public sealed record HostSettings(
         Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(flags);
-        environment ??= Environment.GetEnvironmentVariable;
-        string? Pick(string? flag, string variable) => flag ?? NullIfEmpty(environment(variable));
+        var (values, readError) = Read(flags, environment);
+        if (values is null)
+        {
+            return (null, readError);
+        }
 
-        var host = Pick(flags.Host, "HFY_HOST") ?? "127.0.0.1";
-        var publicHost = Pick(flags.PublicHost, "HFY_PUBLIC_HOST");
+        var host = NullIfEmpty(values.Host) ?? "127.0.0.1";
+        var publicHost = NullIfEmpty(values.PublicHost);
 
-        var portText = Pick(flags.Port, "HFY_PORT");
+        var portText = NullIfEmpty(values.Port);
         var port = coordinator ? DefaultCoordinatorPort : 0;
         if (portText is not null && !TryPort(portText, out port))
         {
@@ -109,7 +124,7 @@ public sealed record HostSettings(
         }
 
         var seeds = new List<string>();
-        foreach (var raw in Split(Pick(flags.Seeds, "HFY_SEEDS")))
+        foreach (var raw in Split(NullIfEmpty(values.Seeds)))
         {
             var seed = NormalizeSeed(raw, out var seedError);
             if (seed is null)
@@ -120,7 +135,7 @@ public sealed record HostSettings(
             seeds.Add(seed);
         }
 
-        var roles = Split(Pick(flags.Roles, "HFY_ROLES")).ToList();
+        var roles = Split(NullIfEmpty(values.Roles)).ToList();
         if (roles.Count == 0)
         {
             roles.Add(coordinator ? "coordinator" : "bank");
@@ -134,26 +149,26 @@ public sealed record HostSettings(
             }
         }
 
-        var http = Pick(flags.Http, "HFY_HTTP") ?? $"127.0.0.1:{DefaultHttpPort}";
+        var http = NullIfEmpty(values.Http) ?? $"127.0.0.1:{DefaultHttpPort}";
         if (!TrySplitHostPort(http, out var httpHost, out var httpPort))
         {
             return (null, $"http (--http / HFY_HTTP): must be host:port with a port in 0..65535 (got '{http}')");
         }
 
-        var token = Pick(flags.Token, "HFY_TOKEN");
+        var token = NullIfEmpty(values.Token);
         if (token is not null && token.Length < 16)
         {
             return (null, "token (--token / HFY_TOKEN): must be at least 16 characters");
         }
 
-        var data = Pick(flags.Data, "HFY_DATA") ?? Path.Combine(Environment.CurrentDirectory, "data");
-        var extra = Pick(flags.Config, "HFY_CONFIG");
+        var data = NullIfEmpty(values.Data) ?? Path.Combine(Environment.CurrentDirectory, "data");
+        var extra = NullIfEmpty(values.Config);
         if (extra is not null && !File.Exists(extra))
         {
             return (null, $"config (--config / HFY_CONFIG): file '{extra}' not found");
         }
 
-        var roots = Split(environment("HFY_DATA_ROOTS")).Select(Path.GetFullPath).ToList();
+        var roots = Split(values.DataRoots).Select(Path.GetFullPath).ToList();
         var settings = new HostSettings(seeds, host, publicHost, port, roles, httpHost, httpPort, token, Path.GetFullPath(data), extra, roots.Count == 0 ? null : roots);
         if (seeds.Count == 0 && !coordinator)
         {
@@ -162,6 +177,56 @@ public sealed record HostSettings(
 
         return (settings, null);
     }
+
+    /// <summary>
+    /// The settings as text, layered: flags over variables over the JSON file (its path itself comes from the flag or
+    /// the variable). Returns null and a one-line error when the file is missing or is not a JSON object.
+    /// </summary>
+    internal static (HostSettingsValues? Values, string? Error) Read(HostFlags flags, Func<string, string?>? environment)
+    {
+        ArgumentNullException.ThrowIfNull(flags);
+        IConfigurationSource variables = environment is null
+            ? new EnvironmentVariablesConfigurationSource { Prefix = Prefix }
+            : new MemoryConfigurationSource { InitialData = Given(Variables.Keys.Select(v => (v[Prefix.Length..], environment(v)))) };
+        // The flags enter as a memory source rather than through the CommandLine provider: System.CommandLine has
+        // parsed them already (help, unknown options), and a second reader of argv could only disagree with it.
+        var overrides = new ConfigurationBuilder()
+            .Add(variables)
+            .AddInMemoryCollection(Given(
+            [
+                ("SEEDS", flags.Seeds), ("HOST", flags.Host), ("PUBLIC_HOST", flags.PublicHost), ("PORT", flags.Port), ("ROLES", flags.Roles),
+                ("HTTP", flags.Http), ("TOKEN", flags.Token), ("DATA", flags.Data), ("CONFIG", flags.Config), (ConfigFileKey, flags.ConfigFile),
+            ]))
+            .Build();
+
+        var layers = new ConfigurationBuilder();
+        var file = NullIfEmpty(overrides[ConfigFileKey]);
+        if (file is not null)
+        {
+            if (!File.Exists(file))
+            {
+                return (null, $"config-file (--config-file / {ConfigFileVariable}): file '{file}' not found");
+            }
+
+            layers.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false);
+        }
+
+        try
+        {
+            return (layers.AddConfiguration(overrides).Build().Get<HostSettingsValues>() ?? new HostSettingsValues(), null);
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException)
+        {
+            var reason = e.GetBaseException().Message.ReplaceLineEndings(" ").Trim();
+            return (null, $"config-file (--config-file / {ConfigFileVariable}): '{file}' is not a JSON object of settings ({reason})");
+        }
+    }
+
+    private const string ConfigFileKey = "CONFIG_FILE";
+
+    // Memory sources keep a null value as "set to null", which would hide the layers below: leave out what is not given.
+    private static IEnumerable<KeyValuePair<string, string?>> Given(IEnumerable<(string Key, string? Value)> values) =>
+        values.Where(v => !string.IsNullOrWhiteSpace(v.Value)).Select(v => KeyValuePair.Create(v.Key, v.Value));
 
     /// <summary>Turns <c>host:port</c> into <c>akka.tcp://hfy@host:port</c>; full addresses pass through if they name this system.</summary>
     internal static string? NormalizeSeed(string raw, out string? error)
@@ -226,4 +291,44 @@ public sealed record HostFlags(
     string? Http = null,
     string? Token = null,
     string? Data = null,
-    string? Config = null);
+    string? Config = null,
+    string? ConfigFile = null);
+
+/// <summary>
+/// The host settings as text, bound from the configuration layers (keys: the <c>HFY_*</c> variable names without
+/// <c>HFY_</c>, case-insensitive); <see cref="HostSettings.Resolve"/> checks them and fills in the defaults.
+/// </summary>
+internal sealed class HostSettingsValues
+{
+    /// <summary><c>SEEDS</c>: comma-separated seed nodes.</summary>
+    public string? Seeds { get; set; }
+
+    /// <summary><c>HOST</c>: bind address.</summary>
+    public string? Host { get; set; }
+
+    /// <summary><c>PUBLIC_HOST</c>: address others reach this node at.</summary>
+    [ConfigurationKeyName("PUBLIC_HOST")]
+    public string? PublicHost { get; set; }
+
+    /// <summary><c>PORT</c>: cluster transport port.</summary>
+    public string? Port { get; set; }
+
+    /// <summary><c>ROLES</c>: comma-separated cluster roles.</summary>
+    public string? Roles { get; set; }
+
+    /// <summary><c>HTTP</c>: API and dashboard address host:port.</summary>
+    public string? Http { get; set; }
+
+    /// <summary><c>TOKEN</c>: API bearer token.</summary>
+    public string? Token { get; set; }
+
+    /// <summary><c>DATA</c>: data directory.</summary>
+    public string? Data { get; set; }
+
+    /// <summary><c>DATA_ROOTS</c>: comma-separated directories bank files may be read from.</summary>
+    [ConfigurationKeyName("DATA_ROOTS")]
+    public string? DataRoots { get; set; }
+
+    /// <summary><c>CONFIG</c>: HOCON override file.</summary>
+    public string? Config { get; set; }
+}

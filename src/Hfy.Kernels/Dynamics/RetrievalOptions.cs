@@ -19,7 +19,8 @@ public sealed record RetrievalOptions(
 {
     /// <summary>The β rule: null when β &gt; 0 and finite, else the one-line message naming it.</summary>
     public static string? BetaProblem(double beta) =>
-        beta > 0 && !double.IsInfinity(beta) ? null : FormattableString.Invariant($"beta: must be > 0 and finite (got {beta})");
+        beta > 0 && !double.IsInfinity(beta) ? null
+            : FormattableString.Invariant($"beta: must be > 0 and finite (got {(double.IsPositiveInfinity(beta) ? "+∞" : double.IsNegativeInfinity(beta) ? "−∞" : beta.ToString("R", System.Globalization.CultureInfo.InvariantCulture))})");
 
     /// <summary>Checks every field against a bank of <paramref name="rows"/> rows; null when valid, else a one-line message naming the first bad field.</summary>
     public string? Problem(long rows)

@@ -9,11 +9,9 @@ internal static class CliHarness
 {
     public static (int Code, string Out, string Err) Run(params string[] args)
     {
-        var root = new RootCommand("hfy");
-        foreach (var command in Commands.All()) root.Subcommands.Add(command);
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        var code = HfyCommandLine.Invoke(args, new InvocationConfiguration { Output = output, Error = error });
         return (code, output.ToString(), error.ToString());
     }
 

@@ -72,4 +72,105 @@ public sealed class HostSettingsTests
         Assert.Null(s);
         Assert.Equal("seeds (--seeds / HFY_SEEDS): a node needs at least one seed (the coordinator's host:port)", error);
     }
+
+    [Fact]
+    public void Precedence_IsFlagThenVariableThenJsonFileThenDefault()
+    {
+        using var dir = new TempFile("{\"HOST\": \"10.1.1.1\", \"PORT\": 4101, \"ROLES\": \"from-file\", \"public_host\": \"file-host\", \"TOKEN\": \"file-token-0123456789\"}");
+        var env = Env(("HFY_CONFIG_FILE", dir.Path), ("HFY_PORT", "4102"), ("HFY_ROLES", "from-env"), ("HFY_TOKEN", ""));
+        var (s, error) = HostSettings.Resolve(new HostFlags(Roles: "from-flag"), coordinator: true, env);
+        Assert.Null(error);
+        Assert.Equal(["from-flag"], s!.Roles);                // flag over variable and file
+        Assert.Equal(4102, s.Port);                           // variable over file
+        Assert.Equal("10.1.1.1", s.Host);                     // file over default
+        Assert.Equal("file-host", s.PublicHost);              // keys are case-insensitive
+        Assert.Equal("file-token-0123456789", s.Token);       // an empty variable counts as not set
+        Assert.Equal((HostSettings.DefaultHttpPort, "127.0.0.1"), (s.HttpPort, s.HttpHost)); // set nowhere: default
+    }
+
+    [Fact]
+    public void ConfigFileFlag_WinsOverTheVariable()
+    {
+        using var fromFlag = new TempFile("{\"PORT\": \"4201\"}");
+        using var fromEnv = new TempFile("{\"PORT\": \"4202\"}");
+        var (s, error) = HostSettings.Resolve(new HostFlags(ConfigFile: fromFlag.Path), coordinator: true, Env(("HFY_CONFIG_FILE", fromEnv.Path)));
+        Assert.Null(error);
+        Assert.Equal(4201, s!.Port);
+    }
+
+    [Fact]
+    public void ValuesFromTheJsonFile_MeetTheSameRules()
+    {
+        using var file = new TempFile("{\"PORT\": 70000}");
+        var (s, error) = HostSettings.Resolve(new HostFlags(ConfigFile: file.Path), coordinator: true, Env());
+        Assert.Null(s);
+        Assert.Equal("port (--port / HFY_PORT): must be an integer in 0..65535 (got '70000')", error);
+    }
+
+    [Theory]
+    [InlineData("{\"PORT\": ", "is not a JSON object of settings")]
+    [InlineData("[1, 2]", "is not a JSON object of settings")]
+    public void MalformedJsonFile_IsOneLineNamingTheFile(string json, string expected)
+    {
+        using var file = new TempFile(json);
+        var (s, error) = HostSettings.Resolve(new HostFlags(), coordinator: true, Env(("HFY_CONFIG_FILE", file.Path)));
+        Assert.Null(s);
+        Assert.StartsWith($"config-file (--config-file / HFY_CONFIG_FILE): '{file.Path}' {expected} (", error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error!);
+    }
+
+    [Fact]
+    public void MissingJsonFile_IsRefused()
+    {
+        var (s, error) = HostSettings.Resolve(new HostFlags(ConfigFile: "/nonexistent/hfy.json"), coordinator: true, Env());
+        Assert.Null(s);
+        Assert.Equal("config-file (--config-file / HFY_CONFIG_FILE): file '/nonexistent/hfy.json' not found", error);
+    }
+
+    internal sealed class TempFile : IDisposable
+    {
+        public TempFile(string text)
+        {
+            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"hfy-settings-{Guid.NewGuid():N}.json");
+            File.WriteAllText(Path, text);
+        }
+
+        public string Path { get; }
+
+        public void Dispose() => File.Delete(Path);
+    }
+}
+
+/// <summary>The process's own HFY_* variables go through the environment-variables provider (no other test runs meanwhile).</summary>
+[Collection(ProcessEnvironmentCollection.Name)]
+public sealed class HostSettingsProcessEnvironmentTests
+{
+    [Fact]
+    public void ProcessVariables_OverrideTheFileTheyName_AndFlagsOverrideThem()
+    {
+        using var file = new HostSettingsTests.TempFile("{\"PORT\": 4301, \"PUBLIC_HOST\": \"file-host\", \"ROLES\": \"from-file\"}");
+        string[] names = ["HFY_CONFIG_FILE", "HFY_PORT", "HFY_ROLES"];
+        var saved = names.ToDictionary(n => n, Environment.GetEnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable("HFY_CONFIG_FILE", file.Path);
+            Environment.SetEnvironmentVariable("HFY_PORT", "4302");
+            Environment.SetEnvironmentVariable("HFY_ROLES", "from-env");
+            var (s, error) = HostSettings.Resolve(new HostFlags(Roles: "from-flag"), coordinator: true);
+            Assert.Null(error);
+            Assert.Equal((4302, "file-host"), (s!.Port, s.PublicHost));
+            Assert.Equal(["from-flag"], s.Roles);
+        }
+        finally
+        {
+            foreach (var (name, value) in saved) Environment.SetEnvironmentVariable(name, value);
+        }
+    }
+}
+
+/// <summary>Tests that change the process environment run alone.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessEnvironmentCollection
+{
+    public const string Name = "process environment";
 }
