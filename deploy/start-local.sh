@@ -51,9 +51,11 @@ port_busy() {
     (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null
   fi
 }
-for p in "$port" "$http_port"; do
+# The first bank node is a second seed on HFY_PORT + 1: a coordinator restarted after a crash rejoins through it.
+bank_port=$((port + 1))
+for p in "$port" "$bank_port" "$http_port"; do
   if port_busy "$p"; then
-    what=$([[ "$p" == "$port" ]] && echo "HFY_PORT (cluster)" || echo "HFY_HTTP (API/dashboard)")
+    what=$([[ "$p" == "$port" ]] && echo "HFY_PORT (cluster)" || { [[ "$p" == "$bank_port" ]] && echo "HFY_PORT + 1 (first bank node, second seed)"; } || echo "HFY_HTTP (API/dashboard)")
     echo "error: $what: port $p is already in use; stop what holds it or choose another port" >&2
     exit 2
   fi
@@ -94,15 +96,17 @@ if [[ -n "$token" ]]; then
   (umask 077 && printf '%s\n' "$token" > "$dir/token")
   auth=(-H "Authorization: Bearer $token")
 fi
-seeds="127.0.0.1:$port"
+seeds="127.0.0.1:$port,127.0.0.1:$bank_port"
 
-# Every process gets the same seed list: the coordinator, which forms the cluster as the first seed.
+# Every process gets the same seed list: the coordinator, which forms the cluster as the first seed, and the first
+# bank node, through which a restarted coordinator rejoins the running cluster (its experiments resume from the store).
 HFY_SEEDS="$seeds" HFY_TOKEN="$token" nohup dotnet "$dll" coordinator --host 127.0.0.1 --port "$port" --http "$http" --data "$dir/data" \
   > "$dir/coordinator.log" 2>&1 &
 echo $! >> "$dir/pids"
 
 for i in $(seq 1 "$n"); do
-  HFY_SEEDS="$seeds" nohup dotnet "$dll" node --host 127.0.0.1 --port 0 --roles bank \
+  bank_listen=$([[ "$i" == 1 ]] && echo "$bank_port" || echo 0)
+  HFY_SEEDS="$seeds" nohup dotnet "$dll" node --host 127.0.0.1 --port "$bank_listen" --roles bank \
     > "$dir/bank-$i.log" 2>&1 &
   echo $! >> "$dir/pids"
 done

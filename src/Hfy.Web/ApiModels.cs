@@ -143,3 +143,8 @@ public sealed record DashboardSnapshot(
     BanksSnapshot Banks,
     IReadOnlyList<ExperimentView> Experiments,
     EngineFigures Metrics);
+
+/// <summary>What a request to resume an experiment found.</summary>
+/// <param name="Resumed">True when the experiment was failed or cancelled and is queued again.</param>
+/// <param name="Status">Its status before the request, or null when there is no such experiment.</param>
+public sealed record ResumeOutcome(bool Resumed, string? Status);

@@ -95,6 +95,13 @@ public sealed class CoordinatorClient : IDisposable
         }
     }
 
+    /// <summary>Queues a failed or cancelled experiment again (it resumes from its stored cells).</summary>
+    public async Task ResumeAsync(string id, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        using var doc = await SendAsync(HttpMethod.Post, $"api/experiments/{Uri.EscapeDataString(id)}/resume", null, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>GETs an API path (relative, e.g. <c>api/cluster</c>) and returns its JSON.</summary>
     public Task<JsonDocument> GetAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, path, null, cancellationToken);
@@ -146,7 +153,7 @@ public sealed class CoordinatorClient : IDisposable
                     "coordinator: unauthorized (401): pass --token TOKEN or set HFY_TOKEN to the token the coordinator printed at start", 2),
                 HttpStatusCode.RequestEntityTooLarge => new CoordinatorClientException(
                     $"spec too large (limit {LimitOf(message) ?? "set by the coordinator"})", 2, problems),
-                HttpStatusCode.BadRequest or HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed => new CoordinatorClientException(
+                HttpStatusCode.BadRequest or HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed or HttpStatusCode.Conflict => new CoordinatorClientException(
                     message ?? $"coordinator: {(int)response.StatusCode} {response.ReasonPhrase}", 2, problems),
                 _ => new CoordinatorClientException(
                     $"coordinator: {(int)response.StatusCode} {response.ReasonPhrase}{(message is null ? "" : ": " + message)}", 1, problems)

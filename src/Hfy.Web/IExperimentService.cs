@@ -16,6 +16,12 @@ public interface IExperimentService
     /// </summary>
     Task<SubmitOutcome> SubmitAsync(string specJson, string? requestId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Queues a failed or cancelled experiment again; the resumed run computes only the cells not yet stored.
+    /// Anything else (unknown id, queued, running, finished) changes nothing.
+    /// </summary>
+    Task<ResumeOutcome> ResumeAsync(string id, CancellationToken cancellationToken);
+
     /// <summary>The results of an experiment as JSON (the same document <c>hfy results ID --format json</c> writes), or null when the id is unknown.</summary>
     Task<string?> GetResultsJsonAsync(string id, CancellationToken cancellationToken);
 }

@@ -75,6 +75,24 @@ public sealed class ManagerExperimentService : IExperimentService
     }
 
     /// <inheritdoc />
+    public Task<ResumeOutcome> ResumeAsync(string id, CancellationToken cancellationToken)
+    {
+        if (_manager is null)
+        {
+            return Task.FromResult(new ResumeOutcome(false, _store.GetExperiment(id)?.Status));
+        }
+
+        var before = _store.Requeue(id);
+        var resumed = before is ExperimentStatus.Failed or ExperimentStatus.Cancelled;
+        if (resumed)
+        {
+            _manager.Tell(new EnqueueExperiment(id));
+        }
+
+        return Task.FromResult(new ResumeOutcome(resumed, before));
+    }
+
+    /// <inheritdoc />
     public Task<string?> GetResultsJsonAsync(string id, CancellationToken cancellationToken)
     {
         var record = _store.GetExperiment(id);

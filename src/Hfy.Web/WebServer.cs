@@ -179,6 +179,18 @@ public sealed class WebServer : IAsyncDisposable
                 ? HttpResults.Text(json, "application/json; charset=utf-8", Encoding.UTF8)
                 : NotFound(id));
         app.MapPost("/api/experiments", (Func<HttpContext, Task<IResult>>)Submit);
+        app.MapPost("/api/experiments/{id}/resume", async (string id, CancellationToken ct) =>
+        {
+            var outcome = await _experiments.ResumeAsync(id, ct).ConfigureAwait(false);
+            if (outcome.Status is null) return NotFound(id);
+            if (!outcome.Resumed)
+            {
+                return Error(StatusCodes.Status409Conflict, $"experiment '{id}' is {outcome.Status}; only failed or cancelled experiments resume");
+            }
+
+            var location = $"/api/experiments/{Uri.EscapeDataString(id)}";
+            return HttpResults.Json(new SubmitResponse(id, location), Json, statusCode: StatusCodes.Status202Accepted);
+        });
         app.MapGet("/api/events", Events).WithMetadata(new QueryTokenAllowedAttribute());
         app.MapGet("/metrics", () => HttpResults.Text(PrometheusText.Format(Snapshot()), PrometheusText.ContentType, Encoding.UTF8));
 

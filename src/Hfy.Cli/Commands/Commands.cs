@@ -17,6 +17,7 @@ public static class Commands
         yield return ResultsCommand.Create();
         yield return DemoCommand.Create();
         yield return SubmitCommand.Create();
+        yield return ResumeCommand.Create();
         yield return StatusCommand.Create();
         yield return CoordinatorCommand.Create();
         yield return NodeCommand.Create();

@@ -119,8 +119,8 @@ public sealed class EmbeddedCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Engine.DisposeAsync().ConfigureAwait(false);
-        var all = _banks.Where(b => b is not null).Select(b => b!).Append(Coordinator).ToArray();
-        await Task.WhenAll(all.Select(s => s.Terminate().WaitAsync(TimeSpan.FromSeconds(30)))).ConfigureAwait(false);
+        // Bank nodes leave, youngest first, then the coordinator, each through coordinated shutdown (see ClusterLeave.StopAsync).
+        await ClusterLeave.StopAsync(_banks.Where(b => b is not null).Select(b => b!).Reverse(), Coordinator).ConfigureAwait(false);
         for (var i = 0; i < _banks.Length; i++) _banks[i] = null;
     }
 

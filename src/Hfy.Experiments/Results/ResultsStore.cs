@@ -162,6 +162,34 @@ public sealed class ResultsStore
         if (cmd.ExecuteNonQuery() == 0) throw new KeyNotFoundException($"no experiment '{experimentId}'");
     }
 
+    /// <summary>
+    /// Puts a failed or cancelled experiment back in the queue (status queued, error and finish time cleared). Its
+    /// stored cells stay: the resumed run computes only the missing ones. Returns the status the experiment had
+    /// (unchanged unless it was failed or cancelled), or null when there is no such experiment.
+    /// </summary>
+    public string? Requeue(string experimentId)
+    {
+        ArgumentNullException.ThrowIfNull(experimentId);
+        using var c = Connect();
+        using var tx = c.BeginTransaction();
+        using var read = c.CreateCommand();
+        read.Transaction = tx;
+        read.CommandText = "SELECT status FROM experiments WHERE id = $id";
+        read.Parameters.AddWithValue("$id", experimentId);
+        if (read.ExecuteScalar() is not string status) return null;
+        if (status is ExperimentStatus.Failed or ExperimentStatus.Cancelled)
+        {
+            using var write = c.CreateCommand();
+            write.Transaction = tx;
+            write.CommandText = "UPDATE experiments SET status = $s, error = NULL, finished_utc = NULL WHERE id = $id";
+            write.Parameters.AddWithValue("$s", ExperimentStatus.Queued);
+            write.Parameters.AddWithValue("$id", experimentId);
+            write.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return status;
+    }
+
     /// <summary>Stores a finished cell; false when a cell with the same key was already stored (it is not overwritten).</summary>
     public bool TryAddCell(CellRecord cell)
     {

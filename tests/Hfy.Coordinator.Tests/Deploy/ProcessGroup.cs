@@ -96,6 +96,15 @@ internal sealed partial class ProcessGroup : IDisposable
         return p.ExitCode;
     }
 
+    /// <summary>Sends SIGKILL (no shutdown of any kind, as a crash) and waits for the process to be gone.</summary>
+    public async Task KillAsync(string name, TimeSpan timeout)
+    {
+        var p = _processes[name].Process;
+        _ = SysKill(p.Id, 9);
+        using var cts = new CancellationTokenSource(timeout);
+        await p.WaitForExitAsync(cts.Token);
+    }
+
     /// <summary>Everything a process printed so far (for failure messages).</summary>
     public string Output(string name)
     {

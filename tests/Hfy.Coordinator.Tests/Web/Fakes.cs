@@ -59,6 +59,9 @@ internal sealed class FakeExperimentService(Func<string, IReadOnlyList<string>> 
         return Task.FromResult(SubmitOutcome.Created(id));
     }
 
+    public Task<ResumeOutcome> ResumeAsync(string id, CancellationToken cancellationToken) =>
+        Task.FromResult(_items.TryGetValue(id, out var e) ? new ResumeOutcome(true, e.State) : new ResumeOutcome(false, null));
+
     public Task<string?> GetResultsJsonAsync(string id, CancellationToken cancellationToken) =>
         Task.FromResult(_items.ContainsKey(id) ? $"{{\"id\":\"{id}\",\"cells\":[]}}" : null);
 }
