@@ -257,6 +257,29 @@ public class MapCommandTests
         Assert.False(File.Exists(dir.File("p.tau.npy")));
     }
 
+    [Fact]
+    public void CheckRow_FindsEveryBadScoreAndCountsTheUnmasked_AtEveryPosition()
+    {
+        var spec = Hfy.Kernels.Maps.MapSpec.Softmax;
+        for (var n = 1; n <= 19; n++)
+        {
+            for (var at = 0; at < n; at++)
+            {
+                var row = Enumerable.Range(0, n).Select(i => i * 0.5).ToArray();
+                row[at] = double.NegativeInfinity;
+                Assert.Equal(n - 1, n == 1 ? 0 : MapRows.CheckRow(row, 7, spec));
+                foreach (var bad in new[] { double.NaN, double.PositiveInfinity })
+                {
+                    row[at] = bad;
+                    var ex = Assert.Throws<CliUsageException>(() => MapRows.CheckRow(row, 7, spec));
+                    Assert.StartsWith($"input: scores row 7, column {at} is ", ex.Message, StringComparison.Ordinal);
+                }
+            }
+
+            Assert.Equal(n - 1, MapRows.CountPositive(Enumerable.Range(0, n).Select(i => (double)i).ToArray()));
+        }
+    }
+
     private static long[] ReadInt64(string path)
     {
         var bytes = File.ReadAllBytes(path);
