@@ -17,9 +17,12 @@ internal static class RunCommand
         var local = new Option<bool>("--local") { Description = "run on the kernels in this process instead of an embedded cluster" };
         var resume = new Option<string?>("--resume") { Description = "resume a stored experiment by id instead of submitting SPEC" };
         var memory = new Option<long?>("--max-bank-bytes") { Description = "memory budget for one bank (bytes); default 4 GiB" };
-        var cmd = new Command("run", "Run an experiment spec (capacity, metastable, basins, free-recall, sequential-recall) and write its results") { spec, nodes, data, local, resume, memory };
+        var format = new Option<string?>("--format") { Description = "summary as table (fits the terminal), tsv or csv (default: table)" };
+        var cmd = new Command("run", "Run an experiment spec (capacity, metastable, basins, free-recall, sequential-recall) and write its results") { spec, nodes, data, local, resume, memory, format };
         cmd.SetAction(async (parse, ct) =>
         {
+            if (ExperimentConsole.ParseFormat(parse.GetValue(format)) is not { } summaryFormat)
+                return ExperimentConsole.PrintErrors([new SpecError("--format", $"must be table, tsv or csv (got '{parse.GetValue(format)}')")]);
             var dataDir = parse.GetValue(data) ?? ExperimentConsole.DefaultDataDirectory;
             var n = parse.GetValue(nodes);
             if (n < 1) return ExperimentConsole.PrintErrors([new SpecError("--nodes", $"must be ≥ 1 (got {n})")]);
@@ -52,7 +55,7 @@ internal static class RunCommand
                 var id = resumeId ?? runner.Submit(parsed!, limits);
                 AnsiConsole.MarkupLine($"[grey]experiment:[/] {id}   [grey]store:[/] {Markup.Escape(store.Path)}");
                 var code = await ExperimentConsole.RunWithProgressAsync(runner, id, ct);
-                ExperimentConsole.PrintSummary(SummaryRow.Summarize(store.GetCells(id)));
+                ExperimentConsole.PrintSummary(SummaryRow.Summarize(store.GetCells(id)), summaryFormat);
                 var outDir = Path.Combine(dataDir, "experiments", id);
                 foreach (var f in ExperimentConsole.WriteOutputs(store, id, outDir)) AnsiConsole.MarkupLine($"[grey]wrote[/] {Markup.Escape(f)}");
                 return code;
