@@ -80,7 +80,7 @@ public static class PlotWriter
     public const int PanelHeight = 500;
 
     /// <summary>At most this many facet panels side by side.</summary>
-    public const int MaxPanelColumns = 3;
+    public const int MaxPanelColumns = 2;
 
     /// <summary>
     /// Median success rate (IQR band) vs N on a log axis at the smallest σ: one panel per (β, post) when they vary,
@@ -96,7 +96,7 @@ public static class PlotWriter
         var panels = Facets(sel, rows, r => (r.Beta, r.Post), facet =>
         {
             var plot = NewPlot($"{title}: success vs N{suffix}{facet.Label}", "patterns N", yLabel);
-            foreach (var s in facet.Rows.GroupBy(r => r.Map))
+            foreach (var s in facet.Rows.GroupBy(r => r.Map).OrderBy(g => maps.IndexOf(g.Key)))
             {
                 var pts = s.OrderBy(r => r.N).ToArray();
                 var xs = pts.Select(r => Math.Log10(r.N)).ToArray();
@@ -131,7 +131,7 @@ public static class PlotWriter
         var panels = Facets(sel, sel, r => (double.NaN, r.Post), facet =>
         {
             var plot = NewPlot($"{title}: success vs β (N = {n}){facet.Label}", "inverse temperature β", yLabel);
-            foreach (var s in facet.Rows.GroupBy(r => r.Map))
+            foreach (var s in facet.Rows.GroupBy(r => r.Map).OrderBy(g => maps.IndexOf(g.Key)))
             {
                 var pts = s.OrderBy(r => r.Beta).ToArray();
                 var xs = pts.Select(r => Math.Log10(r.Beta)).ToArray();
@@ -161,7 +161,7 @@ public static class PlotWriter
         var panels = Facets(rows.Where(r => r.N == n).ToArray(), rows, r => (r.Beta, r.Post), facet =>
         {
             var plot = NewPlot($"{title}: success vs noise (N = {n}){facet.Label}", "noise σ", "success rate (median over repeats)");
-            foreach (var s in facet.Rows.GroupBy(r => r.Map))
+            foreach (var s in facet.Rows.GroupBy(r => r.Map).OrderBy(g => maps.IndexOf(g.Key)))
             {
                 var pts = s.OrderBy(r => r.Noise).ToArray();
                 Line(plot, pts.Select(r => r.Noise).ToArray(), pts.Select(r => r.Median).ToArray(), Style(maps.IndexOf(s.Key), maps.Count), s.Key);
@@ -275,13 +275,14 @@ public static class PlotWriter
     /// Colour and marker by map, both distinct for every map of a plot (Category10 up to ten maps, then the 25-colour
     /// Tsitsulin palette; ten marker shapes cycle, so colour and marker pairs never repeat within 25 maps).
     /// </summary>
-    private static (Color Color, MarkerShape Marker, float Size) Style(int map, int maps)
+    private static (Color Color, MarkerShape Marker, float Size, float Width) Style(int map, int maps)
     {
         MarkerShape[] markers = [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond,
             MarkerShape.OpenCircle, MarkerShape.OpenSquare, MarkerShape.OpenTriangleUp, MarkerShape.OpenDiamond, MarkerShape.Cross, MarkerShape.Eks];
         IPalette palette = maps <= 10 ? new ScottPlot.Palettes.Category10() : new ScottPlot.Palettes.Tsitsulin();
-        // Earlier maps get larger markers, so identical curves of later maps stay visible on top of them.
-        return (palette.GetColor(map), markers[map % markers.Length], Math.Max(7, 15 - 2 * map));
+        // Earlier maps get larger markers and wider lines, drawn first: where two maps give identical curves
+        // (sparsemax and 2-normmax often do), the later one runs inside the earlier one and both stay visible.
+        return (palette.GetColor(map), markers[map % markers.Length], Math.Max(7, 15 - 2 * map), Math.Max(2f, 5.5f - 1.2f * map));
     }
 
     private static void Band(Plot plot, double[] xs, SummaryRow[] pts, Color color)
@@ -292,11 +293,11 @@ public static class PlotWriter
         band.LineWidth = 0;
     }
 
-    private static void Line(Plot plot, double[] xs, double[] ys, (Color Color, MarkerShape Marker, float Size) style, string label)
+    private static void Line(Plot plot, double[] xs, double[] ys, (Color Color, MarkerShape Marker, float Size, float Width) style, string label)
     {
         var line = plot.Add.Scatter(xs, ys, style.Color);
         line.LegendText = label;
-        line.LineWidth = 3;
+        line.LineWidth = style.Width;
         line.MarkerShape = style.Marker;
         line.MarkerSize = style.Size;
     }
@@ -328,7 +329,7 @@ public static class PlotWriter
 
     /// <summary>
     /// One panel as a <see cref="Width"/> × <see cref="Height"/> PNG with the legend at its right; several as a grid of
-    /// <see cref="PanelWidth"/> × <see cref="PanelHeight"/> panels, at most <see cref="MaxPanelColumns"/> across, each
+    /// <see cref="PanelWidth"/> × <see cref="PanelHeight"/> panels, at most <see cref="MaxPanelColumns"/> across (two keep the fonts legible at README width), each
     /// with the legend below it (same maps, same colours and markers in every panel).
     /// </summary>
     private static void SaveFigure(IReadOnlyList<Plot> panels, string path)

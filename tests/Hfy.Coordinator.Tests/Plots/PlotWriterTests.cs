@@ -73,7 +73,7 @@ public class PlotWriterTests
     [Fact]
     public void SuccessVsN_WithSeveralBetas_IsOnePanelPerBeta()
     {
-        // The demo's shape: 4 maps × 3 β; one panel per β, 4 series each, 3 panels across.
+        // The demo's shape: 4 maps × 3 β; one panel per β, 4 series each, 2 panels across.
         using var dir = new TempDir();
         var rows = new List<SummaryRow>();
         var maps = new[] { "softmax", "entmax-1.5", "sparsemax", "normmax-2" };
@@ -93,10 +93,10 @@ public class PlotWriterTests
 
         var path = Path.Combine(dir.Path, "facets.png");
         PlotWriter.SuccessVsN(rows, path, "demo");
-        AssertPng(path, 3 * PlotWriter.PanelWidth, PlotWriter.PanelHeight);
+        AssertPng(path, 2 * PlotWriter.PanelWidth, 2 * PlotWriter.PanelHeight);
         var histogram = Path.Combine(dir.Path, "support.png");
         PlotWriter.SupportHistogram(rows, histogram, "demo");
-        AssertPng(histogram, 3 * PlotWriter.PanelWidth, PlotWriter.PanelHeight);
+        AssertPng(histogram, 2 * PlotWriter.PanelWidth, 2 * PlotWriter.PanelHeight);
         if (Environment.GetEnvironmentVariable("HFY_KEEP_PLOTS") is { Length: > 0 } keep)
         {
             File.Copy(path, Path.Combine(keep, "facets.png"), overwrite: true);
@@ -107,9 +107,9 @@ public class PlotWriterTests
     [Theory]
     [InlineData(1, 1, 1)]
     [InlineData(2, 1, 2)]
-    [InlineData(3, 1, 3)]
-    [InlineData(4, 2, 3)]
-    [InlineData(7, 3, 3)]
-    public void Grid_PutsAtMostThreePanelsAcross(int panels, int rows, int columns) =>
+    [InlineData(3, 2, 2)]
+    [InlineData(4, 2, 2)]
+    [InlineData(7, 4, 2)]
+    public void Grid_PutsAtMostTwoPanelsAcross(int panels, int rows, int columns) =>
         Assert.Equal((rows, columns), PlotWriter.Grid(panels));
 }
