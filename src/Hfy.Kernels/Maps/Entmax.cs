@@ -1,7 +1,7 @@
 namespace Hfy.Kernels.Maps;
 
 /// <summary>
-/// α-entmax, α &gt; 1 (hfy-math.md §2, Tsallis entropy): p_i = [(α−1)θ_i − τ]_+^{1/(α−1)}, Σp = 1.
+/// α-entmax, α &gt; 1 (docs/math.md §2, Tsallis entropy): p_i = [(α−1)θ_i − τ]_+^{1/(α−1)}, Σp = 1.
 /// α = 1.5 and α = 2 use exact sort-based closed forms; other α solve τ to machine precision by
 /// safeguarded Newton on the identified support. For α − 1 ≤ 0.1 the forward pass works in score units,
 /// p_i = exp(log1p((α−1)(θ_i − τ′))/(α−1)) (see DenseEntmax), which stays accurate as α → 1 and tends to

@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace Hfy.Kernels.Maps;
 
 /// <summary>
-/// k-subsets SparseMAP (hfy-math.md §2): Euclidean projection onto the capped simplex
+/// k-subsets SparseMAP (docs/math.md §2): Euclidean projection onto the capped simplex
 /// {μ ∈ [0,1]^N, Σμ = k}: μ_i = clip(θ_i − τ, 0, 1). Unscaled marginals (Σμ = k) by default, as the
 /// published Hopfield code uses; with <see cref="MapSpec.Normalize"/> the output is μ/k (mixture reading).
 /// k is any real budget in (0, N]: with m = ⌈k⌉, the support ⊆ {θ_i &gt; θ_(m) − 1}; for whole k a single

@@ -1,6 +1,6 @@
 namespace Hfy.Kernels.Maps;
 
-/// <summary>The score-to-weight maps of hfy-math.md §2.</summary>
+/// <summary>The score-to-weight maps of docs/math.md §2.</summary>
 public enum MapKind
 {
     /// <summary>Shannon entropy: softmax.</summary>

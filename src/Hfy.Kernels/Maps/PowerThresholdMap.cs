@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Hfy.Kernels.Maps;
 
 /// <summary>
-/// The maps whose weights are powers of a shifted, scaled score (hfy-math.md §2): with z = s·θ,
+/// The maps whose weights are powers of a shifted, scaled score (docs/math.md §2): with z = s·θ,
 /// τ solves Σ_i [z_i − τ]_+^e = 1 and the weight is [z_i − τ]_+^w — α-entmax (s = α−1, e = w = 1/(α−1)),
 /// sparsemax (s = e = w = 1) and γ-normmax (s = 1, e = γ/(γ−1), w = 1/(γ−1), then p = u/Σu).
 /// Forward and the distributed search share the support bound, the mass terms and the closed forms.
@@ -141,7 +141,7 @@ public abstract class PowerThresholdMap : IThresholdMap
     public double Weight(double theta, double tau) => ShiftedWeight((Scale * theta) - tau);
 
     /// <inheritdoc />
-    /// <remarks>Bracket of hfy-math.md §2 in z: [z_max − 1, z_max − (1/n)^{1/e}] (every entry ≤ 1/n of the mass at the top).</remarks>
+    /// <remarks>Bracket of docs/math.md §2 in z: [z_max − 1, z_max − (1/n)^{1/e}] (every entry ≤ 1/n of the mass at the top).</remarks>
     public ThresholdSearch BeginSearch(double maxScore, double anchorScore, long n)
     {
         if (!double.IsFinite(maxScore))

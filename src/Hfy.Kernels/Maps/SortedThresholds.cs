@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Hfy.Kernels.Maps;
 
 /// <summary>
-/// Exact threshold solvers on a sorted candidate set (hfy-math.md §2): find τ with
+/// Exact threshold solvers on a sorted candidate set (docs/math.md §2): find τ with
 /// Σ_i [z_i − τ]_+^e = 1 for z sorted descending, z_0 = 0 the max, every z_i &gt; −1 (the support bound).
 /// e = 1 is sparsemax, e = 2 is 1.5-entmax and 2-normmax (closed forms); other e use the breakpoint
 /// search plus safeguarded Newton on the identified support.

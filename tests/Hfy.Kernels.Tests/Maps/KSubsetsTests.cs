@@ -65,7 +65,7 @@ public class KSubsetsTests
     [Fact]
     public void KSubsets_OfTheFigure2Scores_SelectsTheExpectedStructureMarginals()
     {
-        // hfy-math.md §6: 2-subsets on the Figure 2 scores.
+        // docs/math.md §6: 2-subsets on the Figure 2 scores.
         var mu = Apply(new KSubsets(2), [1.0716, -1.1221, -0.3288, 0.3368, 0.0425]);
         Close([1, 0, 0, 0.647150, 0.352850], mu, 1e-6);
     }
