@@ -149,6 +149,19 @@ public class MapCommandTests
         Assert.Equal(new[] { 0, 0, 0.25, 0.5, 0.75 }, p[0].Select(v => Math.Round(v, 12)));
     }
 
+    [Fact]
+    public void Map_EntmaxJustAboveOne_IsSoftmax()
+    {
+        using var dir = new CliTempDir();
+        const string Scores = "{\"scores\": [[-2, 0, 0.5, 3.25], [10, -10, 0, 1e-3]]}";
+        var softmax = RunMap(dir, Scores, "map", "softmax");
+        var near = RunMap(dir, Scores, "map", "entmax", "--alpha", "1.000000000001");
+        for (var r = 0; r < 2; r++)
+        {
+            for (var c = 0; c < 4; c++) Assert.Equal(softmax[r][c], near[r][c], 1e-9);
+        }
+    }
+
     [Theory]
     [InlineData(new long[] { 5 }, "input: a 1-D .npy (shape (5,)) is not accepted; scores are rows × N (one problem: shape (1, 5))")]
     [InlineData(new long[] { 0, 5 }, "input: no rows (.npy shape (0, 5)); at least one row of scores is required")]
