@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Hfy.Kernels.Maps;
 
 namespace Hfy.Coordinator.Cli;
@@ -248,6 +249,7 @@ internal static class MapRows
     }
 
     /// <summary>#{v &gt; 0}.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long CountPositive(ReadOnlySpan<double> values)
     {
         var i = 0;
@@ -263,6 +265,7 @@ internal static class MapRows
     }
 
     /// <summary>Refuses NaN and +∞; returns the number of finite (unmasked) scores.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int CheckRow(ReadOnlySpan<double> row, long r, MapSpec spec)
     {
         // Vector pass for the common case (every score finite or −∞); the scalar pass below names the first bad one.
