@@ -25,9 +25,12 @@ internal static class DemoCommand
         var local = new Option<bool>("--local") { Description = "run on the kernels in this process (no cluster, no dashboard)" };
         var spec = new Option<FileInfo>("--spec") { Description = "run this spec instead of the default sweep" }.AcceptExistingOnly();
         var port = CliOption.WithDefault("--http-port", "dashboard port on 127.0.0.1 (0: any free port)", 0, Rule.InRange(0, 65535));
-        var cmd = new Command("demo", "Start an embedded cluster with the dashboard and run the default capacity sweep") { nodes, data, local, spec, port };
+        var format = new Option<string?>("--format") { Description = "summary as table (fits the terminal), tsv or csv (default: table)" };
+        var cmd = new Command("demo", "Start an embedded cluster with the dashboard and run the default capacity sweep") { nodes, data, local, spec, port, format };
         cmd.SetAction(async (parse, ct) =>
         {
+            if (ExperimentConsole.ParseFormat(parse.GetValue(format)) is not { } summaryFormat)
+                return ExperimentConsole.PrintErrors([new SpecError("--format", $"must be table, tsv or csv (got '{parse.GetValue(format)}')")]);
             var clock = Stopwatch.StartNew();
             var dataDir = parse.GetValue(data) ?? ExperimentConsole.DefaultDataDirectory;
             var n = parse.GetValue(nodes);
@@ -60,7 +63,7 @@ internal static class DemoCommand
                     AnsiConsole.MarkupLine($"[grey]experiment:[/] {id} ({GridExpansion.Count(parsed!)} cells)");
                     code = await ExperimentConsole.RunWithProgressAsync(runner, id, ct);
                 }
-                ExperimentConsole.PrintSummary(SummaryRow.Summarize(store.GetCells(id)));
+                ExperimentConsole.PrintSummary(SummaryRow.Summarize(store.GetCells(id)), summaryFormat);
                 var outDir = Path.Combine(dataDir, "experiments", id);
                 var files = ExperimentConsole.WriteOutputs(store, id, outDir);
                 AnsiConsole.MarkupLine($"[green]results[/] in {Markup.Escape(store.Path)} (experiment {id}); exports and plots in {Markup.Escape(outDir)}:");

@@ -19,9 +19,12 @@ internal static class RunCommand
         var resume = new Option<string?>("--resume") { Description = "resume a stored experiment by id instead of submitting SPEC" };
         var memory = new Option<long?>("--max-bank-bytes") { Description = "memory budget for one bank (bytes); default 4 GiB" };
         var maxSpec = new Option<long?>("--max-spec-bytes") { Description = $"largest spec file accepted (bytes); default {SpecLimits.Default.MaxSpecBytes}" };
-        var cmd = new Command("run", "Run an experiment spec (capacity, metastable, basins, free-recall, sequential-recall) and write its results") { spec, nodes, data, local, resume, memory, maxSpec };
+        var format = new Option<string?>("--format") { Description = "summary as table (fits the terminal), tsv or csv (default: table)" };
+        var cmd = new Command("run", "Run an experiment spec (capacity, metastable, basins, free-recall, sequential-recall) and write its results") { spec, nodes, data, local, resume, memory, maxSpec, format };
         cmd.SetAction(async (parse, ct) =>
         {
+            if (ExperimentConsole.ParseFormat(parse.GetValue(format)) is not { } summaryFormat)
+                return ExperimentConsole.PrintErrors([new SpecError("--format", $"must be table, tsv or csv (got '{parse.GetValue(format)}')")]);
             var dataDir = parse.GetValue(data) ?? ExperimentConsole.DefaultDataDirectory;
             var n = parse.GetValue(nodes);
             if (n < 1) return ExperimentConsole.PrintErrors([new SpecError("--nodes", $"must be ≥ 1 (got {n})")]);
@@ -63,7 +66,7 @@ internal static class RunCommand
                 var id = resumeId ?? runner.Submit(parsed!, limits);
                 AnsiConsole.MarkupLine($"[grey]experiment:[/] {id}   [grey]store:[/] {Markup.Escape(store.Path)}");
                 var code = await ExperimentConsole.RunWithProgressAsync(runner, id, ct);
-                ExperimentConsole.PrintSummary(SummaryRow.Summarize(store.GetCells(id)));
+                ExperimentConsole.PrintSummary(SummaryRow.Summarize(store.GetCells(id)), summaryFormat);
                 var outDir = Path.Combine(dataDir, "experiments", id);
                 foreach (var f in ExperimentConsole.WriteOutputs(store, id, outDir)) AnsiConsole.MarkupLine($"[grey]wrote[/] {Markup.Escape(f)}");
                 return code;

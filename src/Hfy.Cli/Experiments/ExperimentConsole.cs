@@ -1,4 +1,3 @@
-using System.Globalization;
 using Akka.Actor;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments.Plots;
@@ -121,71 +120,37 @@ internal static class ExperimentConsole
         }
     }
 
-    /// <summary>The summary table: median [IQR] per cell group; post and σ columns only when they vary.</summary>
-    public static void PrintSummary(IReadOnlyList<SummaryRow> rows)
+    /// <summary>
+    /// The summary table: median [IQR] per cell group; post and σ columns only when they vary. <see cref="SummaryFormat.Table"/>
+    /// fits the terminal (optional columns are dropped, least useful first, until it does) and never wraps when the output
+    /// is not a terminal; TSV and CSV give one line per group with the median and its IQR in separate columns.
+    /// </summary>
+    /// <param name="rows">The summary rows.</param>
+    /// <param name="format">Table, TSV or CSV.</param>
+    /// <param name="output">Where to write (default: stdout).</param>
+    /// <param name="width">Columns available to the table (default: the terminal's; unlimited when stdout is redirected).</param>
+    public static void PrintSummary(IReadOnlyList<SummaryRow> rows, SummaryFormat format = SummaryFormat.Table, TextWriter? output = null, int? width = null)
     {
-        if (rows.Count > 0 && rows.All(r => r.UniqueRatio is not null))
+        ArgumentNullException.ThrowIfNull(rows);
+        var writer = output ?? Console.Out;
+        var table = SummaryTable.Of(rows);
+        if (format != SummaryFormat.Table)
         {
-            PrintRecallSummary(rows);
+            table.WriteSeparated(writer, format == SummaryFormat.Tsv ? '\t' : ',');
             return;
         }
-        var showPost = rows.Select(r => r.Post).Distinct().Count() > 1;
-        var showNoise = rows.Select(r => r.Noise).Distinct().Count() > 1;
-        var table = new Table().Border(TableBorder.Simple);
-        var headers = new List<string> { "N", "map", "β" };
-        if (showPost) headers.Add("post");
-        if (showNoise) headers.Add("σ");
-        headers.AddRange(["success", "exact", "cos", "|p|=1", "|p|", "steps", "E↑", "s"]);
-        foreach (var h in headers) table.AddColumn(new TableColumn(h).RightAligned());
-        foreach (var r in rows)
-        {
-            var total = Math.Max(1, r.SupportHistogram.Sum());
-            var cells = new List<string> { Count(r.N), Markup.Escape(r.Map), G(r.Beta) };
-            if (showPost) cells.Add(r.Post);
-            if (showNoise) cells.Add(G(r.Noise));
-            var meanSupport = 0.0;
-            for (var b = 0; b < r.SupportHistogram.Length; b++) meanSupport += b * (double)r.SupportHistogram[b] / total;
-            cells.AddRange([
-                r.Repeats > 1 ? $"{r.Median:0.00} [[{r.Q1:0.00},{r.Q3:0.00}]]" : $"{r.Median:0.00}",
-                $"{r.ExactRate:0.00}", $"{r.CosineRate:0.00}", $"{100.0 * r.SupportHistogram[1] / total:0}%",
-                $"{meanSupport:0.0}", $"{r.MeanSteps:0.0}",
-                r.EnergyViolations == 0 ? "0" : $"[red]{r.EnergyViolations}[/]", $"{r.ElapsedMs / 1000:0.0}"]);
-            table.AddRow(cells.ToArray());
-        }
-        AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine("[grey]success: median over repeats [[IQR]]; |p|=1: queries ending on one pattern; |p|: mean support (>10 counted as 11; softmax counts weights > 0.01); E↑: energy increases (must be 0)[/]");
+
+        var available = width ?? (output is null && !Console.IsOutputRedirected ? Math.Max(40, AnsiConsole.Profile.Width) : int.MaxValue);
+        table.WriteTable(writer, available);
     }
 
-    /// <summary>Recall experiments: the protocol's metric (median [IQR] over repeats), perfect runs, unique ratio, time.</summary>
-    private static void PrintRecallSummary(IReadOnlyList<SummaryRow> rows)
+    /// <summary>Parses a <c>--format</c> value for the summary (table, tsv or csv); null when it is none of them.</summary>
+    public static SummaryFormat? ParseFormat(string? text) => text?.Trim().ToLowerInvariant() switch
     {
-        var sequential = rows.Any(r => r.LevenshteinCoefficient is not null);
-        var table = new Table().Border(TableBorder.Simple);
-        string[] headers = sequential ? ["N", "method", "β", "levenshtein", "perfect", "unique", "T", "s"] : ["N", "method", "β", "unique", "perfect", "T", "s"];
-        foreach (var h in headers) table.AddColumn(new TableColumn(h).RightAligned());
-        foreach (var r in rows)
-        {
-            var cells = new List<string>
-            {
-                Count(r.N), Markup.Escape(r.Map), G(r.Beta),
-                r.Repeats > 1 ? $"{r.Median:0.000} [[{r.Q1:0.000},{r.Q3:0.000}]]" : $"{r.Median:0.000}",
-                $"{r.ExactRate:0.00}",
-            };
-            if (sequential) cells.Add($"{r.UniqueRatio:0.000}");
-            cells.AddRange([$"{r.MeanSteps:0}", $"{r.ElapsedMs / 1000:0.0}"]);
-            table.AddRow(cells.ToArray());
-        }
-        AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine(sequential
-            ? "[grey]levenshtein: 1 − lev(recalled, stored order)/length, median over repeats [[IQR]]; perfect: fraction of repeats recalled exactly in order; unique: mean unique memory ratio[/]"
-            : "[grey]unique: |distinct recalled| / recalled, median over repeats [[IQR]]; perfect: fraction of repeats that recalled every memory once[/]");
-    }
-
-    private static string Count(long n) => n switch
-    {
-        >= 1_000_000 when n % 1_000_000 == 0 => $"{n / 1_000_000}M",
-        >= 1_000 when n % 1_000 == 0 => $"{n / 1_000}k",
-        _ => n.ToString(CultureInfo.InvariantCulture),
+        null or "" or "table" => SummaryFormat.Table,
+        "tsv" => SummaryFormat.Tsv,
+        "csv" => SummaryFormat.Csv,
+        _ => null,
     };
 
     /// <summary>Writes CSV, JSON and PNG plots for an experiment under <paramref name="directory"/>; returns the files.</summary>
@@ -206,8 +171,6 @@ internal static class ExperimentConsole
     {
         public void Report(T value) => action(value);
     }
-
-    private static string G(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 
     /// <summary>Shows the runner's ETA (its pace since start) rather than Spectre's own estimate.</summary>
     private sealed class EtaColumn : ProgressColumn

@@ -73,41 +73,53 @@ public static class PlotWriter
         return files;
     }
 
-    /// <summary>Median success rate (IQR band) vs N on a log axis, one line per (map, β, post) at the smallest σ.</summary>
+    /// <summary>Width of one facet panel in pixels.</summary>
+    public const int PanelWidth = 620;
+
+    /// <summary>Height of one facet panel in pixels.</summary>
+    public const int PanelHeight = 500;
+
+    /// <summary>At most this many facet panels side by side.</summary>
+    public const int MaxPanelColumns = 2;
+
+    /// <summary>
+    /// Median success rate (IQR band) vs N on a log axis at the smallest σ: one panel per (β, post) when they vary,
+    /// one line per map in each panel (colour and marker by map, the same in every panel).
+    /// </summary>
     public static void SuccessVsN(IReadOnlyList<SummaryRow> rows, string path, string title, string yLabel = "success rate (median over repeats)")
     {
         ArgumentNullException.ThrowIfNull(rows);
         var sigma = rows.Min(r => r.Noise);
-        var plot = NewPlot($"{title}: success vs N" + (rows.Any(r => r.Noise != sigma) ? $" (σ = {Inv(sigma)})" : ""), "patterns N", yLabel);
         var maps = rows.Select(r => r.Map).Distinct().ToList();
-        var variants = rows.Select(r => (r.Beta, r.Post)).Distinct().ToList();
-        foreach (var s in rows.Where(r => r.Noise == sigma).GroupBy(r => SeriesLabel(rows, r)))
+        var sel = rows.Where(r => r.Noise == sigma).ToArray();
+        var suffix = rows.Any(r => r.Noise != sigma) ? $" (σ = {Inv(sigma)})" : "";
+        var panels = Facets(sel, rows, r => (r.Beta, r.Post), facet =>
         {
-            var pts = s.OrderBy(r => r.N).ToArray();
-            var xs = pts.Select(r => Math.Log10(r.N)).ToArray();
-            var style = Style(maps.IndexOf(pts[0].Map), variants.IndexOf((pts[0].Beta, pts[0].Post)));
-            if (pts.Any(r => r.Q3 > r.Q1))
+            var plot = NewPlot($"{title}: success vs N{suffix}{facet.Label}", "patterns N", yLabel);
+            foreach (var s in facet.Rows.GroupBy(r => r.Map).OrderBy(g => maps.IndexOf(g.Key)))
             {
-                var band = plot.Add.FillY(xs, pts.Select(r => r.Q1).ToArray(), pts.Select(r => r.Q3).ToArray());
-                band.FillColor = style.Color.WithAlpha(0.12);
-                band.LineWidth = 0;
+                var pts = s.OrderBy(r => r.N).ToArray();
+                var xs = pts.Select(r => Math.Log10(r.N)).ToArray();
+                var style = Style(maps.IndexOf(s.Key), maps.Count);
+                Band(plot, xs, pts, style.Color);
+                Line(plot, xs, pts.Select(r => r.Median).ToArray(), style, s.Key);
             }
-            Line(plot, xs, pts.Select(r => r.Median).ToArray(), style, s.Key);
-        }
-        var ticks = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = v => Math.Pow(10, v).ToString("#,0", CultureInfo.InvariantCulture),
-        };
-        plot.Axes.Bottom.TickGenerator = ticks;
-        plot.Axes.SetLimitsY(-0.05, 1.05);
-        Save(plot, path);
+
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                IntegerTicksOnly = true,
+                LabelFormatter = v => Math.Pow(10, v).ToString("#,0", CultureInfo.InvariantCulture),
+            };
+            plot.Axes.SetLimitsY(-0.05, 1.05);
+            return plot;
+        });
+        SaveFigure(panels, path);
     }
 
     /// <summary>
-    /// Median success (IQR band) vs β on a log axis at the largest N, one line per (map, post) — the papers'
-    /// "unique memory ratio as a function of β" panel for recall experiments.
+    /// Median success (IQR band) vs β on a log axis at the largest N, one panel per post when posts vary and one line
+    /// per map — the papers' "unique memory ratio as a function of β" panel for recall experiments.
     /// </summary>
     public static void SuccessVsBeta(IReadOnlyList<SummaryRow> rows, string path, string title, string yLabel = "success rate (median over repeats)")
     {
@@ -115,83 +127,94 @@ public static class PlotWriter
         var n = rows.Max(r => r.N);
         var sigma = rows.Min(r => r.Noise);
         var sel = rows.Where(r => r.N == n && r.Noise == sigma).ToArray();
-        var plot = NewPlot($"{title}: success vs β (N = {n})", "inverse temperature β", yLabel);
         var maps = sel.Select(r => r.Map).Distinct().ToList();
-        var posts = sel.Select(r => r.Post).Distinct().ToList();
-        foreach (var s in sel.GroupBy(r => (r.Map, r.Post)))
+        var panels = Facets(sel, sel, r => (double.NaN, r.Post), facet =>
         {
-            var pts = s.OrderBy(r => r.Beta).ToArray();
-            var xs = pts.Select(r => Math.Log10(r.Beta)).ToArray();
-            var style = Style(maps.IndexOf(s.Key.Map), posts.IndexOf(s.Key.Post));
-            if (pts.Any(r => r.Q3 > r.Q1))
+            var plot = NewPlot($"{title}: success vs β (N = {n}){facet.Label}", "inverse temperature β", yLabel);
+            foreach (var s in facet.Rows.GroupBy(r => r.Map).OrderBy(g => maps.IndexOf(g.Key)))
             {
-                var band = plot.Add.FillY(xs, pts.Select(r => r.Q1).ToArray(), pts.Select(r => r.Q3).ToArray());
-                band.FillColor = style.Color.WithAlpha(0.12);
-                band.LineWidth = 0;
+                var pts = s.OrderBy(r => r.Beta).ToArray();
+                var xs = pts.Select(r => Math.Log10(r.Beta)).ToArray();
+                var style = Style(maps.IndexOf(s.Key), maps.Count);
+                Band(plot, xs, pts, style.Color);
+                Line(plot, xs, pts.Select(r => r.Median).ToArray(), style, s.Key);
             }
-            Line(plot, xs, pts.Select(r => r.Median).ToArray(), style, posts.Count > 1 ? $"{s.Key.Map} {s.Key.Post}" : s.Key.Map);
-        }
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = v => Math.Pow(10, v).ToString("G4", CultureInfo.InvariantCulture),
-        };
-        plot.Axes.SetLimitsY(-0.05, 1.05);
-        Save(plot, path);
+
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                IntegerTicksOnly = true,
+                LabelFormatter = v => Math.Pow(10, v).ToString("G4", CultureInfo.InvariantCulture),
+            };
+            plot.Axes.SetLimitsY(-0.05, 1.05);
+            return plot;
+        });
+        SaveFigure(panels, path);
     }
 
-    /// <summary>Median success rate vs σ, one line per (map, β, post) at the smallest N.</summary>
+    /// <summary>Median success rate vs σ at the smallest N: one panel per (β, post) when they vary, one line per map.</summary>
     public static void SuccessVsNoise(IReadOnlyList<SummaryRow> rows, string path, string title)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var n = rows.Min(r => r.N);
-        var plot = NewPlot($"{title}: success vs noise (N = {n})", "noise σ", "success rate (median over repeats)");
         var maps = rows.Select(r => r.Map).Distinct().ToList();
-        var variants = rows.Select(r => (r.Beta, r.Post)).Distinct().ToList();
-        foreach (var s in rows.Where(r => r.N == n).GroupBy(r => SeriesLabel(rows, r)))
+        var panels = Facets(rows.Where(r => r.N == n).ToArray(), rows, r => (r.Beta, r.Post), facet =>
         {
-            var pts = s.OrderBy(r => r.Noise).ToArray();
-            var style = Style(maps.IndexOf(pts[0].Map), variants.IndexOf((pts[0].Beta, pts[0].Post)));
-            Line(plot, pts.Select(r => r.Noise).ToArray(), pts.Select(r => r.Median).ToArray(), style, s.Key);
-        }
-        plot.Axes.SetLimitsY(-0.05, 1.05);
-        Save(plot, path);
+            var plot = NewPlot($"{title}: success vs noise (N = {n}){facet.Label}", "noise σ", "success rate (median over repeats)");
+            foreach (var s in facet.Rows.GroupBy(r => r.Map).OrderBy(g => maps.IndexOf(g.Key)))
+            {
+                var pts = s.OrderBy(r => r.Noise).ToArray();
+                Line(plot, pts.Select(r => r.Noise).ToArray(), pts.Select(r => r.Median).ToArray(), Style(maps.IndexOf(s.Key), maps.Count), s.Key);
+            }
+
+            plot.Axes.SetLimitsY(-0.05, 1.05);
+            return plot;
+        });
+        SaveFigure(panels, path);
     }
 
-    /// <summary>Percentage of queries by final support size (0..10, &gt;10), grouped bars per series, at the largest N and smallest σ.</summary>
+    /// <summary>
+    /// Percentage of queries by final support size (0..10, &gt;10) at the largest N and smallest σ: one panel per (β, post)
+    /// when they vary, grouped bars coloured by map.
+    /// </summary>
     public static void SupportHistogram(IReadOnlyList<SummaryRow> rows, string path, string title)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var n = rows.Max(r => r.N);
         var sigma = rows.Min(r => r.Noise);
         var sel = rows.Where(r => r.N == n && r.Noise == sigma).ToArray();
-        var plot = NewPlot($"{title}: support size (N = {n}, σ = {Inv(sigma)})", "support size of the final weights", "% of queries");
-        var palette = new ScottPlot.Palettes.Category10();
-        var width = 0.8 / Math.Max(1, sel.Length);
-        for (var s = 0; s < sel.Length; s++)
+        var maps = sel.Select(r => r.Map).Distinct().ToList();
+        var panels = Facets(sel, sel, r => (r.Beta, r.Post), facet =>
         {
-            var total = Math.Max(1, sel[s].SupportHistogram.Sum());
-            var bars = new List<Bar>();
-            for (var b = 0; b < CellMetrics.HistogramBins; b++)
+            var plot = NewPlot($"{title}: support size (N = {n}, σ = {Inv(sigma)}){facet.Label}", "support size of the final weights", "% of queries");
+            var series = facet.Rows;
+            var width = 0.8 / Math.Max(1, series.Length);
+            for (var s = 0; s < series.Length; s++)
             {
-                bars.Add(new Bar
+                var total = Math.Max(1, series[s].SupportHistogram.Sum());
+                var color = Style(maps.IndexOf(series[s].Map), maps.Count).Color;
+                var bars = new List<Bar>();
+                for (var b = 0; b < CellMetrics.HistogramBins; b++)
                 {
-                    Position = b - 0.4 + width * (s + 0.5),
-                    Value = 100.0 * sel[s].SupportHistogram[b] / total,
-                    Size = width,
-                    FillColor = palette.GetColor(s),
-                    LineWidth = 0,
-                });
+                    bars.Add(new Bar
+                    {
+                        Position = b - 0.4 + width * (s + 0.5),
+                        Value = 100.0 * series[s].SupportHistogram[b] / total,
+                        Size = width,
+                        FillColor = color,
+                        LineWidth = 0,
+                    });
+                }
+                var plottable = plot.Add.Bars(bars);
+                plottable.LegendText = series[s].Map;
             }
-            var plottable = plot.Add.Bars(bars);
-            plottable.LegendText = SeriesLabel(rows, sel[s]);
-        }
-        var labels = Enumerable.Range(0, CellMetrics.HistogramBins)
-            .Select(b => new Tick(b, b == CellMetrics.HistogramBins - 1 ? ">10" : b.ToString(CultureInfo.InvariantCulture))).ToArray();
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(labels);
-        plot.Axes.SetLimitsY(0, 105);
-        Save(plot, path);
+            var labels = Enumerable.Range(0, CellMetrics.HistogramBins)
+                .Select(b => new Tick(b, b == CellMetrics.HistogramBins - 1 ? ">10" : b.ToString(CultureInfo.InvariantCulture))).ToArray();
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(labels);
+            plot.Axes.SetLimitsY(0, 105);
+            return plot;
+        });
+        SaveFigure(panels, path);
     }
 
     /// <summary>The 2-D grid of starting points colored by the pattern reached; white = metastable (no pattern within the radius).</summary>
@@ -228,33 +251,72 @@ public static class PlotWriter
         Save(plot, path, Height, Height);
     }
 
-    /// <summary>Color and marker by map, line pattern by (β, post), so that series stay distinguishable past ten.</summary>
-    private static (Color Color, MarkerShape Marker, LinePattern Pattern, float Size) Style(int map, int variant)
+    /// <summary>A facet: the rows of one (β, post) and the panel-title suffix naming them (empty when nothing varies).</summary>
+    private sealed record Facet(string Label, SummaryRow[] Rows);
+
+    /// <summary>
+    /// One panel per distinct key of <paramref name="rows"/> (β, post; NaN β means "not a facet key"), labelled with
+    /// what varies among <paramref name="all"/>; a single panel when nothing does.
+    /// </summary>
+    private static List<Plot> Facets(SummaryRow[] rows, IReadOnlyList<SummaryRow> all, Func<SummaryRow, (double Beta, string Post)> key, Func<Facet, Plot> draw)
+    {
+        var betas = all.Select(r => key(r).Beta).Where(b => !double.IsNaN(b)).Distinct().Count() > 1;
+        var posts = all.Select(r => key(r).Post).Distinct().Count() > 1;
+        return [.. rows.GroupBy(key).Select(g =>
+        {
+            var parts = new List<string>();
+            if (betas) parts.Add($"β = {Inv(g.Key.Beta)}");
+            if (posts) parts.Add(g.Key.Post);
+            return draw(new Facet(parts.Count > 0 ? ", " + string.Join(", ", parts) : "", [.. g]));
+        })];
+    }
+
+    /// <summary>
+    /// Colour and marker by map, both distinct for every map of a plot (Category10 up to ten maps, then the 25-colour
+    /// Tsitsulin palette; ten marker shapes cycle, so colour and marker pairs never repeat within 25 maps).
+    /// </summary>
+    private static (Color Color, MarkerShape Marker, float Size, float Width) Style(int map, int maps)
     {
         MarkerShape[] markers = [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond,
             MarkerShape.OpenCircle, MarkerShape.OpenSquare, MarkerShape.OpenTriangleUp, MarkerShape.OpenDiamond, MarkerShape.Cross, MarkerShape.Eks];
-        LinePattern[] patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
-        var color = new ScottPlot.Palettes.Category10().GetColor(map);
-        // Earlier maps get larger markers, so identical curves of later maps stay visible on top of them.
-        return (color, markers[map % markers.Length], patterns[variant % patterns.Length], Math.Max(4, 11 - 2 * map));
+        IPalette palette = maps <= 10 ? new ScottPlot.Palettes.Category10() : new ScottPlot.Palettes.Tsitsulin();
+        // Earlier maps get larger markers and wider lines, drawn first: where two maps give identical curves
+        // (sparsemax and 2-normmax often do), the later one runs inside the earlier one and both stay visible.
+        return (palette.GetColor(map), markers[map % markers.Length], Math.Max(7, 15 - 2 * map), Math.Max(2f, 5.5f - 1.2f * map));
     }
 
-    private static void Line(Plot plot, double[] xs, double[] ys, (Color Color, MarkerShape Marker, LinePattern Pattern, float Size) style, string label)
+    private static void Band(Plot plot, double[] xs, SummaryRow[] pts, Color color)
+    {
+        if (!pts.Any(r => r.Q3 > r.Q1)) return;
+        var band = plot.Add.FillY(xs, pts.Select(r => r.Q1).ToArray(), pts.Select(r => r.Q3).ToArray());
+        band.FillColor = color.WithAlpha(0.12);
+        band.LineWidth = 0;
+    }
+
+    private static void Line(Plot plot, double[] xs, double[] ys, (Color Color, MarkerShape Marker, float Size, float Width) style, string label)
     {
         var line = plot.Add.Scatter(xs, ys, style.Color);
         line.LegendText = label;
-        line.LineWidth = 2;
-        line.LinePattern = style.Pattern;
+        line.LineWidth = style.Width;
         line.MarkerShape = style.Marker;
         line.MarkerSize = style.Size;
     }
 
+    /// <summary>A plot with fonts sized to stay legible when the PNG is shown at README width (about 900 px).</summary>
     private static Plot NewPlot(string title, string x, string y)
     {
         var plot = new Plot();
         plot.Title(title);
         plot.XLabel(x);
         plot.YLabel(y);
+        plot.Axes.Title.Label.FontSize = 20;
+        foreach (var axis in new IAxis[] { plot.Axes.Bottom, plot.Axes.Left })
+        {
+            axis.Label.FontSize = 18;
+            axis.TickLabelStyle.FontSize = 16;
+        }
+
+        plot.Legend.FontSize = 16;
         return plot;
     }
 
@@ -265,13 +327,44 @@ public static class PlotWriter
         plot.SavePng(path, width, height);
     }
 
-    /// <summary>A series label naming only what varies among the rows (map, β, post).</summary>
-    private static string SeriesLabel(IReadOnlyList<SummaryRow> all, SummaryRow r)
+    /// <summary>
+    /// One panel as a <see cref="Width"/> × <see cref="Height"/> PNG with the legend at its right; several as a grid of
+    /// <see cref="PanelWidth"/> × <see cref="PanelHeight"/> panels, at most <see cref="MaxPanelColumns"/> across (two keep the fonts legible at README width), each
+    /// with the legend below it (same maps, same colours and markers in every panel).
+    /// </summary>
+    private static void SaveFigure(IReadOnlyList<Plot> panels, string path)
     {
-        var parts = new List<string> { r.Map };
-        if (all.Select(x => x.Beta).Distinct().Count() > 1) parts.Add($"β={Inv(r.Beta)}");
-        if (all.Select(x => x.Post).Distinct().Count() > 1) parts.Add(r.Post);
-        return string.Join(" ", parts);
+        if (panels.Count == 1)
+        {
+            Save(panels[0], path);
+            return;
+        }
+
+        var (rows, columns) = Grid(panels.Count);
+        foreach (var panel in panels)
+        {
+            if (panel.GetPlottables().Any(p => p is IHasLegendText { LegendText.Length: > 0 }))
+            {
+                panel.ShowLegend(Edge.Bottom);
+            }
+        }
+
+        // The Multiplot(Plot) constructor holds its first panel already.
+        var figure = new Multiplot(panels[0]);
+        foreach (var panel in panels.Skip(1))
+        {
+            figure.AddPlot(panel);
+        }
+
+        figure.Layout = new ScottPlot.MultiplotLayouts.Grid(rows, columns);
+        figure.SavePng(path, columns * PanelWidth, rows * PanelHeight);
+    }
+
+    /// <summary>Rows and columns of the facet grid for <paramref name="panels"/> panels.</summary>
+    public static (int Rows, int Columns) Grid(int panels)
+    {
+        var columns = Math.Min(MaxPanelColumns, Math.Max(1, panels));
+        return ((panels + columns - 1) / columns, columns);
     }
 
     private static string Inv(double v) => v.ToString("G4", CultureInfo.InvariantCulture);

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Hfy.Kernels.Maps;
 
@@ -35,9 +36,11 @@ public sealed class Softmax : IMap
     /// multiply-add, so the shift loses nothing even when |θ_i − max| is large; Z = Σ e_i is accumulated with
     /// Neumaier compensation (one running sum per vector lane, the lanes then added the same way), so its error
     /// does not grow with N; p_i = e_i / Z is one correctly rounded division. Budget: exp ≤ 1 ulp, e_i ≤ 1.5,
-    /// Z ≤ 1.5 (each e_i's error enters Z weighted by e_i/Z), division 0.5 — within 4 ulps (1.5 measured at
-    /// N = 1e5). Shift, correction, sum and division are vectorized; the exponentials are scalar.
+    /// Z ≤ 1.5 (each e_i's error enters Z weighted by e_i/Z), division 0.5 — within 4 ulps. The exponentials are
+    /// <see cref="ShiftedExp"/>'s (below one ulp, vectorized; <c>TensorPrimitives.Exp</c>'s ~1.5-ulp ones gave
+    /// p_i 3.3 ulps off at N = 1e5).
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Forward(ReadOnlySpan<double> theta, Span<double> p)
     {
         ScoreVectors.CheckSameLength(theta, p.Length, nameof(p));
@@ -53,67 +56,24 @@ public sealed class Softmax : IMap
             max = ScoreVectors.MaxFinite(theta, out _);
         }
 
-        Span<double> delta = stackalloc double[Chunk];
         var sums = Vector<double>.Zero;
         var compensations = Vector<double>.Zero;
         double sum = 0, compensation = 0;
-        for (var start = 0; start < theta.Length; start += Chunk)
+        var i = 0;
+        var low = false;
+        if (Vector.IsHardwareAccelerated)
         {
-            var length = Math.Min(Chunk, theta.Length - start);
-            var t = theta.Slice(start, length);
-            var e = p.Slice(start, length);
-            var dl = delta[..length];
-            var i = 0;
-            if (Vector.IsHardwareAccelerated)
+            var vmax = new Vector<double>(max);
+            for (; i <= theta.Length - Vector<double>.Count; i += Vector<double>.Count)
             {
-                var vmax = new Vector<double>(max);
-                var negMax = -vmax;
-                var floor = new Vector<double>(Underflow);
-                for (; i <= length - Vector<double>.Count; i += Vector<double>.Count)
-                {
-                    var v = new Vector<double>(t[i..]);
-                    var d = v - vmax;
-                    var thetaPart = d + vmax;
-                    var maxPart = d - thetaPart;
-                    var err = (v - thetaPart) + (negMax - maxPart);
-                    d.CopyTo(e[i..]);
-                    Vector.ConditionalSelect(Vector.GreaterThan(d, floor), err, Vector<double>.Zero).CopyTo(dl[i..]);
-                }
-            }
+                var x = ShiftedExp.Vector(new Vector<double>(theta[i..]), vmax, out var lowLanes);
+                low |= lowLanes;
+                x.CopyTo(p[i..]);
 
-            for (; i < length; i++)
-            {
-                (e[i], dl[i]) = ExactShift(t[i], max);
-            }
-
-            // Scalar Math.Exp (the C runtime's, < 1 ulp): TensorPrimitives.Exp is ~4× faster but its ~1.5-ulp
-            // exponentials gave p_i 3.3 ulps off at N = 1e5 (vs 1.5 here), too close to the 4-ulp guarantee.
-            for (var k = 0; k < e.Length; k++)
-            {
-                e[k] = Math.Exp(e[k]);
-            }
-
-            i = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                for (; i <= length - Vector<double>.Count; i += Vector<double>.Count)
-                {
-                    var x = new Vector<double>(e[i..]);
-                    x = Vector.FusedMultiplyAdd(x, new Vector<double>(dl[i..]), x);
-                    x.CopyTo(e[i..]);
-
-                    // Neumaier per lane; every term is ≥ 0, so the larger of (sum, x) is the sum.
-                    var total = sums + x;
-                    compensations += Vector.ConditionalSelect(Vector.GreaterThanOrEqual(sums, x), (sums - total) + x, (x - total) + sums);
-                    sums = total;
-                }
-            }
-
-            for (; i < length; i++)
-            {
-                var x = Math.FusedMultiplyAdd(e[i], dl[i], e[i]);
-                e[i] = x;
-                Add(ref sum, ref compensation, x);
+                // Neumaier per lane; every term is ≥ 0, so the larger of (sum, x) is the sum.
+                var total = sums + x;
+                compensations += Vector.ConditionalSelect(Vector.GreaterThanOrEqual(sums, x), (sums - total) + x, (x - total) + sums);
+                sums = total;
             }
         }
 
@@ -123,15 +83,28 @@ public sealed class Softmax : IMap
             Add(ref sum, ref compensation, compensations[lane]);
         }
 
+        for (; i < theta.Length; i++)
+        {
+            p[i] = ShiftedExp.Scalar(theta[i], max);
+            Add(ref sum, ref compensation, p[i]);
+        }
+
+        if (low)
+        {
+            // Lanes whose e^d is subnormal or 0 (θ − max ≤ −708, masked scores): the scalar exp, rarely needed.
+            for (var j = 0; j < i && j < theta.Length; j++)
+            {
+                if (!(theta[j] - max > ShiftedExp.VectorFloor))
+                {
+                    p[j] = ShiftedExp.Scalar(theta[j], max);
+                    Add(ref sum, ref compensation, p[j]);
+                }
+            }
+        }
+
         TensorPrimitives.Divide(p, sum + compensation, p);
         return double.NaN;
     }
-
-    /// <summary>Elements per pass: the TwoSum errors live on the stack.</summary>
-    private const int Chunk = 256;
-
-    /// <summary>e^d is 0 in double below this (e^{−745.14} is the least subnormal); θ = −∞ (masked) is below it too.</summary>
-    private const double Underflow = -746.0;
 
     /// <summary>Neumaier step: sum + compensation gains x with the rounding error kept.</summary>
     private static void Add(ref double sum, ref double compensation, double x)
@@ -139,20 +112,6 @@ public sealed class Softmax : IMap
         var t = sum + x;
         compensation += Math.Abs(sum) >= Math.Abs(x) ? (sum - t) + x : (x - t) + sum;
         sum = t;
-    }
-
-    /// <summary>θ − max as d + δ exactly (TwoSum); δ = 0 where e^d underflows (also θ = −∞).</summary>
-    private static (double D, double Delta) ExactShift(double theta, double max)
-    {
-        var d = theta - max;
-        if (!(d > Underflow))
-        {
-            return (d, 0.0);
-        }
-
-        var thetaPart = d + max;
-        var maxPart = d - thetaPart;
-        return (d, (theta - thetaPart) + (-max - maxPart));
     }
 
     /// <inheritdoc />

@@ -149,6 +149,19 @@ public class MapCommandTests
         Assert.Equal(new[] { 0, 0, 0.25, 0.5, 0.75 }, p[0].Select(v => Math.Round(v, 12)));
     }
 
+    [Fact]
+    public void Map_EntmaxJustAboveOne_IsSoftmax()
+    {
+        using var dir = new CliTempDir();
+        const string Scores = "{\"scores\": [[-2, 0, 0.5, 3.25], [10, -10, 0, 1e-3]]}";
+        var softmax = RunMap(dir, Scores, "map", "softmax");
+        var near = RunMap(dir, Scores, "map", "entmax", "--alpha", "1.000000000001");
+        for (var r = 0; r < 2; r++)
+        {
+            for (var c = 0; c < 4; c++) Assert.Equal(softmax[r][c], near[r][c], 1e-9);
+        }
+    }
+
     [Theory]
     [InlineData(new long[] { 5 }, "input: a 1-D .npy (shape (5,)) is not accepted; scores are rows × N (one problem: shape (1, 5))")]
     [InlineData(new long[] { 0, 5 }, "input: no rows (.npy shape (0, 5)); at least one row of scores is required")]
@@ -255,6 +268,29 @@ public class MapCommandTests
         Assert.Equal("input: scores row 250, column 2 is NaN; NaN is not allowed", ex.Message);
         Assert.False(File.Exists(target));
         Assert.False(File.Exists(dir.File("p.tau.npy")));
+    }
+
+    [Fact]
+    public void CheckRow_FindsEveryBadScoreAndCountsTheUnmasked_AtEveryPosition()
+    {
+        var spec = Hfy.Kernels.Maps.MapSpec.Softmax;
+        for (var n = 1; n <= 19; n++)
+        {
+            for (var at = 0; at < n; at++)
+            {
+                var row = Enumerable.Range(0, n).Select(i => i * 0.5).ToArray();
+                row[at] = double.NegativeInfinity;
+                Assert.Equal(n - 1, n == 1 ? 0 : MapRows.CheckRow(row, 7, spec));
+                foreach (var bad in new[] { double.NaN, double.PositiveInfinity })
+                {
+                    row[at] = bad;
+                    var ex = Assert.Throws<CliUsageException>(() => MapRows.CheckRow(row, 7, spec));
+                    Assert.StartsWith($"input: scores row 7, column {at} is ", ex.Message, StringComparison.Ordinal);
+                }
+            }
+
+            Assert.Equal(n - 1, MapRows.CountPositive(Enumerable.Range(0, n).Select(i => (double)i).ToArray()));
+        }
     }
 
     private static long[] ReadInt64(string path)

@@ -27,6 +27,10 @@ public class SpecValidatorTests
     [Fact]
     public void ValidSpec_HasNoErrors() => Assert.Empty(Check(Valid));
 
+    [Fact]
+    public void KSubsets_WithARealBudget_IsValid() =>
+        Assert.Empty(Check(With("{ \"name\": \"classical\" }", "{ \"name\": \"ksubsets\", \"k\": 1.5 }")));
+
     [Theory]
     [InlineData("\"kind\": \"capacity\"", "\"kind\": \"capacityy\"", "kind", "must be one of")]
     [InlineData("{ \"name\": \"softmax\" }", "{ \"name\": \"hardmax\" }", "grid.maps[0].name", "unknown map 'hardmax'")]
@@ -53,7 +57,7 @@ public class SpecValidatorTests
     [InlineData("\"source\": \"sphere\"", "\"source\": \"sphre\"", "bank.source", "must be one of")]
     [InlineData("{ \"name\": \"classical\" }", "{ \"name\": \"dam-poly\", \"n\": 0 }", "grid.maps[3].n", "degree n must be ≥ 1")]
     [InlineData("{ \"name\": \"classical\" }", "{ \"name\": \"dam-exp\", \"betaIn\": -1 }", "grid.maps[3].betaIn", "β_in must be finite and > 0")]
-    [InlineData("{ \"name\": \"classical\" }", "{ \"name\": \"ksubsets\", \"k\": 0 }", "grid.maps[3].k", "k must be ≥ 1")]
+    [InlineData("{ \"name\": \"classical\" }", "{ \"name\": \"ksubsets\", \"k\": 0 }", "grid.maps[3].k", "k must be a finite number > 0 (got 0)")]
     [InlineData("{ \"name\": \"classical\" }", "{ \"name\": \"ksubsets\", \"k\": 500 }", "grid.maps[3].k", "k must be ≤ the smallest N (100)")]
     [InlineData("{ \"name\": \"softmax\" }", "{ \"name\": \"softmax\", \"alpha\": 2 }", "grid.maps[0].alpha", "is not a parameter of softmax")]
     public void EachRule_NamesItsFieldPath(string find, string replace, string path, string message)

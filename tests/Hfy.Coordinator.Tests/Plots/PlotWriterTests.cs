@@ -44,7 +44,12 @@ public class PlotWriterTests
         var (store, id) = await RecallCellTests.RunAsync(dir.Path, RecallCellTests.SmallSequentialRecall);
         var files = PlotWriter.WriteAll(store.GetExperiment(id)!, store.GetCells(id), dir.Path);
         Assert.Equal(["success-vs-n.png", "success-vs-beta.png"], files.Select(f => Path.GetFileName(f)[(id.Length + 1)..]));
-        Assert.All(files, f => AssertPng(f, PlotWriter.Width, PlotWriter.Height));
+
+        // Success vs N: one panel per β; success vs β: one panel (a single post).
+        var (rows, columns) = PlotWriter.Grid(store.GetCells(id).Select(c => c.Params.Beta).Distinct().Count());
+        Assert.True(columns > 1);
+        AssertPng(files[0], columns * PlotWriter.PanelWidth, rows * PlotWriter.PanelHeight);
+        AssertPng(files[1], PlotWriter.Width, PlotWriter.Height);
     }
 
     [Fact]
@@ -64,4 +69,47 @@ public class PlotWriterTests
         PlotWriter.Basins(cell, spec, path, "basins");
         AssertPng(path, PlotWriter.Height, PlotWriter.Height);
     }
+
+    [Fact]
+    public void SuccessVsN_WithSeveralBetas_IsOnePanelPerBeta()
+    {
+        // The demo's shape: 4 maps × 3 β; one panel per β, 4 series each, 2 panels across.
+        using var dir = new TempDir();
+        var rows = new List<SummaryRow>();
+        var maps = new[] { "softmax", "entmax-1.5", "sparsemax", "normmax-2" };
+        foreach (var beta in new[] { 0.5, 4.0, 16.0 })
+        {
+            for (var m = 0; m < maps.Length; m++)
+            {
+                foreach (var n in new long[] { 100, 1000, 10_000 })
+                {
+                    var hist = new long[CellMetrics.HistogramBins];
+                    hist[1 + m] = 10;
+                    var rate = Math.Clamp(1.2 - (Math.Log10(n) / (3 + m)) - (0.1 / beta), 0, 1);
+                    rows.Add(new SummaryRow(n, maps[m], beta, "identity", 0.1, 3, rate, rate - 0.05, rate + 0.05, rate, rate, hist, 3, 0, 0, 0, 1000));
+                }
+            }
+        }
+
+        var path = Path.Combine(dir.Path, "facets.png");
+        PlotWriter.SuccessVsN(rows, path, "demo");
+        AssertPng(path, 2 * PlotWriter.PanelWidth, 2 * PlotWriter.PanelHeight);
+        var histogram = Path.Combine(dir.Path, "support.png");
+        PlotWriter.SupportHistogram(rows, histogram, "demo");
+        AssertPng(histogram, 2 * PlotWriter.PanelWidth, 2 * PlotWriter.PanelHeight);
+        if (Environment.GetEnvironmentVariable("HFY_KEEP_PLOTS") is { Length: > 0 } keep)
+        {
+            File.Copy(path, Path.Combine(keep, "facets.png"), overwrite: true);
+            File.Copy(histogram, Path.Combine(keep, "support.png"), overwrite: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(2, 1, 2)]
+    [InlineData(3, 2, 2)]
+    [InlineData(4, 2, 2)]
+    [InlineData(7, 4, 2)]
+    public void Grid_PutsAtMostTwoPanelsAcross(int panels, int rows, int columns) =>
+        Assert.Equal((rows, columns), PlotWriter.Grid(panels));
 }

@@ -77,6 +77,52 @@ public class SoftmaxTests
         Assert.True(worst <= 4.0, $"worst error {worst:F2} ulps");
     }
 
+    [Fact]
+    public void ShiftedExp_IsWithinAnUlpOfTheRuntimeExp_AcrossTheRange()
+    {
+        // Both are below one ulp of e^x, so they differ by less than 1.5 ulps; δ (the TwoSum tail) enters as (1 + δ).
+        var rng = new Random(73);
+        var lanes = System.Numerics.Vector<double>.Count;
+        double worst = 0;
+        for (var c = 0; c < 20_000; c++)
+        {
+            var x = new double[lanes];
+            for (var j = 0; j < lanes; j++)
+            {
+                x[j] = c % 3 == 0 ? -rng.NextDouble() * 707 : -rng.NextDouble() * 2;
+            }
+
+            var e = ShiftedExp.Vector(new System.Numerics.Vector<double>(x), System.Numerics.Vector<double>.Zero, out var low);
+            Assert.False(low);
+            for (var j = 0; j < lanes; j++)
+            {
+                var reference = Math.Exp(x[j]);
+                worst = Math.Max(worst, Math.Abs(e[j] - reference) / (Math.BitIncrement(reference) - reference));
+            }
+        }
+
+        Assert.True(worst < 1.5, $"worst {worst:F2} ulps from Math.Exp");
+        var masked = ShiftedExp.Vector(new System.Numerics.Vector<double>(double.NegativeInfinity), System.Numerics.Vector<double>.Zero, out var lowMasked);
+        Assert.True(lowMasked);
+        Assert.Equal(System.Numerics.Vector<double>.Zero, masked);
+    }
+
+    [Fact]
+    public void Softmax_OfScoresBeyondTheVectorRange_KeepsTheirSubnormalWeights()
+    {
+        double[] theta = [0, -720, -740, double.NegativeInfinity, -1, -2, -3, -4, -5, -800, 0.5];
+        var p = Apply(new Softmax(), theta);
+        var z = theta.Sum(t => Math.Exp(t - 0.5));
+        for (var i = 0; i < theta.Length; i++)
+        {
+            var expected = Math.Exp(theta[i] - 0.5) / z;
+            Assert.True(Math.Abs(p[i] - expected) <= 4 * (Math.BitIncrement(expected) - expected), $"index {i}: {p[i]:R} vs {expected:R}");
+        }
+
+        Assert.True(p[1] > 0 && p[2] > 0);
+        Assert.Equal(0.0, p[3]);
+    }
+
     private const int Bits = 192;
 
     /// <summary>round-toward-zero(x·2^Bits): exact for every double with at most Bits fractional bits.</summary>
