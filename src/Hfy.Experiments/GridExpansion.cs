@@ -44,6 +44,7 @@ public static class GridExpansion
     public static long Count(ExperimentSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        if (ExperimentNames.ParseKind(spec.Kind) == ExperimentKind.Exponential) return Exponential.ExponentialGrid.Count(spec);
         var g = spec.Grid;
         if (g is null) return 0;
         return (long)(g.Sizes?.Length ?? 0) * Math.Max(0, g.Repeats) * (g.Maps?.Length ?? 0) * (g.Betas?.Length ?? 0)

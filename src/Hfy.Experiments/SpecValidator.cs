@@ -53,6 +53,11 @@ public static class SpecValidator
         else if (spec.Queries > limits.MaxQueries) Err("queries", $"must be ≤ {limits.MaxQueries} (got {spec.Queries})");
         CheckFinite(spec.Tol, "tol", errors);
         if (spec.Tol < 0) Err("tol", $"must be ≥ 0 (got {F(spec.Tol)})");
+        if (kind == ExperimentKind.Exponential || spec.Exponential is not null)
+        {
+            Exponential.ExponentialValidation.Validate(spec, kind, limits, errors);
+            return errors;
+        }
 
         var dim = ValidateBank(spec.Bank, errors, out var fileRows);
         ValidateGrid(spec, kind, dim, fileRows, limits, errors);

@@ -53,7 +53,8 @@ internal static class RunCommand
                 var id = resumeId ?? runner.Submit(parsed!, limits);
                 AnsiConsole.MarkupLine($"[grey]experiment:[/] {id}   [grey]store:[/] {Markup.Escape(store.Path)}");
                 var code = await ExperimentConsole.RunWithProgressAsync(runner, id, ct);
-                ExperimentConsole.PrintSummary(SummaryRow.Summarize(store.GetCells(id)));
+                if (store.GetExperiment(id) is { Kind: "exponential" } exp) Console.WriteLine(Hfy.Experiments.Exponential.ExponentialReport.Markdown(exp, store.GetCells(id), points: false));
+                else ExperimentConsole.PrintSummary(SummaryRow.Summarize(store.GetCells(id)));
                 var outDir = Path.Combine(dataDir, "experiments", id);
                 foreach (var f in ExperimentConsole.WriteOutputs(store, id, outDir)) AnsiConsole.MarkupLine($"[grey]wrote[/] {Markup.Escape(f)}");
                 return code;

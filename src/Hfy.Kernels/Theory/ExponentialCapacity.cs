@@ -161,6 +161,26 @@ public static class ExponentialCapacity
         return c <= 0 ? 0 : -0.5 * Math.Log(1 - c * c);
     }
 
+    /// <summary>
+    /// The exact finite-N median of φ_max,other, the largest overlap of P − 1 independent uniform patterns with a given one:
+    /// the φ with F_N(φ)^{P−1} = ½ (bisection; binary: the ±1 law, whose median is one of its discrete values).
+    /// </summary>
+    public static double LargestOverlapMedian(int n, double patterns, bool binary = false)
+    {
+        CheckDim(n);
+        if (!(patterns >= 2)) throw new ArgumentOutOfRangeException(nameof(patterns), patterns, "P must be ≥ 2");
+        var target = Math.Log(0.5);
+        double lo = -1, hi = 1;
+        for (var i = 0; i < 200 && hi - lo > 1e-15; i++)
+        {
+            var mid = 0.5 * (lo + hi);
+            var logF = binary ? BinaryOverlapLogCdf(n, mid) : SphereOverlapLogCdf(n, mid);
+            if ((patterns - 1) * logF >= target) hi = mid;
+            else lo = mid;
+        }
+        return hi;
+    }
+
     /// <summary>Predicted basin boundary of a sparse map: a start at overlap φ₀ ≳ √(1 − e^{−2α}) + m/(β_net N) returns the pattern in one step.</summary>
     public static double BasinBoundary(double alpha, int n, double betaNet, double margin)
         => LargestOverlap(alpha) + (1 - OneHotOverlapBound(n, betaNet, margin));

@@ -175,6 +175,17 @@ public class ExponentialCapacityTests
     }
 
     [Fact]
+    public void LargestOverlapMedian_SolvesTheMedianEquation_AndApproachesTheLargeNLaw()
+    {
+        var m = ExponentialCapacity.LargestOverlapMedian(20, 1000);
+        Assert.Equal(0.5, Math.Pow(ExponentialCapacity.SphereOverlapCdf(20, m), 999), 9);
+        // At fixed α the finite-N median tends to √(1 − e^{−2α}) from below.
+        var far = Math.Abs(ExponentialCapacity.LargestOverlapMedian(20, Math.Exp(0.3 * 20)) - ExponentialCapacity.LargestOverlap(0.3));
+        var near = Math.Abs(ExponentialCapacity.LargestOverlapMedian(400, Math.Exp(0.3 * 400)) - ExponentialCapacity.LargestOverlap(0.3));
+        Assert.True(near < far / 5, $"|median − φ_max| at N = 400 ({near}) vs N = 20 ({far})");
+    }
+
+    [Fact]
     public void BinaryOverlapLogCdf_MatchesEnumeration()
     {
         // N = 6: u = 1 − 2h/6, h ~ Bin(6, ½).
