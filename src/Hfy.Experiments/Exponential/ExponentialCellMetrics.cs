@@ -9,7 +9,9 @@ namespace Hfy.Experiments.Exponential;
 /// <param name="Steps">Updates run.</param>
 /// <param name="OneStep">Sparse maps: one update from the stored pattern returns it exactly (the map is one-hot on it); null for softmax.</param>
 /// <param name="Success">φ_target ≥ φ_keep and φ_target &gt; every other overlap.</param>
-public sealed record ExponentialQueryRow(long Target, double PhiTarget, double PhiOtherFinal, double PhiMaxOther, long Support, int Steps, bool? OneStep, bool Success);
+/// <param name="WeightAtPattern">The target's weight p_target of the map at x = ξ_target (the α_c criterion for softmax: p_target ≥ ½).</param>
+public sealed record ExponentialQueryRow(long Target, double PhiTarget, double PhiOtherFinal, double PhiMaxOther, long Support, int Steps, bool? OneStep, bool Success,
+    double WeightAtPattern = double.NaN);
 
 /// <summary>What an exponential cell (one grid point on one bank) measured, with the theory evaluated at its parameters.</summary>
 /// <param name="Dim">Dimension N.</param>

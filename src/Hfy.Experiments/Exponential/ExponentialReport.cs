@@ -29,9 +29,10 @@ namespace Hfy.Experiments.Exponential;
 /// <param name="MedianPhiMaxOther">Median measured φ_max,other.</param>
 /// <param name="MeanPhiTarget">Mean final φ_target.</param>
 /// <param name="WallMs">Dynamics plus scan time over the banks.</param>
+/// <param name="Dominant">Queries whose target weight at x = ξ is ≥ ½ (the α_c criterion of docs/math.md §16).</param>
 public sealed record ExponentialGroup(int Dim, long Patterns, double Alpha, double AlphaEff, double BetaNet, string Map, double? Margin, double Start,
     int Banks, int Queries, int Successes, double Lo, double Hi, int? OneHot, double? OneHotLo, double? OneHotHi, double? OneHotProbability,
-    int? Disagreements, int? Ties, double MeanPhiMaxOther, double MedianPhiMaxOther, double MeanPhiTarget, double WallMs)
+    int? Disagreements, int? Ties, double MeanPhiMaxOther, double MedianPhiMaxOther, double MeanPhiTarget, double WallMs, int Dominant = 0)
 {
     /// <summary>Success fraction.</summary>
     public double Rate => Queries == 0 ? 0 : (double)Successes / Queries;
@@ -50,8 +51,9 @@ public sealed record ExponentialGroup(int Dim, long Patterns, double Alpha, doub
 /// <param name="OneHot">Sparse maps: α̂ where the one-step one-hot rate crosses ½.</param>
 /// <param name="Theory">Softmax: α_c(β_net); sparse maps (fixed N): the exact finite-N α where P(one-hot) = ½.</param>
 /// <param name="LargeN">Sparse maps: the large-N form α_sparse(N, β_net) = −½ ln(1 − (1 − m/(β_net N))²); softmax: α_c.</param>
+/// <param name="Dominance">α̂ where the fraction of queries whose target weight at x = ξ is ≥ ½ crosses ½ (the quantity α_c is about).</param>
 public sealed record ExponentialThreshold(double Dim, long Patterns, double BetaNet, string Map, double Start, ThresholdEstimate Success,
-    ThresholdEstimate? OneHot, double Theory, double LargeN);
+    ThresholdEstimate? OneHot, double Theory, double LargeN, ThresholdEstimate? Dominance = null);
 
 /// <summary>The 1/N extrapolation of α̂(N) for one (β_net, map, φ₀).</summary>
 /// <param name="BetaNet">β_net.</param>
@@ -60,7 +62,8 @@ public sealed record ExponentialThreshold(double Dim, long Patterns, double Beta
 /// <param name="Fit">α̂ = a + b/N (null with fewer than two thresholds).</param>
 /// <param name="AlphaC">α_c(β_net).</param>
 /// <param name="Sparse">Whether the map is sparse (its threshold grows like ½ ln N: no finite limit to extrapolate to).</param>
-public sealed record ExponentialExtrapolation(double BetaNet, string Map, double Start, LineFit? Fit, double AlphaC, bool Sparse);
+/// <param name="DominanceFit">The same fit of the p_target ≥ ½ threshold.</param>
+public sealed record ExponentialExtrapolation(double BetaNet, string Map, double Start, LineFit? Fit, double AlphaC, bool Sparse, LineFit? DominanceFit = null);
 
 /// <summary>A sparse map's measured basin boundary at one (N, α, β_net): the start overlap φ₀ where success crosses ½.</summary>
 /// <param name="Dim">N.</param>
@@ -99,7 +102,7 @@ public static class ExponentialReport
             return new ExponentialGroup(f.Dim, f.Patterns, f.Alpha, f.AlphaEff, f.BetaNet, f.Map, f.Margin, f.Start, g.Count(), rows.Length, k, lo, hi,
                 oneHot, ohLo, ohHi, f.OneHotProbability, f.Margin is null ? null : g.Sum(m => m.Disagreements ?? 0),
                 f.Margin is null ? null : g.Sum(m => m.Ties ?? 0), rows.Length == 0 ? double.NaN : rows.Average(r => r.PhiMaxOther), median,
-                rows.Length == 0 ? double.NaN : rows.Average(r => r.PhiTarget), g.Sum(m => m.DynamicsMs + m.ScanMs));
+                rows.Length == 0 ? double.NaN : rows.Average(r => r.PhiTarget), g.Sum(m => m.DynamicsMs + m.ScanMs), rows.Count(r => r.WeightAtPattern >= 0.5));
         }).OrderBy(x => x.Map, StringComparer.Ordinal).ThenBy(x => x.BetaNet).ThenBy(x => x.Start).ThenBy(x => x.Dim).ThenBy(x => x.AlphaEff).ToArray();
     }
 
@@ -126,6 +129,11 @@ public static class ExponentialReport
             {
                 oneHot = ExponentialEstimators.Crossing(pts.Select(x => (x.AlphaEff, (double)x.OneHot!.Value / Math.Max(1, x.Queries), x.OneHotLo!.Value, x.OneHotHi!.Value)).ToArray());
             }
+            var dominance = ExponentialEstimators.Crossing(pts.Select(x =>
+            {
+                var (lo, hi) = ExponentialEstimators.Wilson(x.Dominant, x.Queries);
+                return (x.AlphaEff, (double)x.Dominant / Math.Max(1, x.Queries), lo, hi);
+            }).ToArray());
             var alphaC = ExponentialCapacity.CriticalLoad(f.BetaNet);
             double dim = ramp ? (success.Value is { } a ? Math.Log(f.Patterns) / a : double.NaN) : f.Dim;
             double theory = alphaC, largeN = alphaC;
@@ -135,7 +143,7 @@ public static class ExponentialReport
                 theory = ExponentialCapacity.SparseLoadExact(Math.Max(2, n), f.BetaNet, m);
                 largeN = ExponentialCapacity.SparseLoadLargeN(Math.Max(2, n), f.BetaNet, m);
             }
-            list.Add(new ExponentialThreshold(dim, ramp ? f.Patterns : 0, f.BetaNet, f.Map, f.Start, success, oneHot, theory, largeN));
+            list.Add(new ExponentialThreshold(dim, ramp ? f.Patterns : 0, f.BetaNet, f.Map, f.Start, success, oneHot, theory, largeN, dominance));
         }
         return list;
     }
@@ -150,8 +158,10 @@ public static class ExponentialReport
         {
             var pts = g.Where(t => t.Success.Value is not null && double.IsFinite(t.Dim))
                 .Select(t => (1 / t.Dim, t.Success.Value!.Value, t.Success.Sigma)).ToArray();
+            var dom = g.Where(t => t.Dominance?.Value is not null && !double.IsNaN(t.Dim) && t.Patterns == 0)
+                .Select(t => (1 / t.Dim, t.Dominance!.Value!.Value, t.Dominance.Sigma)).ToArray();
             return new ExponentialExtrapolation(g.Key.BetaNet, g.Key.Map, g.Key.Start, ExponentialEstimators.FitLine(pts),
-                ExponentialCapacity.CriticalLoad(g.Key.BetaNet), sparse.Contains(g.Key.Map));
+                ExponentialCapacity.CriticalLoad(g.Key.BetaNet), sparse.Contains(g.Key.Map), ExponentialEstimators.FitLine(dom));
         }).ToArray();
     }
 
@@ -196,18 +206,19 @@ public static class ExponentialReport
             var dis = g.Disagreements is { } d ? Inv($"{d}/{g.Ties}") : "—";
             sb.Append(Inv($"| {g.Map} | {g.BetaNet:G} | {g.Start:G} | {g.Dim} | {g.Patterns} | {g.AlphaEff:0.0000} | {g.Banks} × {g.Queries / Math.Max(1, g.Banks)} | {g.Rate:0.000} [{g.Lo:0.000}, {g.Hi:0.000}] | {g.MedianPhiMaxOther:0.0000} ({med:0.0000} / {ExponentialCapacity.LargestOverlap(g.AlphaEff):0.0000}) | {oneHot} | {dis} | {g.WallMs / 1000:0.0} |\n"));
         }
-        sb.Append("\n## Thresholds α̂ (success crosses ½)\n\n| map | β_net | φ₀ | N | α̂ success ± σ | α̂ one-hot ± σ | theory | large-N form |\n|---|---|---|---|---|---|---|---|\n");
+        sb.Append("\n## Thresholds α̂ (success crosses ½)\n\nα̂ p_target ≥ ½: where half the queries have the target's weight at x = ξ at least ½ (the criterion behind α_c, docs/math.md §16).\n\n| map | β_net | φ₀ | N | α̂ success ± σ | α̂ one-hot ± σ | α̂ p_target ≥ ½ ± σ | theory | large-N form |\n|---|---|---|---|---|---|---|---|---|\n");
         foreach (var t in thresholds)
         {
             var n = t.Patterns > 0 ? Inv($"{t.Dim:0.0} (P = {t.Patterns})") : Inv($"{t.Dim:G}");
             var theory = t.OneHot is null ? Inv($"α_c = {t.Theory:0.0000}") : Inv($"exact P(one-hot) = ½ at {t.Theory:0.0000}");
-            sb.Append(Inv($"| {t.Map} | {t.BetaNet:G} | {t.Start:G} | {n} | {Est(t.Success)} | {(t.OneHot is null ? "—" : Est(t.OneHot))} | {theory} | {t.LargeN:0.0000} |\n"));
+            sb.Append(Inv($"| {t.Map} | {t.BetaNet:G} | {t.Start:G} | {n} | {Est(t.Success)} | {(t.OneHot is null ? "—" : Est(t.OneHot))} | {(t.Dominance is null ? "—" : Est(t.Dominance))} | {theory} | {t.LargeN:0.0000} |\n"));
         }
-        sb.Append("\n## Extrapolation α̂(N) = a + b/N\n\n| map | β_net | φ₀ | points | a (N → ∞) ± se | b ± se | χ²/dof | α_c(β_net) |\n|---|---|---|---|---|---|---|---|\n");
+        sb.Append("\n## Extrapolation α̂(N) = a + b/N\n\n| map | β_net | φ₀ | points | a (N → ∞) ± se | b ± se | χ²/dof | p_target ≥ ½: a ± se (points) | α_c(β_net) |\n|---|---|---|---|---|---|---|---|---|\n");
         foreach (var x in Extrapolations(thresholds, groups))
         {
             var fit = x.Fit is { } f ? Inv($"{f.Points} | {f.Intercept:0.0000} ± {f.InterceptSe:0.0000} | {f.Slope:0.000} ± {f.SlopeSe:0.000} | {f.ChiSquarePerDof:0.00}") : "< 2 | — | — | —";
-            sb.Append(Inv($"| {x.Map} | {x.BetaNet:G} | {x.Start:G} | {fit} | {x.AlphaC:0.0000}{(x.Sparse ? " (sparse: threshold grows ~½ ln N; compare with the exact finite-N column above)" : "")} |\n"));
+            var dom = x.DominanceFit is { } d ? Inv($"{d.Intercept:0.0000} ± {d.InterceptSe:0.0000} ({d.Points})") : "—";
+            sb.Append(Inv($"| {x.Map} | {x.BetaNet:G} | {x.Start:G} | {fit} | {dom} | {x.AlphaC:0.0000}{(x.Sparse ? " (sparse: threshold grows ~½ ln N; compare with the exact finite-N column above)" : "")} |\n"));
         }
         var sparse = groups.Where(g => g.OneHot is not null).ToArray();
         if (sparse.Length > 0)
@@ -227,7 +238,7 @@ public static class ExponentialReport
     }
 
     /// <summary>Header of the per-query CSV.</summary>
-    public const string QueryCsvHeader = "cell_key,ensemble,n_dim,p_patterns,alpha,alpha_eff,beta_net,beta,map,margin,phi0,bank,target,phi_target,phi_other_final,phi_max_other,support,steps,one_step,predicted_one_step,success";
+    public const string QueryCsvHeader = "cell_key,ensemble,n_dim,p_patterns,alpha,alpha_eff,beta_net,beta,map,margin,phi0,bank,target,phi_target,phi_other_final,phi_max_other,support,steps,one_step,predicted_one_step,success,weight_at_pattern";
 
     /// <summary>Every query of every cell, one line each.</summary>
     public static string QueriesCsv(IEnumerable<CellRecord> cells)
@@ -240,14 +251,14 @@ public static class ExponentialReport
             foreach (var r in m.Rows)
             {
                 var predicted = m.Margin is { } mg ? (m.BetaNet * m.Dim * (1 - r.PhiMaxOther) >= mg ? "1" : "0") : "";
-                sb.Append(Inv($"\"{c.Key}\",{m.Ensemble},{m.Dim},{m.Patterns},{m.Alpha:R},{m.AlphaEff:R},{m.BetaNet:R},{m.Beta:R},{m.Map},{m.Margin:R},{m.Start:R},{m.Bank},{r.Target},{r.PhiTarget:R},{r.PhiOtherFinal:R},{r.PhiMaxOther:R},{r.Support},{r.Steps},{(r.OneStep is { } o ? (o ? "1" : "0") : "")},{predicted},{(r.Success ? 1 : 0)}\n"));
+                sb.Append(Inv($"\"{c.Key}\",{m.Ensemble},{m.Dim},{m.Patterns},{m.Alpha:R},{m.AlphaEff:R},{m.BetaNet:R},{m.Beta:R},{m.Map},{m.Margin:R},{m.Start:R},{m.Bank},{r.Target},{r.PhiTarget:R},{r.PhiOtherFinal:R},{r.PhiMaxOther:R},{r.Support},{r.Steps},{(r.OneStep is { } o ? (o ? "1" : "0") : "")},{predicted},{(r.Success ? 1 : 0)},{r.WeightAtPattern:R}\n"));
             }
         }
         return sb.ToString();
     }
 
     /// <summary>Header of the per-point CSV.</summary>
-    public const string GroupCsvHeader = "map,beta_net,phi0,n_dim,p_patterns,alpha,alpha_eff,banks,queries,successes,rate,lo95,hi95,one_hot,one_hot_lo95,one_hot_hi95,p_one_hot_exact,disagreements,ties,mean_phi_max_other,median_phi_max_other,phi_max_theory,mean_phi_target,alpha_c,wall_ms";
+    public const string GroupCsvHeader = "map,beta_net,phi0,n_dim,p_patterns,alpha,alpha_eff,banks,queries,successes,rate,lo95,hi95,one_hot,one_hot_lo95,one_hot_hi95,p_one_hot_exact,disagreements,ties,mean_phi_max_other,median_phi_max_other,phi_max_theory,mean_phi_target,alpha_c,wall_ms,dominant";
 
     /// <summary>The grid points aggregated over banks.</summary>
     public static string GroupsCsv(IReadOnlyList<ExponentialGroup> groups)
@@ -256,7 +267,7 @@ public static class ExponentialReport
         var sb = new StringBuilder(GroupCsvHeader).Append('\n');
         foreach (var g in groups)
         {
-            sb.Append(Inv($"{g.Map},{g.BetaNet:R},{g.Start:R},{g.Dim},{g.Patterns},{g.Alpha:R},{g.AlphaEff:R},{g.Banks},{g.Queries},{g.Successes},{g.Rate:R},{g.Lo:R},{g.Hi:R},{g.OneHot},{g.OneHotLo:R},{g.OneHotHi:R},{g.OneHotProbability:R},{g.Disagreements},{g.Ties},{g.MeanPhiMaxOther:R},{g.MedianPhiMaxOther:R},{ExponentialCapacity.LargestOverlap(g.AlphaEff):R},{g.MeanPhiTarget:R},{ExponentialCapacity.CriticalLoad(g.BetaNet):R},{g.WallMs:R}\n"));
+            sb.Append(Inv($"{g.Map},{g.BetaNet:R},{g.Start:R},{g.Dim},{g.Patterns},{g.Alpha:R},{g.AlphaEff:R},{g.Banks},{g.Queries},{g.Successes},{g.Rate:R},{g.Lo:R},{g.Hi:R},{g.OneHot},{g.OneHotLo:R},{g.OneHotHi:R},{g.OneHotProbability:R},{g.Disagreements},{g.Ties},{g.MeanPhiMaxOther:R},{g.MedianPhiMaxOther:R},{ExponentialCapacity.LargestOverlap(g.AlphaEff):R},{g.MeanPhiTarget:R},{ExponentialCapacity.CriticalLoad(g.BetaNet):R},{g.WallMs:R},{g.Dominant}\n"));
         }
         return sb.ToString();
     }

@@ -151,7 +151,7 @@ public sealed class ExponentialRunner
     }
 
     /// <summary>What the runner keeps of one engine result (softmax results carry P weights: dropped at once).</summary>
-    private readonly record struct Outcome(double[] Q, long Support, int Steps, bool Retrieved, bool? OneHot, int EnergyViolations);
+    private readonly record struct Outcome(double[] Q, long Support, int Steps, bool Retrieved, bool? OneHot, int EnergyViolations, double TargetWeight);
 
     private async Task<List<(ExponentialCell Cell, CellMetrics Metrics)>> RunBankAsync(string experimentId, ExperimentPlan plan, ExponentialCell[] cells, CancellationToken ct)
     {
@@ -172,7 +172,7 @@ public sealed class ExponentialRunner
                 for (var k = 0; k < dim; k++) targetRows[j * dim + k] = row[k];
             }
             var starts = new Dictionary<double, float[]>();
-            var oneStep = new Dictionary<string, bool[]>(StringComparer.Ordinal);
+            var oneStep = new Dictionary<string, Outcome[]>(StringComparer.Ordinal);
             var outcomes = new Outcome[cells.Length][];
             var dynamicsMs = new double[cells.Length];
             long roundTrips = 0, bytes = 0;
@@ -181,18 +181,15 @@ public sealed class ExponentialRunner
                 var cell = cells[c];
                 var mapSpec = cell.Map.Hfy!;
                 var clock = Stopwatch.StartNew();
-                if (cell.Margin is not null)
+                var key = FormattableString.Invariant($"{cell.Map.Label}|{cell.BetaNet:R}");
+                if (!oneStep.ContainsKey(key))
                 {
-                    var key = FormattableString.Invariant($"{cell.Map.Label}|{cell.BetaNet:R}");
-                    if (!oneStep.TryGetValue(key, out var hits))
-                    {
-                        // T = 0 from the stored pattern: the reported weights are the map at x₀ = ξ, one-hot iff one update returns ξ exactly.
-                        var zero = await RetrieveAsync(bank, ToFloat(targetRows), q, new RetrievalOptions(mapSpec, cell.Beta, 0, 0, PostTransform.L2), targets, ct).ConfigureAwait(false);
-                        hits = zero.Outcomes.Select(o => o.OneHot == true).ToArray();
-                        oneStep[key] = hits;
-                        roundTrips += zero.RoundTrips;
-                        bytes += zero.Bytes;
-                    }
+                    // T = 0 from the stored pattern: the reported weights are the map at x₀ = ξ (sparse maps: one-hot iff one update
+                    // returns ξ exactly; softmax: the target's weight, which the α_c argument of docs/math.md §16 is about).
+                    var zero = await RetrieveAsync(bank, ToFloat(targetRows), q, new RetrievalOptions(mapSpec, cell.Beta, 0, 0, PostTransform.L2), targets, ct).ConfigureAwait(false);
+                    oneStep[key] = zero.Outcomes;
+                    roundTrips += zero.RoundTrips;
+                    bytes += zero.Bytes;
                 }
                 if (!starts.TryGetValue(cell.Start, out var x0)) starts[cell.Start] = x0 = Starts(spec, targetRows, dim, patterns, bankIndex, cell.Start);
                 var r = await RetrieveAsync(bank, x0, q, new RetrievalOptions(mapSpec, cell.Beta, e.Steps, spec.Tol, PostTransform.L2), targets, ct).ConfigureAwait(false);
@@ -230,7 +227,7 @@ public sealed class ExponentialRunner
             for (var c = 0; c < cells.Length; c++)
             {
                 var cell = cells[c];
-                var hits = cell.Margin is null ? null : oneStep[FormattableString.Invariant($"{cell.Map.Label}|{cell.BetaNet:R}")];
+                var probe = oneStep[FormattableString.Invariant($"{cell.Map.Label}|{cell.BetaNet:R}")];
                 var rows = new ExponentialQueryRow[q];
                 for (var j = 0; j < q; j++)
                 {
@@ -239,7 +236,8 @@ public sealed class ExponentialRunner
                     // A final state equal to its target (engine tolerance) has the target's other overlaps.
                     var phiO = slot[c][j] < 0 ? phiMaxOther[j] : top[slot[c][j]].MaxExcluding(targets[j]);
                     var success = phiT >= e.Keep && phiT > phiO;
-                    rows[j] = new ExponentialQueryRow(targets[j], phiT, phiO, phiMaxOther[j], o.Support, o.Steps, hits?[j], success);
+                    rows[j] = new ExponentialQueryRow(targets[j], phiT, phiO, phiMaxOther[j], o.Support, o.Steps, cell.Margin is null ? null : probe[j].OneHot == true, success,
+                        probe[j].TargetWeight);
                 }
                 var violations = outcomes[c].Sum(o => o.EnergyViolations);
                 list.Add((cell, Metrics(cell, spec, rows, outcomes[c], violations, roundTrips / cells.Length, bytes / cells.Length, dynamicsMs[c], scanMs)));
@@ -316,7 +314,8 @@ public sealed class ExponentialRunner
                 {
                     if (res.Energy[t] > res.Energy[t - 1] + 1e-6 * Math.Max(1.0, Math.Abs(res.Energy[t - 1]))) violations++;
                 }
-                outcomes[start + j] = new Outcome(res.Q, support, res.Steps, res.Retrieved == target, oneHot, violations);
+                var at = Array.BinarySearch(res.Ids, target);
+                outcomes[start + j] = new Outcome(res.Q, support, res.Steps, res.Retrieved == target, oneHot, violations, at < 0 ? 0 : res.Weights[at]);
             }
         }
         return (outcomes, roundTrips, bytes);

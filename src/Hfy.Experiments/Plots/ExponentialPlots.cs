@@ -118,6 +118,15 @@ public static class ExponentialPlots
                 var err = plot.Add.ErrorBar(xs, ys, pts.Select(t => t.Success.Sigma).ToArray());
                 err.LineColor = color;
             }
+            var dom = series[s].Where(t => t.Dominance?.Value is not null && double.IsFinite(t.Dim) && margins.GetValueOrDefault(t.Map) is null).OrderBy(t => t.Dim).ToArray();
+            if (dom.Length > 0)
+            {
+                var sd = plot.Add.Scatter(dom.Select(t => t.Dim).ToArray(), dom.Select(t => t.Dominance!.Value!.Value).ToArray(), color);
+                sd.MarkerShape = MarkerShape.OpenSquare;
+                sd.MarkerSize = 10;
+                sd.LinePattern = LinePattern.Dotted;
+                sd.LegendText = "  p_target ≥ ½ at x = ξ";
+            }
             var ns = Enumerable.Range(0, 100).Select(i => 2 + i * (nMax * 1.2 - 2) / 99).ToArray();
             var theory = margins.GetValueOrDefault(series[s].Key.Map) is { } m
                 ? ns.Select(n => ExponentialCapacity.SparseLoadExact((int)Math.Round(n), series[s].Key.BetaNet, m)).ToArray()

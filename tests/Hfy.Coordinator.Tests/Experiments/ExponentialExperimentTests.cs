@@ -98,7 +98,19 @@ public class ExponentialExperimentTests
                 // A final state equal to its target (engine tolerance 1e-6 per coordinate) reports the target's other overlaps.
                 Assert.Equal(otherFinal, row.PhiOtherFinal, 5);
                 Assert.Equal(row.PhiTarget >= 0.9 && row.PhiTarget > row.PhiOtherFinal, row.Success);
-                if (m.Margin is { } margin) Assert.Equal(ExponentialCapacity.PredictsOneHot(m.Dim, m.BetaNet, margin, otherTarget), row.OneStep);
+                if (m.Margin is { } margin)
+                {
+                    Assert.Equal(ExponentialCapacity.PredictsOneHot(m.Dim, m.BetaNet, margin, otherTarget), row.OneStep);
+                    if (row.OneStep == true) Assert.Equal(1.0, row.WeightAtPattern, 12);
+                }
+                else
+                {
+                    // Softmax at x = ξ: p_target = 1 / Σ_i e^{β (φ_i − φ_target)}, β = β_net N (float32 scores: 1e-4).
+                    var self = Overlap(bank.Row(t), bank.Row(t));
+                    var z = 0.0;
+                    for (var i = 0; i < bank.Rows; i++) z += Math.Exp(m.Beta * (Overlap(bank.Row(t), bank.Row(i)) - self));
+                    Assert.Equal(1 / z, row.WeightAtPattern, 4);
+                }
                 checkedRows++;
             }
             Assert.Equal(0, m.Disagreements ?? 0);
