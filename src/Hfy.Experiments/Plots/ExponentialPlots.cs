@@ -98,7 +98,7 @@ public static class ExponentialPlots
     {
         ArgumentNullException.ThrowIfNull(thresholds);
         ArgumentNullException.ThrowIfNull(groups);
-        var plot = NewPlot(title, "dimension N", "threshold α̂ (success = ½)");
+        var plot = NewPlot(title, "dimension N", "threshold α̂ (filled: success = ½)");
         var palette = new ScottPlot.Palettes.Category10();
         var top = thresholds.Max(t => t.Start);
         var series = thresholds.Where(t => t.Start == top).GroupBy(t => (t.Map, t.BetaNet)).ToArray();
@@ -118,6 +118,15 @@ public static class ExponentialPlots
                 var err = plot.Add.ErrorBar(xs, ys, pts.Select(t => t.Success.Sigma).ToArray());
                 err.LineColor = color;
             }
+            var hot = series[s].Where(t => t.OneHot?.Value is not null && double.IsFinite(t.Dim)).OrderBy(t => t.Dim).ToArray();
+            if (hot.Length > 0)
+            {
+                var sh = plot.Add.Scatter(hot.Select(t => t.Dim).ToArray(), hot.Select(t => t.OneHot!.Value!.Value).ToArray(), color);
+                sh.MarkerShape = MarkerShape.OpenTriangleUp;
+                sh.MarkerSize = 11;
+                sh.LinePattern = LinePattern.Dotted;
+                sh.LegendText = "  one-hot rate = ½ (measured)";
+            }
             var dom = series[s].Where(t => t.Dominance?.Value is not null && double.IsFinite(t.Dim) && margins.GetValueOrDefault(t.Map) is null).OrderBy(t => t.Dim).ToArray();
             if (dom.Length > 0)
             {
@@ -134,7 +143,7 @@ public static class ExponentialPlots
             var line = plot.Add.Scatter(ns, theory, color);
             line.MarkerSize = 0;
             line.LinePattern = LinePattern.Dashed;
-            line.LegendText = margins.GetValueOrDefault(series[s].Key.Map) is not null ? "  exact one-hot ½ (finite N)" : "  α_c(β_net)";
+            line.LegendText = margins.GetValueOrDefault(series[s].Key.Map) is not null ? "  exact P(one-hot) = ½ (finite N)" : "  α_c(β_net)";
         }
         Save(plot, path);
     }
