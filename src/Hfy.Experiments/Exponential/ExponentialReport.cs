@@ -135,17 +135,51 @@ public static class ExponentialReport
                 return (x.AlphaEff, (double)x.Dominant / Math.Max(1, x.Queries), lo, hi);
             }).ToArray());
             var alphaC = ExponentialCapacity.CriticalLoad(f.BetaNet);
-            double dim = ramp ? (success.Value is { } a ? Math.Log(f.Patterns) / a : double.NaN) : f.Dim;
+            // N-ramp: the dimension at the threshold, N̂ = ln P / α̂, of the estimate the theory column is about.
+            var key = (f.Margin is null ? dominance : oneHot!).Value ?? success.Value;
+            double dim = ramp ? (key is { } a ? Math.Log(f.Patterns) / a : double.NaN) : f.Dim;
             double theory = alphaC, largeN = alphaC;
             if (f.Margin is { } m)
             {
-                var n = ramp ? (int)Math.Round(double.IsFinite(dim) ? dim : f.Dim) : f.Dim;
-                theory = ExponentialCapacity.SparseLoadExact(Math.Max(2, n), f.BetaNet, m);
-                largeN = ExponentialCapacity.SparseLoadLargeN(Math.Max(2, n), f.BetaNet, m);
+                theory = ramp ? RampSparseLoadExact(f.Patterns, f.BetaNet, m) : ExponentialCapacity.SparseLoadExact(f.Dim, f.BetaNet, m);
+                largeN = ramp ? RampSparseLoadLargeN(f.Patterns, f.BetaNet, m) : ExponentialCapacity.SparseLoadLargeN(f.Dim, f.BetaNet, m);
             }
             list.Add(new ExponentialThreshold(dim, ramp ? f.Patterns : 0, f.BetaNet, f.Map, f.Start, success, oneHot, theory, largeN, dominance));
         }
         return list;
+    }
+
+    /// <summary>At fixed P: the load ln P / N where the exact P(one-hot) crosses ½ (N integer, interpolated linearly in α).</summary>
+    public static double RampSparseLoadExact(long patterns, double betaNet, double margin)
+    {
+        var lnP = Math.Log(patterns);
+        double previous = double.NaN;
+        for (var n = 2; n <= ExponentialValidation.MaxDim; n++)
+        {
+            var p = ExponentialCapacity.OneHotProbability(n, patterns, betaNet, margin);
+            if (p >= 0.5)
+            {
+                if (double.IsNaN(previous)) return lnP / n;
+                var t = (0.5 - previous) / (p - previous);
+                return lnP / (n - 1) + t * (lnP / n - lnP / (n - 1));
+            }
+            previous = p;
+        }
+        return double.NaN;
+    }
+
+    /// <summary>At fixed P: the large-N sparse load, the α with √(1 − e^{−2α}) = 1 − m α / (β_net ln P) (bisection).</summary>
+    public static double RampSparseLoadLargeN(long patterns, double betaNet, double margin)
+    {
+        var lnP = Math.Log(patterns);
+        double lo = 1e-9, hi = 50;
+        for (var i = 0; i < 200; i++)
+        {
+            var mid = 0.5 * (lo + hi);
+            if (ExponentialCapacity.LargestOverlap(mid) < 1 - margin * mid / (betaNet * lnP)) lo = mid;
+            else hi = mid;
+        }
+        return 0.5 * (lo + hi);
     }
 
     /// <summary>α̂(N) fitted as a + b/N per (β_net, map, φ₀): the N → ∞ extrapolation.</summary>
@@ -209,8 +243,8 @@ public static class ExponentialReport
         sb.Append("\n## Thresholds α̂ (success crosses ½)\n\nα̂ p_target ≥ ½: where half the queries have the target's weight at x = ξ at least ½ (the criterion behind α_c, docs/math.md §16).\n\n| map | β_net | φ₀ | N | α̂ success ± σ | α̂ one-hot ± σ | α̂ p_target ≥ ½ ± σ | theory | large-N form |\n|---|---|---|---|---|---|---|---|---|\n");
         foreach (var t in thresholds)
         {
-            var n = t.Patterns > 0 ? Inv($"{t.Dim:0.0} (P = {t.Patterns})") : Inv($"{t.Dim:G}");
-            var theory = t.OneHot is null ? Inv($"α_c = {t.Theory:0.0000}") : Inv($"exact P(one-hot) = ½ at {t.Theory:0.0000}");
+            var n = t.Patterns > 0 ? Inv($"N̂ = ln P/α̂ = {t.Dim:0.0} (P = {t.Patterns})") : Inv($"{t.Dim:G}");
+            var theory = t.OneHot is null ? Inv($"α_c = {t.Theory:0.0000}") : Inv($"exact P(one-hot) = ½ at {t.Theory:0.0000}{(t.Patterns > 0 ? " (at this P)" : "")}");
             sb.Append(Inv($"| {t.Map} | {t.BetaNet:G} | {t.Start:G} | {n} | {Est(t.Success)} | {(t.OneHot is null ? "—" : Est(t.OneHot))} | {(t.Dominance is null ? "—" : Est(t.Dominance))} | {theory} | {t.LargeN:0.0000} |\n"));
         }
         sb.Append("\n## Extrapolation α̂(N) = a + b/N\n\n| map | β_net | φ₀ | points | a (N → ∞) ± se | b ± se | χ²/dof | p_target ≥ ½: a ± se (points) | α_c(β_net) |\n|---|---|---|---|---|---|---|---|---|\n");

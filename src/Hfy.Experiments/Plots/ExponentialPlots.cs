@@ -35,7 +35,7 @@ public static class ExponentialPlots
             files.Add(path);
         }
         var thresholds = ExponentialReport.Thresholds(groups);
-        if (thresholds.Any(t => t.Success.Value is not null))
+        if (thresholds.Any(t => t.Success.Value is not null || t.OneHot?.Value is not null || t.Dominance?.Value is not null))
         {
             var path = Path.Combine(directory, $"{experiment.Id}-exp-threshold-vs-n.png");
             ThresholdVsN(thresholds, groups, path, $"{experiment.Name}: α̂ against N");
@@ -145,7 +145,8 @@ public static class ExponentialPlots
             line.LinePattern = LinePattern.Dashed;
             line.LegendText = margins.GetValueOrDefault(series[s].Key.Map) is not null ? "  exact P(one-hot) = ½ (finite N)" : "  α_c(β_net)";
         }
-        Save(plot, path);
+        // Three entries per series: a wider canvas keeps the legend in one column.
+        Save(plot, path, PlotWriter.Width + 100 * Math.Max(0, (series.Length * 3 - 12) / 4), PlotWriter.Height + 40 * Math.Max(0, series.Length * 3 - 14));
     }
 
     /// <summary>Measured median φ_max,other per (N, α) with √(1 − e^{−2α}) and the exact finite-N median.</summary>
@@ -225,10 +226,10 @@ public static class ExponentialPlots
         return plot;
     }
 
-    private static void Save(Plot plot, string path)
+    private static void Save(Plot plot, string path, int width = PlotWriter.Width, int height = PlotWriter.Height)
     {
         if (plot.GetPlottables().Any(p => p is IHasLegendText { LegendText.Length: > 0 })) plot.ShowLegend(Edge.Right);
-        plot.SavePng(path, PlotWriter.Width, PlotWriter.Height);
+        plot.SavePng(path, width, height);
     }
 
     private static string Inv(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
