@@ -223,7 +223,7 @@ public class ExponentialExperimentTests
     [Fact]
     public void Validation_AcceptsTheExamples()
     {
-        foreach (var name in new[] { "exponential-quick.json", "exponential-capacity.json" })
+        foreach (var name in new[] { "exponential-quick.json", "exponential-capacity.json", "exponential-ramp.json" })
         {
             var path = Path.Combine(RepoRoot(), "examples", name);
             var (spec, errors) = SpecValidator.ParseAndValidate(File.ReadAllText(path), SpecLimits.Default);
