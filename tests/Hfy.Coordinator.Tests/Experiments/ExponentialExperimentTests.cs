@@ -120,6 +120,48 @@ public class ExponentialExperimentTests
     }
 
     [Fact]
+    public async Task OnAnEmbeddedCluster_EqualsTheLocalEngine()
+    {
+        var json = Small.Replace("\"betaNets\": [0.5, 2]", "\"betaNets\": [1]", StringComparison.Ordinal)
+            .Replace("\"banks\": 2", "\"banks\": 1", StringComparison.Ordinal);
+        using var localDir = new TempDir();
+        var (localRunner, localStore, _) = NewRunner(localDir.Path);
+        var localId = localRunner.Submit(ExperimentSpec.Parse(json), SpecLimits.Default);
+        await localRunner.RunAsync(localId, null, CancellationToken.None);
+        var local = localStore.GetCells(localId);
+
+        using var clusterDir = new TempDir();
+        var clusterStore = ResultsStore.Open(clusterDir.Path);
+        await using var cluster = await Hfy.Coordinator.Engine.EmbeddedCluster.StartAsync(2, new Hfy.Coordinator.Engine.EmbeddedClusterOptions { NumericThreadsPerNode = 1 });
+        var runner = new ExperimentRunner(cluster.Engine, clusterStore);
+        var id = runner.Submit(ExperimentSpec.Parse(json), SpecLimits.Default);
+        await runner.RunAsync(id, null, CancellationToken.None);
+        var remote = clusterStore.GetCells(id).ToDictionary(c => c.Key);
+
+        Assert.Equal(4 * 3 * 2, local.Count);
+        Assert.Equal(local.Count, remote.Count);
+        foreach (var l in local)
+        {
+            var a = l.Metrics.Exponential!;
+            var b = remote[l.Key].Metrics.Exponential!;
+            Assert.Equal(a.Successes, b.Successes);
+            Assert.Equal(a.OneHot, b.OneHot);
+            Assert.Equal(a.Disagreements, b.Disagreements);
+            for (var j = 0; j < a.Rows.Length; j++)
+            {
+                var (x, y) = (a.Rows[j], b.Rows[j]);
+                Assert.Equal(x.Target, y.Target);
+                Assert.Equal(x.PhiMaxOther, y.PhiMaxOther);
+                Assert.Equal(x.PhiTarget, y.PhiTarget, 1e-5);
+                Assert.Equal(x.PhiOtherFinal, y.PhiOtherFinal, 1e-5);
+                Assert.Equal(x.Success, y.Success);
+                Assert.Equal(x.OneStep, y.OneStep);
+                Assert.Equal(x.WeightAtPattern >= 0.5, y.WeightAtPattern >= 0.5);
+            }
+        }
+    }
+
+    [Fact]
     public void NRamp_GivesNEqualToRoundedLogPOverAlpha()
     {
         var spec = ExperimentSpec.Parse(Small.Replace("\"dims\": [6, 9]", "\"patterns\": 5000", StringComparison.Ordinal)
