@@ -161,6 +161,31 @@ public class ExponentialExperimentTests
         }
     }
 
+    [Theory]
+    [InlineData("binary")]
+    [InlineData("gaussian")]
+    public async Task OtherEnsembles_KeepTheOneStepRule_AndUnitOverlaps(string ensemble)
+    {
+        using var dir = new TempDir();
+        var (runner, store, _) = NewRunner(dir.Path);
+        var json = Small.Replace("\"source\": \"sphere\"", $"\"source\": \"{ensemble}\"", StringComparison.Ordinal)
+            .Replace("\"dims\": [6, 9]", "\"dims\": [10, 14]", StringComparison.Ordinal);
+        var id = runner.Submit(ExperimentSpec.Parse(json), SpecLimits.Default);
+        await runner.RunAsync(id, null, CancellationToken.None);
+        var cells = store.GetCells(id);
+        Assert.NotEmpty(cells);
+        Assert.All(cells, c =>
+        {
+            var m = c.Metrics.Exponential!;
+            Assert.Equal(ensemble, m.Ensemble);
+            Assert.Equal(0, m.Disagreements ?? 0);
+            // Rows are unit vectors: every overlap is a cosine.
+            Assert.All(m.Rows, r => Assert.InRange(r.PhiMaxOther, -1 - 1e-6, 1 + 1e-6));
+            Assert.All(m.Rows, r => Assert.InRange(r.PhiTarget, -1 - 1e-6, 1 + 1e-6));
+            if (ensemble == "binary") Assert.All(m.Rows, r => Assert.Equal(0, Math.Abs(r.PhiMaxOther * m.Dim - Math.Round(r.PhiMaxOther * m.Dim)), 4));
+        });
+    }
+
     [Fact]
     public void NRamp_GivesNEqualToRoundedLogPOverAlpha()
     {
