@@ -16,6 +16,8 @@ public enum ExperimentKind
     FreeRecall,
     /// <summary>Sequential recall (seq-2-subsets transitions) on the single-node recall kernels.</summary>
     SequentialRecall,
+    /// <summary>Exponential capacity: P = e^{αN} patterns in dimension N against the Lucibello–Mézard thresholds (Exponential/).</summary>
+    Exponential,
 }
 
 /// <summary>What counts as a successful retrieval of a stored pattern.</summary>
@@ -34,6 +36,7 @@ public static class ExperimentNames
     [
         ("capacity", ExperimentKind.Capacity), ("metastable", ExperimentKind.Metastable), ("basins", ExperimentKind.Basins),
         ("free-recall", ExperimentKind.FreeRecall), ("sequential-recall", ExperimentKind.SequentialRecall),
+        ("exponential", ExperimentKind.Exponential),
     ];
 
     /// <summary>Every kind name, in documentation order.</summary>
@@ -127,6 +130,7 @@ public sealed record ExperimentPlan(ExperimentSpec Spec, ExperimentKind Kind, Ba
         var errors = new List<SpecError>();
         var kind = ExperimentNames.ParseKind(spec.Kind);
         if (kind is null) errors.Add(new SpecError("kind", $"must be one of {string.Join(", ", ExperimentNames.KindNames)} (got '{spec.Kind}')"));
+        if (kind == ExperimentKind.Exponential) return Exponential.ExponentialPlan.ReadPlan(spec);
         var bank = ReadBank(spec.Bank, errors);
         var success = spec.Success ?? new SuccessSpec();
         var criterion = ExperimentNames.ParseCriterion(success.Criterion);

@@ -55,6 +55,11 @@ public sealed class ExperimentRunner
     {
         var record = _store.GetExperiment(experimentId) ?? throw new KeyNotFoundException($"no experiment '{experimentId}'");
         var plan = ExperimentPlan.Read(record.Spec);
+        if (plan.Kind == ExperimentKind.Exponential)
+        {
+            await new Exponential.ExponentialRunner(_engine, _store, _options).RunAsync(experimentId, plan, progress, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         var cells = GridExpansion.Expand(plan.Spec);
         var stored = _store.GetCellKeys(experimentId);
         var done = cells.Count(c => stored.Contains(c.Key));

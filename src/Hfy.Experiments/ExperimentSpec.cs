@@ -49,6 +49,9 @@ public sealed record ExperimentSpec
     /// <summary>free-recall and sequential-recall only: the recall protocols' parameters (defaults: the papers').</summary>
     public RecallSpec? Recall { get; init; }
 
+    /// <summary>exponential only: the (α, β_net, N or P) grid (docs/capacity.md, exponential capacity).</summary>
+    public global::Hfy.Experiments.Exponential.ExponentialSpec? Exponential { get; init; }
+
     /// <summary>Parses a spec; a malformed document throws <see cref="JsonException"/> (the validator turns it into a field error).</summary>
     public static ExperimentSpec Parse(string json)
     {

@@ -50,6 +50,7 @@ public static class GridExpansion
     public static long Count(ExperimentSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        if (ExperimentNames.ParseKind(spec.Kind) == ExperimentKind.Exponential) return Exponential.ExponentialGrid.Count(spec);
         var g = spec.Grid;
         if (g is null) return 0;
         long perBank = 0;

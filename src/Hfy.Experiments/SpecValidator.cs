@@ -65,6 +65,11 @@ public static class SpecValidator
             Err("baselineUpdate", $"must be {string.Join(" or ", BaselineDynamics.UpdateNames)} (got '{spec.BaselineUpdate}')");
         CheckFinite(spec.Tol, "tol", errors);
         if (spec.Tol < 0) Err("tol", $"must be ≥ 0 (got {F(spec.Tol)})");
+        if (kind == ExperimentKind.Exponential || spec.Exponential is not null)
+        {
+            Exponential.ExponentialValidation.Validate(spec, kind, limits, errors);
+            return errors;
+        }
 
         var dim = ValidateBank(spec.Bank, limits, errors, out var fileRows);
         ValidateGrid(spec, kind, dim, fileRows, limits, errors);

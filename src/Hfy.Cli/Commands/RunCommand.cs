@@ -66,7 +66,9 @@ internal static class RunCommand
                 var id = resumeId ?? runner.Submit(parsed!, limits);
                 AnsiConsole.MarkupLine($"[grey]experiment:[/] {id}   [grey]store:[/] {Markup.Escape(store.Path)}");
                 var code = await ExperimentConsole.RunWithProgressAsync(runner, id, ct);
-                ExperimentConsole.PrintSummary(SummaryRow.Summarize(store.GetCells(id)), summaryFormat);
+                if (store.GetExperiment(id) is { } exp && ExperimentNames.ParseKind(exp.Kind) == ExperimentKind.Exponential)
+                    Console.WriteLine(Hfy.Experiments.Exponential.ExponentialReport.Markdown(exp, store.GetCells(id), points: false));
+                else ExperimentConsole.PrintSummary(SummaryRow.Summarize(store.GetCells(id)), summaryFormat);
                 var outDir = Path.Combine(dataDir, "experiments", id);
                 foreach (var f in ExperimentConsole.WriteOutputs(store, id, outDir)) AnsiConsole.MarkupLine($"[grey]wrote[/] {Markup.Escape(f)}");
                 return code;

@@ -27,6 +27,7 @@ public static class PlotWriter
         var rows = SummaryRow.Summarize(cells);
         var title = experiment.Name;
         var kind = ExperimentNames.ParseKind(experiment.Kind);
+        if (kind == ExperimentKind.Exponential) return ExponentialPlots.WriteAll(experiment, cells, directory);
         if (kind == ExperimentKind.Basins)
         {
             var spec = experiment.Spec;

@@ -18,6 +18,7 @@ namespace Hfy.Experiments.Results;
 /// <param name="UniqueRatio">Recall kinds only: |distinct recalled| / number recalled (docs/math.md §5).</param>
 /// <param name="LevenshteinCoefficient">Sequential recall only: 1 − lev(recalled, start, start+1, …)/length.</param>
 /// <param name="RecallOrder">Recall kinds only: the recalled memories (bank rows) in recall order.</param>
+/// <param name="Exponential">Exponential kind only: the cell's parameters, theory and per-query rows.</param>
 public sealed record CellMetrics(
     int Queries,
     double SuccessRate,
@@ -35,7 +36,8 @@ public sealed record CellMetrics(
     int[]? Attractors = null,
     double? UniqueRatio = null,
     double? LevenshteinCoefficient = null,
-    int[]? RecallOrder = null)
+    int[]? RecallOrder = null,
+    global::Hfy.Experiments.Exponential.ExponentialCellMetrics? Exponential = null)
 {
     /// <summary>Bins of <see cref="SupportHistogram"/>: sizes 0..10 and one for &gt; 10.</summary>
     public const int HistogramBins = 12;
