@@ -383,7 +383,8 @@ public static class SpecValidator
                 Unused(m.Alpha, "alpha"); Unused(m.K, "k"); Unused(m.N, "n"); Unused(m.BetaIn, "betaIn"); Unused(m.W, "w");
                 break;
             case "ksubsets" or "seq-ksubsets":
-                if (m.K is { } k && k < 1) Err($"{p}.k", $"k must be ≥ 1 (got {k})");
+                if (m.K is { } k && name == "ksubsets" && !(k > 0 && double.IsFinite(k))) Err($"{p}.k", $"k must be a finite number > 0 (got {F(k)})");
+                else if (m.K is { } ks && name == "seq-ksubsets" && !(ks >= 1 && ks == Math.Floor(ks) && ks <= int.MaxValue)) Err($"{p}.k", $"k must be a whole number ≥ 1 for seq-ksubsets (got {F(ks)})");
                 else if ((m.K ?? 1) > minN) Err($"{p}.k", $"k must be ≤ the smallest N ({minN}) (got {m.K})");
                 if (m.W is { } w && !double.IsFinite(w)) Err($"{p}.w", $"must be finite (got {F(w)})");
                 if (name == "ksubsets") Unused(m.W, "w");
