@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Storage;
 
 namespace Hfy.Experiments;
@@ -260,7 +261,7 @@ public static class SpecValidator
             for (var i = 0; i < grid.Betas.Length; i++)
             {
                 var b = grid.Betas[i];
-                if (!double.IsFinite(b) || b <= 0) Err($"grid.betas[{i}]", $"β must be finite and > 0 (got {F(b)})");
+                if (RetrievalOptions.BetaProblem(b) is { } problem) Err($"grid.betas[{i}]", problem["beta: ".Length..]);
                 else if (!seenBetas.Add(b)) Err($"grid.betas[{i}]", $"duplicates an earlier β ({F(b)})");
             }
         }
@@ -353,7 +354,7 @@ public static class SpecValidator
             for (var i = 0; i < betas.Length; i++)
             {
                 var b = betas[i];
-                if (!double.IsFinite(b) || b <= 0) errors.Add(new SpecError($"{path}[{i}]", $"β must be finite and > 0 (got {F(b)})"));
+                if (RetrievalOptions.BetaProblem(b) is { } problem) errors.Add(new SpecError($"{path}[{i}]", problem["beta: ".Length..]));
                 else if (Array.IndexOf(betas, b) < i) errors.Add(new SpecError($"{path}[{i}]", $"duplicates an earlier β ({F(b)})"));
             }
         }

@@ -89,7 +89,7 @@ public static class ContinuousBaseline
         if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "batch must be ≥ 0");
         if ((long)batch * bank.Dim != queries.Length)
             throw new ArgumentException($"queries has length {queries.Length}, expected batch × dim = {(long)batch * bank.Dim}", nameof(queries));
-        if (!(beta > 0) || !double.IsFinite(beta)) throw new ArgumentException($"beta: must be finite and > 0 (got {beta})", nameof(beta));
+        if (Dynamics.RetrievalOptions.BetaProblem(beta) is { } problem) throw new ArgumentException(problem, nameof(beta));
         if (steps < 0) throw new ArgumentException($"steps: must be ≥ 0 (got {steps})", nameof(steps));
         if (kind == BaselineKind.Polynomial && degree < 1) throw new ArgumentException($"degree: must be ≥ 1 (got {degree})", nameof(degree));
         if (!stepsRun.IsEmpty && stepsRun.Length != batch) throw new ArgumentException($"stepsRun has length {stepsRun.Length}, expected {batch}", nameof(stepsRun));

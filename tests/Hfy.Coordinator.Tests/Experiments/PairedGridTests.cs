@@ -57,7 +57,7 @@ public class PairedGridTests
     [InlineData("\"postBetas\": { \"l2\": [20] }", "\"postBetas\": { \"l3\": [20] }", "grid.postBetas.l3", "must be named identity, l2, layernorm or tanh")]
     [InlineData("\"postBetas\": { \"l2\": [20] }, \"posts\": [\"identity\", \"l2\", \"layernorm\"]", "\"postBetas\": { \"l2\": [20], \"layernorm\": [5] }, \"posts\": [\"identity\", \"l2\"]", "grid.postBetas.layernorm", "no map runs with layernorm")]
     [InlineData("\"postBetas\": { \"l2\": [20] }", "\"postBetas\": { \"l2\": [] }", "grid.postBetas.l2", "must list at least one β")]
-    [InlineData("\"postBetas\": { \"l2\": [20] }", "\"postBetas\": { \"l2\": [20, 0] }", "grid.postBetas.l2[1]", "β must be finite and > 0")]
+    [InlineData("\"postBetas\": { \"l2\": [20] }", "\"postBetas\": { \"l2\": [20, 0] }", "grid.postBetas.l2[1]", "must be > 0 and finite")]
     [InlineData("\"postBetas\": { \"l2\": [20] }", "\"postBetas\": { \"l2\": [20, 20] }", "grid.postBetas.l2[1]", "duplicates an earlier β")]
     [InlineData("{ \"name\": \"classical\", \"posts\": [\"tanh\"] }", "{ \"name\": \"classical\", \"posts\": [\"tan\"] }", "grid.maps[0].posts[0]", "must be identity, l2, layernorm or tanh")]
     [InlineData("{ \"name\": \"classical\", \"posts\": [\"tanh\"] }", "{ \"name\": \"classical\", \"posts\": [] }", "grid.maps[0].posts", "at least one post-transform")]
