@@ -31,21 +31,7 @@ public static partial class Scorer
         fixed (float* qp = q)
         fixed (float* s = scores)
         {
-            if ((long)rows.Length < ParallelThreshold || Environment.ProcessorCount == 1)
-            {
-                ScoreRange(x, dim, qp, beta, s, n);
-                return;
-            }
-            var xa = (nint)x;
-            var qa = (nint)qp;
-            var sa = (nint)s;
-            var chunk = ChunkRows(n, dim);
-            Parallel.For(0, (n + chunk - 1) / chunk, c =>
-            {
-                var first = c * chunk;
-                var count = Math.Min(chunk, n - first);
-                ScoreRange((float*)xa + (long)first * dim, dim, (float*)qa, beta, (float*)sa + first, count);
-            });
+            ForRowChunks(rows.Length, n, dim, new F32Range((nint)x, dim, (nint)qp, beta, (nint)s));
         }
     }
 
@@ -60,21 +46,50 @@ public static partial class Scorer
         fixed (double* qp = q)
         fixed (double* s = scores)
         {
-            if ((long)rows.Length < ParallelThreshold || Environment.ProcessorCount == 1)
-            {
-                for (var i = 0; i < n; i++) s[i] = beta * DotF64(x + (long)i * dim, qp, dim);
-                return;
-            }
-            var xa = (nint)x;
-            var qa = (nint)qp;
-            var sa = (nint)s;
-            var chunk = ChunkRows(n, dim);
-            Parallel.For(0, (n + chunk - 1) / chunk, c =>
-            {
-                var first = c * chunk;
-                var last = Math.Min(n, first + chunk);
-                for (var i = first; i < last; i++) ((double*)sa)[i] = beta * DotF64((float*)xa + (long)i * dim, (double*)qa, dim);
-            });
+            ForRowChunks(rows.Length, n, dim, new F64Range((nint)x, dim, (nint)qp, beta, (nint)s));
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="range"/>(first, count) over all <paramref name="n"/> rows: in one call for blocks below
+    /// <see cref="ParallelThreshold"/> floats (or on one core), otherwise in <see cref="ChunkRows"/>-row chunks on all
+    /// cores. Each row is scored by the same operations either way.
+    /// </summary>
+    /// <remarks>The range is a struct type parameter, so the serial path allocates nothing and calls it directly.</remarks>
+    private static void ForRowChunks<TRange>(int rowsLength, int n, int dim, TRange range)
+        where TRange : struct, IRowRange
+    {
+        if ((long)rowsLength < ParallelThreshold || Environment.ProcessorCount == 1)
+        {
+            range.Run(0, n);
+            return;
+        }
+        var chunk = ChunkRows(n, dim);
+        Parallel.For(0, (n + chunk - 1) / chunk, c =>
+        {
+            var first = c * chunk;
+            range.Run(first, Math.Min(chunk, n - first));
+        });
+    }
+
+    /// <summary>Scores rows [first, first + count) of one block.</summary>
+    private interface IRowRange
+    {
+        void Run(int first, int count);
+    }
+
+    /// <summary>Float32 scores of a row range (pointers as nint so the struct can cross into the parallel lambda).</summary>
+    private readonly unsafe struct F32Range(nint x, int dim, nint q, double beta, nint s) : IRowRange
+    {
+        public void Run(int first, int count) => ScoreRange((float*)x + (long)first * dim, dim, (float*)q, beta, (float*)s + first, count);
+    }
+
+    /// <summary>Float64 scores of a row range with a float64 query.</summary>
+    private readonly unsafe struct F64Range(nint x, int dim, nint q, double beta, nint s) : IRowRange
+    {
+        public void Run(int first, int count)
+        {
+            for (var i = first; i < first + count; i++) ((double*)s)[i] = beta * DotF64((float*)x + (long)i * dim, (double*)q, dim);
         }
     }
 
