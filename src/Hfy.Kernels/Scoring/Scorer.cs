@@ -127,6 +127,8 @@ public static partial class Scorer
             for (var i = 0; i < n; i++) s[i] = (float)(beta * DotLong(x + (long)i * dim, q, dim));
             return;
         }
+        // Four rows per step with four named accumulators (register-blocked like ScorerBatch's and FusedKernels'
+        // kernels, whose row-pointer set-up it shares in shape): kept written out so the accumulators stay in registers.
         var r = 0;
         for (; r + 4 <= n; r += 4)
         {
