@@ -196,36 +196,25 @@ public static class Candidates
     }
 
     /// <summary>The <paramref name="k"/> largest finite scores, descending (fewer when there are fewer).</summary>
-    public static double[] TopScores(ReadOnlySpan<float> scores, int k)
-    {
-        Debug.Assert(k >= 1);
-        var heap = new PriorityQueue<float, float>(k + 1);
-        foreach (var s in scores)
-        {
-            if (!float.IsFinite(s)) continue;
-            if (heap.Count < k) heap.Enqueue(s, s);
-            else if (s > heap.Peek()) heap.EnqueueDequeue(s, s);
-        }
-
-        var top = new double[heap.Count];
-        for (var i = top.Length - 1; i >= 0; i--) top[i] = heap.Dequeue();
-        return top;
-    }
+    public static double[] TopScores(ReadOnlySpan<float> scores, int k) => TopScoresOf(scores, k);
 
     /// <summary>The <paramref name="k"/> largest finite scores, descending (fewer when there are fewer).</summary>
-    public static double[] TopScores(ReadOnlySpan<double> scores, int k)
+    public static double[] TopScores(ReadOnlySpan<double> scores, int k) => TopScoresOf(scores, k);
+
+    private static double[] TopScoresOf<T>(ReadOnlySpan<T> scores, int k)
+        where T : struct, IFloatingPointIeee754<T>
     {
         Debug.Assert(k >= 1);
-        var heap = new PriorityQueue<double, double>(k + 1);
+        var heap = new PriorityQueue<T, T>(k + 1);
         foreach (var s in scores)
         {
-            if (!double.IsFinite(s)) continue;
+            if (!T.IsFinite(s)) continue;
             if (heap.Count < k) heap.Enqueue(s, s);
             else if (s > heap.Peek()) heap.EnqueueDequeue(s, s);
         }
 
         var top = new double[heap.Count];
-        for (var i = top.Length - 1; i >= 0; i--) top[i] = heap.Dequeue();
+        for (var i = top.Length - 1; i >= 0; i--) top[i] = double.CreateChecked(heap.Dequeue());
         return top;
     }
 }

@@ -40,6 +40,10 @@ internal static class FusedKernels
     /// <summary>Query lanes per vector of <see cref="Block"/>.</summary>
     public static int Width => Vector512.IsHardwareAccelerated ? 16 : 8;
 
+    // The four kernels below (and ScorerBatch's Block512/Block256) are deliberately written out per width and per
+    // query-vector count: each keeps 6 or 24 named vector accumulators in registers, which a generic-over-width or
+    // looped version would spill to the stack, and each uses the exact multiply-add form of its ScorerBatch
+    // counterpart so fused and unfused scores stay the same bits. Merging them would cost speed, so they stay copies.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Block512x4(float* x, int dim, int kEnd, float* q, int qs, float betaF, float* o, int os, float* tmax)
     {

@@ -24,57 +24,80 @@ public static partial class Scorer
     public const int ParallelThreshold = 1 << 18;
 
     /// <summary>scores[i] = β · x_iᵀq for every row i of <paramref name="rows"/> (N × dim, row-major).</summary>
-    public static unsafe void Score(ReadOnlySpan<float> rows, int dim, ReadOnlySpan<float> q, double beta, Span<float> scores)
-    {
-        var n = CheckShapes(rows.Length, dim, q.Length, scores.Length);
-        fixed (float* x = rows)
-        fixed (float* qp = q)
-        fixed (float* s = scores)
-        {
-            if ((long)rows.Length < ParallelThreshold || Environment.ProcessorCount == 1)
-            {
-                ScoreRange(x, dim, qp, beta, s, n);
-                return;
-            }
-            var xa = (nint)x;
-            var qa = (nint)qp;
-            var sa = (nint)s;
-            var chunk = ChunkRows(n, dim);
-            Parallel.For(0, (n + chunk - 1) / chunk, c =>
-            {
-                var first = c * chunk;
-                var count = Math.Min(chunk, n - first);
-                ScoreRange((float*)xa + (long)first * dim, dim, (float*)qa, beta, (float*)sa + first, count);
-            });
-        }
-    }
+    public static void Score(ReadOnlySpan<float> rows, int dim, ReadOnlySpan<float> q, double beta, Span<float> scores)
+        => ScoreRows<float, float, F32Range>(rows, dim, q, beta, scores);
 
     /// <summary>
     /// scores[i] = β · x_iᵀq in float64 with a float64 query (the precise path used by the reference dynamics:
     /// the float32 rows are widened exactly and every product accumulates in float64).
     /// </summary>
-    public static unsafe void Score(ReadOnlySpan<float> rows, int dim, ReadOnlySpan<double> q, double beta, Span<double> scores)
+    public static void Score(ReadOnlySpan<float> rows, int dim, ReadOnlySpan<double> q, double beta, Span<double> scores)
+        => ScoreRows<double, double, F64Range>(rows, dim, q, beta, scores);
+
+    /// <summary>Checks the shapes, pins the spans and scores every row with <typeparamref name="TRange"/>.</summary>
+    private static unsafe void ScoreRows<TQ, TS, TRange>(ReadOnlySpan<float> rows, int dim, ReadOnlySpan<TQ> q, double beta, Span<TS> scores)
+        where TQ : unmanaged
+        where TS : unmanaged
+        where TRange : struct, IRowRange<TRange>
     {
         var n = CheckShapes(rows.Length, dim, q.Length, scores.Length);
         fixed (float* x = rows)
-        fixed (double* qp = q)
-        fixed (double* s = scores)
+        fixed (TQ* qp = q)
+        fixed (TS* s = scores)
         {
-            if ((long)rows.Length < ParallelThreshold || Environment.ProcessorCount == 1)
-            {
-                for (var i = 0; i < n; i++) s[i] = beta * DotF64(x + (long)i * dim, qp, dim);
-                return;
-            }
-            var xa = (nint)x;
-            var qa = (nint)qp;
-            var sa = (nint)s;
-            var chunk = ChunkRows(n, dim);
-            Parallel.For(0, (n + chunk - 1) / chunk, c =>
-            {
-                var first = c * chunk;
-                var last = Math.Min(n, first + chunk);
-                for (var i = first; i < last; i++) ((double*)sa)[i] = beta * DotF64((float*)xa + (long)i * dim, (double*)qa, dim);
-            });
+            ForRowChunks(rows.Length, n, dim, TRange.Create((nint)x, dim, (nint)qp, beta, (nint)s));
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="range"/>(first, count) over all <paramref name="n"/> rows: in one call for blocks below
+    /// <see cref="ParallelThreshold"/> floats (or on one core), otherwise in <see cref="ChunkRows"/>-row chunks on all
+    /// cores. Each row is scored by the same operations either way.
+    /// </summary>
+    /// <remarks>The range is a struct type parameter, so the serial path allocates nothing and calls it directly.</remarks>
+    private static void ForRowChunks<TRange>(int rowsLength, int n, int dim, TRange range)
+        where TRange : struct, IRowRange<TRange>
+    {
+        if ((long)rowsLength < ParallelThreshold || Environment.ProcessorCount == 1)
+        {
+            range.Run(0, n);
+            return;
+        }
+        var chunk = ChunkRows(n, dim);
+        Parallel.For(0, (n + chunk - 1) / chunk, c =>
+        {
+            var first = c * chunk;
+            range.Run(first, Math.Min(chunk, n - first));
+        });
+    }
+
+    /// <summary>Scores rows [first, first + count) of one block.</summary>
+    private interface IRowRange<TSelf>
+        where TSelf : struct, IRowRange<TSelf>
+    {
+        /// <summary>A range over pinned rows, query and scores.</summary>
+        static abstract TSelf Create(nint x, int dim, nint q, double beta, nint s);
+
+        /// <summary>Scores rows [first, first + count).</summary>
+        void Run(int first, int count);
+    }
+
+    /// <summary>Float32 scores of a row range (pointers as nint so the struct can cross into the parallel lambda).</summary>
+    private readonly unsafe struct F32Range(nint x, int dim, nint q, double beta, nint s) : IRowRange<F32Range>
+    {
+        public static F32Range Create(nint x, int dim, nint q, double beta, nint s) => new(x, dim, q, beta, s);
+
+        public void Run(int first, int count) => ScoreRange((float*)x + (long)first * dim, dim, (float*)q, beta, (float*)s + first, count);
+    }
+
+    /// <summary>Float64 scores of a row range with a float64 query.</summary>
+    private readonly unsafe struct F64Range(nint x, int dim, nint q, double beta, nint s) : IRowRange<F64Range>
+    {
+        public static F64Range Create(nint x, int dim, nint q, double beta, nint s) => new(x, dim, q, beta, s);
+
+        public void Run(int first, int count)
+        {
+            for (var i = first; i < first + count; i++) ((double*)s)[i] = beta * DotF64((float*)x + (long)i * dim, (double*)q, dim);
         }
     }
 
@@ -104,6 +127,8 @@ public static partial class Scorer
             for (var i = 0; i < n; i++) s[i] = (float)(beta * DotLong(x + (long)i * dim, q, dim));
             return;
         }
+        // Four rows per step with four named accumulators (register-blocked like ScorerBatch's and FusedKernels'
+        // kernels, whose row-pointer set-up it shares in shape): kept written out so the accumulators stay in registers.
         var r = 0;
         for (; r + 4 <= n; r += 4)
         {

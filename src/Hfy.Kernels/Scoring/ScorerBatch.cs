@@ -76,8 +76,8 @@ public static partial class Scorer
                             var r0 = (firstPanel + p) * mr;
                             var out0 = (float*)sa + (long)g * Nr * n + r0;
                             var panel = pk + (long)p * mr * dim;
-                            if (wide) Micro512(panel, qg, dim, n, count, (float)beta, beta, out0, tile);
-                            else Micro256(panel, qg, dim, n, count, (float)beta, beta, out0, tile);
+                            if (wide) Micro<Panel512>(panel, qg, dim, n, count, (float)beta, beta, out0, tile);
+                            else Micro<Panel256>(panel, qg, dim, n, count, (float)beta, beta, out0, tile);
                         }
                     }
                 }
@@ -112,8 +112,8 @@ public static partial class Scorer
                     {
                         var qg = (float*)qa + (long)g * Nr * dim;
                         var count = Math.Min(Nr, batch - g * Nr);
-                        if (wide) Micro512(pk, qg, dim, mr, count, (float)beta, beta, ot, tile);
-                        else Micro256(pk, qg, dim, mr, count, (float)beta, beta, ot, tile);
+                        if (wide) Micro<Panel512>(pk, qg, dim, mr, count, (float)beta, beta, ot, tile);
+                        else Micro<Panel256>(pk, qg, dim, mr, count, (float)beta, beta, ot, tile);
                         for (var j = 0; j < count; j++)
                         {
                             for (var r = 0; r < tail; r++) ((float*)sa)[(long)(g * Nr + j) * n + r0 + r] = ot[j * mr + r];
@@ -135,27 +135,27 @@ public static partial class Scorer
         }
     }
 
-    /// <summary>32 rows × 6 queries; writes the first <paramref name="count"/> queries' scores (stride n).</summary>
+    /// <summary>
+    /// mr rows × 6 queries (mr = 32 with AVX-512, 16 with AVX2); writes the first <paramref name="count"/> queries'
+    /// scores (stride n). The panel type supplies the width-specific block kernel and scaled store; as a struct type
+    /// parameter it is specialised at JIT time (no indirect calls).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Micro512(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
+    private static unsafe void Micro<TPanel>(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
+        where TPanel : struct, IPanelKernel
     {
-        const int mr = 32;
+        var mr = TPanel.Mr;
         var sums = (float*)(tile + mr * Nr);
         if (dim <= Float32DotLimit)
         {
-            Block512(pack, q, dim, 0, dim, sums);
-            var bv = Vector512.Create(betaF);
-            for (var j = 0; j < count; j++)
-            {
-                (Vector512.Load(sums + j * mr) * bv).Store(output + (long)j * n);
-                (Vector512.Load(sums + j * mr + 16) * bv).Store(output + (long)j * n + 16);
-            }
+            TPanel.Block(pack, q, dim, 0, dim, sums);
+            for (var j = 0; j < count; j++) TPanel.StoreScaled(sums + j * mr, betaF, output + (long)j * n);
             return;
         }
         new Span<double>(tile, mr * Nr).Clear();
         for (var k0 = 0; k0 < dim; k0 += Float32DotLimit)
         {
-            Block512(pack, q, dim, k0, Math.Min(dim, k0 + Float32DotLimit), sums);
+            TPanel.Block(pack, q, dim, k0, Math.Min(dim, k0 + Float32DotLimit), sums);
             for (var t = 0; t < mr * Nr; t++) tile[t] += sums[t];
         }
         for (var j = 0; j < count; j++)
@@ -164,8 +164,58 @@ public static partial class Scorer
         }
     }
 
+    /// <summary>The width-specific parts of <see cref="Micro{TPanel}"/>.</summary>
+    private interface IPanelKernel
+    {
+        /// <summary>Rows per panel.</summary>
+        static abstract int Mr { get; }
+
+        /// <summary>One float32 accumulation block over dimensions [k0, kEnd), 6 × Mr sums, query-major.</summary>
+        static abstract unsafe void Block(float* pack, float* q, int dim, int k0, int kEnd, float* sums);
+
+        /// <summary>output[r] = betaF · sums[r] for r &lt; Mr (float32).</summary>
+        static abstract unsafe void StoreScaled(float* sums, float betaF, float* output);
+    }
+
+    /// <summary>AVX-512 panel: 32 rows, two Vector512 per query.</summary>
+    private readonly struct Panel512 : IPanelKernel
+    {
+        public static int Mr => 32;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Block(float* pack, float* q, int dim, int k0, int kEnd, float* sums) => Block512(pack, q, dim, k0, kEnd, sums);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe void StoreScaled(float* sums, float betaF, float* output)
+        {
+            var bv = Vector512.Create(betaF);
+            (Vector512.Load(sums) * bv).Store(output);
+            (Vector512.Load(sums + 16) * bv).Store(output + 16);
+        }
+    }
+
+    /// <summary>AVX2 panel: 16 rows, two Vector256 per query.</summary>
+    private readonly struct Panel256 : IPanelKernel
+    {
+        public static int Mr => 16;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Block(float* pack, float* q, int dim, int k0, int kEnd, float* sums) => Block256(pack, q, dim, k0, kEnd, sums);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe void StoreScaled(float* sums, float betaF, float* output)
+        {
+            var bv = Vector256.Create(betaF);
+            (Vector256.Load(sums) * bv).Store(output);
+            (Vector256.Load(sums + 8) * bv).Store(output + 8);
+        }
+    }
+
     /// <summary>One float32 accumulation block over dimensions [k0, kEnd): the microkernel's inner loop; writes the
     /// 6 × mr sums to <paramref name="sums"/> (query-major).</summary>
+    // Block512 and Block256 are deliberately separate register-blocked kernels: 12 named vector accumulators must stay
+    // in registers (a generic-over-width or looped version spills them), and their multiply-add forms match
+    // FusedKernels' so fused and unfused scores are the same bits.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Block512(float* pack, float* q, int dim, int k0, int kEnd, float* sums)
     {
@@ -218,44 +268,6 @@ public static partial class Scorer
         c30.Store(sums + 3 * mr); c31.Store(sums + 3 * mr + 16);
         c40.Store(sums + 4 * mr); c41.Store(sums + 4 * mr + 16);
         c50.Store(sums + 5 * mr); c51.Store(sums + 5 * mr + 16);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Add512(Vector512<float> lo, Vector512<float> hi, double* t)
-    {
-        (Vector512.Load(t) + Vector512.WidenLower(lo)).Store(t);
-        (Vector512.Load(t + 8) + Vector512.WidenUpper(lo)).Store(t + 8);
-        (Vector512.Load(t + 16) + Vector512.WidenLower(hi)).Store(t + 16);
-        (Vector512.Load(t + 24) + Vector512.WidenUpper(hi)).Store(t + 24);
-    }
-
-    /// <summary>16 rows × 6 queries (AVX2); writes the first <paramref name="count"/> queries' scores (stride n).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Micro256(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
-    {
-        const int mr = 16;
-        var sums = (float*)(tile + mr * Nr);
-        if (dim <= Float32DotLimit)
-        {
-            Block256(pack, q, dim, 0, dim, sums);
-            var bv = Vector256.Create(betaF);
-            for (var j = 0; j < count; j++)
-            {
-                (Vector256.Load(sums + j * mr) * bv).Store(output + (long)j * n);
-                (Vector256.Load(sums + j * mr + 8) * bv).Store(output + (long)j * n + 8);
-            }
-            return;
-        }
-        new Span<double>(tile, mr * Nr).Clear();
-        for (var k0 = 0; k0 < dim; k0 += Float32DotLimit)
-        {
-            Block256(pack, q, dim, k0, Math.Min(dim, k0 + Float32DotLimit), sums);
-            for (var t = 0; t < mr * Nr; t++) tile[t] += sums[t];
-        }
-        for (var j = 0; j < count; j++)
-        {
-            for (var r = 0; r < mr; r++) output[(long)j * n + r] = (float)(beta * tile[j * mr + r]);
-        }
     }
 
     /// <summary>One float32 accumulation block over dimensions [k0, kEnd): the microkernel's inner loop; writes the
@@ -312,15 +324,6 @@ public static partial class Scorer
         c30.Store(sums + 3 * mr); c31.Store(sums + 3 * mr + 8);
         c40.Store(sums + 4 * mr); c41.Store(sums + 4 * mr + 8);
         c50.Store(sums + 5 * mr); c51.Store(sums + 5 * mr + 8);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Add256(Vector256<float> lo, Vector256<float> hi, double* t)
-    {
-        (Vector256.Load(t) + Vector256.WidenLower(lo)).Store(t);
-        (Vector256.Load(t + 4) + Vector256.WidenUpper(lo)).Store(t + 4);
-        (Vector256.Load(t + 8) + Vector256.WidenLower(hi)).Store(t + 8);
-        (Vector256.Load(t + 12) + Vector256.WidenUpper(hi)).Store(t + 12);
     }
 
 }

@@ -10,25 +10,15 @@ namespace Hfy.Kernels.Storage;
 /// </summary>
 public sealed class BitPackedStore : IPatternStore
 {
-    private readonly ulong[][] _segments;
-    private readonly int _rowsPerSegment;
+    private readonly RowSegments<ulong> _segments;
 
     /// <summary>An all-(+1) store of rows × dim signs.</summary>
     public BitPackedStore(long rows, int dim)
     {
-        if (rows < 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, "rows must be ≥ 0");
-        if (dim < 1) throw new ArgumentOutOfRangeException(nameof(dim), dim, "dim must be ≥ 1");
+        _segments = new RowSegments<ulong>(rows, dim, d => (d + 63) / 64, 1 << 27);
         Rows = rows;
         Dim = dim;
-        WordsPerRow = (dim + 63) / 64;
-        _rowsPerSegment = Math.Max(1, (1 << 27) / WordsPerRow);
-        var segments = (int)((rows + _rowsPerSegment - 1) / _rowsPerSegment);
-        _segments = new ulong[segments][];
-        for (var s = 0; s < segments; s++)
-        {
-            var n = (int)Math.Min(_rowsPerSegment, rows - (long)s * _rowsPerSegment);
-            _segments[s] = new ulong[n * WordsPerRow];
-        }
+        WordsPerRow = _segments.ValuesPerRow;
     }
 
     /// <summary>ulongs per row: ⌈D/64⌉ (unused high bits are 0).</summary>
@@ -39,13 +29,8 @@ public sealed class BitPackedStore : IPatternStore
     {
         ArgumentNullException.ThrowIfNull(source);
         var store = new BitPackedStore(source.Rows, source.Dim);
-        var block = Math.Max(1, (1 << 16) / source.Dim);
-        Parallel.For(0L, (source.Rows + block - 1) / block, b =>
+        RowSegments<ulong>.ConvertFrom(source, (first, n, tmp) =>
         {
-            var first = b * block;
-            var n = (int)Math.Min(block, source.Rows - first);
-            var tmp = new float[n * source.Dim];
-            source.DecodeRows(first, n, tmp);
             for (var r = 0; r < n; r++) Pack(tmp.AsSpan(r * source.Dim, source.Dim), store.Words(first + r));
         });
         return store;
@@ -79,9 +64,7 @@ public sealed class BitPackedStore : IPatternStore
     public Span<ulong> Words(long row)
     {
         if ((ulong)row >= (ulong)Rows) throw new ArgumentOutOfRangeException(nameof(row), row, $"row must be in 0..{Rows - 1}");
-        var seg = (int)(row / _rowsPerSegment);
-        var offset = (int)(row - (long)seg * _rowsPerSegment);
-        return _segments[seg].AsSpan(offset * WordsPerRow, WordsPerRow);
+        return _segments.Run(row, 1, out _);
     }
 
     /// <inheritdoc/>
@@ -119,11 +102,7 @@ public sealed class BitPackedStore : IPatternStore
         PatternStores.CheckRange(this, first, count, dots.Length, 1);
         for (var r = 0; r < count;)
         {
-            var row = first + r;
-            var seg = (int)(row / _rowsPerSegment);
-            var offset = (int)(row - (long)seg * _rowsPerSegment);
-            var run = Math.Min(count - r, _rowsPerSegment - offset);
-            var words = _segments[seg].AsSpan(offset * WordsPerRow, run * WordsPerRow);
+            var words = _segments.Run(first + r, count - r, out var run);
             for (var i = 0; i < run; i++)
             {
                 var differ = 0;

@@ -9,24 +9,14 @@ namespace Hfy.Kernels.Storage;
 /// </summary>
 public sealed class HalfStore : IPatternStore
 {
-    private readonly Half[][] _segments;
-    private readonly int _rowsPerSegment;
+    private readonly RowSegments<Half> _segments;
 
     /// <summary>An all-zero store of rows × dim halves, in segments of ≤ 2³⁰ values.</summary>
     public HalfStore(long rows, int dim)
     {
-        if (rows < 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, "rows must be ≥ 0");
-        if (dim < 1) throw new ArgumentOutOfRangeException(nameof(dim), dim, "dim must be ≥ 1");
+        _segments = new RowSegments<Half>(rows, dim, d => d, 1 << 30);
         Rows = rows;
         Dim = dim;
-        _rowsPerSegment = Math.Max(1, (1 << 30) / dim);
-        var segments = (int)((rows + _rowsPerSegment - 1) / _rowsPerSegment);
-        _segments = new Half[segments][];
-        for (var s = 0; s < segments; s++)
-        {
-            var n = (int)Math.Min(_rowsPerSegment, rows - (long)s * _rowsPerSegment);
-            _segments[s] = new Half[n * dim];
-        }
     }
 
     /// <summary>Rounds every row of <paramref name="source"/> to float16 (round to nearest even).</summary>
@@ -34,15 +24,7 @@ public sealed class HalfStore : IPatternStore
     {
         ArgumentNullException.ThrowIfNull(source);
         var store = new HalfStore(source.Rows, source.Dim);
-        var block = Math.Max(1, (1 << 16) / source.Dim);
-        Parallel.For(0L, (source.Rows + block - 1) / block, b =>
-        {
-            var first = b * block;
-            var n = (int)Math.Min(block, source.Rows - first);
-            var tmp = new float[n * source.Dim];
-            source.DecodeRows(first, n, tmp);
-            store.WriteRows(first, tmp);
-        });
+        RowSegments<Half>.ConvertFrom(source, (first, _, tmp) => store.WriteRows(first, tmp));
         return store;
     }
 
@@ -54,8 +36,8 @@ public sealed class HalfStore : IPatternStore
         PatternStores.CheckRange(this, first, count, rows.Length, Dim);
         for (var r = 0; r < count;)
         {
-            var (seg, offset, run) = Locate(first + r, count - r);
-            TensorPrimitives.ConvertToHalf(rows.Slice(r * Dim, run * Dim), _segments[seg].AsSpan(offset * Dim, run * Dim));
+            var target = _segments.Run(first + r, count - r, out var run);
+            TensorPrimitives.ConvertToHalf(rows.Slice(r * Dim, run * Dim), target);
             r += run;
         }
     }
@@ -78,19 +60,12 @@ public sealed class HalfStore : IPatternStore
         PatternStores.CheckRange(this, first, count, dest.Length, Dim);
         for (var r = 0; r < count;)
         {
-            var (seg, offset, run) = Locate(first + r, count - r);
-            TensorPrimitives.ConvertToSingle(_segments[seg].AsSpan(offset * Dim, run * Dim), dest.Slice(r * Dim, run * Dim));
+            var source = _segments.Run(first + r, count - r, out var run);
+            TensorPrimitives.ConvertToSingle(source, dest.Slice(r * Dim, run * Dim));
             r += run;
         }
     }
 
     /// <inheritdoc/>
     public void ReadRow(long row, Span<float> dest) => DecodeRows(row, 1, dest);
-
-    private (int Segment, int Offset, int Run) Locate(long row, int wanted)
-    {
-        var seg = (int)(row / _rowsPerSegment);
-        var offset = (int)(row - (long)seg * _rowsPerSegment);
-        return (seg, offset, Math.Min(wanted, _rowsPerSegment - offset));
-    }
 }
