@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Structured;
@@ -415,27 +414,8 @@ public sealed class RetrievalDriver
     // ---- per-query work ----------------------------------------------------------------------------------
 
     /// <summary>Runs <paramref name="body"/> for every query: on every core with a map per worker, or in order with the given map.</summary>
-    private void ForEachQuery(int count, Action<int, IMap> body)
-    {
-        if (count <= 1 || !_settings.Parallel)
-        {
-            for (var b = 0; b < count; b++) body(b, _map);
-            return;
-        }
-
-        try
-        {
-            Parallel.For(0, count, () => MapFactory.Create(_rule.Spec), (b, _, map) =>
-            {
-                body(b, map);
-                return map;
-            }, _ => { });
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
-        {
-            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-        }
-    }
+    private void ForEachQuery(int count, Action<int, IMap> body) =>
+        QueryLoop.ForEach(count, _settings.Parallel, _map, _rule.Spec, body);
 
     /// <summary>A query across steps.</summary>
     private sealed class QueryState(double[] q)
