@@ -11,8 +11,8 @@ namespace Hfy.Experiments;
 /// the continuous ones through <see cref="ContinuousBaseline"/> (q ← ŷ(Xᵀ F'(Xq)), float64, batched), with the
 /// experiment's <see cref="BaselineUpdate"/> deciding whether the post-transformation replaces tanh (<c>published</c>)
 /// or precedes it (<c>tanh-after-post</c>). <see cref="BaselineKind.Hopfield"/> is the textbook network instead:
-/// s ← sgn(W s), W = XᵀX with zero diagonal. They are not HFY maps (no MapSpec), so they run on the coordinator over
-/// the whole bank.
+/// s ← sgn(W s), W = XᵀX with zero diagonal (<see cref="SignHopfield"/>). They are not HFY maps (no MapSpec), so they
+/// run on the coordinator over the whole bank.
 /// </summary>
 public static class BaselineDynamics
 {
@@ -61,12 +61,7 @@ public static class BaselineDynamics
                 var q = new double[dim];
                 for (var i = 0; i < dim; i++) q[i] = copy[j * dim + i];
                 PostTransforms.NormalizeQuery(post, q);
-                var h = new double[dim];
-                for (var t = 0; t < steps; t++)
-                {
-                    ran[j] = t + 1;
-                    if (HopfieldStep(rows.Data, dim, q, h) == 0) break;
-                }
+                ran[j] = SignHopfield.Run(rows.Data, dim, q, steps);
                 states[j] = q;
             });
         }
@@ -115,28 +110,5 @@ public static class BaselineDynamics
         }
         Debug.Assert(done <= steps);
         return new RetrievalResult(q, best >= 0 ? [best] : [], best >= 0 ? [1.0] : [], done, [], retrieved);
-    }
-
-    /// <summary>One synchronous step s ← sgn(W s) with W = XᵀX − diag(Σ_i x_ij²); returns the number of units that changed.</summary>
-    private static int HopfieldStep(ReadOnlySpan<float> rows, int dim, double[] s, double[] h)
-    {
-        var n = rows.Length / dim;
-        Array.Clear(h);
-        for (var r = 0; r < n; r++)
-        {
-            var row = rows.Slice(r * dim, dim);
-            double overlap = 0;
-            for (var i = 0; i < dim; i++) overlap += row[i] * s[i];
-            for (var i = 0; i < dim; i++) h[i] += row[i] * (overlap - row[i] * s[i]);
-        }
-        var changed = 0;
-        for (var i = 0; i < dim; i++)
-        {
-            if (h[i] == 0) continue;
-            var next = h[i] > 0 ? 1.0 : -1.0;
-            if (next != s[i]) changed++;
-            s[i] = next;
-        }
-        return changed;
     }
 }

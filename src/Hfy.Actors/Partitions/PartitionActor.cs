@@ -186,74 +186,67 @@ public sealed class PartitionActor : ReceiveActor, IWithUnboundedStash
     private Work? OnGather(GatherRequest m)
     {
         var h = m.Header;
-        if (!TryScores(h, out var held)) return null;
-        var n = h.Partition.RowCount;
-        var sender = Sender;
-        return () =>
-        {
-            var parts = new GatherPart[m.Bounds.Length];
-            for (var b = 0; b < parts.Length; b++)
-            {
-                parts[b] = PartitionScoring.GatherAbove(held.Scores.AsSpan(b * n, n), h.Partition.FirstRow, m.Bounds[b], m.Cap);
-            }
-
-            // Dense regimes gather every row for every query: pushed in chunks below the message budget, no further requests.
-            var chunks = GatherChunks.Split(h.RequestId, h.Round, h.Partition.Index, parts, m.MaxReplyBytes);
-            return () =>
-            {
-                foreach (var chunk in chunks) sender.Tell(chunk);
-            };
-        };
+        // Dense regimes gather every row for every query: pushed in chunks below the message budget, no further requests.
+        return OnHeld<GatherPart>(h, m.Bounds.Length,
+            () => (b, scores) => PartitionScoring.GatherAbove(scores, h.Partition.FirstRow, m.Bounds[b], m.Cap),
+            parts => GatherChunks.Split(h.RequestId, h.Round, h.Partition.Index, parts, m.MaxReplyBytes));
     }
 
     private Work? OnProbe(ProbeRequest m)
     {
         var h = m.Header;
-        if (!TryScores(h, out var held)) return null;
-        var map = RuleOf(m.Map).Threshold ?? throw new ArgumentException($"probe: map {m.Map.Label} is not a threshold map");
-        var n = h.Partition.RowCount;
-        var sender = Sender;
-        return () =>
-        {
-            var sums = new MassSummary[m.Taus.Length][];
-            for (var b = 0; b < sums.Length; b++) sums[b] = PartitionScoring.Probe(map, held.Scores.AsSpan(b * n, n), m.Taus[b]);
-            return () => sender.Tell(new ProbeReply(h.RequestId, h.Round, h.Partition.Index, sums));
-        };
+        return OnHeld<MassSummary[]>(h, m.Taus.Length,
+            () =>
+            {
+                var map = RuleOf(m.Map).Threshold ?? throw new ArgumentException($"probe: map {m.Map.Label} is not a threshold map");
+                return (b, scores) => PartitionScoring.Probe(map, scores, m.Taus[b]);
+            },
+            sums => [new ProbeReply(h.RequestId, h.Round, h.Partition.Index, sums)]);
     }
 
     private Work? OnReadout(ReadoutRequest m)
     {
         var h = m.Header;
-        if (!TryScores(h, out var held)) return null;
-        var map = RuleOf(m.Map).Threshold;
-        var n = h.Partition.RowCount;
-        var rows = _rows;
-        var sender = Sender;
-        return () =>
-        {
-            var parts = new ReadoutPart[m.Modes.Length];
-            for (var b = 0; b < parts.Length; b++)
+        return OnHeld<ReadoutPart>(h, m.Modes.Length,
+            () =>
             {
-                parts[b] = PartitionScoring.Readout(
-                    m.Modes[b], map, m.Taus[b], m.Ids[b], m.Weights[b], held.Scores.AsSpan(b * n, n),
+                var map = RuleOf(m.Map).Threshold;
+                var rows = _rows;
+                return (b, scores) => PartitionScoring.Readout(
+                    m.Modes[b], map, m.Taus[b], m.Ids[b], m.Weights[b], scores,
                     rows, h.Partition.Spec.Dim, h.Partition.FirstRow, m.PairCaps[b]);
-            }
-
-            return () => sender.Tell(new ReadoutReply(h.RequestId, h.Round, h.Partition.Index, parts));
-        };
+            },
+            parts => [new ReadoutReply(h.RequestId, h.Round, h.Partition.Index, parts)]);
     }
 
     private Work? OnSupportCount(SupportCountRequest m)
     {
         var h = m.Header;
+        return OnHeld<long>(h, m.Shifts.Length,
+            () => (b, scores) => PartitionScoring.SupportCount(scores, m.Shifts[b], m.Totals[b]),
+            counts => [new SupportCountReply(h.RequestId, h.Round, h.Partition.Index, counts)]);
+    }
+
+    /// <summary>
+    /// A round on the held scores of the header's step (else <see cref="ScoresMissing"/>): <paramref name="prepare"/>
+    /// runs on the actor and returns the per-query work, which then runs for each of the <paramref name="count"/>
+    /// queries off the handler; <paramref name="replies"/> makes the messages sent back from the results.
+    /// </summary>
+    private Work? OnHeld<T>(RoundHeader h, int count, Func<QueryWork<T>> prepare, Func<T[], object[]> replies)
+    {
         if (!TryScores(h, out var held)) return null;
+        var perQuery = prepare();
         var n = h.Partition.RowCount;
         var sender = Sender;
         return () =>
         {
-            var counts = new long[m.Shifts.Length];
-            for (var b = 0; b < counts.Length; b++) counts[b] = PartitionScoring.SupportCount(held.Scores.AsSpan(b * n, n), m.Shifts[b], m.Totals[b]);
-            return () => sender.Tell(new SupportCountReply(h.RequestId, h.Round, h.Partition.Index, counts));
+            var results = new T[count];
+            for (var b = 0; b < count; b++) results[b] = perQuery(b, held.Scores.AsSpan(b * n, n));
+            var messages = replies(results);
+            return () =>
+            {
+                foreach (var message in messages) sender.Tell(message);
+            };
         };
     }
 
@@ -298,6 +291,9 @@ public sealed class PartitionActor : ReceiveActor, IWithUnboundedStash
 
     /// <summary>A round's numeric work (off the handler); returns what to do back on the actor.</summary>
     private delegate Action Work();
+
+    /// <summary>One query's work on its scores (off the handler).</summary>
+    private delegate T QueryWork<out T>(int b, ReadOnlySpan<float> scores);
 
     /// <summary>The numeric work is done: <see cref="Apply"/> holds its scores and replies, on the actor.</summary>
     private sealed record WorkDone(Action Apply) : INoSerializationVerificationNeeded;

@@ -50,7 +50,7 @@ public sealed class HfySerializer : SerializerWithStringManifest
         .WithResolver(CompositeResolver.Create(
             new IMessagePackFormatter[]
             {
-                FloatBlockFormatter.Instance, DoubleBlockFormatter.Instance, LongBlockFormatter.Instance,
+                RawBlockFormatter<float>.Instance, RawBlockFormatter<double>.Instance, RawBlockFormatter<long>.Instance,
                 BankSpecFormatter.Instance, MapSpecFormatter.Instance, MassSummaryFormatter.Instance,
             },
             new IFormatterResolver[] { StandardResolver.Instance }))

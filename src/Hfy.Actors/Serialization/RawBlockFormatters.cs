@@ -7,57 +7,22 @@ using MessagePack.Formatters;
 namespace Hfy.Actors.Serialization;
 
 /// <summary>
-/// float[] as one MessagePack bin of raw little-endian bytes (4 bytes per value instead of 5, and one
-/// memcpy instead of a loop): the score, row and query blocks are most of the protocol's bytes.
+/// T[] as one MessagePack bin of raw little-endian bytes (float: 4 bytes per value instead of 5, and one memcpy
+/// instead of a loop): score, row and query blocks (float), readouts, τ vectors and softmax r (double), global row
+/// ids (long) are most of the protocol's bytes.
 /// </summary>
-internal sealed class FloatBlockFormatter : IMessagePackFormatter<float[]?>
+internal sealed class RawBlockFormatter<T> : IMessagePackFormatter<T[]?>
+    where T : unmanaged
 {
-    public static readonly FloatBlockFormatter Instance = new();
+    public static readonly RawBlockFormatter<T> Instance = new();
 
-    public void Serialize(ref MessagePackWriter writer, float[]? value, MessagePackSerializerOptions options)
+    public void Serialize(ref MessagePackWriter writer, T[]? value, MessagePackSerializerOptions options)
     {
         if (value is null) { writer.WriteNil(); return; }
         writer.Write(MemoryMarshal.AsBytes(value.AsSpan()));
     }
 
-    public float[]? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options) =>
-        RawBlocks.Read<float>(ref reader);
-}
-
-/// <summary>double[] as one bin of raw little-endian bytes (readouts, τ vectors, softmax r).</summary>
-internal sealed class DoubleBlockFormatter : IMessagePackFormatter<double[]?>
-{
-    public static readonly DoubleBlockFormatter Instance = new();
-
-    public void Serialize(ref MessagePackWriter writer, double[]? value, MessagePackSerializerOptions options)
-    {
-        if (value is null) { writer.WriteNil(); return; }
-        writer.Write(MemoryMarshal.AsBytes(value.AsSpan()));
-    }
-
-    public double[]? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options) =>
-        RawBlocks.Read<double>(ref reader);
-}
-
-/// <summary>long[] (global row ids) as one bin of raw little-endian bytes.</summary>
-internal sealed class LongBlockFormatter : IMessagePackFormatter<long[]?>
-{
-    public static readonly LongBlockFormatter Instance = new();
-
-    public void Serialize(ref MessagePackWriter writer, long[]? value, MessagePackSerializerOptions options)
-    {
-        if (value is null) { writer.WriteNil(); return; }
-        writer.Write(MemoryMarshal.AsBytes(value.AsSpan()));
-    }
-
-    public long[]? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options) =>
-        RawBlocks.Read<long>(ref reader);
-}
-
-internal static class RawBlocks
-{
-    public static T[]? Read<T>(ref MessagePackReader reader)
-        where T : unmanaged
+    public T[]? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil()) return null;
         var bytes = reader.ReadBytes() ?? throw new MessagePackSerializationException("expected a bin block");

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Scoring;
 using Hfy.Kernels.Storage;
@@ -147,7 +145,7 @@ public static class ContinuousBaseline
                         if (!active[b]) continue;
                         fixed (double* q = states[b])
                         {
-                            fp[b * n + i] = Separation(kind, Dot(xi, q, dim), degree, betaIn);
+                            fp[b * n + i] = Separation(kind, Scorer.DotF64(xi, q, dim), degree, betaIn);
                         }
                     }
                 }
@@ -178,23 +176,5 @@ public static class ContinuousBaseline
             }
             if (!any) break;
         }
-    }
-
-    /// <summary>x·q with the float32 row widened to float64.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe double Dot(float* x, double* q, int dim)
-    {
-        var a0 = Vector256<double>.Zero;
-        var a1 = Vector256<double>.Zero;
-        var k = 0;
-        for (; k + 8 <= dim; k += 8)
-        {
-            var v = Vector256.Load(x + k);
-            a0 = Vector256.MultiplyAddEstimate(Vector256.WidenLower(v), Vector256.Load(q + k), a0);
-            a1 = Vector256.MultiplyAddEstimate(Vector256.WidenUpper(v), Vector256.Load(q + k + 4), a1);
-        }
-        var s = Vector256.Sum(a0 + a1);
-        for (; k < dim; k++) s += x[k] * q[k];
-        return s;
     }
 }

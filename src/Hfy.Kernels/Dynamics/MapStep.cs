@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Scoring;
 
@@ -45,45 +46,44 @@ public static class MapStep
     /// <summary>p = ŷ_Ω(θ) for float64 scores.</summary>
     public static SparseWeights Apply(IMap map, ReadOnlySpan<double> theta, MapWorkspace workspace)
     {
-        ArgumentNullException.ThrowIfNull(map);
-        ArgumentNullException.ThrowIfNull(workspace);
-        var cands = workspace.Candidates;
-        cands.Clear();
-        if (map is IThresholdMap tm && theta.Length >= tm.AnchorRank)
-        {
-            var anchor = Candidates.KthLargest(theta, tm.AnchorRank);
-            Candidates.Above(theta, tm.SupportBound(anchor), cands);
-            workspace.Ensure(cands.Count);
-            for (var i = 0; i < cands.Count; i++) workspace.Theta[i] = theta[cands[i]];
-            return Solve(map, workspace, cands.Count, useCandidates: true);
-        }
-        workspace.Ensure(theta.Length);
-        theta.CopyTo(workspace.Theta);
-        return Solve(map, workspace, theta.Length, useCandidates: false);
+        var tm = ThresholdFor(map, workspace, theta.Length);
+        if (tm is not null) Candidates.Above(theta, tm.SupportBound(Candidates.KthLargest(theta, tm.AnchorRank)), workspace.Candidates);
+        return Gather(map, workspace, theta, useCandidates: tm is not null);
     }
 
     /// <summary>p = ŷ_Ω(θ) for float32 scores (the batch path); the map itself runs in float64.</summary>
     public static SparseWeights Apply(IMap map, ReadOnlySpan<float> theta, MapWorkspace workspace)
     {
-        ArgumentNullException.ThrowIfNull(map);
-        ArgumentNullException.ThrowIfNull(workspace);
-        var cands = workspace.Candidates;
-        cands.Clear();
-        if (map is IThresholdMap tm && theta.Length >= tm.AnchorRank)
+        var tm = ThresholdFor(map, workspace, theta.Length);
+        if (tm is not null)
         {
-            var anchor = Candidates.KthLargest(theta, tm.AnchorRank);
-            var bound = tm.SupportBound(anchor);
+            var bound = tm.SupportBound(Candidates.KthLargest(theta, tm.AnchorRank));
             // The largest float ≤ bound: "s > fb" then selects exactly the floats s > bound.
             var fb = (float)bound;
             if (fb > bound) fb = MathF.BitDecrement(fb);
-            Candidates.Above(theta, fb, cands);
-            workspace.Ensure(cands.Count);
-            for (var i = 0; i < cands.Count; i++) workspace.Theta[i] = theta[cands[i]];
-            return Solve(map, workspace, cands.Count, useCandidates: true);
+            Candidates.Above(theta, fb, workspace.Candidates);
         }
-        workspace.Ensure(theta.Length);
-        for (var i = 0; i < theta.Length; i++) workspace.Theta[i] = theta[i];
-        return Solve(map, workspace, theta.Length, useCandidates: false);
+        return Gather(map, workspace, theta, useCandidates: tm is not null);
+    }
+
+    /// <summary>Checks the arguments, clears the candidates, and returns the map when a candidate bound applies to n scores.</summary>
+    private static IThresholdMap? ThresholdFor(IMap map, MapWorkspace workspace, int n)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        ArgumentNullException.ThrowIfNull(workspace);
+        workspace.Candidates.Clear();
+        return map is IThresholdMap tm && n >= tm.AnchorRank ? tm : null;
+    }
+
+    /// <summary>Copies the candidate scores (or all of them) into the workspace in float64 and solves there.</summary>
+    private static SparseWeights Gather<T>(IMap map, MapWorkspace workspace, ReadOnlySpan<T> theta, bool useCandidates)
+        where T : INumberBase<T>
+    {
+        var cands = workspace.Candidates;
+        var m = useCandidates ? cands.Count : theta.Length;
+        workspace.Ensure(m);
+        for (var i = 0; i < m; i++) workspace.Theta[i] = double.CreateTruncating(theta[useCandidates ? cands[i] : i]);
+        return Solve(map, workspace, m, useCandidates);
     }
 
     private static SparseWeights Solve(IMap map, MapWorkspace ws, int m, bool useCandidates)

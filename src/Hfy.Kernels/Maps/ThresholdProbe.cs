@@ -20,6 +20,17 @@ internal struct ProbeAccumulator
     public long Count;
     public long Saturated;
 
+    /// <summary>Adds a free entry d: its mass f(d) and the magnitude of its slope f'(d).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddFree(double d, double mass, double slope)
+    {
+        Mass += mass;
+        Slope -= slope;
+        Count++;
+        Sum += d;
+        SumSq += d * d;
+    }
+
     public readonly MassSummary ToSummary() => new(Mass, Slope, Count, Sum, SumSq, Saturated);
 }
 
@@ -27,29 +38,14 @@ internal struct ProbeAccumulator
 internal readonly struct LinearTerm : IMassTerm
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Add(double d, double e, ref ProbeAccumulator acc)
-    {
-        acc.Mass += d;
-        acc.Slope -= 1.0;
-        acc.Count++;
-        acc.Sum += d;
-        acc.SumSq += d * d;
-    }
+    public static void Add(double d, double e, ref ProbeAccumulator acc) => acc.AddFree(d, d, 1.0);
 }
 
 /// <summary>f(d) = d² (1.5-entmax, 2-normmax).</summary>
 internal readonly struct SquareTerm : IMassTerm
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Add(double d, double e, ref ProbeAccumulator acc)
-    {
-        var d2 = d * d;
-        acc.Mass += d2;
-        acc.Slope -= 2.0 * d;
-        acc.Count++;
-        acc.Sum += d;
-        acc.SumSq += d2;
-    }
+    public static void Add(double d, double e, ref ProbeAccumulator acc) => acc.AddFree(d, d * d, 2.0 * d);
 }
 
 /// <summary>f(d) = d^e (general α-entmax, γ-normmax).</summary>
@@ -59,11 +55,7 @@ internal readonly struct PowerTerm : IMassTerm
     public static void Add(double d, double e, ref ProbeAccumulator acc)
     {
         var pw = Math.Pow(d, e);
-        acc.Mass += pw;
-        acc.Slope -= e * pw / d;
-        acc.Count++;
-        acc.Sum += d;
-        acc.SumSq += d * d;
+        acc.AddFree(d, pw, e * pw / d);
     }
 }
 
@@ -73,18 +65,15 @@ internal readonly struct CappedTerm : IMassTerm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Add(double d, double e, ref ProbeAccumulator acc)
     {
-        acc.Count++;
         if (d >= 1.0)
         {
+            acc.Count++;
             acc.Mass += 1.0;
             acc.Saturated++;
         }
         else
         {
-            acc.Mass += d;
-            acc.Slope -= 1.0;
-            acc.Sum += d;
-            acc.SumSq += d * d;
+            acc.AddFree(d, d, 1.0);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Scoring;
@@ -191,25 +190,6 @@ public sealed class LocalScoreSource : IScoreSource
         if (_settings.Precision != ScorePrecision.Float32) throw new InvalidOperationException($"{round}: not available on float64 scores");
     }
 
-    private void ForEachQuery(int count, Action<int, IMap> body)
-    {
-        if (count <= 1 || !_settings.Parallel)
-        {
-            for (var b = 0; b < count; b++) body(b, _map);
-            return;
-        }
-
-        try
-        {
-            Parallel.For(0, count, () => MapFactory.Create(_rule.Spec), (b, _, map) =>
-            {
-                body(b, map);
-                return map;
-            }, _ => { });
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
-        {
-            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-        }
-    }
+    private void ForEachQuery(int count, Action<int, IMap> body) =>
+        QueryLoop.ForEach(count, _settings.Parallel, _map, _rule.Spec, body);
 }

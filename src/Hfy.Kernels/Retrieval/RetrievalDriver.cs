@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Structured;
@@ -80,7 +79,7 @@ public sealed class RetrievalDriver
         var step = 0;
         while (true)
         {
-            var active = queries.Where(q => !q.Done).ToArray();
+            var active = queries.Where(q => q.Result is null).ToArray();
             if (active.Length == 0) break;
             try
             {
@@ -95,7 +94,7 @@ public sealed class RetrievalDriver
             step++;
         }
 
-        return queries.Select(s => new RetrievalResult(s.Q, s.Ids, s.Weights, s.Steps, [.. s.Energy], s.Retrieved) { SupportSize = s.SupportSize }).ToArray();
+        return queries.Select(s => s.Result!).ToArray();
     }
 
     private async ValueTask RunStepAsync(IScoreSource source, QueryState[] active, int step)
@@ -161,11 +160,11 @@ public sealed class RetrievalDriver
 
             if (sq.Final)
             {
-                state.Ids = sq.Ids ?? [];
-                state.Weights = sq.Weights ?? [];
-                state.SupportSize = sq.SupportSize ?? state.Ids.Length;
-                state.Retrieved = sq.Retrieved;
-                state.Done = true;
+                var ids = sq.Ids ?? [];
+                state.Result = new RetrievalResult(state.Q, ids, sq.Weights ?? [], state.Steps, [.. state.Energy], sq.Retrieved)
+                {
+                    SupportSize = sq.SupportSize ?? ids.Length,
+                };
                 continue;
             }
 
@@ -415,27 +414,8 @@ public sealed class RetrievalDriver
     // ---- per-query work ----------------------------------------------------------------------------------
 
     /// <summary>Runs <paramref name="body"/> for every query: on every core with a map per worker, or in order with the given map.</summary>
-    private void ForEachQuery(int count, Action<int, IMap> body)
-    {
-        if (count <= 1 || !_settings.Parallel)
-        {
-            for (var b = 0; b < count; b++) body(b, _map);
-            return;
-        }
-
-        try
-        {
-            Parallel.For(0, count, () => MapFactory.Create(_rule.Spec), (b, _, map) =>
-            {
-                body(b, map);
-                return map;
-            }, _ => { });
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
-        {
-            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-        }
-    }
+    private void ForEachQuery(int count, Action<int, IMap> body) =>
+        QueryLoop.ForEach(count, _settings.Parallel, _map, _rule.Spec, body);
 
     /// <summary>A query across steps.</summary>
     private sealed class QueryState(double[] q)
@@ -445,21 +425,13 @@ public sealed class RetrievalDriver
         /// <summary>‖q_{t+1} − q_t‖ ≤ Tol: the next scoring is the final evaluation.</summary>
         public bool Converged { get; set; }
 
-        public bool Done { get; set; }
-
-        public long? Retrieved { get; set; }
-
         public int Steps { get; set; }
-
-        public long[] Ids { get; set; } = [];
-
-        public double[] Weights { get; set; } = [];
-
-        /// <summary>Rows with p_i &gt; 0 at the final evaluation (Ids may list only the largest).</summary>
-        public long SupportSize { get; set; }
 
         /// <summary>E(q_0) … E(q_T).</summary>
         public List<double> Energy { get; } = [];
+
+        /// <summary>The answer, set by the final evaluation (null while the query runs).</summary>
+        public RetrievalResult? Result { get; set; }
     }
 
     /// <summary>A query within the current step.</summary>
