@@ -110,7 +110,9 @@ internal static class MachineLimits
             c8 = TOps.Fma(c8, m, a); c9 = TOps.Fma(c9, m, a);
             c10 = TOps.Fma(c10, m, a); c11 = TOps.Fma(c11, m, a);
         }
-        return TOps.Sum(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
+        var total = c0;
+        foreach (var c in (ReadOnlySpan<TVector>)[c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11]) total = TOps.Add(total, c);
+        return TOps.Sum(total);
     }
 
     private interface IFmaOps<TVector>
@@ -119,7 +121,9 @@ internal static class MachineLimits
 
         static abstract TVector Fma(TVector c, TVector m, TVector a);
 
-        static abstract float Sum(params ReadOnlySpan<TVector> chains);
+        static abstract TVector Add(TVector x, TVector y);
+
+        static abstract float Sum(TVector v);
     }
 
     private readonly struct Fma512 : IFmaOps<Vector512<float>>
@@ -128,12 +132,9 @@ internal static class MachineLimits
 
         public static Vector512<float> Fma(Vector512<float> c, Vector512<float> m, Vector512<float> a) => Vector512.FusedMultiplyAdd(c, m, a);
 
-        public static float Sum(params ReadOnlySpan<Vector512<float>> chains)
-        {
-            var total = Vector512<float>.Zero;
-            foreach (var c in chains) total += c;
-            return Vector512.Sum(total);
-        }
+        public static Vector512<float> Add(Vector512<float> x, Vector512<float> y) => x + y;
+
+        public static float Sum(Vector512<float> v) => Vector512.Sum(v);
     }
 
     private readonly struct Fma256 : IFmaOps<Vector256<float>>
@@ -142,11 +143,8 @@ internal static class MachineLimits
 
         public static Vector256<float> Fma(Vector256<float> c, Vector256<float> m, Vector256<float> a) => Vector256.MultiplyAddEstimate(c, m, a);
 
-        public static float Sum(params ReadOnlySpan<Vector256<float>> chains)
-        {
-            var total = Vector256<float>.Zero;
-            foreach (var c in chains) total += c;
-            return Vector256.Sum(total);
-        }
+        public static Vector256<float> Add(Vector256<float> x, Vector256<float> y) => x + y;
+
+        public static float Sum(Vector256<float> v) => Vector256.Sum(v);
     }
 }

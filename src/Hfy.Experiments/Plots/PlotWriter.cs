@@ -109,10 +109,7 @@ public static class PlotWriter
     public static void SuccessVsBeta(IReadOnlyList<SummaryRow> rows, string path, string title, string yLabel = "success rate (median over repeats)")
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var n = rows.Max(r => r.N);
-        var sigma = rows.Min(r => r.Noise);
-        var sel = rows.Where(r => r.N == n && r.Noise == sigma).ToArray();
-        var maps = sel.Select(r => r.Map).Distinct().ToList();
+        var (n, _, sel, maps) = AtLargestNSmallestNoise(rows);
         var panels = Facets(sel, sel, r => (double.NaN, r.Post), facet =>
         {
             var plot = NewPlot($"{title}: success vs β (N = {n}){facet.Label}", "inverse temperature β", yLabel);
@@ -149,10 +146,7 @@ public static class PlotWriter
     public static void SupportHistogram(IReadOnlyList<SummaryRow> rows, string path, string title)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var n = rows.Max(r => r.N);
-        var sigma = rows.Min(r => r.Noise);
-        var sel = rows.Where(r => r.N == n && r.Noise == sigma).ToArray();
-        var maps = sel.Select(r => r.Map).Distinct().ToList();
+        var (n, sigma, sel, maps) = AtLargestNSmallestNoise(rows);
         var panels = Facets(sel, sel, r => (r.Beta, r.Post), facet =>
         {
             var plot = NewPlot($"{title}: support size (N = {n}, σ = {Inv(sigma)}){facet.Label}", "support size of the final weights", "% of queries");
@@ -222,6 +216,15 @@ public static class PlotWriter
 
     /// <summary>A facet: the rows of one (β, post) and the panel-title suffix naming them (empty when nothing varies).</summary>
     private sealed record Facet(string Label, SummaryRow[] Rows);
+
+    /// <summary>The rows at the largest N and the smallest σ, with the maps among them in first-seen order.</summary>
+    private static (long N, double Sigma, SummaryRow[] Rows, List<string> Maps) AtLargestNSmallestNoise(IReadOnlyList<SummaryRow> rows)
+    {
+        var n = rows.Max(r => r.N);
+        var sigma = rows.Min(r => r.Noise);
+        var sel = rows.Where(r => r.N == n && r.Noise == sigma).ToArray();
+        return (n, sigma, sel, sel.Select(r => r.Map).Distinct().ToList());
+    }
 
     /// <summary>
     /// One median line (IQR band) per map against log10 of <paramref name="x"/>, a log bottom axis whose ticks read
