@@ -62,16 +62,10 @@ public sealed class ExperimentRunner
         }
         var cells = GridExpansion.Expand(plan.Spec);
         var stored = _store.GetCellKeys(experimentId);
-        var done = cells.Count(c => stored.Contains(c.Key));
-        var doneAtStart = done;
-        var clock = Stopwatch.StartNew();
-        _store.SetStatus(experimentId, ExperimentStatus.Running);
-        progress?.Report(new ExperimentProgress(experimentId, done, cells.Count, TimeSpan.Zero, null, ExperimentStatus.Running, null));
-        var gate = new object();
+        var doneAtStart = cells.Count(c => stored.Contains(c.Key));
         // File banks: the whole file is read once per run; each (N, repeat) bank is a seeded subset of its rows.
         var source = new Lazy<Bank>(() => LoadSourceFile(plan), LazyThreadSafetyMode.ExecutionAndPublication);
-
-        try
+        await CellRun.RunAsync(_store, experimentId, progress, cells.Count, doneAtStart, async run =>
         {
             foreach (var group in cells.Where(c => !stored.Contains(c.Key)).GroupBy(c => (c.N, c.Repeat)))
             {
@@ -85,18 +79,7 @@ public sealed class ExperimentRunner
                     {
                         var started = DateTime.UtcNow;
                         var metrics = await RunCellWithRetriesAsync(plan, bank, cell, cancellationToken).ConfigureAwait(false);
-                        var rec = new CellRecord(experimentId, cell.Key, cell.Index, CellParams.Of(cell), metrics, started, DateTime.UtcNow);
-                        // Stored first, counted second: a crash between the two loses nothing.
-                        if (!_store.TryAddCell(rec)) return;
-                        // Counted and reported under one lock, so that reports arrive in order (Done never goes backwards).
-                        lock (gate)
-                        {
-                            var now = ++done;
-                            var ranHere = now - doneAtStart;
-                            var elapsed = clock.Elapsed;
-                            TimeSpan? eta = ranHere > 0 ? elapsed / ranHere * (cells.Count - now) : null;
-                            progress?.Report(new ExperimentProgress(experimentId, now, cells.Count, elapsed, eta, ExperimentStatus.Running, rec));
-                        }
+                        run.Store(new CellRecord(experimentId, cell.Key, cell.Index, CellParams.Of(cell), metrics, started, DateTime.UtcNow));
                     }
                     finally
                     {
@@ -108,20 +91,7 @@ public sealed class ExperimentRunner
                 // A subset file is only needed while its bank is held (a resumed run writes the same rows again).
                 if (bank.SubsetFile is { } subsetFile && (_options.DropBanks || !bank.OnEngine)) TryDelete(subsetFile);
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Left "running": the next RunAsync resumes from the store.
-            throw;
-        }
-        catch (Exception e)
-        {
-            _store.SetStatus(experimentId, ExperimentStatus.Failed, e.Message);
-            progress?.Report(new ExperimentProgress(experimentId, done, cells.Count, clock.Elapsed, TimeSpan.Zero, ExperimentStatus.Failed, null));
-            throw;
-        }
-        _store.SetStatus(experimentId, ExperimentStatus.Finished);
-        progress?.Report(new ExperimentProgress(experimentId, done, cells.Count, clock.Elapsed, TimeSpan.Zero, ExperimentStatus.Finished, null));
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The bank of one (N, repeat) plus the base rows of its queries.</summary>

@@ -226,33 +226,23 @@ public static class SpecValidator
             }
         }
 
-        if (grid.Maps is null || grid.Maps.Length == 0) Err("grid.maps", "must list at least one map (empty grid)");
-        else
+        ValidateMapList(grid.Maps, "grid.maps", "must list at least one map (empty grid)", errors, (m, p) =>
         {
-            var labels = new Dictionary<string, int>();
-            for (var i = 0; i < grid.Maps.Length; i++)
+            if (m is null)
             {
-                var m = grid.Maps[i];
-                var p = $"grid.maps[{i}]";
-                if (m is null)
-                {
-                    Err(p, "is null");
-                    continue;
-                }
-                var before = errors.Count;
-                ValidatePosts(m.Posts, $"{p}.posts", kind, errors);
-                if (kind?.IsRecall() == true) RecallValidation.ValidateMap(m, p, kind.Value, errors);
-                else ValidateMap(m, p, minN == long.MaxValue ? null : minN, kind, errors);
-                if (errors.Count == before)
-                {
-                    var map = CellMap.For(m, kind);
-                    if (labels.TryGetValue(map.Label, out var j)) Err(p, $"duplicates grid.maps[{j}] ({map.Label})");
-                    else labels[map.Label] = i;
-                    if (map.Baseline is not null && minN != long.MaxValue && maxN > limits.MaxBaselineRows)
-                        Err(p, $"the {map.Label} baseline runs on the coordinator and accepts N ≤ {limits.MaxBaselineRows} (grid.sizes has {maxN})");
-                }
+                Err(p, "is null");
+                return null;
             }
-        }
+            var before = errors.Count;
+            ValidatePosts(m.Posts, $"{p}.posts", kind, errors);
+            if (kind?.IsRecall() == true) RecallValidation.ValidateMap(m, p, kind.Value, errors);
+            else ValidateMap(m, p, minN == long.MaxValue ? null : minN, kind, errors);
+            return errors.Count == before ? CellMap.For(m, kind) : null;
+        }, (map, p) =>
+        {
+            if (map.Baseline is not null && minN != long.MaxValue && maxN > limits.MaxBaselineRows)
+                Err(p, $"the {map.Label} baseline runs on the coordinator and accepts N ≤ {limits.MaxBaselineRows} (grid.sizes has {maxN})");
+        });
 
         if (grid.Betas is null || grid.Betas.Length == 0) Err("grid.betas", "must list at least one β (empty grid)");
         else
@@ -360,6 +350,30 @@ public static class SpecValidator
         }
     }
 
+    /// <summary>
+    /// The map list check both kinds share: one error when the list is empty, else each entry validated
+    /// (<paramref name="validate"/> returns its cell map, or null when it has errors), a valid entry whose label an
+    /// earlier one has flagged as a duplicate, then <paramref name="afterValid"/> on each valid entry.
+    /// </summary>
+    internal static void ValidateMapList(MapEntry?[]? maps, string field, string emptyMessage, List<SpecError> errors,
+        Func<MapEntry?, string, CellMap?> validate, Action<CellMap, string>? afterValid = null)
+    {
+        if (maps is null || maps.Length == 0)
+        {
+            errors.Add(new SpecError(field, emptyMessage));
+            return;
+        }
+        var labels = new Dictionary<string, int>();
+        for (var i = 0; i < maps.Length; i++)
+        {
+            var path = $"{field}[{i}]";
+            if (validate(maps[i], path) is not { } map) continue;
+            if (labels.TryGetValue(map.Label, out var j)) errors.Add(new SpecError(path, $"duplicates {field}[{j}] ({map.Label})"));
+            else labels[map.Label] = i;
+            afterValid?.Invoke(map, path);
+        }
+    }
+
     private static void ValidateMap(MapEntry m, string p, long? minN, ExperimentKind? kind, List<SpecError> errors)
     {
         void Err(string path, string message) => errors.Add(new SpecError(path, message));
@@ -373,15 +387,23 @@ public static class SpecValidator
         {
             if (value is not null) Err($"{p}.{field}", $"is not a parameter of {name}");
         }
+        // Every parameter a map entry can carry, in the order the errors list them, less those the map takes.
+        void UnusedExcept(params string[] used)
+        {
+            foreach (var (value, field) in new (object? Value, string Field)[] { (m.Alpha, "alpha"), (m.Gamma, "gamma"), (m.K, "k"), (m.N, "n"), (m.BetaIn, "betaIn"), (m.W, "w") })
+            {
+                if (Array.IndexOf(used, field) < 0) Unused(value, field);
+            }
+        }
         switch (name)
         {
             case "entmax":
                 if (m.Alpha is { } a && (!double.IsFinite(a) || a < 1)) Err($"{p}.alpha", $"α must be ≥ 1 and finite (got {F(a)})");
-                Unused(m.Gamma, "gamma"); Unused(m.K, "k"); Unused(m.N, "n"); Unused(m.BetaIn, "betaIn"); Unused(m.W, "w");
+                UnusedExcept("alpha");
                 break;
             case "normmax":
                 if (m.Gamma is { } g && (!double.IsFinite(g) || g <= 1)) Err($"{p}.gamma", $"γ must be > 1 and finite (got {F(g)})");
-                Unused(m.Alpha, "alpha"); Unused(m.K, "k"); Unused(m.N, "n"); Unused(m.BetaIn, "betaIn"); Unused(m.W, "w");
+                UnusedExcept("gamma");
                 break;
             case "ksubsets" or "seq-ksubsets":
                 if (m.K is { } k && name == "ksubsets" && !(k > 0 && double.IsFinite(k))) Err($"{p}.k", $"k must be a finite number > 0 (got {F(k)})");
@@ -389,18 +411,18 @@ public static class SpecValidator
                 else if ((m.K ?? 1) > minN) Err($"{p}.k", $"k must be ≤ the smallest N ({minN}) (got {m.K})");
                 if (m.W is { } w && !double.IsFinite(w)) Err($"{p}.w", $"must be finite (got {F(w)})");
                 if (name == "ksubsets") Unused(m.W, "w");
-                Unused(m.Alpha, "alpha"); Unused(m.Gamma, "gamma"); Unused(m.N, "n"); Unused(m.BetaIn, "betaIn");
+                UnusedExcept("k", "w");
                 break;
             case "dam-poly":
                 if (m.N is { } n && n < 1) Err($"{p}.n", $"degree n must be ≥ 1 (got {n})");
-                Unused(m.Alpha, "alpha"); Unused(m.Gamma, "gamma"); Unused(m.K, "k"); Unused(m.BetaIn, "betaIn"); Unused(m.W, "w");
+                UnusedExcept("n");
                 break;
             case "dam-exp":
                 if (m.BetaIn is { } bi && (!double.IsFinite(bi) || bi <= 0)) Err($"{p}.betaIn", $"β_in must be finite and > 0 (got {F(bi)})");
-                Unused(m.Alpha, "alpha"); Unused(m.Gamma, "gamma"); Unused(m.K, "k"); Unused(m.N, "n"); Unused(m.W, "w");
+                UnusedExcept("betaIn");
                 break;
             default:
-                Unused(m.Alpha, "alpha"); Unused(m.Gamma, "gamma"); Unused(m.K, "k"); Unused(m.N, "n"); Unused(m.BetaIn, "betaIn"); Unused(m.W, "w");
+                UnusedExcept();
                 break;
         }
         if (name == "seq-ksubsets" && kind == ExperimentKind.Capacity)

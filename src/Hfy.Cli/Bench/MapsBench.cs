@@ -108,8 +108,8 @@ public static class MapsBench
         foreach (var (spec, peer) in Peer)
         {
             var solve = MapRows.Solver(MapFactory.Create(spec), spec);
-            var all = Best(repeats, () => MapRows.Apply(solve, scores, rows, cols, 0, block, threads));
-            var one = threads == 1 ? all : Best(repeats, () => MapRows.Apply(solve, scores, rows, cols, 0, block, 1));
+            var all = MachineLimits.BestSeconds(repeats, () => MapRows.Apply(solve, scores, rows, cols, 0, block, threads));
+            var one = threads == 1 ? all : MachineLimits.BestSeconds(repeats, () => MapRows.Apply(solve, scores, rows, cols, 0, block, 1));
             maps.Add(new MapsBenchRow(spec.Label, all, one, peer * Scale(rows, cols)));
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {spec.Label}: {all:F4} s"));
         }
@@ -121,14 +121,14 @@ public static class MapsBench
             var input = Path.Combine(dir, "scores.npy");
             var target = Path.Combine(dir, "p.npy");
             NpyWriter.Write(input, scores, rows, cols);
-            var io = Best(repeats, () => Pipeline(input, target, rows, cols, threads, copy: null));
-            var startup = processes ? Best(repeats, () => Hfy("--version")) : double.NaN;
+            var io = MachineLimits.BestSeconds(repeats, () => Pipeline(input, target, rows, cols, threads, copy: null));
+            var startup = processes ? MachineLimits.BestSeconds(repeats, () => Hfy("--version")) : double.NaN;
             var runs = new List<MapsBenchProcess>();
             foreach (var (spec, _) in Peer)
             {
                 var solve = MapRows.Solver(MapFactory.Create(spec), spec);
-                var pipeline = Best(repeats, () => Pipeline(input, target, rows, cols, threads, solve));
-                var process = processes ? Best(repeats, () => Hfy(["map", .. Arguments(spec), "--input", input, "--output", target, "--threads", threads.ToString(CultureInfo.InvariantCulture)])) : double.NaN;
+                var pipeline = MachineLimits.BestSeconds(repeats, () => Pipeline(input, target, rows, cols, threads, solve));
+                var process = processes ? MachineLimits.BestSeconds(repeats, () => Hfy(["map", .. Arguments(spec), "--input", input, "--output", target, "--threads", threads.ToString(CultureInfo.InvariantCulture)])) : double.NaN;
                 runs.Add(new MapsBenchProcess(spec.Label, pipeline, process));
             }
 
@@ -230,20 +230,5 @@ public static class MapsBench
         process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0) throw new InvalidOperationException($"hfy {string.Join(' ', args)} exited with {process.ExitCode}: {stderr.Result.Trim()}");
-    }
-
-    /// <summary>One warm-up, then the best of <paramref name="repeats"/> timed runs, in seconds.</summary>
-    private static double Best(int repeats, Action run)
-    {
-        run();
-        var best = double.PositiveInfinity;
-        for (var i = 0; i < repeats; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            run();
-            best = Math.Min(best, watch.Elapsed.TotalSeconds);
-        }
-
-        return best;
     }
 }

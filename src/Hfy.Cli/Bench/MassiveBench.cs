@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using Hfy.Cli.Commands;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Scoring;
@@ -129,10 +127,10 @@ public static class MassiveBench
         var capacity = o.CapacityPatterns > 0 ? Capacity(o, log) : null;
         if (o.CapacityOnly)
         {
-            return new MassiveBenchReport(Environment.ProcessorCount, SimdName(), double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, [], [], capacity);
+            return new MassiveBenchReport(Environment.ProcessorCount, MachineLimits.SimdName(), double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, [], [], capacity);
         }
 
-        var peakBefore = MeasureFmaPeak();
+        var peakBefore = MachineLimits.FmaPeakGflops(runs: 3);
         log.WriteLine(Inv($"FMA peak {peakBefore:F1} GFLOP/s"));
         var dim = o.Dim;
         var n = o.Rows;
@@ -140,7 +138,7 @@ public static class MassiveBench
         new ProceduralStore(ProceduralEnsemble.Sphere, 1, n, dim).DecodeRowsParallel(data);
         var bank = new Bank(data, n, dim);
         var bytes = data.LongLength * sizeof(float);
-        var readMs = Best(o.Repeats, () => SimdSum(data));
+        var readMs = MachineLimits.BestMs(o.Repeats, () => MachineLimits.SimdSum(data));
         var read = bytes / readMs / 1e6;
         log.WriteLine(Inv($"read bandwidth {read:F1} GB/s"));
 
@@ -148,34 +146,34 @@ public static class MassiveBench
         new ProceduralStore(ProceduralEnsemble.Sphere, 3, o.Batch, dim).DecodeRows(0, o.Batch, queries);
         var flops = 2.0 * n * dim * o.Batch;
         var maxOnly = FusedScoreRequest.ForAll(1.0, o.Batch, new QueryReduction());
-        var fusedMaxMs = Best(o.Repeats, () => FusedScorer.Run(bank, queries, o.Batch, maxOnly));
+        var fusedMaxMs = MachineLimits.BestMs(o.Repeats, () => FusedScorer.Run(bank, queries, o.Batch, maxOnly));
         // A sparsemax step's reduction at β = 10: max and candidates within 1 of it.
         var step = FusedScoreRequest.ForAll(10.0, o.Batch, new QueryReduction(Margin: 1.0));
-        var fusedStepMs = Best(o.Repeats, () => FusedScorer.Run(bank, queries, o.Batch, step));
+        var fusedStepMs = MachineLimits.BestMs(o.Repeats, () => FusedScorer.Run(bank, queries, o.Batch, step));
         // The peak again right after the fused runs: on a shared machine the ratio uses the mean of the two.
-        var peakAfter = MeasureFmaPeak();
+        var peakAfter = MachineLimits.FmaPeakGflops(runs: 3);
         var peak = 0.5 * (peakBefore + peakAfter);
         log.WriteLine(Inv($"fused: max {flops / fusedMaxMs / 1e6:F1} GFLOP/s, max + candidates {flops / fusedStepMs / 1e6:F1} GFLOP/s; FMA peak after {peakAfter:F1} GFLOP/s"));
         double unfusedMs;
         {
             var scores = new float[(long)o.Batch * n];
-            unfusedMs = Best(1, () => Scorer.ScoreBatch(data, dim, queries, o.Batch, 1.0, scores));
+            unfusedMs = MachineLimits.BestMs(1, () => Scorer.ScoreBatch(data, dim, queries, o.Batch, 1.0, scores));
         }
         GC.Collect();
         var q1 = queries.AsSpan(0, dim).ToArray();
         var single = new float[n];
-        var singleMs = Best(o.Repeats, () => Scorer.Score(data, dim, q1, 1.0, single));
+        var singleMs = MachineLimits.BestMs(o.Repeats, () => Scorer.Score(data, dim, q1, 1.0, single));
 
         var kinds = new List<(string, long, double, double)> { ("float32", bytes, fusedMaxMs, flops / fusedMaxMs / 1e6) };
         {
             var half = HalfStore.From(bank);
-            var ms = Best(o.Repeats, () => FusedScorer.Run(half, queries, o.Batch, maxOnly));
+            var ms = MachineLimits.BestMs(o.Repeats, () => FusedScorer.Run(half, queries, o.Batch, maxOnly));
             kinds.Add(("float16", half.ResidentBytes, ms, flops / ms / 1e6));
         }
         GC.Collect();
         {
             var bits = BitPackedStore.From(bank);
-            var ms = Best(o.Repeats, () => FusedScorer.Run(bits, queries, o.Batch, maxOnly));
+            var ms = MachineLimits.BestMs(o.Repeats, () => FusedScorer.Run(bits, queries, o.Batch, maxOnly));
             kinds.Add(("±1 bit-packed", bits.ResidentBytes, ms, flops / ms / 1e6));
         }
         bank = null;
@@ -187,15 +185,15 @@ public static class MassiveBench
         foreach (var d in new[] { 32, 64 })
         {
             var store = new ProceduralStore(ProceduralEnsemble.Sphere, 5, o.ProceduralRows, d);
-            var genMs = Best(o.Repeats, () => GenerateOnly(store));
+            var genMs = MachineLimits.BestMs(o.Repeats, () => GenerateOnly(store));
             var q = new float[o.Batch * d];
             new ProceduralStore(ProceduralEnsemble.Sphere, 6, o.Batch, d).DecodeRows(0, o.Batch, q);
-            var scoreMs = Best(o.Repeats, () => FusedScorer.Run(store, q, o.Batch, FusedScoreRequest.ForAll(1.0, o.Batch, new QueryReduction())));
+            var scoreMs = MachineLimits.BestMs(o.Repeats, () => FusedScorer.Run(store, q, o.Batch, FusedScoreRequest.ForAll(1.0, o.Batch, new QueryReduction())));
             procedural.Add((d, o.ProceduralRows / genMs * 1e3, o.ProceduralRows / scoreMs * 1e3));
             log.WriteLine(Inv($"procedural D = {d}: generation {o.ProceduralRows / genMs * 1e3:N0} rows/s, generation + scoring {o.ProceduralRows / scoreMs * 1e3:N0} rows/s"));
         }
 
-        return new MassiveBenchReport(Environment.ProcessorCount, SimdName(), peak, read, flops / fusedMaxMs / 1e6, flops / fusedStepMs / 1e6,
+        return new MassiveBenchReport(Environment.ProcessorCount, MachineLimits.SimdName(), peak, read, flops / fusedMaxMs / 1e6, flops / fusedStepMs / 1e6,
             flops / unfusedMs / 1e6, bytes / singleMs / 1e6, procedural, kinds, capacity);
     }
 
@@ -394,105 +392,6 @@ public static class MassiveBench
             store.DecodeRows(first, n, dest.AsSpan((int)(first * store.Dim), n * store.Dim));
         });
     }
-
-    private static double Best(int repeats, Action action)
-    {
-        action();
-        var best = double.MaxValue;
-        for (var i = 0; i < repeats; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            action();
-            best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
-        }
-        return best;
-    }
-
-    /// <summary>SIMD sum of the whole buffer on all cores: the streaming read bandwidth reference.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe float SimdSum(float[] data)
-    {
-        const int chunk = 1 << 16;
-        var tasks = (int)((data.LongLength + chunk - 1) / chunk);
-        var partial = new float[tasks];
-        fixed (float* p = data)
-        {
-            var pa = (nint)p;
-            Parallel.For(0, tasks, t =>
-            {
-                var start = (long)t * chunk;
-                var end = Math.Min(data.LongLength, start + chunk);
-                var ptr = (float*)pa;
-                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                var i = start;
-                for (; i + 32 <= end; i += 32)
-                {
-                    a0 += Vector256.Load(ptr + i);
-                    a1 += Vector256.Load(ptr + i + 8);
-                    a2 += Vector256.Load(ptr + i + 16);
-                    a3 += Vector256.Load(ptr + i + 24);
-                }
-                var s = Vector256.Sum(a0 + a1 + a2 + a3);
-                for (; i < end; i++) s += ptr[i];
-                partial[t] = s;
-            });
-        }
-        return partial.Sum();
-    }
-
-    /// <summary>FMA peak: 12 independent FMA chains in registers on every core, 2 FLOP per lane per FMA.</summary>
-    private static double MeasureFmaPeak()
-    {
-        var cores = Environment.ProcessorCount;
-        var iterations = 100_000;
-        double Once()
-        {
-            var sw = Stopwatch.StartNew();
-            Parallel.For(0, cores, _ => FmaLoop(iterations));
-            return sw.Elapsed.TotalSeconds;
-        }
-        while (Once() < 0.05 && iterations < 100_000_000) iterations *= 4;
-        var seconds = Math.Min(Once(), Math.Min(Once(), Once()));
-        var lanes = Vector512.IsHardwareAccelerated ? 16 : 8;
-        return 2.0 * lanes * 12 * iterations * (double)cores / seconds / 1e9;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float FmaLoop(int iterations)
-    {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var m = Vector512.Create(0.999999f);
-            var a = Vector512.Create(1e-7f);
-            Vector512<float> c0 = Vector512.Create(1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
-            for (var i = 0; i < iterations; i++)
-            {
-                c0 = Vector512.FusedMultiplyAdd(c0, m, a); c1 = Vector512.FusedMultiplyAdd(c1, m, a);
-                c2 = Vector512.FusedMultiplyAdd(c2, m, a); c3 = Vector512.FusedMultiplyAdd(c3, m, a);
-                c4 = Vector512.FusedMultiplyAdd(c4, m, a); c5 = Vector512.FusedMultiplyAdd(c5, m, a);
-                c6 = Vector512.FusedMultiplyAdd(c6, m, a); c7 = Vector512.FusedMultiplyAdd(c7, m, a);
-                c8 = Vector512.FusedMultiplyAdd(c8, m, a); c9 = Vector512.FusedMultiplyAdd(c9, m, a);
-                c10 = Vector512.FusedMultiplyAdd(c10, m, a); c11 = Vector512.FusedMultiplyAdd(c11, m, a);
-            }
-            return Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
-        }
-        var m2 = Vector256.Create(0.999999f);
-        var a2 = Vector256.Create(1e-7f);
-        Vector256<float> d0 = Vector256.Create(1f), d1 = d0, d2 = d0, d3 = d0, d4 = d0, d5 = d0, d6 = d0, d7 = d0, d8 = d0, d9 = d0, d10 = d0, d11 = d0;
-        for (var i = 0; i < iterations; i++)
-        {
-            d0 = Vector256.MultiplyAddEstimate(d0, m2, a2); d1 = Vector256.MultiplyAddEstimate(d1, m2, a2);
-            d2 = Vector256.MultiplyAddEstimate(d2, m2, a2); d3 = Vector256.MultiplyAddEstimate(d3, m2, a2);
-            d4 = Vector256.MultiplyAddEstimate(d4, m2, a2); d5 = Vector256.MultiplyAddEstimate(d5, m2, a2);
-            d6 = Vector256.MultiplyAddEstimate(d6, m2, a2); d7 = Vector256.MultiplyAddEstimate(d7, m2, a2);
-            d8 = Vector256.MultiplyAddEstimate(d8, m2, a2); d9 = Vector256.MultiplyAddEstimate(d9, m2, a2);
-            d10 = Vector256.MultiplyAddEstimate(d10, m2, a2); d11 = Vector256.MultiplyAddEstimate(d11, m2, a2);
-        }
-        return Vector256.Sum(d0 + d1 + d2 + d3 + d4 + d5 + d6 + d7 + d8 + d9 + d10 + d11);
-    }
-
-    private static string SimdName() =>
-        Vector512.IsHardwareAccelerated ? "AVX-512 (Vector512)" : Vector256.IsHardwareAccelerated ? "AVX2 (Vector256)" : "no wide SIMD";
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -98,35 +98,25 @@ public static class CliErrors
 public static class CliValues
 {
     /// <summary>The option's value as a double (invariant culture; "NaN"/"Infinity" parse and are left to the caller's rule), or null when absent.</summary>
-    public static double? Double(ParseResult parse, Option<string?> option, string field)
-    {
-        ArgumentNullException.ThrowIfNull(parse);
-        var raw = parse.GetValue(option);
-        if (raw is null) return null;
-        return double.TryParse(raw.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v)
-            ? v
-            : throw new CliUsageException($"{field}: '{raw}' is not a number");
-    }
+    public static double? Double(ParseResult parse, Option<string?> option, string field) =>
+        Parse<double>(parse, option, field, System.Globalization.NumberStyles.Float, "a number");
 
     /// <summary>The option's value as an int, or null when absent.</summary>
-    public static int? Int(ParseResult parse, Option<string?> option, string field)
-    {
-        ArgumentNullException.ThrowIfNull(parse);
-        var raw = parse.GetValue(option);
-        if (raw is null) return null;
-        return int.TryParse(raw.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v)
-            ? v
-            : throw new CliUsageException($"{field}: '{raw}' is not an integer");
-    }
+    public static int? Int(ParseResult parse, Option<string?> option, string field) =>
+        Parse<int>(parse, option, field, System.Globalization.NumberStyles.Integer, "an integer");
 
     /// <summary>The option's value as an unsigned 64-bit integer, or null when absent.</summary>
-    public static ulong? ULong(ParseResult parse, Option<string?> option, string field)
+    public static ulong? ULong(ParseResult parse, Option<string?> option, string field) =>
+        Parse<ulong>(parse, option, field, System.Globalization.NumberStyles.Integer, "a non-negative integer");
+
+    private static T? Parse<T>(ParseResult parse, Option<string?> option, string field, System.Globalization.NumberStyles styles, string what)
+        where T : struct, System.Numerics.INumberBase<T>
     {
         ArgumentNullException.ThrowIfNull(parse);
         var raw = parse.GetValue(option);
         if (raw is null) return null;
-        return ulong.TryParse(raw.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v)
+        return T.TryParse(raw.Trim(), styles, System.Globalization.CultureInfo.InvariantCulture, out var v)
             ? v
-            : throw new CliUsageException($"{field}: '{raw}' is not a non-negative integer");
+            : throw new CliUsageException($"{field}: '{raw}' is not {what}");
     }
 }

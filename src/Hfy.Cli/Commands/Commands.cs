@@ -5,21 +5,13 @@ namespace Hfy.Cli.Commands;
 /// <summary>The registry of hfy subcommands; each command lives in its own file.</summary>
 public static class Commands
 {
+    // One factory per command; keep the list sorted by area.
+    private static readonly Func<Command>[] Factories =
+    [
+        MapCommand.Create, RetrieveCommand.Create, RecallCommand.Create, BenchCommand.Create, RunCommand.Create, ResultsCommand.Create,
+        DemoCommand.Create, SubmitCommand.Create, ResumeCommand.Create, StatusCommand.Create, CoordinatorCommand.Create, NodeCommand.Create,
+    ];
+
     /// <summary>Every subcommand, in the order `hfy --help` lists them.</summary>
-    public static IEnumerable<Command> All()
-    {
-        // One line per command; keep the list sorted by area.
-        yield return MapCommand.Create();
-        yield return RetrieveCommand.Create();
-        yield return RecallCommand.Create();
-        yield return BenchCommand.Create();
-        yield return RunCommand.Create();
-        yield return ResultsCommand.Create();
-        yield return DemoCommand.Create();
-        yield return SubmitCommand.Create();
-        yield return ResumeCommand.Create();
-        yield return StatusCommand.Create();
-        yield return CoordinatorCommand.Create();
-        yield return NodeCommand.Create();
-    }
+    public static IEnumerable<Command> All() => Factories.Select(create => create());
 }

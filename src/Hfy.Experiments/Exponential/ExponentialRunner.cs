@@ -50,12 +50,8 @@ public sealed class ExponentialRunner
         ArgumentNullException.ThrowIfNull(plan);
         var cells = ExponentialGrid.Expand(plan.Spec);
         var stored = _store.GetCellKeys(experimentId);
-        var done = cells.Count(c => stored.Contains(c.Key));
-        var doneAtStart = done;
-        var clock = Stopwatch.StartNew();
-        _store.SetStatus(experimentId, ExperimentStatus.Running);
-        progress?.Report(new ExperimentProgress(experimentId, done, cells.Count, TimeSpan.Zero, null, ExperimentStatus.Running, null));
-        try
+        var doneAtStart = cells.Count(c => stored.Contains(c.Key));
+        await CellRun.RunAsync(_store, experimentId, progress, cells.Count, doneAtStart, async run =>
         {
             foreach (var group in cells.Where(c => !stored.Contains(c.Key)).GroupBy(c => (c.Dim, c.Patterns, c.Bank)))
             {
@@ -64,29 +60,10 @@ public sealed class ExponentialRunner
                 var measured = await RunBankAsync(experimentId, plan, group.ToArray(), cancellationToken).ConfigureAwait(false);
                 foreach (var (cell, metrics) in measured)
                 {
-                    var rec = new CellRecord(experimentId, cell.Key, cell.Index, Params(cell), metrics, started, DateTime.UtcNow);
-                    // Stored first, counted second: a crash between the two loses nothing.
-                    if (!_store.TryAddCell(rec)) continue;
-                    var now = ++done;
-                    var ranHere = now - doneAtStart;
-                    var elapsed = clock.Elapsed;
-                    TimeSpan? eta = ranHere > 0 ? elapsed / ranHere * (cells.Count - now) : null;
-                    progress?.Report(new ExperimentProgress(experimentId, now, cells.Count, elapsed, eta, ExperimentStatus.Running, rec));
+                    run.Store(new CellRecord(experimentId, cell.Key, cell.Index, Params(cell), metrics, started, DateTime.UtcNow));
                 }
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception e)
-        {
-            _store.SetStatus(experimentId, ExperimentStatus.Failed, e.Message);
-            progress?.Report(new ExperimentProgress(experimentId, done, cells.Count, clock.Elapsed, TimeSpan.Zero, ExperimentStatus.Failed, null));
-            throw;
-        }
-        _store.SetStatus(experimentId, ExperimentStatus.Finished);
-        progress?.Report(new ExperimentProgress(experimentId, done, cells.Count, clock.Elapsed, TimeSpan.Zero, ExperimentStatus.Finished, null));
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The generic parameters of a cell (the map label carries N and α so that generic summaries group correctly).</summary>

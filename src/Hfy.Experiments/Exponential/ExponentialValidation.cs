@@ -63,22 +63,12 @@ public static class ExponentialValidation
         if (e.Patterns is { } pp && pp > e.MaxPatterns)
             Err("exponential.patterns", $"P = {pp} is above exponential.maxPatterns ({e.MaxPatterns})");
 
-        if (e.Maps is null || e.Maps.Length == 0) Err("exponential.maps", "must list at least one map (softmax, sparsemax, entmax, normmax)");
-        else
+        SpecValidator.ValidateMapList(e.Maps, "exponential.maps", "must list at least one map (softmax, sparsemax, entmax, normmax)", errors, (m, path) =>
         {
-            var labels = new Dictionary<string, int>();
-            for (var i = 0; i < e.Maps.Length; i++)
-            {
-                var m = e.Maps[i];
-                var path = $"exponential.maps[{i}]";
-                var before = errors.Count;
-                ValidateMap(m, path, errors);
-                if (errors.Count != before) continue;
-                var label = CellMap.From(m).Label;
-                if (labels.TryGetValue(label, out var j)) Err(path, $"duplicates exponential.maps[{j}] ({label})");
-                else labels[label] = i;
-            }
-        }
+            var before = errors.Count;
+            ValidateMap(m, path, errors);
+            return errors.Count == before ? CellMap.From(m!) : null;
+        });
 
         if (e.Starts is null || e.Starts.Length == 0) Err("exponential.starts", "must list at least one start overlap φ₀ (1 = the stored pattern)");
         else

@@ -118,24 +118,8 @@ public static class ExponentialPlots
                 var err = plot.Add.ErrorBar(xs, ys, pts.Select(t => t.Success.Sigma).ToArray());
                 err.LineColor = color;
             }
-            var hot = series[s].Where(t => t.OneHot?.Value is not null && double.IsFinite(t.Dim)).OrderBy(t => t.Dim).ToArray();
-            if (hot.Length > 0)
-            {
-                var sh = plot.Add.Scatter(hot.Select(t => t.Dim).ToArray(), hot.Select(t => t.OneHot!.Value!.Value).ToArray(), color);
-                sh.MarkerShape = MarkerShape.OpenTriangleUp;
-                sh.MarkerSize = 11;
-                sh.LinePattern = LinePattern.Dotted;
-                sh.LegendText = "  one-hot rate = ½ (measured)";
-            }
-            var dom = series[s].Where(t => t.Dominance?.Value is not null && double.IsFinite(t.Dim) && margins.GetValueOrDefault(t.Map) is null).OrderBy(t => t.Dim).ToArray();
-            if (dom.Length > 0)
-            {
-                var sd = plot.Add.Scatter(dom.Select(t => t.Dim).ToArray(), dom.Select(t => t.Dominance!.Value!.Value).ToArray(), color);
-                sd.MarkerShape = MarkerShape.OpenSquare;
-                sd.MarkerSize = 10;
-                sd.LinePattern = LinePattern.Dotted;
-                sd.LegendText = "  p_target ≥ ½ at x = ξ";
-            }
+            OpenMarkers(plot, series[s], t => t.OneHot?.Value, color, MarkerShape.OpenTriangleUp, 11, "  one-hot rate = ½ (measured)");
+            OpenMarkers(plot, series[s].Where(t => margins.GetValueOrDefault(t.Map) is null), t => t.Dominance?.Value, color, MarkerShape.OpenSquare, 10, "  p_target ≥ ½ at x = ξ");
             var ns = Enumerable.Range(0, 100).Select(i => 2 + i * (nMax * 1.2 - 2) / 99).ToArray();
             var theory = margins.GetValueOrDefault(series[s].Key.Map) is { } m
                 ? ns.Select(n => ExponentialCapacity.SparseLoadExact((int)Math.Round(n), series[s].Key.BetaNet, m)).ToArray()
@@ -207,6 +191,18 @@ public static class ExponentialPlots
             pred.LegendText = "  predicted";
         }
         Save(plot, path);
+    }
+
+    /// <summary>The finite thresholds <paramref name="value"/> reports against N as open markers on a dotted line (nothing when none).</summary>
+    private static void OpenMarkers(Plot plot, IEnumerable<ExponentialThreshold> thresholds, Func<ExponentialThreshold, double?> value, Color color, MarkerShape shape, float size, string legend)
+    {
+        var pts = thresholds.Where(t => value(t) is not null && double.IsFinite(t.Dim)).OrderBy(t => t.Dim).ToArray();
+        if (pts.Length == 0) return;
+        var sc = plot.Add.Scatter(pts.Select(t => t.Dim).ToArray(), pts.Select(t => value(t)!.Value).ToArray(), color);
+        sc.MarkerShape = shape;
+        sc.MarkerSize = size;
+        sc.LinePattern = LinePattern.Dotted;
+        sc.LegendText = legend;
     }
 
     private static (double Lo, double Hi) Span(double[] sorted, double v)

@@ -97,23 +97,7 @@ public static class PlotWriter
         var panels = Facets(sel, rows, r => (r.Beta, r.Post), facet =>
         {
             var plot = NewPlot($"{title}: success vs N{suffix}{facet.Label}", "patterns N", yLabel);
-            foreach (var s in facet.Rows.GroupBy(r => r.Map).OrderBy(g => maps.IndexOf(g.Key)))
-            {
-                var pts = s.OrderBy(r => r.N).ToArray();
-                var xs = pts.Select(r => Math.Log10(r.N)).ToArray();
-                var style = Style(maps.IndexOf(s.Key), maps.Count);
-                Band(plot, xs, pts, style.Color);
-                Line(plot, xs, pts.Select(r => r.Median).ToArray(), style, s.Key);
-            }
-
-            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-            {
-                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-                IntegerTicksOnly = true,
-                LabelFormatter = v => Math.Pow(10, v).ToString("#,0", CultureInfo.InvariantCulture),
-            };
-            plot.Axes.SetLimitsY(-0.05, 1.05);
-            return plot;
+            return SuccessLinesOnLogX(plot, facet.Rows, maps, r => r.N, "#,0");
         });
         SaveFigure(panels, path);
     }
@@ -125,30 +109,11 @@ public static class PlotWriter
     public static void SuccessVsBeta(IReadOnlyList<SummaryRow> rows, string path, string title, string yLabel = "success rate (median over repeats)")
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var n = rows.Max(r => r.N);
-        var sigma = rows.Min(r => r.Noise);
-        var sel = rows.Where(r => r.N == n && r.Noise == sigma).ToArray();
-        var maps = sel.Select(r => r.Map).Distinct().ToList();
+        var (n, _, sel, maps) = AtLargestNSmallestNoise(rows);
         var panels = Facets(sel, sel, r => (double.NaN, r.Post), facet =>
         {
             var plot = NewPlot($"{title}: success vs β (N = {n}){facet.Label}", "inverse temperature β", yLabel);
-            foreach (var s in facet.Rows.GroupBy(r => r.Map).OrderBy(g => maps.IndexOf(g.Key)))
-            {
-                var pts = s.OrderBy(r => r.Beta).ToArray();
-                var xs = pts.Select(r => Math.Log10(r.Beta)).ToArray();
-                var style = Style(maps.IndexOf(s.Key), maps.Count);
-                Band(plot, xs, pts, style.Color);
-                Line(plot, xs, pts.Select(r => r.Median).ToArray(), style, s.Key);
-            }
-
-            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-            {
-                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-                IntegerTicksOnly = true,
-                LabelFormatter = v => Math.Pow(10, v).ToString("G4", CultureInfo.InvariantCulture),
-            };
-            plot.Axes.SetLimitsY(-0.05, 1.05);
-            return plot;
+            return SuccessLinesOnLogX(plot, facet.Rows, maps, r => r.Beta, "G4");
         });
         SaveFigure(panels, path);
     }
@@ -181,10 +146,7 @@ public static class PlotWriter
     public static void SupportHistogram(IReadOnlyList<SummaryRow> rows, string path, string title)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var n = rows.Max(r => r.N);
-        var sigma = rows.Min(r => r.Noise);
-        var sel = rows.Where(r => r.N == n && r.Noise == sigma).ToArray();
-        var maps = sel.Select(r => r.Map).Distinct().ToList();
+        var (n, sigma, sel, maps) = AtLargestNSmallestNoise(rows);
         var panels = Facets(sel, sel, r => (r.Beta, r.Post), facet =>
         {
             var plot = NewPlot($"{title}: support size (N = {n}, σ = {Inv(sigma)}){facet.Label}", "support size of the final weights", "% of queries");
@@ -254,6 +216,40 @@ public static class PlotWriter
 
     /// <summary>A facet: the rows of one (β, post) and the panel-title suffix naming them (empty when nothing varies).</summary>
     private sealed record Facet(string Label, SummaryRow[] Rows);
+
+    /// <summary>The rows at the largest N and the smallest σ, with the maps among them in first-seen order.</summary>
+    private static (long N, double Sigma, SummaryRow[] Rows, List<string> Maps) AtLargestNSmallestNoise(IReadOnlyList<SummaryRow> rows)
+    {
+        var n = rows.Max(r => r.N);
+        var sigma = rows.Min(r => r.Noise);
+        var sel = rows.Where(r => r.N == n && r.Noise == sigma).ToArray();
+        return (n, sigma, sel, sel.Select(r => r.Map).Distinct().ToList());
+    }
+
+    /// <summary>
+    /// One median line (IQR band) per map against log10 of <paramref name="x"/>, a log bottom axis whose ticks read
+    /// <paramref name="tickFormat"/>, success in [−0.05, 1.05].
+    /// </summary>
+    private static Plot SuccessLinesOnLogX(Plot plot, IEnumerable<SummaryRow> rows, List<string> maps, Func<SummaryRow, double> x, string tickFormat)
+    {
+        foreach (var s in rows.GroupBy(r => r.Map).OrderBy(g => maps.IndexOf(g.Key)))
+        {
+            var pts = s.OrderBy(x).ToArray();
+            var xs = pts.Select(r => Math.Log10(x(r))).ToArray();
+            var style = Style(maps.IndexOf(s.Key), maps.Count);
+            Band(plot, xs, pts, style.Color);
+            Line(plot, xs, pts.Select(r => r.Median).ToArray(), style, s.Key);
+        }
+
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = v => Math.Pow(10, v).ToString(tickFormat, CultureInfo.InvariantCulture),
+        };
+        plot.Axes.SetLimitsY(-0.05, 1.05);
+        return plot;
+    }
 
     /// <summary>
     /// One panel per distinct key of <paramref name="rows"/> (β, post; NaN β means "not a facet key"), labelled with
