@@ -129,15 +129,15 @@ public sealed record ExperimentPlan(ExperimentSpec Spec, ExperimentKind Kind, Ba
         ArgumentNullException.ThrowIfNull(spec);
         var errors = new List<SpecError>();
         var kind = ExperimentNames.ParseKind(spec.Kind);
-        if (kind is null) errors.Add(new SpecError("kind", $"must be one of {string.Join(", ", ExperimentNames.KindNames)} (got '{spec.Kind}')"));
+        if (kind is null) errors.Add(new SpecError("kind", $"must be one of {string.Join(", ", ExperimentNames.KindNames)} (got '{SpecValidator.Clip(spec.Kind)}')"));
         if (kind == ExperimentKind.Exponential) return Exponential.ExponentialPlan.ReadPlan(spec);
         var bank = ReadBank(spec.Bank, errors);
         var success = spec.Success ?? new SuccessSpec();
         var criterion = ExperimentNames.ParseCriterion(success.Criterion);
-        if (criterion is null) errors.Add(new SpecError("success.criterion", $"must be exact or cosine (got '{success.Criterion}')"));
+        if (criterion is null) errors.Add(new SpecError("success.criterion", $"must be exact or cosine (got '{SpecValidator.Clip(success.Criterion)}')"));
         if (spec.Grid is null) errors.Add(new SpecError("grid", "is required"));
         var update = spec.BaselineUpdate is null ? BaselineUpdate.Published : BaselineDynamics.ParseUpdate(spec.BaselineUpdate);
-        if (update is null) errors.Add(new SpecError("baselineUpdate", $"must be published or tanh-after-post (got '{spec.BaselineUpdate}')"));
+        if (update is null) errors.Add(new SpecError("baselineUpdate", $"must be published or tanh-after-post (got '{SpecValidator.Clip(spec.BaselineUpdate)}')"));
         if (errors.Count > 0) throw new SpecValidationException(errors);
         return new ExperimentPlan(spec, kind!.Value, bank!, criterion!.Value, success.Threshold, spec.Basins ?? new BasinsSpec(), update!.Value);
     }
@@ -157,7 +157,7 @@ public sealed record ExperimentPlan(ExperimentSpec Spec, ExperimentKind Kind, Ba
         }
         if (BankAddress.ParseSource(bank.Source) is not { } kind)
         {
-            errors.Add(new SpecError("bank.source", $"must be one of {string.Join(", ", PlanSourceNames)} (got '{bank.Source}')"));
+            errors.Add(new SpecError("bank.source", $"must be one of {string.Join(", ", PlanSourceNames)} (got '{SpecValidator.Clip(bank.Source)}')"));
             return null;
         }
         if (BankAddress.IsGenerated(kind))

@@ -447,7 +447,12 @@ public static class SpecValidator
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
 
     /// <summary>A user-supplied string as an error message quotes it: at most 64 characters.</summary>
-    internal static string Clip(string? s) => s is null ? "" : s.Length <= 64 ? s : s[..64] + "…";
+    internal static string Clip(string? s)
+    {
+        if (s is null) return "";
+        var one = s.ReplaceLineEndings(" ");
+        return one.Length <= 64 ? one : one[..64] + "…";
+    }
 
     private static string Bytes(long b) => b switch
     {
