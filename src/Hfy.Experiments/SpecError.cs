@@ -5,6 +5,14 @@ namespace Hfy.Experiments;
 /// <param name="Message">The rule and the offending value.</param>
 public sealed record SpecError(string Path, string Message)
 {
+    /// <summary>The field path, on one line (a JSON property name may hold a line break).</summary>
+    public string Path { get; init; } = Fold(Path);
+
+    /// <summary>The problem, on one line (user text quoted in it may hold line breaks).</summary>
+    public string Message { get; init; } = Fold(Message);
+
+    private static string Fold(string s) => (s ?? "").ReplaceLineEndings(" ");
+
     /// <summary><c>path: message</c>, the one-line form the CLI and the API print.</summary>
     public override string ToString() => $"{Path}: {Message}";
 }
