@@ -338,7 +338,7 @@ public sealed class ExperimentRunner
         for (var j = 0; j < results.Length; j++)
         {
             var r = results[j];
-            // Softmax never gives exact zeros; the papers count weights > 0.01 (hfy-math.md §5).
+            // Softmax never gives exact zeros; the papers count weights > 0.01 (docs/math.md §5).
             // Sparse maps: the true support size (a cluster result lists only the largest weights when it is large).
             var support = softmax ? r.Weights.Count(w => w > 0.01) : r.SupportSize;
             hist[CellMetrics.Bin((int)Math.Min(support, CellMetrics.HistogramBins))]++;
@@ -362,7 +362,7 @@ public sealed class ExperimentRunner
                     break;
                 default:
                     var src = bank.SourceIndices[j];
-                    // Exact retrieval (hfy-math.md §4): q_T equals the pattern (engine tolerance) AND the weights are exactly
+                    // Exact retrieval (docs/math.md §4): q_T equals the pattern (engine tolerance) AND the weights are exactly
                     // one-hot on it. Softmax's weights are never exactly 0, so at large β it gets within the tolerance without
                     // ever being exact; its closeness shows in the cosine rate. Baselines have no weights: q_T decides.
                     isExact = r.Retrieved == src && (cell.Map.Baseline is not null || (r.Weights.Count(w => w > 0) == 1 && r.Ids[Array.FindIndex(r.Weights, w => w > 0)] == src));
