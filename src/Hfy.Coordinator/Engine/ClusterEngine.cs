@@ -94,9 +94,9 @@ public sealed class ClusterEngine : IRetrievalEngine
         specs.AddRange(entry.Derived.Values.Select(d => d.Spec));
         foreach (var spec in specs)
         {
-            var tasks = Enumerable.Range(0, entry.Partitions).Select(i =>
-                _region.Ask<PartitionDropped>(new DropPartition(new PartitionAddress(spec, i, entry.Partitions)), _options.LoadTimeout, cancellationToken));
-            await Task.WhenAll(tasks).ConfigureAwait(false);
+            // A partition handed off while its node leaves drops buffered messages: asked again like a load.
+            await Task.WhenAll(Enumerable.Range(0, entry.Partitions).Select(i =>
+                AskWithRetries<PartitionDropped>(new DropPartition(new PartitionAddress(spec, i, entry.Partitions)), cancellationToken))).ConfigureAwait(false);
             Metrics.ForgetBank(spec.Name);
         }
     }
@@ -206,16 +206,22 @@ public sealed class ClusterEngine : IRetrievalEngine
         }
     }
 
-    private async Task LoadAsync(BankEntry entry, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks one partition through the sharding region again every LoadAttemptTimeout until LoadTimeout has passed
+    /// (Akka's RetrySupport): sharding delivers at most once, and a shard handed off while its node leaves drops the
+    /// messages buffered for it.
+    /// </summary>
+    private Task<TReply> AskWithRetries<TReply>(object message, CancellationToken cancellationToken)
     {
-        // Each partition is asked again every LoadAttemptTimeout until LoadTimeout has passed (Akka's RetrySupport).
         var attempt = _options.LoadAttemptTimeout < _options.LoadTimeout ? _options.LoadAttemptTimeout : _options.LoadTimeout;
         var attempts = (int)Math.Max(1, Math.Ceiling(_options.LoadTimeout / attempt));
+        return RetrySupport.Retry(() => _region.Ask<TReply>(message, attempt, cancellationToken), attempts, TimeSpan.Zero, _system.Scheduler);
+    }
+
+    private async Task LoadAsync(BankEntry entry, CancellationToken cancellationToken)
+    {
         var tasks = Enumerable.Range(0, entry.Partitions).Select(i =>
-        {
-            var load = new LoadPartition(new PartitionAddress(entry.Spec, i, entry.Partitions));
-            return RetrySupport.Retry(() => _region.Ask<PartitionLoaded>(load, attempt, cancellationToken), attempts, TimeSpan.Zero, _system.Scheduler);
-        });
+            AskWithRetries<PartitionLoaded>(new LoadPartition(new PartitionAddress(entry.Spec, i, entry.Partitions)), cancellationToken));
         foreach (var loaded in await Task.WhenAll(tasks).ConfigureAwait(false))
         {
             Metrics.RecordPlacement(loaded.Bank, loaded.Index, loaded.Node, loaded.Rows, loaded.Bytes);
