@@ -312,7 +312,7 @@ public static class ExponentialReport
         ArgumentNullException.ThrowIfNull(experiment);
         ArgumentNullException.ThrowIfNull(cells);
         Directory.CreateDirectory(directory);
-        var report = Path.Combine(directory, $"{experiment.Id}-exponential.md");
+        var report = Path.ChangeExtension(Path.Combine(directory, $"{experiment.Id}-exponential"), "md");
         var queries = Path.Combine(directory, $"{experiment.Id}-exponential-queries.csv");
         var points = Path.Combine(directory, $"{experiment.Id}-exponential-points.csv");
         File.WriteAllText(report, Markdown(experiment, cells));

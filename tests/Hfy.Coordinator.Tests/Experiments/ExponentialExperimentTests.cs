@@ -262,7 +262,7 @@ public class ExponentialExperimentTests
         Assert.Contains(files, f => f.EndsWith("-exp-phimax.png", StringComparison.Ordinal));
         Assert.Contains(files, f => f.EndsWith("-exp-basin-boundary.png", StringComparison.Ordinal));
         Assert.All(files, f => Assert.True(new FileInfo(f).Length > 0, f));
-        var md = File.ReadAllText(files.Single(f => f.EndsWith("-exponential.md", StringComparison.Ordinal)));
+        var md = File.ReadAllText(files.Single(f => Path.GetFileNameWithoutExtension(f).EndsWith("-exponential", StringComparison.Ordinal) && Path.GetExtension(f) == ".md"));
         Assert.Contains("β_net", md, StringComparison.Ordinal);
         Assert.Contains("0 disagreements", md, StringComparison.Ordinal);
         var csv = File.ReadAllLines(files.Single(f => f.EndsWith("-exponential-queries.csv", StringComparison.Ordinal)));
