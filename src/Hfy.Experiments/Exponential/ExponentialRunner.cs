@@ -87,7 +87,7 @@ public sealed class ExponentialRunner
     {
         ArgumentNullException.ThrowIfNull(spec);
         var rng = QueryBuilder.Rng(QueryBuilder.Mix(spec.Seed, (ulong)dim, (ulong)patterns, (ulong)bank, 0xE1));
-        return QueryBuilder.Sample(patterns, (int)Math.Min(spec.Queries ?? 100, patterns), rng);
+        return QueryBuilder.Sample(patterns, QueryBuilder.Queries(spec, patterns), rng);
     }
 
     /// <summary>
