@@ -35,7 +35,7 @@ internal sealed class RawBlockFormatter<T> : IMessagePackFormatter<T[]?>
     }
 }
 
-/// <summary><see cref="BankSpec"/> (a kernel record without MessagePack attributes) as an 8-element array.</summary>
+/// <summary><see cref="BankSpec"/> (a kernel record without MessagePack attributes) as a 10-element array (8 before storage kinds: still read).</summary>
 internal sealed class BankSpecFormatter : IMessagePackFormatter<BankSpec?>
 {
     public static readonly BankSpecFormatter Instance = new();
@@ -43,7 +43,7 @@ internal sealed class BankSpecFormatter : IMessagePackFormatter<BankSpec?>
     public void Serialize(ref MessagePackWriter writer, BankSpec? value, MessagePackSerializerOptions options)
     {
         if (value is null) { writer.WriteNil(); return; }
-        writer.WriteArrayHeader(8);
+        writer.WriteArrayHeader(10);
         writer.Write(value.Name);
         writer.Write(value.Rows);
         writer.Write(value.Dim);
@@ -52,12 +52,15 @@ internal sealed class BankSpecFormatter : IMessagePackFormatter<BankSpec?>
         writer.Write(value.Path);
         writer.Write(value.Offset);
         writer.Write((int)value.Normalization);
+        writer.Write((int)value.Storage);
+        writer.Write((int)value.Generator);
     }
 
     public BankSpec? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil()) return null;
-        if (reader.ReadArrayHeader() != 8) throw new MessagePackSerializationException("BankSpec: expected 8 fields");
+        var fields = reader.ReadArrayHeader();
+        if (fields is not (8 or 10)) throw new MessagePackSerializationException($"BankSpec: expected 10 fields (got {fields})");
         var name = reader.ReadString() ?? throw new MessagePackSerializationException("BankSpec: name is nil");
         var rows = reader.ReadInt64();
         var dim = reader.ReadInt32();
@@ -66,7 +69,9 @@ internal sealed class BankSpecFormatter : IMessagePackFormatter<BankSpec?>
         var path = reader.ReadString();
         var offset = reader.ReadInt64();
         var norm = Enum<RowNormalization>(reader.ReadInt32());
-        return new BankSpec(name, rows, dim, source, seed, path, offset, norm);
+        var storage = fields == 10 ? Enum<BankStorage>(reader.ReadInt32()) : BankStorage.Auto;
+        var generator = fields == 10 ? Enum<ProceduralGenerator>(reader.ReadInt32()) : ProceduralGenerator.Legacy;
+        return new BankSpec(name, rows, dim, source, seed, path, offset, norm, storage, generator);
     }
 
     internal static T Enum<T>(int value)

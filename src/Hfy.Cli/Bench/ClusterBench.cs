@@ -12,7 +12,7 @@ namespace Hfy.Cli.Bench;
 /// <summary>One map's figures in <c>hfy bench cluster</c>.</summary>
 /// <param name="Map">Map label.</param>
 /// <param name="Beta">β.</param>
-/// <param name="LocalSeconds">Single-process kernel (<see cref="HfyDynamics.RunBatch"/>) wall time.</param>
+/// <param name="LocalSeconds">Single-process kernel (<see cref="HfyDynamics.RunBatch(Bank, ReadOnlySpan{float}, int, RetrievalOptions)"/>) wall time.</param>
 /// <param name="ClusterSeconds">Embedded cluster wall time for the same batch.</param>
 /// <param name="RoundTripsPerStep">Cluster round trips per map evaluation (T updates + the final evaluation of p at q_T).</param>
 /// <param name="BytesPerQuery">Serialized bytes moved by the coordinator per query.</param>

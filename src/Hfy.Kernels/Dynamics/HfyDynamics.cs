@@ -21,7 +21,7 @@ namespace Hfy.Kernels.Dynamics;
 /// the float64 readout z = Xᵀp (<see cref="EnergyFromReadout(RetrievalOptions, double, ReadOnlySpan{double}, ReadOnlySpan{double})"/>).</para>
 /// <para>Precision: <see cref="Run(Bank, ReadOnlySpan{float}, RetrievalOptions)"/> scores in float64 (float32 rows
 /// widened exactly) with complete candidate lists, so traces and energy are exact to float64 rounding;
-/// <see cref="RunBatch"/> shares float32 batched scoring (<see cref="Scorer.ScoreBatch"/>) between queries, takes the
+/// <see cref="RunBatch(Bank, ReadOnlySpan{float}, int, RetrievalOptions)"/> shares float32 batched scoring (<see cref="Scorer.ScoreBatch"/>) between queries, takes the
 /// top candidates of each (the truncated solve or a threshold search finishes the cut lists) and agrees with it to
 /// float32 precision.</para>
 /// </remarks>
@@ -100,6 +100,56 @@ public static class HfyDynamics
             var driver = new RetrievalDriver(options, map, work.Rows, dim);
             var source = new LocalScoreSource(work, options, driver.Rule, map);
             Completed(driver.RunAsync(source, states)).CopyTo(results, first);
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Runs the dynamics for <paramref name="batch"/> queries over a pattern store of any kind (docs/capacity.md,
+    /// "storage kinds"): a resident <see cref="Bank"/> takes <see cref="RunBatch(Bank, ReadOnlySpan{float}, int, RetrievalOptions)"/>;
+    /// any other store streams through a <see cref="StoreScoreSource"/> (fused passes, 64 queries per pass, the B × N
+    /// scores never held), its rows normalized for the post-transform on the fly.
+    /// </summary>
+    /// <param name="store">The rows.</param>
+    /// <param name="queries">Initial states, row-major batch × D.</param>
+    /// <param name="batch">Number of queries.</param>
+    /// <param name="options">Retrieval options.</param>
+    /// <param name="settings">Caps of the streaming source (null: defaults).</param>
+    /// <param name="passes">Receives the passes made over the store (0 for a resident bank).</param>
+    public static RetrievalResult[] RunBatch(IPatternStore store, ReadOnlySpan<float> queries, int batch, RetrievalOptions options, StoreSourceSettings? settings, out long passes)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        passes = 0;
+        if (store is Bank bank) return RunBatch(bank, queries, batch, options);
+        if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "batch must be ≥ 0");
+        if ((long)batch * store.Dim != queries.Length)
+            throw new ArgumentException($"queries has length {queries.Length}, expected batch × dim = {(long)batch * store.Dim}", nameof(queries));
+        if (store.Rows < 1) throw new ArgumentException("bank: must have at least one row", nameof(store));
+        var problem = options.Problem(store.Rows) ?? MapFactory.Validate(options.Map, store.Rows);
+        if (problem is not null) throw new ArgumentException(problem, nameof(options));
+        CheckFinite(queries, "queries");
+        var map = MapFactory.Create(options.Map);
+        var rn = PostTransforms.RowNormalizationFor(options.Post);
+        var work = rn == RowNormalization.None ? store : new NormalizedStore(store, rn);
+        var dim = store.Dim;
+        var results = new RetrievalResult[batch];
+        const int Group = 64;
+        for (var first = 0; first < batch; first += Group)
+        {
+            var count = Math.Min(Group, batch - first);
+            var states = new double[count][];
+            for (var b = 0; b < count; b++)
+            {
+                states[b] = new double[dim];
+                for (var k = 0; k < dim; k++) states[b][k] = queries[(first + b) * dim + k];
+                PostTransforms.NormalizeQuery(options.Post, states[b]);
+            }
+
+            var driver = new RetrievalDriver(options, map, work.Rows, dim);
+            var source = new StoreScoreSource(work, options, driver.Rule, settings);
+            Completed(driver.RunAsync(source, states)).CopyTo(results, first);
+            passes += source.Passes;
         }
         return results;
     }

@@ -127,6 +127,76 @@ public static class FusedScorer
         }
     }
 
+    /// <summary>A tile visitor of <see cref="ScanTiles{TState}"/>.</summary>
+    /// <param name="state">The chunk's state (one per chunk; chunks run on different cores).</param>
+    /// <param name="firstRow">Store row of the tile's first row.</param>
+    /// <param name="rows">Rows in the tile.</param>
+    /// <param name="tile">The tile's rows, row-major (rows × Dim float32, as scored).</param>
+    /// <param name="scores">scores[b · rows + i] = β x_{firstRow+i}ᵀq_b (float32, the fused pass's bits).</param>
+    public delegate void TileVisitor<in TState>(TState state, long firstRow, int rows, ReadOnlySpan<float> tile, ReadOnlySpan<float> scores);
+
+    /// <summary>
+    /// One pass over <paramref name="store"/> in the fused pass's tiles and chunks: every tile is scored for the batch
+    /// (the same microkernel and bits as <see cref="Run"/>) and handed to <paramref name="visit"/> with the chunk's
+    /// state; the B × N score matrix is never written. The rounds of a step that need the scores again (probes,
+    /// threshold readouts, support counts, gathers) run as such passes.
+    /// </summary>
+    /// <returns>The chunk states in row order (the chunking depends only on N and D, so merging them in this order is deterministic).</returns>
+    public static unsafe TState[] ScanTiles<TState>(IPatternStore store, ReadOnlySpan<float> queries, int batch, double beta, Func<TState> create, TileVisitor<TState> visit)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(create);
+        ArgumentNullException.ThrowIfNull(visit);
+        var dim = store.Dim;
+        if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "batch must be ≥ 1");
+        if ((long)batch * dim != queries.Length)
+            throw new ArgumentException($"queries has length {queries.Length}, expected batch × dim = {(long)batch * dim}", nameof(queries));
+        var packed = new PackedQueries(queries, batch, dim);
+        var (tileRows, tiles, chunks) = Geometry(store);
+        var states = new TState[chunks];
+        void RunChunk(int chunk)
+        {
+            var state = create();
+            states[chunk] = state;
+            var stride = packed.Stride;
+            var scratch = GC.AllocateUninitializedArray<float>(tileRows * dim, pinned: true);
+            var sc = GC.AllocateUninitializedArray<float>(tileRows * stride, pinned: true);
+            var tail = GC.AllocateUninitializedArray<float>(FusedKernels.Mr * (dim + stride), pinned: true);
+            var byQuery = GC.AllocateUninitializedArray<float>(tileRows * batch);
+            var firstTile = tiles * chunk / chunks;
+            var endTile = tiles * (chunk + 1) / chunks;
+            for (var t = firstTile; t < endTile; t++)
+            {
+                var first = t * tileRows;
+                var rows = (int)Math.Min(tileRows, store.Rows - first);
+                var view = store.Tile(first, rows, scratch);
+                fixed (float* x = view)
+                fixed (float* sp = sc)
+                fixed (float* tp = tail)
+                {
+                    packed.Score(x, rows, beta, sp, null, tp);
+                }
+                for (var r = 0; r < rows; r++)
+                {
+                    for (var b = 0; b < batch; b++) byQuery[(b * rows) + r] = sc[(r * stride) + b];
+                }
+                visit(state, first, rows, view, byQuery.AsSpan(0, rows * batch));
+            }
+        }
+        if (chunks == 1 || Environment.ProcessorCount == 1) for (var c = 0; c < chunks; c++) RunChunk(c);
+        else Parallel.For(0, chunks, RunChunk);
+        return states;
+    }
+
+    /// <summary>Tile rows (a multiple of the microkernel's rows, ≤ 96 KiB of float32), tiles and chunks of a store: functions of N and D only.</summary>
+    private static (int TileRows, long Tiles, int Chunks) Geometry(IPatternStore store)
+    {
+        var byBytes = TileBytes / (store.Dim * sizeof(float)) / FusedKernels.Mr * FusedKernels.Mr;
+        var tileRows = Math.Clamp(byBytes, FusedKernels.Mr, 64 * FusedKernels.Mr);
+        var tiles = (store.Rows + tileRows - 1) / tileRows;
+        return (tileRows, tiles, (int)Math.Min(tiles, MaxChunks));
+    }
+
     /// <summary>Queries packed dimension-major, one per SIMD lane, padded to whole vectors (<see cref="Stride"/> lanes).</summary>
     private sealed unsafe class PackedQueries
     {
@@ -230,6 +300,7 @@ public static class FusedScorer
         public PriorityQueue<float, float>? Top;
         public double SoftM = hint;
         public double SoftZ;
+        public double SoftS;
         public readonly double[] SoftR = new double[dim];
         public readonly List<long> Ids = [];
         public readonly List<float> Scores = [];
@@ -262,10 +333,7 @@ public static class FusedScorer
             _request = request;
             _q = request.Queries.ToArray();
             _packed = new PackedQueries(queries, batch, _dim);
-            var byBytes = TileBytes / (_dim * sizeof(float)) / FusedKernels.Mr * FusedKernels.Mr;
-            _tileRows = Math.Clamp(byBytes, FusedKernels.Mr, 64 * FusedKernels.Mr);
-            _tiles = (store.Rows + _tileRows - 1) / _tileRows;
-            _chunks = (int)Math.Min(_tiles, MaxChunks);
+            (_tileRows, _tiles, _chunks) = Geometry(store);
             _states = new QueryState[_chunks][];
             // Rows with θ − m below −cutoff add less than ε/N each (or exactly 0 in float64 beyond −746).
             _cutoff = request.SoftmaxTolerance > 0 && store.Rows > 0
@@ -374,6 +442,8 @@ public static class FusedScorer
                     if (tileMax > st.SoftM)
                     {
                         var scale = Math.Exp(st.SoftM - tileMax);
+                        // S = Σ e^{θ−m}(θ−m) re-centred at the new max (docs/math.md: Ω(p) = S/Z − log Z).
+                        if (st.SoftZ > 0) st.SoftS = scale * (st.SoftS + ((st.SoftM - tileMax) * st.SoftZ));
                         st.SoftZ *= scale;
                         for (var k = 0; k < _dim; k++) st.SoftR[k] *= scale;
                         st.SoftM = tileMax;
@@ -385,6 +455,7 @@ public static class FusedScorer
                     var st = states[b];
                     var w = Math.Exp(v - st.SoftM);
                     st.SoftZ += w;
+                    st.SoftS += w * (v - st.SoftM);
                     fixed (double* rp = st.SoftR)
                     {
                         Readout.AddScaledRow(x + (long)r * _dim, w, rp, _dim);
@@ -475,7 +546,7 @@ public static class FusedScorer
                     foreach (var c in _states)
                     {
                         var st = c[b];
-                        if (st.SoftZ > 0) merged = merged.Merge(new OnlineSoftmaxState(st.SoftM, st.SoftZ, st.SoftR));
+                        if (st.SoftZ > 0) merged = merged.Merge(new OnlineSoftmaxState(st.SoftM, st.SoftZ, st.SoftR) { S = st.SoftS });
                     }
                     soft = merged;
                 }

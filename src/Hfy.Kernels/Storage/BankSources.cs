@@ -23,7 +23,8 @@ public static class BankSources
         {
             case BankSourceKind.Gaussian or BankSourceKind.Sphere or BankSourceKind.Binary:
                 rows = new float[n];
-                BankGenerator.Fill(spec.Source, spec.Seed, spec.Dim, firstRow, rows);
+                if (spec.Generator == ProceduralGenerator.Legacy) BankGenerator.Fill(spec.Source, spec.Seed, spec.Dim, firstRow, rows);
+                else Procedural(spec).DecodeRows(firstRow, count, rows);
                 break;
             default:
                 var path = spec.Path!;
@@ -57,32 +58,107 @@ public static class BankSources
     }
 
     /// <summary>
-    /// The bank as a <see cref="IPatternStore"/> without materializing what need not be: generated banks become
-    /// <see cref="ProceduralStore"/>s with the legacy generator (the same rows as <see cref="ReadRows"/>), un-normalized
-    /// float32 .npy files are memory-mapped (<see cref="MappedNpyStore"/>, offset 0 and all rows only), the rest is
-    /// loaded as a <see cref="Bank"/>.
+    /// The bank as the <see cref="IPatternStore"/> its <see cref="BankSpec.Storage"/> asks for, rows normalized per
+    /// <see cref="BankSpec.Normalization"/> (a <see cref="NormalizedStore"/> view where the rows are not materialized):
+    /// Auto is a resident <see cref="Bank"/> when the bank fits one array, else a procedural (generated) or mapped (.npy)
+    /// store. Every kind holds the rows <see cref="ReadRows"/> gives, bit for bit (float16: rounded once).
     /// </summary>
+    /// <exception cref="ArgumentException">The storage kind does not apply to the source (the message names both).</exception>
     public static IPatternStore OpenStore(BankSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         Validate(spec);
-        switch (spec.Source)
+        var generated = IsGenerated(spec.Source);
+        var fitsOneArray = (long)spec.Rows * spec.Dim <= BlockLimits.MaxElements;
+        var storage = spec.Storage;
+        if (storage == BankStorage.Auto)
         {
-            case BankSourceKind.Gaussian or BankSourceKind.Sphere or BankSourceKind.Binary when spec.Normalization == RowNormalization.None:
-                var ensemble = spec.Source switch
-                {
-                    BankSourceKind.Gaussian => ProceduralEnsemble.Gaussian,
-                    BankSourceKind.Sphere => ProceduralEnsemble.Sphere,
-                    _ => ProceduralEnsemble.Binary,
-                };
-                return new ProceduralStore(ensemble, spec.Seed, spec.Rows, spec.Dim, ProceduralGenerator.Legacy);
-            case BankSourceKind.Npy when spec.Normalization == RowNormalization.None && spec.Offset == 0:
-                var header = NpyReader.ReadHeader(spec.Path!);
-                if (header.DType == NpyDType.Float32 && header.Rows == spec.Rows && header.Cols == spec.Dim) return new MappedNpyStore(spec.Path!);
-                break;
+            storage = fitsOneArray ? BankStorage.Resident
+                : generated ? BankStorage.Procedural
+                : spec.Source == BankSourceKind.Npy ? BankStorage.Mapped
+                : throw new ArgumentException($"rows: {spec.Rows} × {spec.Dim} floats do not fit one array and a {spec.Source} bank cannot be mapped or generated (storage: resident)", nameof(spec));
         }
-        return Load(spec);
+        switch (storage)
+        {
+            case BankStorage.Procedural:
+                if (!generated) throw new ArgumentException($"storage: procedural needs a generated source (sphere, gaussian, binary), not {spec.Source}", nameof(spec));
+                return Normalized(Procedural(spec), spec.Normalization);
+            case BankStorage.Mapped:
+                if (spec.Source != BankSourceKind.Npy) throw new ArgumentException($"storage: mapped needs an .npy source, not {spec.Source}", nameof(spec));
+                var header = NpyReader.ReadHeader(spec.Path!);
+                if (header.DType != NpyDType.Float32) throw new ArgumentException($"storage: mapped needs a float32 .npy; {spec.Path} holds {header.DType}", nameof(spec));
+                if (header.Cols != spec.Dim) throw new ArgumentException($"dim: the spec says {spec.Dim} but {spec.Path} has {header.Cols} values per row", nameof(spec));
+                if (spec.Offset + spec.Rows > header.Rows) throw new ArgumentException($"rows: offset {spec.Offset} + {spec.Rows} rows exceed the {header.Rows} rows of {spec.Path}", nameof(spec));
+                IPatternStore mapped = new MappedNpyStore(spec.Path!);
+                if (spec.Offset != 0 || spec.Rows != header.Rows) mapped = new RowRangeStore(mapped, spec.Offset, spec.Rows);
+                return Normalized(mapped, spec.Normalization);
+            case BankStorage.Half:
+                return HalfStore.From(Source(spec, fitsOneArray));
+            case BankStorage.Bits:
+                if (spec.Source != BankSourceKind.Binary || spec.Normalization != RowNormalization.None)
+                    throw new ArgumentException($"storage: bits needs a binary (±1) source without normalization (got {spec.Source}, normalization {spec.Normalization})", nameof(spec));
+                return BitPackedStore.From(Source(spec, fitsOneArray));
+            default:
+                if (fitsOneArray) return Load(spec);
+                return PatternStores.Materialize(Source(spec, fitsOneArray));
+        }
     }
+
+    /// <summary>Rows [first, first + count) of the bank as a store (a partition's rows): <see cref="OpenStore(BankSpec)"/> viewed through a <see cref="RowRangeStore"/>.</summary>
+    public static IPatternStore OpenStore(BankSpec spec, long first, long count)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (first < 0 || count < 0 || first + count > spec.Rows)
+            throw new ArgumentOutOfRangeException(nameof(first), $"rows [{first}, {first + count}) are outside the bank's {spec.Rows} rows");
+        if (first == 0 && count == spec.Rows) return OpenStore(spec);
+        var fits = count * spec.Dim <= BlockLimits.MaxElements;
+        return spec.Storage switch
+        {
+            // A resident partition holds only its own rows.
+            BankStorage.Auto or BankStorage.Resident when fits => new Bank(ReadRows(spec, first, (int)count), (int)count, spec.Dim),
+            BankStorage.Half when fits => HalfStore.From(new Bank(ReadRows(spec, first, (int)count), (int)count, spec.Dim)),
+            BankStorage.Bits when fits && spec.Source == BankSourceKind.Binary && spec.Normalization == RowNormalization.None =>
+                BitPackedStore.From(new Bank(ReadRows(spec, first, (int)count), (int)count, spec.Dim)),
+            _ => new RowRangeStore(OpenStore(spec), first, count),
+        };
+    }
+
+    /// <summary>True for the generated sources (sphere, gaussian, binary).</summary>
+    public static bool IsGenerated(BankSourceKind kind) => kind is BankSourceKind.Gaussian or BankSourceKind.Sphere or BankSourceKind.Binary;
+
+    /// <summary>The bytes a node holds in process memory for rows [.., + rows) of the bank under its storage kind (mapped and procedural: 0).</summary>
+    public static long ResidentBytes(BankSpec spec, long rows)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var storage = spec.Storage;
+        if (storage == BankStorage.Auto)
+            storage = rows * spec.Dim <= BlockLimits.MaxElements ? BankStorage.Resident : IsGenerated(spec.Source) ? BankStorage.Procedural : BankStorage.Mapped;
+        return storage switch
+        {
+            BankStorage.Resident => rows * spec.Dim * sizeof(float),
+            BankStorage.Half => rows * spec.Dim * 2,
+            BankStorage.Bits => rows * ((spec.Dim + 63) / 64) * sizeof(ulong),
+            _ => 0,
+        };
+    }
+
+    /// <summary>The generated bank's un-normalized rows as a procedural store.</summary>
+    private static ProceduralStore Procedural(BankSpec spec) =>
+        new(spec.Source switch
+        {
+            BankSourceKind.Gaussian => ProceduralEnsemble.Gaussian,
+            BankSourceKind.Sphere => ProceduralEnsemble.Sphere,
+            _ => ProceduralEnsemble.Binary,
+        }, spec.Seed, spec.Rows, spec.Dim, spec.Generator);
+
+    /// <summary>The normalized rows as a store that costs no copy where the source is procedural or mapped (the source for half and bit-packed copies).</summary>
+    private static IPatternStore Source(BankSpec spec, bool fitsOneArray) =>
+        IsGenerated(spec.Source) ? Normalized(Procedural(spec), spec.Normalization)
+        : spec.Source == BankSourceKind.Npy && !fitsOneArray ? OpenStore(spec with { Storage = BankStorage.Mapped })
+        : Load(spec);
+
+    private static IPatternStore Normalized(IPatternStore store, RowNormalization normalization) =>
+        normalization == RowNormalization.None ? store : new NormalizedStore(store, normalization);
 
     /// <summary>Rows and values per row of a bank file, from its header (CSV: the whole file is parsed).</summary>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>

@@ -28,6 +28,23 @@ public enum RowNormalization
     LayerNorm,
 }
 
+/// <summary>How a node holds a bank's rows (<see cref="BankSources.OpenStore(BankSpec)"/>; docs/capacity.md, "storage kinds").</summary>
+public enum BankStorage
+{
+    /// <summary>Resident float32 when the bank fits one array (≤ 2³¹ floats), else procedural (generated) or memory-mapped (.npy).</summary>
+    Auto,
+    /// <summary>float32 in process memory, segmented beyond one array (no 4 GiB cap).</summary>
+    Resident,
+    /// <summary>float16 in process memory (half the bytes), scored in float32.</summary>
+    Half,
+    /// <summary>±1 rows packed 64 per word (binary banks without normalization only); scores exact integers.</summary>
+    Bits,
+    /// <summary>A memory-mapped float32 .npy file, paged in by the OS (larger than memory is fine).</summary>
+    Mapped,
+    /// <summary>Generated banks: nothing stored, row i regenerated from (seed, i) when scored (O(1) memory).</summary>
+    Procedural,
+}
+
 /// <summary>
 /// A bank described by a spec, so any node can rebuild any row range of it: rows N, dimension D and a
 /// source. For generated sources row i depends only on (Seed, i); for files, Offset skips leading rows.
@@ -40,6 +57,8 @@ public enum RowNormalization
 /// <param name="Path">File path for file sources.</param>
 /// <param name="Offset">First row of the file that is row 0 of the bank.</param>
 /// <param name="Normalization">Row normalization applied on materialization.</param>
+/// <param name="Storage">How nodes hold the rows (the rows' values do not depend on it, up to float16 rounding for <see cref="BankStorage.Half"/>).</param>
+/// <param name="Generator">Generated sources: which counter-based generator makes row i (the legacy one is 20 × slower, the default for compatibility).</param>
 public sealed record BankSpec(
     string Name,
     long Rows,
@@ -48,4 +67,6 @@ public sealed record BankSpec(
     ulong Seed = 0,
     string? Path = null,
     long Offset = 0,
-    RowNormalization Normalization = RowNormalization.None);
+    RowNormalization Normalization = RowNormalization.None,
+    BankStorage Storage = BankStorage.Auto,
+    ProceduralGenerator Generator = ProceduralGenerator.Legacy);
