@@ -75,6 +75,12 @@ public abstract record BankPlan
     {
     }
 
+    /// <summary>How nodes hold the rows.</summary>
+    public BankStorage Storage { get; init; }
+
+    /// <summary>Generated rows: which generator.</summary>
+    public ProceduralGenerator Generator { get; init; }
+
     /// <summary>Generated rows: row i depends only on (seed + repeat, i).</summary>
     /// <param name="Ensemble">Sphere, Gaussian or Binary.</param>
     /// <param name="Seed">Generator seed of repeat 0.</param>
@@ -143,6 +149,13 @@ public sealed record ExperimentPlan(ExperimentSpec Spec, ExperimentKind Kind, Ba
     }
 
     private static BankPlan? ReadBank(BankSourceSpec? bank, List<SpecError> errors)
+    {
+        var plan = ReadSource(bank, errors);
+        if (plan is null || bank is null) return plan;
+        return plan with { Storage = BankAddress.ParseStorage(bank.Storage) ?? BankStorage.Auto, Generator = BankAddress.ParseGenerator(bank.Generator) ?? ProceduralGenerator.Legacy };
+    }
+
+    private static BankPlan? ReadSource(BankSourceSpec? bank, List<SpecError> errors)
     {
         if (bank is null)
         {

@@ -129,12 +129,12 @@ public sealed class ExperimentRunner
         switch (plan.Bank)
         {
             case BankPlan.Generated g:
-                bankSpec = new BankSpec(name, n, g.Dim, g.Ensemble, unchecked(g.Seed + (ulong)repeat));
+                bankSpec = new BankSpec(name, n, g.Dim, g.Ensemble, unchecked(g.Seed + (ulong)repeat), Storage: g.Storage, Generator: g.Generator);
                 break;
             case BankPlan.Inline inline:
                 var path = WriteInlineNpy(experimentId, inline.Patterns);
                 fileRows = inline.Patterns.Length;
-                bankSpec = new BankSpec(name, n, inline.Patterns[0].Length, BankSourceKind.Npy, Path: path);
+                bankSpec = new BankSpec(name, n, inline.Patterns[0].Length, BankSourceKind.Npy, Path: path, Storage: inline.Storage);
                 break;
             default:
             {
@@ -148,7 +148,7 @@ public sealed class ExperimentRunner
                 for (var j = 0; j < rowsOf.Length; j++) all.Row((int)rowsOf[j]).CopyTo(subset.AsSpan(j * dim, dim));
                 subsetPath = Path.Combine(WorkDirectory(), $"{name}.npy");
                 NpyWriter.Write(subsetPath, subset, rowsOf.Length, dim);
-                bankSpec = new BankSpec(name, n, dim, BankSourceKind.Npy, Path: subsetPath);
+                bankSpec = new BankSpec(name, n, dim, BankSourceKind.Npy, Path: subsetPath, Storage: plan.Bank.Storage);
                 fileRows = rowsOf.Length;
                 break;
             }

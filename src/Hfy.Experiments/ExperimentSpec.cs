@@ -84,6 +84,12 @@ public sealed record BankSourceSpec
 
     /// <summary>Inline patterns (source "inline"; used by basins experiments).</summary>
     public double[][]? Patterns { get; init; }
+
+    /// <summary>How nodes hold the rows: auto (default), resident, half, bits, mapped or procedural (docs/capacity.md, "storage kinds").</summary>
+    public string? Storage { get; init; }
+
+    /// <summary>Generated sources: legacy (default; the rows of earlier runs) or vector (the 20 × faster counter-hash generator).</summary>
+    public string? Generator { get; init; }
 }
 
 /// <summary>The swept parameters.</summary>

@@ -3,6 +3,7 @@ using System.Runtime.ExceptionServices;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Hfy.Actors.Protocol;
+using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Retrieval;
 using Hfy.Kernels.Scoring;
@@ -11,8 +12,11 @@ using Hfy.Kernels.Storage;
 namespace Hfy.Actors.Partitions;
 
 /// <summary>
-/// One bank partition: a contiguous row range materialized from the bank spec (so it can be rebuilt on
-/// any node), and the scores of the requests in flight. Runs on the numeric dispatcher; a round's numeric work
+/// One bank partition: a contiguous row range built from the bank spec (so it can be rebuilt on any node) and the
+/// scores of the requests in flight. A resident partition (a float32 <see cref="Bank"/>) scores the step once and keeps
+/// the scores; a partition of any other storage kind (procedural, memory-mapped, half, bit-packed: docs/capacity.md)
+/// keeps only the step's queries and answers every round with passes over its store (<see cref="StoreScoreSource"/>),
+/// so a procedural partition of 10⁸ rows costs O(1) memory and moves between nodes as (seed, row range). Runs on the numeric dispatcher; a round's numeric work
 /// runs off the message handler and its result comes back as a message.
 /// </summary>
 public sealed class PartitionActor : ReceiveActor, IWithUnboundedStash
@@ -25,6 +29,7 @@ public sealed class PartitionActor : ReceiveActor, IWithUnboundedStash
     private readonly LinkedList<string> _lru = new();
     private PartitionAddress? _address;
     private float[] _rows = [];
+    private IPatternStore? _store;
 
     /// <summary>Creates the actor (rows load on the first message, which carries the bank spec).</summary>
     public PartitionActor()
@@ -48,6 +53,7 @@ public sealed class PartitionActor : ReceiveActor, IWithUnboundedStash
         Receive<DropPartition>(m =>
         {
             _rows = [];
+            _store = null;
             _held.Clear();
             _lru.Clear();
             Sender.Tell(new PartitionDropped(m.Partition.Spec.Name, m.Partition.Index));
@@ -135,14 +141,16 @@ public sealed class PartitionActor : ReceiveActor, IWithUnboundedStash
     {
         Debug.Assert(_address is not null);
         return new PartitionLoaded(
-            _address.Spec.Name, _address.Index, _address.RowCount, (long)_rows.Length * sizeof(float),
+            _address.Spec.Name, _address.Index, _address.RowCount, _store?.ResidentBytes ?? (long)_rows.Length * sizeof(float),
             ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString());
     }
 
     private void Load(PartitionAddress address)
     {
         if (_address == address) return;
-        _rows = BankSources.ReadRows(address.Spec, address.FirstRow, address.RowCount);
+        var store = BankSources.OpenStore(address.Spec, address.FirstRow, address.RowCount);
+        _rows = store is Bank bank ? bank.Data : [];
+        _store = store is Bank ? null : store;
         _address = address;
         _held.Clear();
         _lru.Clear();
@@ -150,6 +158,7 @@ public sealed class PartitionActor : ReceiveActor, IWithUnboundedStash
 
     private Work OnScore(ScoreRequest m)
     {
+        if (_store is not null) return OnScoreStreamed(m, _store);
         var (h, mp, qb) = (m.Header, m.Map, m.Queries);
         var dim = h.Partition.Spec.Dim;
         var n = h.Partition.RowCount;
@@ -183,9 +192,62 @@ public sealed class PartitionActor : ReceiveActor, IWithUnboundedStash
         };
     }
 
+    /// <summary>The score round of a streamed partition: one fused pass; the source (the step's queries) is held for the later rounds.</summary>
+    private Work OnScoreStreamed(ScoreRequest m, IPatternStore store)
+    {
+        var (h, mp, qb) = (m.Header, m.Map, m.Queries);
+        var dim = h.Partition.Spec.Dim;
+        var rule = RuleOf(mp.Map);
+        var settings = new StoreSourceSettings
+        {
+            CandidateCap = Math.Max(mp.CandidateCap, rule.AnchorRank),
+            PairCap = Math.Max(1, qb.PairCaps.DefaultIfEmpty(0).Max()),
+            FirstRow = h.Partition.FirstRow,
+        };
+        var source = new StoreScoreSource(store, new RetrievalOptions(mp.Map, mp.Beta, 0, RetrievedTol: qb.RetrievedTol), rule, settings);
+        var states = new double[qb.Batch][];
+        for (var b = 0; b < qb.Batch; b++)
+        {
+            states[b] = qb.Final[b] && qb.Exact.Length > 0
+                ? qb.Exact.AsSpan(b * dim, dim).ToArray()
+                : Array.ConvertAll(qb.Queries.AsSpan(b * dim, dim).ToArray(), v => (double)v);
+        }
+
+        var sender = Sender;
+        return () =>
+        {
+            var summaries = Sync(source.ScoreAsync(new ScoreRound(h.Step, states, qb.Final)))[0];
+            return () =>
+            {
+                Hold(h.RequestId, new HeldScores(h.Step, qb.Batch, [], source));
+                sender.Tell(new ScoreReply(h.RequestId, h.Round, h.Partition.Index, summaries));
+            };
+        };
+    }
+
+    /// <summary>A later round of a streamed partition: a pass over its store through the held source.</summary>
+    private Work? OnStreamed(RoundHeader h, Func<StoreScoreSource, object[]> round)
+    {
+        if (!TryScores(h, out var held)) return null;
+        var source = held.Source ?? throw new InvalidOperationException("streamed round without a held source");
+        var sender = Sender;
+        return () =>
+        {
+            var messages = round(source);
+            return () =>
+            {
+                foreach (var message in messages) sender.Tell(message);
+            };
+        };
+    }
+
+    private static T Sync<T>(ValueTask<T> task) => task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
+
     private Work? OnGather(GatherRequest m)
     {
         var h = m.Header;
+        if (_store is not null)
+            return OnStreamed(h, s => GatherChunks.Split(h.RequestId, h.Round, h.Partition.Index, Sync(s.GatherAsync(m.Bounds, m.Cap))[0], m.MaxReplyBytes));
         // Dense regimes gather every row for every query: pushed in chunks below the message budget, no further requests.
         return OnHeld<GatherPart>(h, m.Bounds.Length,
             () => (b, scores) => PartitionScoring.GatherAbove(scores, h.Partition.FirstRow, m.Bounds[b], m.Cap),
@@ -195,6 +257,7 @@ public sealed class PartitionActor : ReceiveActor, IWithUnboundedStash
     private Work? OnProbe(ProbeRequest m)
     {
         var h = m.Header;
+        if (_store is not null) return OnStreamed(h, s => [new ProbeReply(h.RequestId, h.Round, h.Partition.Index, Sync(s.ProbeAsync(m.Taus))[0])]);
         return OnHeld<MassSummary[]>(h, m.Taus.Length,
             () =>
             {
@@ -207,6 +270,12 @@ public sealed class PartitionActor : ReceiveActor, IWithUnboundedStash
     private Work? OnReadout(ReadoutRequest m)
     {
         var h = m.Header;
+        if (_store is not null)
+        {
+            var round = new ReadoutRound(m.Modes, m.Taus, m.Ids, m.Weights, Array.ConvertAll(m.PairCaps, c => c > 0));
+            return OnStreamed(h, s => [new ReadoutReply(h.RequestId, h.Round, h.Partition.Index, Sync(s.ReadoutAsync(round, Math.Max(1, m.PairCaps.DefaultIfEmpty(0).Max())))[0])]);
+        }
+
         return OnHeld<ReadoutPart>(h, m.Modes.Length,
             () =>
             {
@@ -222,6 +291,7 @@ public sealed class PartitionActor : ReceiveActor, IWithUnboundedStash
     private Work? OnSupportCount(SupportCountRequest m)
     {
         var h = m.Header;
+        if (_store is not null) return OnStreamed(h, s => [new SupportCountReply(h.RequestId, h.Round, h.Partition.Index, Sync(s.CountSupportAsync(m.Shifts, m.Totals))[0])]);
         return OnHeld<long>(h, m.Shifts.Length,
             () => (b, scores) => PartitionScoring.SupportCount(scores, m.Shifts[b], m.Totals[b]),
             counts => [new SupportCountReply(h.RequestId, h.Round, h.Partition.Index, counts)]);
@@ -287,7 +357,8 @@ public sealed class PartitionActor : ReceiveActor, IWithUnboundedStash
         if (_held.Remove(requestId)) _lru.Remove(requestId);
     }
 
-    private sealed record HeldScores(int Step, int Batch, float[] Scores);
+    /// <summary>A request's step: the scores (resident partition) or the streaming source holding the step's queries.</summary>
+    private sealed record HeldScores(int Step, int Batch, float[] Scores, StoreScoreSource? Source = null);
 
     /// <summary>A round's numeric work (off the handler); returns what to do back on the actor.</summary>
     private delegate Action Work();

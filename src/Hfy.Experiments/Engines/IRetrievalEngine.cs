@@ -35,4 +35,7 @@ public sealed record RequestStats(int Steps, int RoundTrips, long BytesMoved, Ti
 {
     /// <summary>Mean round trips per map evaluation (per step, the final evaluation of p at q_T counted as a step).</summary>
     public double RoundTripsPerStep => Evaluations > 0 ? (double)RoundTrips / Evaluations : Steps == 0 ? 0 : (double)RoundTrips / Steps;
+
+    /// <summary>Passes over a streamed (non-resident) store: one score pass per step, plus one per probe, threshold readout, count or gather round.</summary>
+    public long StorePasses { get; init; }
 }

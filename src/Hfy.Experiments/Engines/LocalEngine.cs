@@ -6,13 +6,16 @@ using Hfy.Kernels.Storage;
 namespace Hfy.Experiments.Engines;
 
 /// <summary>
-/// <see cref="IRetrievalEngine"/> on the kernels in this process: banks are materialized with
-/// <see cref="BankSources.Load"/> and each batch runs <see cref="HfyDynamics.RunBatch"/> (float32 batched scoring,
-/// maps and readouts in float64). The reference the cluster engine is compared with; round trips and bytes moved are 0.
+/// <see cref="IRetrievalEngine"/> on the kernels in this process: banks are opened as the store their
+/// <see cref="BankSpec.Storage"/> asks for (<see cref="BankSources.OpenStore(BankSpec)"/>: a resident bank when it fits
+/// one array, else procedural or memory-mapped; half and bit-packed on request) and each batch runs
+/// <see cref="HfyDynamics.RunBatch(IPatternStore, ReadOnlySpan{float}, int, RetrievalOptions, Hfy.Kernels.Retrieval.StoreSourceSettings?, out long)"/>
+/// (float32 scoring, maps and readouts in float64; stores other than a resident bank stream through fused passes).
+/// The reference the cluster engine is compared with; round trips and bytes moved are 0.
 /// </summary>
 public sealed class LocalEngine : IRetrievalEngine
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<(BankSpec Spec, Bank Bank)>>> _banks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<(BankSpec Spec, IPatternStore Store)>>> _banks = new(StringComparer.Ordinal);
     /// <summary>Names of the banks held.</summary>
     public IReadOnlyCollection<string> BankNames => _banks.Keys.ToArray();
 
@@ -21,16 +24,16 @@ public sealed class LocalEngine : IRetrievalEngine
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentException.ThrowIfNullOrWhiteSpace(spec.Name, nameof(spec));
-        var entry = _banks.GetOrAdd(spec.Name, _ => new Lazy<Task<(BankSpec, Bank)>>(
-            () => Task.Run(() => (spec, BankSources.Load(spec)), CancellationToken.None)));
-        (BankSpec Spec, Bank Bank) held;
+        var entry = _banks.GetOrAdd(spec.Name, _ => new Lazy<Task<(BankSpec, IPatternStore)>>(
+            () => Task.Run(() => (spec, BankSources.OpenStore(spec)), CancellationToken.None)));
+        (BankSpec Spec, IPatternStore Store) held;
         try
         {
             held = await entry.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            _banks.TryRemove(new KeyValuePair<string, Lazy<Task<(BankSpec, Bank)>>>(spec.Name, entry));
+            _banks.TryRemove(new KeyValuePair<string, Lazy<Task<(BankSpec, IPatternStore)>>>(spec.Name, entry));
             throw;
         }
         if (held.Spec != spec)
@@ -58,9 +61,10 @@ public sealed class LocalEngine : IRetrievalEngine
             throw new ArgumentException($"queries has {queries.Length} floats, expected batch × D = {(long)batch * bank.Dim}", nameof(queries));
 
         var clock = Stopwatch.StartNew();
-        var results = await Task.Run(() => HfyDynamics.RunBatch(bank, queries, batch, options), cancellationToken).ConfigureAwait(false);
+        long passes = 0;
+        var results = await Task.Run(() => HfyDynamics.RunBatch(bank, queries, batch, options, null, out passes), cancellationToken).ConfigureAwait(false);
         var steps = results.Length == 0 ? 0 : results.Max(r => r.Steps);
-        return new BatchRetrievalResult(results, new RequestStats(steps, 0, 0, clock.Elapsed));
+        return new BatchRetrievalResult(results, new RequestStats(steps, 0, 0, clock.Elapsed) { StorePasses = passes });
     }
 
     /// <inheritdoc />

@@ -79,7 +79,7 @@ public sealed class ExponentialRunner
         ArgumentNullException.ThrowIfNull(plan);
         var g = (BankPlan.Generated)plan.Bank;
         var seed = QueryBuilder.Mix(g.Seed, (ulong)dim, (ulong)patterns, (ulong)bank);
-        return new BankSpec($"{experimentId}-exp-n{dim}-p{patterns}-b{bank}", patterns, dim, g.Ensemble, seed, Normalization: RowNormalization.L2);
+        return new BankSpec($"{experimentId}-exp-n{dim}-p{patterns}-b{bank}", patterns, dim, g.Ensemble, seed, Normalization: RowNormalization.L2, Storage: g.Storage, Generator: g.Generator);
     }
 
     /// <summary>The query targets of a bank: min(queries, P) distinct rows drawn from (spec seed, N, P, bank).</summary>

@@ -140,9 +140,13 @@ public sealed class StoreScoreSource : IScoreSource
     }
 
     /// <inheritdoc />
-    public ValueTask<ReadoutPart[][]> ReadoutAsync(ReadoutRound round)
+    public ValueTask<ReadoutPart[][]> ReadoutAsync(ReadoutRound round) => ReadoutAsync(round, _settings.PairCap);
+
+    /// <summary><see cref="ReadoutAsync(ReadoutRound)"/> listing at most <paramref name="pairCap"/> pairs per query (a partition's request carries its own cap).</summary>
+    public ValueTask<ReadoutPart[][]> ReadoutAsync(ReadoutRound round, int pairCap)
     {
         ArgumentNullException.ThrowIfNull(round);
+        if (pairCap < 1) throw new ArgumentOutOfRangeException(nameof(pairCap), pairCap, "pair cap must be ≥ 1");
         var batch = round.Modes.Length;
         RequireScored(batch, "readout");
         var parts = new ReadoutPart[batch];
@@ -169,15 +173,15 @@ public sealed class StoreScoreSource : IScoreSource
                     var mode = round.Modes[b];
                     // Threshold weights vanish at or below τ: most tiles hold no support row.
                     if (mode == ReadoutMode.Threshold && !(TensorMax(s) > round.Taus[b])) continue;
-                    var part = PartitionScoring.Readout(mode, state.Map, round.Taus[b], null, null, s, tile, _dim, FirstRow + first, round.WantPairs[b] ? _settings.PairCap : 0);
-                    state.Acc[j].Add(part, _settings.PairCap);
+                    var part = PartitionScoring.Readout(mode, state.Map, round.Taus[b], null, null, s, tile, _dim, FirstRow + first, round.WantPairs[b] ? pairCap : 0);
+                    state.Acc[j].Add(part, pairCap);
                 }
             });
         for (var j = 0; j < scanned.Length; j++)
         {
             var total = new ReadoutAccumulator(_dim);
-            foreach (var chunk in chunks) total.Add(chunk.Acc[j].ToPart(_settings.PairCap), _settings.PairCap);
-            parts[scanned[j]] = total.ToPart(_settings.PairCap);
+            foreach (var chunk in chunks) total.Add(chunk.Acc[j].ToPart(pairCap), pairCap);
+            parts[scanned[j]] = total.ToPart(pairCap);
         }
 
         return new([parts]);
@@ -206,11 +210,14 @@ public sealed class StoreScoreSource : IScoreSource
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<GatherPart[]>> GatherAsync(double[] bounds)
+    public ValueTask<IReadOnlyList<GatherPart[]>> GatherAsync(double[] bounds) => GatherAsync(bounds, _settings.GatherCap);
+
+    /// <summary><see cref="GatherAsync(double[])"/> with the cap of this round (a partition's request carries its own).</summary>
+    public ValueTask<IReadOnlyList<GatherPart[]>> GatherAsync(double[] bounds, int cap)
     {
         ArgumentNullException.ThrowIfNull(bounds);
         RequireScored(bounds.Length, "gather");
-        var cap = _settings.GatherCap;
+        if (cap < 1) throw new ArgumentOutOfRangeException(nameof(cap), cap, "gather cap must be ≥ 1");
         var chunks = Scan(
             () => bounds.Select(_ => (Ids: new List<long>(), Scores: new List<float>(), Complete: new bool[] { true })).ToArray(),
             (state, first, rows, _, scores) =>

@@ -75,4 +75,35 @@ public static class BankAddress
             _ => null,
         };
     }
+
+    /// <summary>Every storage kind name (<see cref="BankStorage"/>).</summary>
+    public static IReadOnlyList<string> StorageNames { get; } = ["auto", "resident", "half", "bits", "mapped", "procedural"];
+
+    /// <summary>The storage kind named <paramref name="name"/> (case-insensitive; null or empty: auto), or null when unknown.</summary>
+    public static BankStorage? ParseStorage(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name)) return BankStorage.Auto;
+        var i = StorageNames.ToList().IndexOf(name.Trim().ToLowerInvariant());
+        return i < 0 ? null : (BankStorage)i;
+    }
+
+    /// <summary>The generator named <paramref name="name"/> (legacy or vector; null or empty: legacy), or null when unknown.</summary>
+    public static ProceduralGenerator? ParseGenerator(string? name) => name?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "legacy" => ProceduralGenerator.Legacy,
+        "vector" => ProceduralGenerator.Vector,
+        _ => null,
+    };
+
+    /// <summary>
+    /// Why <paramref name="storage"/> cannot hold a bank of <paramref name="source"/> (null when it can): procedural needs a
+    /// generator, mapped an .npy file, bits ±1 rows without normalization.
+    /// </summary>
+    public static string? StorageProblem(BankStorage storage, BankSourceKind source, bool normalized) => storage switch
+    {
+        BankStorage.Procedural when !IsGenerated(source) => $"procedural needs a generated source (sphere, gaussian, binary), not {Name(source)}",
+        BankStorage.Mapped when source != BankSourceKind.Npy => $"mapped needs an .npy source, not {Name(source)}",
+        BankStorage.Bits when source != BankSourceKind.Binary || normalized => $"bits needs a binary (±1) source without normalization",
+        _ => null,
+    };
 }

@@ -68,7 +68,7 @@ public static class BankSources
     {
         ArgumentNullException.ThrowIfNull(spec);
         Validate(spec);
-        var generated = IsGenerated(spec.Source);
+        var generated = BankAddress.IsGenerated(spec.Source);
         var fitsOneArray = (long)spec.Rows * spec.Dim <= BlockLimits.MaxElements;
         var storage = spec.Storage;
         if (storage == BankStorage.Auto)
@@ -123,16 +123,13 @@ public static class BankSources
         };
     }
 
-    /// <summary>True for the generated sources (sphere, gaussian, binary).</summary>
-    public static bool IsGenerated(BankSourceKind kind) => kind is BankSourceKind.Gaussian or BankSourceKind.Sphere or BankSourceKind.Binary;
-
     /// <summary>The bytes a node holds in process memory for rows [.., + rows) of the bank under its storage kind (mapped and procedural: 0).</summary>
     public static long ResidentBytes(BankSpec spec, long rows)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var storage = spec.Storage;
         if (storage == BankStorage.Auto)
-            storage = rows * spec.Dim <= BlockLimits.MaxElements ? BankStorage.Resident : IsGenerated(spec.Source) ? BankStorage.Procedural : BankStorage.Mapped;
+            storage = rows * spec.Dim <= BlockLimits.MaxElements ? BankStorage.Resident : BankAddress.IsGenerated(spec.Source) ? BankStorage.Procedural : BankStorage.Mapped;
         return storage switch
         {
             BankStorage.Resident => rows * spec.Dim * sizeof(float),
@@ -153,7 +150,7 @@ public static class BankSources
 
     /// <summary>The normalized rows as a store that costs no copy where the source is procedural or mapped (the source for half and bit-packed copies).</summary>
     private static IPatternStore Source(BankSpec spec, bool fitsOneArray) =>
-        IsGenerated(spec.Source) ? Normalized(Procedural(spec), spec.Normalization)
+        BankAddress.IsGenerated(spec.Source) ? Normalized(Procedural(spec), spec.Normalization)
         : spec.Source == BankSourceKind.Npy && !fitsOneArray ? OpenStore(spec with { Storage = BankStorage.Mapped })
         : Load(spec);
 
