@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
+using Hfy.Kernels.Retrieval;
 using Hfy.Kernels.Storage;
 
 namespace Hfy.Cli.Commands;
@@ -30,16 +31,26 @@ internal static class RetrieveCommand
         var retrievedTol = CliOption.WithDefault("--retrieved-tol", "q_T counts as pattern i when ‖q_T − x̃_i‖∞ ≤ this (default 1e-6)", 1e-6, Rule.NonNegative);
         var output = CommonOptions.Output();
         var cluster = CliOption.Optional("--cluster", "run on an embedded cluster of N bank nodes (loopback TCP) instead of in-process", Rule.AtLeast(1));
+        var storage = CliOption.Choice("--storage", "how the bank is held: auto (default: the float64 per-query path on a resident bank), resident, half, bits, mapped (.npy) or procedural (gen:) — every kind but auto streams batches through fused passes", "storage kind", BankStorage.Auto,
+            [("auto", BankStorage.Auto), ("resident", BankStorage.Resident), ("half", BankStorage.Half), ("bits", BankStorage.Bits), ("mapped", BankStorage.Mapped), ("procedural", BankStorage.Procedural)]);
+        var softmaxTolerance = CliOption.WithDefault("--softmax-tolerance", "streamed softmax: skip rows whose weight is below ε/N (Z and Xᵀp change by < ε relative; default 0: every row)", 0.0, Rule.NonNegative);
+        var generator = CliOption.Choice("--generator", "gen: banks: legacy (default; the rows of earlier runs) or vector (20 × faster)", "generator", ProceduralGenerator.Legacy,
+            [("legacy", ProceduralGenerator.Legacy), ("vector", ProceduralGenerator.Vector)]);
         var mapOptions = new MapOptions();
         var command = new Command("retrieve", "Run HFY retrieval dynamics on a memory bank in this process; JSON out, float64");
-        foreach (var o in new Option[] { memories, queries, map, beta, steps, tol, post, noise, noiseSeed, retrievedTol, output, cluster }) command.Options.Add(o);
+        foreach (var o in new Option[] { memories, queries, map, beta, steps, tol, post, noise, noiseSeed, retrievedTol, output, cluster, storage, generator, softmaxTolerance }) command.Options.Add(o);
         mapOptions.AddTo(command);
 
         command.SetAction(parse => CliErrors.Run(parse, stdout =>
         {
-            var bank = MemoriesArgument.Read(parse.GetValue(memories));
-            var (q, batch) = ReadQueries(parse.GetValue(queries), bank);
-            var spec = mapOptions.Build(parse, parse.GetValue(map), "map", bank.Rows);
+            var storageKind = parse.GetValue(storage);
+            var generatorKind = parse.GetValue(generator);
+            // A stored kind: the bank is opened as that store (never materialized unless resident) and batches stream.
+            var store = storageKind == BankStorage.Auto ? null : MemoriesArgument.Open(parse.GetValue(memories), storageKind, generatorKind);
+            var bank = store is null ? MemoriesArgument.Read(parse.GetValue(memories), generatorKind) : null;
+            IPatternStore rows = store ?? bank!;
+            var (q, batch) = ReadQueries(parse.GetValue(queries), rows);
+            var spec = mapOptions.Build(parse, parse.GetValue(map), "map", rows.Rows);
             var b = parse.GetValue(beta);
             var t = parse.GetValue(steps);
             var e = parse.GetValue(tol);
@@ -49,22 +60,28 @@ internal static class RetrieveCommand
             {
                 var seed = parse.GetValue(noiseSeed);
                 var g = new float[q.Length];
-                BankGenerator.Fill(BankSourceKind.Gaussian, seed, bank.Dim, 0, g);
+                BankGenerator.Fill(BankSourceKind.Gaussian, seed, rows.Dim, 0, g);
                 for (var i = 0; i < q.Length; i++) q[i] += (float)(sigma * g[i]);
             }
 
             var options = new RetrievalOptions(spec, b, t, e, postKind, rt);
-            var work = PostTransforms.NormalizedCopy(bank, postKind);
-            var mapInstance = MapFactory.Create(spec);
             var results = new RetrievalResult[batch];
+            long? passes = null;
             if (parse.GetValue(cluster) is { } nodes)
             {
-                var clusterSpec = Hfy.Coordinator.Engine.ClusterRetrieval.SpecFromSource(parse.GetValue(memories)!);
+                var clusterSpec = Hfy.Coordinator.Engine.ClusterRetrieval.SpecFromSource(parse.GetValue(memories)!) with { Storage = storageKind, Generator = generatorKind };
                 results = Hfy.Coordinator.Engine.ClusterRetrieval.RunAsync(clusterSpec, q, batch, options, nodes).GetAwaiter().GetResult().Results;
+            }
+            else if (store is not null)
+            {
+                results = HfyDynamics.RunBatch(store, q, batch, options, new StoreSourceSettings { SoftmaxTolerance = parse.GetValue(softmaxTolerance) }, out var made);
+                passes = made;
             }
             else
             {
-                for (var i = 0; i < batch; i++) results[i] = HfyDynamics.RunPrepared(work, q.AsSpan(i * bank.Dim, bank.Dim), options, mapInstance);
+                var work = PostTransforms.NormalizedCopy(bank!, postKind);
+                var mapInstance = MapFactory.Create(spec);
+                for (var i = 0; i < batch; i++) results[i] = HfyDynamics.RunPrepared(work, q.AsSpan(i * rows.Dim, rows.Dim), options, mapInstance);
             }
 
             JsonIo.WriteOutput(parse.GetValue(output), stdout, w =>
@@ -76,8 +93,10 @@ internal static class RetrieveCommand
                 w.WriteString("post", postKind.ToString().ToLowerInvariant());
                 w.WriteNumber("beta", b);
                 w.WriteNumber("maxSteps", t);
-                w.WriteNumber("patterns", bank.Rows);
-                w.WriteNumber("dim", bank.Dim);
+                w.WriteNumber("patterns", rows.Rows);
+                w.WriteNumber("dim", rows.Dim);
+                w.WriteString("storage", storageKind.ToString().ToLowerInvariant());
+                if (passes is { } made) w.WriteNumber("passes", made);
                 w.WritePropertyName("results");
                 w.WriteStartArray();
                 foreach (var r in results)
@@ -110,7 +129,7 @@ internal static class RetrieveCommand
         return command;
     }
 
-    private static (float[] Queries, int Batch) ReadQueries(string? source, Bank bank)
+    private static (float[] Queries, int Batch) ReadQueries(string? source, IPatternStore bank)
     {
         if (string.IsNullOrWhiteSpace(source)) throw new CliUsageException("queries: required (a file or rows:I,J,...)");
         if (source.StartsWith("rows:", StringComparison.OrdinalIgnoreCase))
@@ -120,9 +139,9 @@ internal static class RetrieveCommand
             var q = new float[ids.Length * bank.Dim];
             for (var i = 0; i < ids.Length; i++)
             {
-                if (!int.TryParse(ids[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) || r < 0 || r >= bank.Rows)
+                if (!long.TryParse(ids[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) || r < 0 || r >= bank.Rows)
                     throw new CliUsageException($"queries: row '{ids[i]}' must be an index in 0..{bank.Rows - 1}");
-                bank.Row(r).CopyTo(q.AsSpan(i * bank.Dim, bank.Dim));
+                bank.ReadRow(r, q.AsSpan(i * bank.Dim, bank.Dim));
             }
             return (q, ids.Length);
         }

@@ -225,10 +225,17 @@ public static class PartitionScoring
     public static long SupportCount(ReadOnlySpan<float> scores, double shift, double total)
     {
         if (double.IsNaN(shift)) return 0;
+        // e^{θ−shift}/total is surely > 0 above shift + ln total − 739 (≥ e^{−739} ≫ the smallest double) and surely 0 at
+        // or below shift + ln total − 747 (≤ e^{−747} < half the smallest double): only the rows between are evaluated.
+        var log = Math.Log(total);
+        var sure = shift + log - 739;
+        var never = shift + log - 747;
         long count = 0;
         foreach (var s in scores)
         {
-            if (float.IsFinite(s) && SoftmaxWeight(s, shift, total) > 0) count++;
+            if (!float.IsFinite(s)) continue;
+            if (s > sure) count++;
+            else if (s > never && SoftmaxWeight(s, shift, total) > 0) count++;
         }
 
         return count;

@@ -23,6 +23,13 @@ public sealed record StoreSourceSettings
 
     /// <summary>Global id of the store's row 0 (a partition's first row).</summary>
     public long FirstRow { get; init; }
+
+    /// <summary>
+    /// Softmax sums: 0 (default) adds every row (exact to float64 rounding); ε &gt; 0 skips rows whose e^{θ−m} &lt; ε/N, so
+    /// Z and Xᵀp change by less than ε relative (<see cref="FusedScoreRequest.SoftmaxTolerance"/>): at large β on 10⁹
+    /// rows this skips the exponential of almost every row.
+    /// </summary>
+    public double SoftmaxTolerance { get; init; }
 }
 
 /// <summary>
@@ -72,12 +79,21 @@ public sealed class StoreScoreSource : IScoreSource
             throw new ArgumentException($"candidate cap: must be ≥ the map's anchor rank {rule.AnchorRank} (got {_settings.CandidateCap})", nameof(settings));
         if (_settings.PairCap < 1) throw new ArgumentException($"pair cap: must be ≥ 1 (got {_settings.PairCap})", nameof(settings));
         if (_settings.GatherCap < 1) throw new ArgumentException($"gather cap: must be ≥ 1 (got {_settings.GatherCap})", nameof(settings));
+        if (!(_settings.SoftmaxTolerance is >= 0 and < 1)) throw new ArgumentException($"softmax tolerance: must be in [0, 1) (got {_settings.SoftmaxTolerance})", nameof(settings));
     }
 
     /// <summary>Passes over the store so far (score rounds, probes, threshold readouts, counts, gathers, retrieved-row scans).</summary>
     public long Passes { get; private set; }
 
     private long FirstRow => _settings.FirstRow;
+
+    /// <summary>
+    /// Softmax final pairs: every row that can weigh &gt; 0 (margin 746) when exact; with a tolerance ε only the rows the
+    /// sums kept (e^{θ−m} ≥ ε/N), and the support count round counts the rest exactly.
+    /// </summary>
+    private double PairMargin => _settings.SoftmaxTolerance > 0
+        ? Math.Min(SoftmaxPairMargin, -Math.Log(_settings.SoftmaxTolerance / Math.Max(1, _store.Rows)))
+        : SoftmaxPairMargin;
 
     /// <inheritdoc />
     public ValueTask<ScoreSummary[][]> ScoreAsync(ScoreRound round)
@@ -98,7 +114,7 @@ public sealed class StoreScoreSource : IScoreSource
         for (var b = 0; b < batch; b++) reductions[b] = Reduction(round.Final[b]);
         var cap = _rule.IsSoftmax ? _settings.PairCap : _settings.CandidateCap;
         var results = _store.Rows == 0 ? Enumerable.Repeat(new FusedQueryResult { Max = double.NegativeInfinity, Reference = double.NegativeInfinity }, batch).ToArray()
-            : FusedScorer.Run(_store, _queries, batch, new FusedScoreRequest(_options.Beta, reductions, cap));
+            : FusedScorer.Run(_store, _queries, batch, new FusedScoreRequest(_options.Beta, reductions, cap, _settings.SoftmaxTolerance));
         if (_store.Rows > 0) Passes++;
         for (var b = 0; b < batch; b++) summaries[b] = Summary(results[b], round.Final[b]);
 
@@ -248,7 +264,7 @@ public sealed class StoreScoreSource : IScoreSource
     /// <summary>What the fused pass keeps for one query: the softmax triple (and, at the final evaluation, the pairs that can weigh &gt; 0), or the candidates above the support bound.</summary>
     private QueryReduction Reduction(bool final)
     {
-        if (_rule.IsSoftmax) return new QueryReduction(Softmax: true, Margin: final ? SoftmaxPairMargin : null);
+        if (_rule.IsSoftmax) return new QueryReduction(Softmax: true, Margin: final ? PairMargin : null);
         // The bound is translation-invariant: anchor − Bound(anchor) is a constant margin. Widened a hair so that rows
         // exactly at the anchor or at an inclusive bound are kept (extra candidates carry no weight: the merge filters them).
         var margin = -_rule.Bound(0.0);
@@ -268,7 +284,8 @@ public sealed class StoreScoreSource : IScoreSource
             if (!final) return new ScoreSummary(soft.Max, [soft.Max], finite, false, double.PositiveInfinity, [], [], [], soft.Z, soft.R, -1) { SoftmaxS = soft.S };
             // Every row that can weigh > 0 is listed unless the cap cut the list (then a support count decides).
             var floor = r.CapHit ? MinOf(r.Scores) : r.Bound;
-            return new ScoreSummary(soft.Max, [soft.Max], finite, !r.CapHit, floor, r.Scores, ids, [], soft.Z, soft.R, -1) { SoftmaxS = soft.S };
+            var complete = !r.CapHit && PairMargin >= SoftmaxPairMargin;
+            return new ScoreSummary(soft.Max, [soft.Max], finite, complete, floor, r.Scores, ids, [], soft.Z, soft.R, -1) { SoftmaxS = soft.S };
         }
 
         var k = _rule.AnchorRank;

@@ -421,13 +421,24 @@ public static class FusedScorer
             }
             if (_anyCandidates)
             {
-                for (var b = 0; b < stride; b++) lanes.Bound[b] = b < _batch && _q[b].CollectsCandidates ? FloorFloat(BoundOf(_q[b], Reference(states[b], _q[b]))) : float.PositiveInfinity;
+                // Once the cap has dropped rows, a row at or below the largest dropped score can never rank among the cap
+                // largest: the lane's threshold rises to it, so a list far over the cap costs one comparison per row.
+                for (var b = 0; b < stride; b++)
+                {
+                    lanes.Bound[b] = b < _batch && _q[b].CollectsCandidates
+                        ? Math.Max(FloorFloat(BoundOf(_q[b], Reference(states[b], _q[b]))), states[b].DroppedMax)
+                        : float.PositiveInfinity;
+                }
                 Scan(sc, rows, stride, lanes.Bound, (r, b, v) =>
                 {
                     var st = states[b];
                     st.Ids.Add(firstRow + r);
                     st.Scores.Add(v);
-                    if (st.Ids.Count >= _pruneAt) Prune(st, BoundOf(_q[b], Reference(st, _q[b])), _request.CandidateCap);
+                    if (st.Ids.Count >= _pruneAt)
+                    {
+                        Prune(st, BoundOf(_q[b], Reference(st, _q[b])), _request.CandidateCap);
+                        lanes.Bound[b] = Math.Max(lanes.Bound[b], st.DroppedMax);
+                    }
                     return lanes.Bound[b];
                 });
             }
