@@ -1,8 +1,10 @@
+using Hfy.Kernels.Storage;
+
 namespace Hfy.Experiments;
 
 /// <summary>What the engine that will run a spec can hold; the validator rejects specs beyond these.</summary>
-/// <param name="MaxRows">Largest bank size N accepted.</param>
-/// <param name="MemoryBudgetBytes">Memory available for one bank (rows × D × 4 bytes; banks are held one at a time).</param>
+/// <param name="MaxRows">Largest bank size N accepted when its rows are held in memory (storage auto, resident, half, bits).</param>
+/// <param name="MemoryBudgetBytes">Memory available for one bank (its bytes under its storage kind: <see cref="MemoryAdmission"/>; banks are held one at a time).</param>
 /// <param name="MaxCells">Largest number of cells one experiment may expand to.</param>
 /// <param name="MaxQueries">Largest number of queries per cell.</param>
 /// <param name="MaxSteps">Largest number of updates T.</param>
@@ -29,6 +31,12 @@ public sealed record SpecLimits(
     long MaxCsvBytes = 1L << 30,
     IReadOnlyList<string>? DataRoots = null)
 {
+    /// <summary>Largest bank size N accepted for streamed storage (procedural, mapped): the rows cost no memory, only time.</summary>
+    public long MaxStreamedRows { get; init; } = 100_000_000_000;
+
+    /// <summary>The row limit of a bank: <see cref="MaxStreamedRows"/> when streamed, else <see cref="MaxRows"/>.</summary>
+    public long RowLimit(bool streamed) => streamed ? MaxStreamedRows : MaxRows;
+
     /// <summary>Defaults for one machine.</summary>
     public static SpecLimits Default { get; } = new();
 

@@ -214,6 +214,7 @@ public static class SpecValidator
         // Duplicate checks use hash sets: validation stays linear in the spec (a quadratic scan took 27 s for 300,000 σ values).
         long minN = long.MaxValue;
         var maxN = grid.Sizes is { Length: > 0 } ? grid.Sizes.Max() : 0;
+        var streamed = BankAddress.ParseStorage(spec.Bank?.Storage) is BankStorage.Procedural or BankStorage.Mapped;
         if (grid.Sizes is null || grid.Sizes.Length == 0) Err("grid.sizes", "must list at least one bank size N (empty grid)");
         else
         {
@@ -224,10 +225,10 @@ public static class SpecValidator
                 var p = $"grid.sizes[{i}]";
                 minN = Math.Min(minN, n);
                 if (n < 1) Err(p, $"must be ≥ 1 (got {n})");
-                else if (n > limits.MaxRows) Err(p, $"N = {n} is beyond the configured limit of {limits.MaxRows} rows");
+                else if (n > limits.RowLimit(streamed)) Err(p, $"N = {n} is beyond the configured limit of {limits.RowLimit(streamed)} rows{(streamed ? "" : " held in memory (storage procedural or mapped streams larger banks)")}");
                 else if (fileRows is not null && n > fileRows) Err(p, $"N = {n} is more than the {fileRows} patterns the source holds");
-                else if (dim is not null && n * (long)dim * 4 > limits.MemoryBudgetBytes)
-                    Err(p, $"N = {n} × D = {dim} × 4 bytes = {Bytes(n * (long)dim * 4)} is more memory than the cluster has for a bank ({Bytes(limits.MemoryBudgetBytes)})");
+                else if (dim is not null && BankShape(spec.Bank, n, dim.Value) is { } shape && MemoryAdmission.Refusal(shape, n, limits.MemoryBudgetBytes) is { } refusal)
+                    Err(p, refusal);
                 if (!seenSizes.Add(n)) Err(p, $"duplicates an earlier size ({n})");
             }
         }
@@ -466,4 +467,13 @@ public static class SpecValidator
         >= 1L << 20 => string.Create(CultureInfo.InvariantCulture, $"{b / (double)(1L << 20):0.##} MiB"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{b} B"),
     };
+
+    /// <summary>A bank spec of the section's source and storage with N rows (for the admission check); null when the source is unknown.</summary>
+    private static BankSpec? BankShape(BankSourceSpec? bank, long rows, int dim)
+    {
+        if (bank is null) return null;
+        var source = bank.Source?.Trim().ToLowerInvariant() == "inline" ? BankSourceKind.Npy : BankAddress.ParseSource(bank.Source);
+        if (source is null || BankAddress.ParseStorage(bank.Storage) is not { } storage) return null;
+        return new BankSpec("spec", rows, dim, source.Value, Storage: storage);
+    }
 }

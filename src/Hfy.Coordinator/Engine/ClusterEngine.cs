@@ -75,6 +75,11 @@ public sealed class ClusterEngine : IRetrievalEngine
             var bankNodes = Akka.Cluster.Cluster.Get(_system).State.Members.Count(m => m.HasRole(HfyRoles.Bank) && m.Status == Akka.Cluster.MemberStatus.Up);
             var p = _options.PartitionsPerBank ?? Math.Max(1, _options.PartitionsPerBankNode * Math.Max(1, bankNodes));
             p = (int)Math.Clamp(Math.Min(p, spec.Rows), 1, int.MaxValue);
+            // Admission: a node holds its share of the partitions (a lost node's share moves to the others).
+            var perNode = (p + Math.Max(1, bankNodes) - 1) / Math.Max(1, bankNodes);
+            var nodeRows = Math.Min(spec.Rows, perNode * ((spec.Rows + p - 1) / p));
+            if (MemoryAdmission.Refusal(spec, nodeRows, _options.NodeMemoryBudgetBytes, $"bank (the share of one of {Math.Max(1, bankNodes)} bank nodes)") is { } refusal)
+                throw new ArgumentException(refusal, nameof(spec));
             var entry = new BankEntry(spec, p);
             await LoadAsync(entry, cancellationToken).ConfigureAwait(false);
             _banks[spec.Name] = entry;

@@ -1,3 +1,4 @@
+using Hfy.Kernels.Storage;
 using Hfy.Actors.Retrieval;
 
 namespace Hfy.Coordinator.Engine;
@@ -5,6 +6,9 @@ namespace Hfy.Coordinator.Engine;
 /// <summary>Settings of a <see cref="ClusterEngine"/>.</summary>
 public sealed record ClusterEngineOptions
 {
+    /// <summary>Bytes one bank node may hold for a bank (default: <see cref="MemoryAdmission.NodeBudget"/> of this process; set it to the bank nodes' budget when they differ).</summary>
+    public long NodeMemoryBudgetBytes { get; init; } = MemoryAdmission.NodeBudget();
+
     /// <summary>Partitions per bank P (fixed per bank); null: <see cref="PartitionsPerBankNode"/> × the bank nodes up at creation.</summary>
     public int? PartitionsPerBank { get; init; }
 

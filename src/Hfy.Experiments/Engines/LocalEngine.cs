@@ -16,6 +16,9 @@ namespace Hfy.Experiments.Engines;
 public sealed class LocalEngine : IRetrievalEngine
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<(BankSpec Spec, IPatternStore Store)>>> _banks = new(StringComparer.Ordinal);
+    /// <summary>Bytes this engine may hold for one bank (<see cref="MemoryAdmission.NodeBudget"/> unless set).</summary>
+    public long MemoryBudgetBytes { get; init; } = MemoryAdmission.NodeBudget();
+
     /// <summary>Names of the banks held.</summary>
     public IReadOnlyCollection<string> BankNames => _banks.Keys.ToArray();
 
@@ -24,6 +27,7 @@ public sealed class LocalEngine : IRetrievalEngine
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentException.ThrowIfNullOrWhiteSpace(spec.Name, nameof(spec));
+        if (MemoryAdmission.Refusal(spec, spec.Rows, MemoryBudgetBytes) is { } refusal) throw new ArgumentException(refusal, nameof(spec));
         var entry = _banks.GetOrAdd(spec.Name, _ => new Lazy<Task<(BankSpec, IPatternStore)>>(
             () => Task.Run(() => (spec, BankSources.OpenStore(spec)), CancellationToken.None)));
         (BankSpec Spec, IPatternStore Store) held;
@@ -44,7 +48,7 @@ public sealed class LocalEngine : IRetrievalEngine
     public Task DropBankAsync(string bankName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(bankName);
-        _banks.TryRemove(bankName, out _);
+        if (_banks.TryRemove(bankName, out var entry)) Release(entry);
         return Task.CompletedTask;
     }
 
@@ -70,7 +74,14 @@ public sealed class LocalEngine : IRetrievalEngine
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
+        foreach (var entry in _banks.Values) Release(entry);
         _banks.Clear();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Unmaps a mapped store (other kinds hold only managed memory).</summary>
+    private static void Release(Lazy<Task<(BankSpec Spec, IPatternStore Store)>> entry)
+    {
+        if (entry.IsValueCreated && entry.Value.IsCompletedSuccessfully && entry.Value.Result.Store is IDisposable disposable) disposable.Dispose();
     }
 }

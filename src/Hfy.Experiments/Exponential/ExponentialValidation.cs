@@ -1,3 +1,4 @@
+using Hfy.Kernels.Storage;
 using System.Globalization;
 
 namespace Hfy.Experiments.Exponential;
@@ -56,10 +57,15 @@ public static class ExponentialValidation
                 else if (Array.IndexOf(dims, dims[i]) < i) Err($"exponential.dims[{i}]", $"duplicates an earlier N ({dims[i]})");
             }
         }
-        if (e.Patterns is { } p && (p < 2 || p > limits.MaxRows))
-            Err("exponential.patterns", $"P must be in [2, {limits.MaxRows}] (got {p})");
-        if (e.MaxPatterns < 2 || e.MaxPatterns > limits.MaxRows)
-            Err("exponential.maxPatterns", $"must be in [2, {limits.MaxRows}] (got {e.MaxPatterns})");
+        var bankStorage = BankAddress.ParseStorage(spec.Bank?.Storage);
+        if (bankStorage is null) Err("bank.storage", $"must be one of {string.Join(", ", BankAddress.StorageNames)} (got '{spec.Bank?.Storage}')");
+        else if (bankStorage is BankStorage.Mapped or BankStorage.Bits) Err("bank.storage", "kind exponential generates ℓ2-normalized rows: use auto, resident, half or procedural");
+        if (BankAddress.ParseGenerator(spec.Bank?.Generator) is null) Err("bank.generator", $"must be legacy or vector (got '{spec.Bank?.Generator}')");
+        var rowLimit = limits.RowLimit(bankStorage == BankStorage.Procedural);
+        if (e.Patterns is { } p && (p < 2 || p > rowLimit))
+            Err("exponential.patterns", $"P must be in [2, {rowLimit}] (got {p})");
+        if (e.MaxPatterns < 2 || e.MaxPatterns > rowLimit)
+            Err("exponential.maxPatterns", $"must be in [2, {rowLimit}] (got {e.MaxPatterns}){(bankStorage == BankStorage.Procedural ? "" : "; storage procedural streams larger banks")}");
         if (e.Patterns is { } pp && pp > e.MaxPatterns)
             Err("exponential.patterns", $"P = {pp} is above exponential.maxPatterns ({e.MaxPatterns})");
 
@@ -91,12 +97,14 @@ public static class ExponentialValidation
             Err("exponential.alphas", $"every (N, α) point has P = round(e^{{αN}}) < 2 or above exponential.maxPatterns ({e.MaxPatterns}): no cell to run");
             return;
         }
+        var storage = BankAddress.ParseStorage(spec.Bank?.Storage) ?? BankStorage.Auto;
+        var source = ExponentialPlan.Ensemble(spec.Bank) ?? BankSourceKind.Sphere;
         foreach (var (dim, patterns, alpha) in points)
         {
-            if (patterns * (long)dim * 4 > limits.MemoryBudgetBytes)
+            var shape = new BankSpec("exponential", patterns, dim, source, Normalization: RowNormalization.L2, Storage: storage);
+            if (MemoryAdmission.Refusal(shape, patterns, limits.MemoryBudgetBytes, string.Create(CultureInfo.InvariantCulture, $"the point N = {dim}, α = {alpha}: bank")) is { } refusal)
             {
-                Err("exponential.maxPatterns", string.Create(CultureInfo.InvariantCulture,
-                    $"the point N = {dim}, α = {alpha} has P = {patterns}: P × N × 4 bytes is more memory than the engine has for a bank ({limits.MemoryBudgetBytes} B)"));
+                Err("exponential.maxPatterns", refusal);
                 break;
             }
         }

@@ -75,7 +75,24 @@ public class SpecValidatorTests
         // 1000 rows × 16 × 4 bytes = 64000 bytes > a 50000-byte budget; 100 rows fit.
         var e = Assert.Single(Check(Valid, new SpecLimits(MemoryBudgetBytes: 50_000)));
         Assert.Equal("grid.sizes[1]", e.Path);
-        Assert.Contains("more memory than the cluster has", e.Message, StringComparison.Ordinal);
+        Assert.Contains("62.50 KiB, over the memory budget of 48.83 KiB", e.Message, StringComparison.Ordinal);
+        Assert.Contains("use storage procedural", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ProceduralStorage_AdmitsBanksBeyondMemoryAndTheResidentRowLimit_HalfHalvesTheBytes()
+    {
+        var streamed = With("\"dim\": 16 }", "\"dim\": 16, \"storage\": \"procedural\", \"generator\": \"vector\" }")
+            .Replace("\"sizes\": [100, 1000]", "\"sizes\": [100, 1000000000]", StringComparison.Ordinal)
+            .Replace(", { \"name\": \"classical\" }", "", StringComparison.Ordinal);
+        Assert.Empty(Check(streamed, new SpecLimits(MaxRows: 500, MemoryBudgetBytes: 50_000)));
+        // float16: 1000 × 16 × 2 = 32000 bytes fit a 50000-byte budget that float32 (64000) does not.
+        Assert.Empty(Check(With("\"dim\": 16 }", "\"dim\": 16, \"storage\": \"half\" }"), new SpecLimits(MemoryBudgetBytes: 50_000)));
+        var e = Assert.Single(Check(With("\"dim\": 16 }", "\"dim\": 16, \"storage\": \"mapped\" }")));
+        Assert.Equal("bank.storage", e.Path);
+        Assert.Contains("mapped needs an .npy source", e.Message, StringComparison.Ordinal);
+        var g = Assert.Single(Check(With("\"dim\": 16 }", "\"dim\": 16, \"generator\": \"philox\" }")));
+        Assert.Equal("bank.generator", g.Path);
     }
 
     [Fact]
