@@ -203,6 +203,7 @@ public sealed class PartitionActor : ReceiveActor, IWithUnboundedStash
             CandidateCap = Math.Max(mp.CandidateCap, rule.AnchorRank),
             PairCap = Math.Max(1, qb.PairCaps.DefaultIfEmpty(0).Max()),
             FirstRow = h.Partition.FirstRow,
+            SoftmaxTolerance = mp.SoftmaxTolerance,
         };
         var source = new StoreScoreSource(store, new RetrievalOptions(mp.Map, mp.Beta, 0, RetrievedTol: qb.RetrievedTol), rule, settings);
         var states = new double[qb.Batch][];

@@ -116,7 +116,12 @@ public sealed record ScoreMapPart(
     [property: Key(1)] MapSpec Map,
     [property: Key(2)] int CandidateCap,
     [property: Key(3)] int RowCap,
-    [property: Key(4)] int LeadRows);
+    [property: Key(4)] int LeadRows)
+{
+    /// <summary>Streamed partitions' softmax sums skip rows with e^{θ−m} &lt; ε/N (0: every row; <see cref="Hfy.Kernels.Retrieval.StoreSourceSettings.SoftmaxTolerance"/>).</summary>
+    [Key(5)]
+    public double SoftmaxTolerance { get; init; }
+}
 
 /// <summary>The states of a score round and what each query's evaluation wants.</summary>
 /// <param name="Queries">The batch, row-major, Batch × D (float32, as the kernel scores them).</param>

@@ -54,6 +54,12 @@ public sealed record RetrievalSettings
     /// <summary>The whole request fails after this long.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Softmax on streamed partitions (procedural, mapped, half, bit-packed): rows with e^{θ−m} &lt; ε/N are skipped, so Z and
+    /// Xᵀp change by less than ε relative; 0 (default) sums every row. Resident partitions always sum every row.
+    /// </summary>
+    public double SoftmaxTolerance { get; init; }
+
     /// <summary>Checks every field; returns a one-line message naming the first bad one, or null.</summary>
     public string? Validate()
     {
@@ -67,6 +73,7 @@ public sealed record RetrievalSettings
         if (RoundTimeout <= TimeSpan.Zero) return "round timeout: must be > 0";
         if (MaxRetries < 0) return $"max retries: must be ≥ 0 (got {MaxRetries})";
         if (RequestTimeout <= TimeSpan.Zero) return "request timeout: must be > 0";
+        if (!(SoftmaxTolerance is >= 0 and < 1)) return $"softmax tolerance: must be in [0, 1) (got {SoftmaxTolerance})";
         return null;
     }
 }

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Hfy.Cli.Commands;
+using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
+using Hfy.Kernels.Retrieval;
 using Hfy.Kernels.Scoring;
 using Hfy.Kernels.Storage;
 
@@ -20,6 +22,7 @@ namespace Hfy.Cli.Bench;
 /// <param name="Noise">Query noise σ: q₀ = normalize(x + σ ξ), ξ ~ N(0, I/D).</param>
 /// <param name="Steps">Most retrieval steps of the capacity cell.</param>
 /// <param name="CapacityOnly">Run the capacity cell only.</param>
+/// <param name="CapacityCluster">Bank nodes of an embedded cluster for the capacity cell (0: in this process).</param>
 public sealed record MassiveBenchOptions(
     int Rows = 4_000_000,
     int Dim = 64,
@@ -31,15 +34,19 @@ public sealed record MassiveBenchOptions(
     double CapacityBeta = 256,
     double Noise = 0.3,
     int Steps = 5,
-    bool CapacityOnly = false);
+    bool CapacityOnly = false,
+    int CapacityCluster = 0);
 
 /// <summary>One retrieval map of the capacity cell.</summary>
 /// <param name="Map">softmax or sparsemax.</param>
 /// <param name="Retrieved">Queries whose final state has cosine ≥ 0.99 with their stored pattern.</param>
 /// <param name="MeanCosine">Mean final cosine with the stored pattern.</param>
-/// <param name="MeanSupport">Mean number of rows with weight &gt; 0 (softmax: rows in the float64 sums) at the last step.</param>
-/// <param name="StepsRun">Steps until every query of this map converged (or the limit).</param>
-public sealed record CapacityMapResult(string Map, int Retrieved, double MeanCosine, double MeanSupport, int StepsRun);
+/// <param name="MeanSupport">Mean number of rows with weight &gt; 0 in float64 at the final state.</param>
+/// <param name="StepsRun">Most steps a query of this map took (converged or the limit).</param>
+/// <param name="Seconds">Wall time of this map's 64 queries.</param>
+/// <param name="Passes">Passes over the store (in-process run; 0 on the cluster, where the partitions count them).</param>
+/// <param name="RoundTrips">Cluster rounds (0 in process).</param>
+public sealed record CapacityMapResult(string Map, int Retrieved, double MeanCosine, double MeanSupport, int StepsRun, double Seconds = 0, long Passes = 0, int RoundTrips = 0);
 
 /// <summary>The figures <c>hfy bench massive</c> prints.</summary>
 public sealed record MassiveBenchReport(
@@ -60,10 +67,11 @@ public sealed record MassiveBenchReport(
 /// <param name="Dim">D.</param>
 /// <param name="Beta">β.</param>
 /// <param name="Seconds">Wall time of the whole cell (both maps, all steps).</param>
-/// <param name="Passes">Fused passes over the store (second passes included).</param>
+/// <param name="Passes">Passes over the store, every map (in process; 0 on the cluster).</param>
 /// <param name="PeakRssMB">Peak resident set of the process after the cell (VmHWM).</param>
 /// <param name="Maps">Per map.</param>
-public sealed record CapacityReport(long Patterns, int Dim, double Beta, double Seconds, int Passes, double PeakRssMB, IReadOnlyList<CapacityMapResult> Maps);
+/// <param name="Nodes">Bank nodes of the embedded cluster (0: in process).</param>
+public sealed record CapacityReport(long Patterns, int Dim, double Beta, double Seconds, long Passes, double PeakRssMB, IReadOnlyList<CapacityMapResult> Maps, int Nodes = 0);
 
 /// <summary>
 /// <c>hfy bench massive</c> (issue 12): the machine's limits (FMA peak and all-core streaming read bandwidth) and, in
@@ -85,8 +93,9 @@ public static class MassiveBench
         var noise = new Option<string?>("--noise") { Description = "query noise σ of the capacity cell (default 0.3)" };
         var steps = new Option<string?>("--steps") { Description = "most retrieval steps of the capacity cell (default 5)" };
         var only = new Option<bool>("--capacity-only") { Description = "run the capacity cell only" };
+        var clusterNodes = new Option<string?>("--capacity-cluster") { Description = "run the capacity cell on an embedded cluster of this many bank nodes (default: in this process)" };
         var command = new Command("massive", "Fused batched scoring vs the FMA peak, store kinds, procedural generation, a 10⁹-pattern capacity cell");
-        foreach (var o in new Option[] { rows, dim, batch, repeats, procRows, patterns, beta, noise, steps, only }) command.Options.Add(o);
+        foreach (var o in new Option[] { rows, dim, batch, repeats, procRows, patterns, beta, noise, steps, only, clusterNodes }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(parse, output =>
         {
             var o = new MassiveBenchOptions(
@@ -100,7 +109,9 @@ public static class MassiveBench
                 CliValues.Double(parse, beta, "capacity-beta") ?? 256,
                 CliValues.Double(parse, noise, "noise") ?? 0.3,
                 CliValues.Int(parse, steps, "steps") ?? 5,
-                parse.GetValue(only));
+                parse.GetValue(only),
+                CliValues.Int(parse, clusterNodes, "capacity-cluster") ?? 0);
+            if (o.CapacityCluster < 0) throw new CliUsageException($"capacity-cluster: must be ≥ 0 bank nodes (got {o.CapacityCluster})");
             if (o.Rows < 64) throw new CliUsageException($"rows: must be ≥ 64 (got {o.Rows})");
             if (o.Dim < 1) throw new CliUsageException($"dim: must be ≥ 1 (got {o.Dim})");
             if (o.Batch < 1) throw new CliUsageException($"batch: must be ≥ 1 (got {o.Batch})");
@@ -222,36 +233,38 @@ public static class MassiveBench
         }
         if (r.Capacity is { } c)
         {
-            output.WriteLine(Inv($"capacity cell: P = {c.Patterns:N0} procedural sphere patterns, D = {c.Dim}, β = {c.Beta:G}, 64 queries per map"));
-            output.WriteLine(Inv($"  wall {c.Seconds:F1} s (target ≤ 600 s), {c.Passes} fused passes, peak RSS {c.PeakRssMB:F0} MB (target ≤ 2000 MB)"));
+            var where = c.Nodes > 0 ? Inv($"an embedded cluster of {c.Nodes} bank nodes") : "this process";
+            output.WriteLine(Inv($"capacity cell: P = {c.Patterns:N0} procedural sphere patterns, D = {c.Dim}, β = {c.Beta:G}, 64 queries per map, on {where} (the step driver over a procedural store)"));
+            output.WriteLine(Inv($"  wall {c.Seconds:F1} s (target ≤ 600 s), {c.Passes} passes, peak RSS {c.PeakRssMB:F0} MB (target ≤ 2000 MB)"));
             foreach (var m in c.Maps)
             {
-                var support = double.IsNaN(m.MeanSupport) ? "" : Inv($"  mean support {m.MeanSupport:N1}");
-                output.WriteLine(Inv($"  {m.Map,-10} retrieved {m.Retrieved,2}/64  mean cosine {m.MeanCosine:F6}{support}  steps {m.StepsRun}"));
+                var rounds = c.Nodes > 0 ? Inv($"{m.RoundTrips} rounds") : Inv($"{m.Passes} passes");
+                output.WriteLine(Inv($"  {m.Map,-10} retrieved {m.Retrieved,2}/64  mean cosine {m.MeanCosine:F6}  mean support {m.MeanSupport:N1}  steps {m.StepsRun}  {m.Seconds:F1} s  {rounds}"));
             }
         }
     }
 
     /// <summary>
-    /// Retrieval on a procedural sphere bank: 64 queries per map, each a stored pattern plus noise, softmax and
-    /// sparsemax sharing every fused pass (128 queries), up to <see cref="MassiveBenchOptions.Steps"/> steps
-    /// q_{t+1} = Xᵀp_t (docs/math.md §1); a query stops when its state no longer moves.
+    /// Retrieval on a procedural sphere bank (vector generator): 64 queries, each a stored pattern plus noise, run
+    /// through the engine for softmax and for sparsemax, up to <see cref="MassiveBenchOptions.Steps"/> steps, stopping
+    /// when the state no longer moves (docs/math.md §1): in this process <see cref="HfyDynamics.RunBatch(IPatternStore, ReadOnlySpan{float}, int, RetrievalOptions, StoreSourceSettings?, out long)"/>
+    /// (the step driver over a <see cref="StoreScoreSource"/>), or an embedded cluster whose procedural partitions stream
+    /// every round. Softmax sums skip rows with e^{θ−m} &lt; 10⁻¹²/P (relative error &lt; 10⁻¹²).
     /// </summary>
     private static CapacityReport Capacity(MassiveBenchOptions o, TextWriter log)
     {
         const int perMap = 64;
-        log.WriteLine(Inv($"capacity cell: P = {o.CapacityPatterns:N0}, D = {o.CapacityDim}, β = {o.CapacityBeta:G}, noise σ = {o.Noise:G}"));
+        const double tolerance = 1e-12;
+        var where = o.CapacityCluster > 0 ? Inv($"an embedded cluster of {o.CapacityCluster} bank nodes") : "this process";
+        log.WriteLine(Inv($"capacity cell: P = {o.CapacityPatterns:N0}, D = {o.CapacityDim}, β = {o.CapacityBeta:G}, noise σ = {o.Noise:G}, on {where}"));
         var dim = o.CapacityDim;
-        var p = o.CapacityPatterns;
-        var beta = o.CapacityBeta;
-        var store = new ProceduralStore(ProceduralEnsemble.Sphere, 2026, p, dim);
-        var targets = new long[perMap];
+        var spec = new BankSpec("capacity", o.CapacityPatterns, dim, BankSourceKind.Sphere, 2026, Storage: BankStorage.Procedural, Generator: ProceduralGenerator.Vector);
+        var store = BankSources.OpenStore(spec);
         var noise = new float[perMap * dim];
         new ProceduralStore(ProceduralEnsemble.Gaussian, 77, perMap, dim).DecodeRows(0, perMap, noise);
         var rng = new Random(12);
-        for (var i = 0; i < perMap; i++) targets[i] = rng.NextInt64(p);
-        // Query j (0 … 63: softmax, 64 … 127: sparsemax, the same 64 noisy patterns).
-        var state = new double[2 * perMap][];
+        var targets = Enumerable.Range(0, perMap).Select(_ => rng.NextInt64(o.CapacityPatterns)).ToArray();
+        var queries = new float[perMap * dim];
         var x = new float[dim];
         for (var i = 0; i < perMap; i++)
         {
@@ -259,92 +272,44 @@ public static class MassiveBench
             var q = new double[dim];
             for (var k = 0; k < dim; k++) q[k] = x[k] + o.Noise * noise[i * dim + k] / Math.Sqrt(dim);
             var norm = Math.Sqrt(q.Sum(v => v * v));
-            for (var k = 0; k < dim; k++) q[k] /= norm;
-            state[i] = q;
-            state[perMap + i] = (double[])q.Clone();
+            for (var k = 0; k < dim; k++) queries[i * dim + k] = (float)(q[k] / norm);
         }
-        var active = Enumerable.Range(0, 2 * perMap).ToList();
-        var best = new long[2 * perMap];
-        Array.Fill(best, -1);
-        var support = new double[2 * perMap];
-        var stepsRun = new int[2];
-        var passes = 0;
-        var sw = Stopwatch.StartNew();
-        var sparsemax = new Sparsemax();
-        for (var step = 1; step <= o.Steps && active.Count > 0; step++)
-        {
-            // Queries with the same float32 state (step 1: the two maps start alike; later: both at the same pattern)
-            // share one lane of the pass, with the union of their reductions.
-            var lanes = active.GroupBy(id => QueryKey(state[id])).Select(g => g.ToArray()).ToArray();
-            var batch = lanes.Length;
-            var queries = new float[batch * dim];
-            var reductions = new QueryReduction[batch];
-            var laneOf = new Dictionary<int, int>();
-            for (var j = 0; j < batch; j++)
-            {
-                var id0 = lanes[j][0];
-                for (var k = 0; k < dim; k++) queries[j * dim + k] = (float)state[id0][k];
-                // The previous winner's score under the new query: a lower bound on the max that prunes early tiles.
-                var hint = double.NegativeInfinity;
-                foreach (var id in lanes[j])
-                {
-                    laneOf[id] = j;
-                    if (best[id] < 0) continue;
-                    store.ReadRow(best[id], x);
-                    var dot = 0.0;
-                    for (var k = 0; k < dim; k++) dot += x[k] * queries[j * dim + k];
-                    hint = Math.Max(hint, beta * (float)dot - 1e-3);
-                }
-                var softmax = lanes[j].Any(id => id < perMap);
-                var margin = lanes[j].Any(id => id >= perMap) ? 1.0 : 1e-9;
-                reductions[j] = new QueryReduction(Softmax: softmax, Margin: margin, MaxHint: hint);
-            }
-            var request = new FusedScoreRequest(beta, reductions, CandidateCap: 4096, SoftmaxTolerance: 1e-12);
-            var laneResults = FusedScorer.RunExact(store, queries, batch, request);
-            passes += 1 + (laneResults.Any(r => r.CapHit) ? 1 : 0);
-            var results = active.Select(id => laneResults[laneOf[id]]).ToArray();
-            batch = active.Count;
-            var still = new List<int>();
-            for (var j = 0; j < batch; j++)
-            {
-                var id = active[j];
-                var r = results[j];
-                var next = new double[dim];
-                if (id < perMap)
-                {
-                    r.Softmax!.Value.Readout(next);
-                    support[id] = double.NaN;
-                }
-                else
-                {
-                    var theta = r.Scores.Select(v => (double)v).ToArray();
-                    var w = new double[theta.Length];
-                    sparsemax.Forward(theta, w);
-                    var ids = r.Ids.Where((_, i) => w[i] > 0).ToArray();
-                    var weights = w.Where(v => v > 0).ToArray();
-                    Readout.Accumulate(store, ids, weights, next);
-                    support[id] = ids.Length;
-                }
-                if (r.Ids.Length > 0) best[id] = r.Ids[Array.IndexOf(r.Scores, r.Scores.Max())];
-                var moved = 0.0;
-                for (var k = 0; k < dim; k++) moved = Math.Max(moved, Math.Abs(next[k] - state[id][k]));
-                state[id] = next;
-                stepsRun[id < perMap ? 0 : 1] = step;
-                if (moved > 1e-6) still.Add(id);
-            }
-            active = still;
-            log.WriteLine(Inv($"capacity P = {p:N0}: step {step} ({batch} queries in {lanes.Length} lanes) done at {sw.Elapsed.TotalSeconds:F1} s, {active.Count} still moving"));
-        }
-        var seconds = sw.Elapsed.TotalSeconds;
+
+        var total = Stopwatch.StartNew();
         var maps = new List<CapacityMapResult>();
-        foreach (var (name, offset) in new[] { ("softmax", 0), ("sparsemax", perMap) })
+        long passes = 0;
+        foreach (var map in new[] { MapSpec.Softmax, MapSpec.Sparsemax })
         {
+            var options = new RetrievalOptions(map, o.CapacityBeta, o.Steps, Tol: 1e-6, Post: PostTransform.L2);
+            var clock = Stopwatch.StartNew();
+            RetrievalResult[] results;
+            long mapPasses = 0;
+            var rounds = 0;
+            if (o.CapacityCluster > 0)
+            {
+                // A pass over 10⁹ rows takes minutes on two cores: rounds and requests may take that long.
+                var settings = new Hfy.Actors.Retrieval.RetrievalSettings
+                {
+                    SoftmaxTolerance = tolerance,
+                    RoundTimeout = TimeSpan.FromMinutes(30),
+                    RequestTimeout = TimeSpan.FromHours(2),
+                };
+                var batch = Hfy.Coordinator.Engine.ClusterRetrieval.RunAsync(spec, queries, perMap, options, o.CapacityCluster, settings).GetAwaiter().GetResult();
+                results = batch.Results;
+                rounds = batch.Stats.RoundTrips;
+            }
+            else
+            {
+                results = HfyDynamics.RunBatch(store, queries, perMap, options, new StoreSourceSettings { SoftmaxTolerance = tolerance }, out mapPasses);
+            }
+
+            passes += mapPasses;
             var retrieved = 0;
             var cosSum = 0.0;
             for (var i = 0; i < perMap; i++)
             {
                 store.ReadRow(targets[i], x);
-                var q = state[offset + i];
+                var q = results[i].Q;
                 double dot = 0, nq = 0, nx = 0;
                 for (var k = 0; k < dim; k++)
                 {
@@ -354,18 +319,17 @@ public static class MassiveBench
                 }
                 var cos = dot / Math.Sqrt(nq * nx);
                 cosSum += cos;
-                if (cos >= 0.99) retrieved++;
+                if (results[i].Retrieved == targets[i]) retrieved++;
             }
-            var meanSupport = offset == 0 ? double.NaN : support.Skip(perMap).Average();
-            maps.Add(new CapacityMapResult(name, retrieved, cosSum / perMap, meanSupport, stepsRun[offset == 0 ? 0 : 1]));
+            var name = map.Label;
+            maps.Add(new CapacityMapResult(name, retrieved, cosSum / perMap, results.Average(r => (double)r.SupportSize), results.Max(r => r.Steps), clock.Elapsed.TotalSeconds, mapPasses, rounds));
+            log.WriteLine(Inv($"capacity P = {o.CapacityPatterns:N0}: {name} done in {clock.Elapsed.TotalSeconds:F1} s ({retrieved}/64 retrieved exactly)"));
         }
+
         var rss = Process.GetCurrentProcess().PeakWorkingSet64 / 1e6;
-        return new CapacityReport(p, dim, beta, seconds, passes, rss, maps);
+        return new CapacityReport(o.CapacityPatterns, dim, o.CapacityBeta, total.Elapsed.TotalSeconds, passes, rss, maps, o.CapacityCluster);
     }
 
-    private static string QueryKey(double[] q) => Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(q.Select(v => (float)v).ToArray().AsSpan()));
-
-    /// <summary>Generates every tile of the store (what the fused pass does before scoring), on all cores.</summary>
     private static void GenerateOnly(IPatternStore store)
     {
         const int tile = 384;

@@ -35,14 +35,25 @@ public static class ClusterRetrieval
     }
 
     /// <summary>Runs the dynamics for a batch on an embedded cluster of <paramref name="bankNodes"/> bank nodes and shuts it down.</summary>
-    public static async Task<BatchRetrievalResult> RunAsync(BankSpec spec, float[] queries, int batch, RetrievalOptions options, int bankNodes, CancellationToken cancellationToken = default)
+    public static async Task<BatchRetrievalResult> RunAsync(BankSpec spec, float[] queries, int batch, RetrievalOptions options, int bankNodes, CancellationToken cancellationToken = default) =>
+        await RunAsync(spec, queries, batch, options, bankNodes, null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary><see cref="RunAsync(BankSpec, float[], int, RetrievalOptions, int, CancellationToken)"/> with the protocol's settings (timeouts, caps, softmax tolerance).</summary>
+    public static async Task<BatchRetrievalResult> RunAsync(BankSpec spec, float[] queries, int batch, RetrievalOptions options, int bankNodes, Hfy.Actors.Retrieval.RetrievalSettings? settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (bankNodes < 1) throw new ArgumentException($"cluster: must be ≥ 1 bank node (got {bankNodes})", nameof(bankNodes));
         // Logging off: the command's JSON goes to stdout, where Akka's logger writes too.
         var clusterOptions = new EmbeddedClusterOptions { LogLevel = "OFF" };
         await using var cluster = await EmbeddedCluster.StartAsync(bankNodes, clusterOptions, cancellationToken).ConfigureAwait(false);
-        await cluster.Engine.CreateBankAsync(spec, cancellationToken).ConfigureAwait(false);
-        return await cluster.Engine.RetrieveAsync(spec.Name, queries, batch, options, cancellationToken).ConfigureAwait(false);
+        if (settings is null)
+        {
+            await cluster.Engine.CreateBankAsync(spec, cancellationToken).ConfigureAwait(false);
+            return await cluster.Engine.RetrieveAsync(spec.Name, queries, batch, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var engine = new ClusterEngine(cluster.Coordinator, cluster.Region, new ClusterEngineOptions { Retrieval = settings });
+        await engine.CreateBankAsync(spec, cancellationToken).ConfigureAwait(false);
+        return await engine.RetrieveAsync(spec.Name, queries, batch, options, cancellationToken).ConfigureAwait(false);
     }
 }
