@@ -163,13 +163,13 @@ public sealed class ExponentialRunner
                 {
                     // T = 0 from the stored pattern: the reported weights are the map at x₀ = ξ (sparse maps: one-hot iff one update
                     // returns ξ exactly; softmax: the target's weight, which the α_c argument of docs/math.md §16 is about).
-                    var zero = await RetrieveAsync(bank, ToFloat(targetRows), q, new RetrievalOptions(mapSpec, cell.Beta, 0, 0, PostTransform.L2), targets, ct).ConfigureAwait(false);
+                    var zero = await RetrieveAsync(bank, ToFloat(targetRows), q, new RetrievalOptions(mapSpec, cell.Beta, 0, 0, PostTransform.L2) { SoftmaxTolerance = e.SoftmaxTolerance }, targets, ct).ConfigureAwait(false);
                     oneStep[key] = zero.Outcomes;
                     roundTrips += zero.RoundTrips;
                     bytes += zero.Bytes;
                 }
                 if (!starts.TryGetValue(cell.Start, out var x0)) starts[cell.Start] = x0 = Starts(spec, targetRows, dim, patterns, bankIndex, cell.Start);
-                var r = await RetrieveAsync(bank, x0, q, new RetrievalOptions(mapSpec, cell.Beta, e.Steps, spec.Tol, PostTransform.L2), targets, ct).ConfigureAwait(false);
+                var r = await RetrieveAsync(bank, x0, q, new RetrievalOptions(mapSpec, cell.Beta, e.Steps, spec.Tol, PostTransform.L2) { SoftmaxTolerance = e.SoftmaxTolerance }, targets, ct).ConfigureAwait(false);
                 outcomes[c] = r.Outcomes;
                 roundTrips += r.RoundTrips;
                 bytes += r.Bytes;

@@ -38,4 +38,10 @@ public sealed record ExponentialSpec
 
     /// <summary>(N, α) points with P above this are left out of the grid (the machine's limit, not the theory's).</summary>
     public long MaxPatterns { get; init; } = 1_000_000;
+
+    /// <summary>
+    /// Softmax on procedural banks: rows with e^{θ−m} &lt; ε/P are left out of the sums (relative change &lt; ε; 0, the
+    /// default, sums every row). At 10⁹ patterns and large β this skips the exponential of almost every row.
+    /// </summary>
+    public double SoftmaxTolerance { get; init; }
 }

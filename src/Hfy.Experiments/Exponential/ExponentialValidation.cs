@@ -88,6 +88,7 @@ public static class ExponentialValidation
         }
         if (e.Steps < 0 || e.Steps > limits.MaxSteps) Err("exponential.steps", $"T must be in [0, {limits.MaxSteps}] (got {e.Steps})");
         if (e.Banks < 1 || e.Banks > MaxBanks) Err("exponential.banks", $"must be in [1, {MaxBanks}] (got {e.Banks})");
+        if (!(e.SoftmaxTolerance is >= 0 and < 1)) Err("exponential.softmaxTolerance", $"must be in [0, 1) (got {F(e.SoftmaxTolerance)})");
         if (!double.IsFinite(e.Keep) || e.Keep <= 0 || e.Keep > 1) Err("exponential.keep", $"φ_keep must be in (0, 1] (got {F(e.Keep)})");
 
         if (errors.Count > 0) return;

@@ -22,6 +22,12 @@ public sealed record RetrievalOptions(
         beta > 0 && !double.IsInfinity(beta) ? null
             : FormattableString.Invariant($"beta: must be > 0 and finite (got {(double.IsPositiveInfinity(beta) ? "+∞" : double.IsNegativeInfinity(beta) ? "−∞" : beta.ToString("R", System.Globalization.CultureInfo.InvariantCulture))})");
 
+    /// <summary>
+    /// Softmax on streamed stores (procedural, mapped, half, bit-packed; docs/capacity.md): rows with e^{θ−m} &lt; ε/N are
+    /// left out of Z and Xᵀp (relative change &lt; ε); 0 (default) sums every row. Resident banks always sum every row.
+    /// </summary>
+    public double SoftmaxTolerance { get; init; }
+
     /// <summary>Checks every field against a bank of <paramref name="rows"/> rows; null when valid, else a one-line message naming the first bad field.</summary>
     public string? Problem(long rows)
     {
@@ -30,6 +36,7 @@ public sealed record RetrievalOptions(
         if (Steps < 0) return $"steps: must be ≥ 0 (got {Steps})";
         if (!(Tol >= 0)) return FormattableString.Invariant($"tol: must be ≥ 0 (got {Tol})");
         if (!(RetrievedTol >= 0)) return FormattableString.Invariant($"retrievedTol: must be ≥ 0 (got {RetrievedTol})");
+        if (!(SoftmaxTolerance is >= 0 and < 1)) return FormattableString.Invariant($"softmaxTolerance: must be in [0, 1) (got {SoftmaxTolerance})");
         return MapFactory.Validate(Map, rows);
     }
 }

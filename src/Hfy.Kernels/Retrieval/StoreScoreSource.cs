@@ -87,12 +87,15 @@ public sealed class StoreScoreSource : IScoreSource
 
     private long FirstRow => _settings.FirstRow;
 
+    /// <summary>The softmax tolerance: the larger of the settings' and the options' (<see cref="RetrievalOptions.SoftmaxTolerance"/>).</summary>
+    private double Tolerance => Math.Max(_settings.SoftmaxTolerance, _options.SoftmaxTolerance);
+
     /// <summary>
     /// Softmax final pairs: every row that can weigh &gt; 0 (margin 746) when exact; with a tolerance ε only the rows the
     /// sums kept (e^{θ−m} ≥ ε/N), and the support count round counts the rest exactly.
     /// </summary>
-    private double PairMargin => _settings.SoftmaxTolerance > 0
-        ? Math.Min(SoftmaxPairMargin, -Math.Log(_settings.SoftmaxTolerance / Math.Max(1, _store.Rows)))
+    private double PairMargin => Tolerance > 0
+        ? Math.Min(SoftmaxPairMargin, -Math.Log(Tolerance / Math.Max(1, _store.Rows)))
         : SoftmaxPairMargin;
 
     /// <inheritdoc />
@@ -114,7 +117,7 @@ public sealed class StoreScoreSource : IScoreSource
         for (var b = 0; b < batch; b++) reductions[b] = Reduction(round.Final[b]);
         var cap = _rule.IsSoftmax ? _settings.PairCap : _settings.CandidateCap;
         var results = _store.Rows == 0 ? Enumerable.Repeat(new FusedQueryResult { Max = double.NegativeInfinity, Reference = double.NegativeInfinity }, batch).ToArray()
-            : FusedScorer.Run(_store, _queries, batch, new FusedScoreRequest(_options.Beta, reductions, cap, _settings.SoftmaxTolerance));
+            : FusedScorer.Run(_store, _queries, batch, new FusedScoreRequest(_options.Beta, reductions, cap, Tolerance));
         if (_store.Rows > 0) Passes++;
         for (var b = 0; b < batch; b++) summaries[b] = Summary(results[b], round.Final[b]);
 

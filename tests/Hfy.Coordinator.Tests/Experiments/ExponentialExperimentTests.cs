@@ -161,6 +161,53 @@ public class ExponentialExperimentTests
         }
     }
 
+    /// <summary>
+    /// The same experiment with its banks procedural (nothing stored; every round a pass over regenerated rows, in this
+    /// process and on cluster partitions) gives the resident run's cells: same targets, successes, φ values.
+    /// </summary>
+    [Fact]
+    public async Task ProceduralStorage_LocallyAndOnACluster_EqualsResident()
+    {
+        var json = Small.Replace("\"betaNets\": [0.5, 2]", "\"betaNets\": [1]", StringComparison.Ordinal)
+            .Replace("\"banks\": 2", "\"banks\": 1", StringComparison.Ordinal);
+        var streamed = json.Replace("\"source\": \"sphere\"", "\"source\": \"sphere\", \"storage\": \"procedural\"", StringComparison.Ordinal);
+        Assert.NotEqual(json, streamed);
+        async Task<IReadOnlyList<CellRecord>> Run(string spec, IRetrievalEngine engine)
+        {
+            using var dir = new TempDir();
+            var store = ResultsStore.Open(dir.Path);
+            var runner = new ExperimentRunner(engine, store);
+            var id = runner.Submit(ExperimentSpec.Parse(spec), SpecLimits.Default);
+            await runner.RunAsync(id, null, CancellationToken.None);
+            return store.GetCells(id);
+        }
+
+        await using var residentEngine = new LocalEngine();
+        var resident = await Run(json, residentEngine);
+        await using var localEngine = new LocalEngine();
+        var local = (await Run(streamed, localEngine)).ToDictionary(c => c.Key);
+        await using var cluster = await Hfy.Coordinator.Engine.EmbeddedCluster.StartAsync(2, new Hfy.Coordinator.Engine.EmbeddedClusterOptions { NumericThreadsPerNode = 1 });
+        var remote = (await Run(streamed, cluster.Engine)).ToDictionary(c => c.Key);
+
+        Assert.Equal(4 * 3 * 2, resident.Count);
+        foreach (var r in resident)
+        {
+            foreach (var other in new[] { local[r.Key], remote[r.Key] })
+            {
+                var (a, b) = (r.Metrics.Exponential!, other.Metrics.Exponential!);
+                Assert.Equal(a.Successes, b.Successes);
+                Assert.Equal(a.OneHot, b.OneHot);
+                for (var j = 0; j < a.Rows.Length; j++)
+                {
+                    Assert.Equal(a.Rows[j].Target, b.Rows[j].Target);
+                    Assert.Equal(a.Rows[j].PhiMaxOther, b.Rows[j].PhiMaxOther);
+                    Assert.Equal(a.Rows[j].PhiTarget, b.Rows[j].PhiTarget, 1e-5);
+                    Assert.Equal(a.Rows[j].Success, b.Rows[j].Success);
+                }
+            }
+        }
+    }
+
     [Theory]
     [InlineData("binary")]
     [InlineData("gaussian")]
@@ -290,7 +337,7 @@ public class ExponentialExperimentTests
     [Fact]
     public void Validation_AcceptsTheExamples()
     {
-        foreach (var name in new[] { "exponential-quick.json", "exponential-capacity.json", "exponential-ramp.json" })
+        foreach (var name in new[] { "exponential-quick.json", "exponential-capacity.json", "exponential-ramp.json", "exponential-1e9.json", "exponential-procedural-quick.json" })
         {
             var path = Path.Combine(RepoRoot(), "examples", name);
             var (spec, errors) = SpecValidator.ParseAndValidate(File.ReadAllText(path), SpecLimits.Default);
