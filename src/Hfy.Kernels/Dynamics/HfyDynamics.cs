@@ -88,15 +88,7 @@ public static class HfyDynamics
         var group = (int)Math.Clamp((1L << 25) / Math.Max(1, work.Rows), 1, 64);
         for (var first = 0; first < batch; first += group)
         {
-            var count = Math.Min(group, batch - first);
-            var states = new double[count][];
-            for (var b = 0; b < count; b++)
-            {
-                states[b] = new double[dim];
-                for (var k = 0; k < dim; k++) states[b][k] = queries[(first + b) * dim + k];
-                PostTransforms.NormalizeQuery(options.Post, states[b]);
-            }
-
+            var states = InitialStates(queries, first, Math.Min(group, batch - first), dim, options.Post);
             var driver = new RetrievalDriver(options, map, work.Rows, dim);
             var source = new LocalScoreSource(work, options, driver.Rule, map);
             Completed(driver.RunAsync(source, states)).CopyTo(results, first);
@@ -137,21 +129,27 @@ public static class HfyDynamics
         const int Group = 64;
         for (var first = 0; first < batch; first += Group)
         {
-            var count = Math.Min(Group, batch - first);
-            var states = new double[count][];
-            for (var b = 0; b < count; b++)
-            {
-                states[b] = new double[dim];
-                for (var k = 0; k < dim; k++) states[b][k] = queries[(first + b) * dim + k];
-                PostTransforms.NormalizeQuery(options.Post, states[b]);
-            }
-
+            var states = InitialStates(queries, first, Math.Min(Group, batch - first), dim, options.Post);
             var driver = new RetrievalDriver(options, map, work.Rows, dim);
             var source = new StoreScoreSource(work, options, driver.Rule, settings);
             Completed(driver.RunAsync(source, states)).CopyTo(results, first);
             passes += source.Passes;
         }
         return results;
+    }
+
+    /// <summary>Queries [first, first + count) of a row-major batch as float64 states, normalized for the post-transform.</summary>
+    private static double[][] InitialStates(ReadOnlySpan<float> queries, int first, int count, int dim, PostTransform post)
+    {
+        var states = new double[count][];
+        for (var b = 0; b < count; b++)
+        {
+            states[b] = new double[dim];
+            for (var k = 0; k < dim; k++) states[b][k] = queries[(first + b) * dim + k];
+            PostTransforms.NormalizeQuery(post, states[b]);
+        }
+
+        return states;
     }
 
     /// <summary>The result of a driver run over a local source, whose rounds all complete synchronously.</summary>

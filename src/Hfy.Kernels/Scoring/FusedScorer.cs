@@ -35,12 +35,8 @@ public static class FusedScorer
     /// <exception cref="ArgumentException">Shapes disagree, a K is &lt; 1, the cap is &lt; 1, or the tolerance is negative.</exception>
     public static IReadOnlyList<FusedQueryResult> Run(IPatternStore store, ReadOnlySpan<float> queries, int batch, FusedScoreRequest request)
     {
-        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(request);
-        var dim = store.Dim;
-        if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "batch must be ≥ 1");
-        if ((long)batch * dim != queries.Length)
-            throw new ArgumentException($"queries has length {queries.Length}, expected batch × dim = {(long)batch * dim}", nameof(queries));
+        CheckBatch(store, queries, batch);
         if (request.Queries.Count != batch)
             throw new ArgumentException($"request.Queries has {request.Queries.Count} entries, expected one per query ({batch})", nameof(request));
         if (request.CandidateCap < 1) throw new ArgumentException($"request.CandidateCap: must be ≥ 1 (got {request.CandidateCap})", nameof(request));
@@ -144,13 +140,10 @@ public static class FusedScorer
     /// <returns>The chunk states in row order (the chunking depends only on N and D, so merging them in this order is deterministic).</returns>
     public static unsafe TState[] ScanTiles<TState>(IPatternStore store, ReadOnlySpan<float> queries, int batch, double beta, Func<TState> create, TileVisitor<TState> visit)
     {
-        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(create);
         ArgumentNullException.ThrowIfNull(visit);
+        CheckBatch(store, queries, batch);
         var dim = store.Dim;
-        if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "batch must be ≥ 1");
-        if ((long)batch * dim != queries.Length)
-            throw new ArgumentException($"queries has length {queries.Length}, expected batch × dim = {(long)batch * dim}", nameof(queries));
         var packed = new PackedQueries(queries, batch, dim);
         var (tileRows, tiles, chunks) = Geometry(store);
         var states = new TState[chunks];
@@ -186,6 +179,15 @@ public static class FusedScorer
         if (chunks == 1 || Environment.ProcessorCount == 1) for (var c = 0; c < chunks; c++) RunChunk(c);
         else Parallel.For(0, chunks, RunChunk);
         return states;
+    }
+
+    /// <summary>A store and a batch of queries (row-major batch × Dim) that fit each other.</summary>
+    private static void CheckBatch(IPatternStore store, ReadOnlySpan<float> queries, int batch)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "batch must be ≥ 1");
+        if ((long)batch * store.Dim != queries.Length)
+            throw new ArgumentException($"queries has length {queries.Length}, expected batch × dim = {(long)batch * store.Dim}", nameof(queries));
     }
 
     /// <summary>Tile rows (a multiple of the microkernel's rows, ≤ 96 KiB of float32), tiles and chunks of a store: functions of N and D only.</summary>
