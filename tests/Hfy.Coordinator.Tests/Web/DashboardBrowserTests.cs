@@ -78,7 +78,7 @@ public sealed class DashboardBrowserTests
 
             // Live capacity curves drawn by Chart.js from the stored cells.
             await page.WaitForFunctionAsync("() => Chart.getChart('chart-capacity')?.data.datasets.some(d => d.data.length > 0)");
-            await Assertions.Expect(page.Locator("#kpi-members")).ToHaveTextAsync("3 / 3");
+            await Assertions.Expect(page.Locator("#kpi-members [data-state]")).ToHaveTextAsync(["3 Up"]);
 
             if (BrowserHarness.RepositoryRoot() is { } root)
             {

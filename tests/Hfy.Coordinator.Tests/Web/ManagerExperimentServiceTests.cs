@@ -102,6 +102,6 @@ public sealed class ManagerExperimentServiceTests : IDisposable
     private static void Store(ResultsStore store, string id, Cell c, double success)
     {
         var metrics = new CellMetrics(4, success, success, success, 0.9, new long[CellMetrics.HistogramBins], 1, 2, 2, 0, 8, 100, 1);
-        Assert.True(store.TryAddCell(new CellRecord(id, c.Key, c.Index, CellParams.Of(c), metrics, DateTime.UtcNow, DateTime.UtcNow)));
+        Assert.True(store.TryAddCell(new CellRecord(id, c.Key, c.Index, CellParams.Of(c), metrics, DateTime.UtcNow.AddSeconds(-1), DateTime.UtcNow)));
     }
 }

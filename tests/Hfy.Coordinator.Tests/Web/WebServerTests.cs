@@ -134,7 +134,13 @@ public sealed class WebServerTests
         using var doc = JsonDocument.Parse(await http.GetStringAsync("api/cluster"));
         var members = doc.RootElement.GetProperty("members");
         Assert.Equal(3, members.GetArrayLength());
-        Assert.Equal(3, doc.RootElement.GetProperty("membersUp").GetInt32());
+        // The unreachable member still has Akka status Up, but counts as Unreachable, not Up.
+        Assert.Equal(2, doc.RootElement.GetProperty("membersUp").GetInt32());
+        Assert.Equal("Unreachable", members[2].GetProperty("state").GetString());
+        Assert.Equal("Up", members[2].GetProperty("status").GetString());
+        var states = doc.RootElement.GetProperty("memberStates").EnumerateArray()
+            .Select(s => (s.GetProperty("state").GetString(), s.GetProperty("count").GetInt32())).ToList();
+        Assert.Equal([("Up", 2), ("Unreachable", 1)], states);
         Assert.True(members[0].GetProperty("leader").GetBoolean());
         Assert.False(members[2].GetProperty("reachable").GetBoolean());
         Assert.Equal("coordinator", members[0].GetProperty("roles")[0].GetString());
@@ -277,7 +283,7 @@ public sealed class WebServerTests
         Assert.Contains("hfy_round_trips_per_step 1.25", lines);
         Assert.Contains("hfy_request_throughput_per_second 2.5", lines);
         Assert.Contains("hfy_cells_done_total 3", lines);
-        Assert.Contains("hfy_members_up 3", lines);
+        Assert.Contains("hfy_members_up 2", lines);
         Assert.Contains("hfy_members_unreachable 1", lines);
         Assert.Contains("hfy_node_partitions{node=\"akka.tcp://hfy@127.0.0.1:4054\"} 2", lines);
         Assert.Contains("# TYPE hfy_request_latency_seconds gauge", lines);
