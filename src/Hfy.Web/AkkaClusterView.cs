@@ -77,6 +77,13 @@ public sealed class AkkaClusterView : IClusterView
         _changes?.Notify();
     }
 
+    /// <summary>
+    /// Sets a member's entry. Not SetItem: Member equality is by address only, so SetItem keeps the old entry (and its
+    /// old status) when the same member changes status.
+    /// </summary>
+    private static ImmutableDictionary<UniqueAddress, Member> Put(ImmutableDictionary<UniqueAddress, Member> members, Member m) =>
+        members.Remove(m.UniqueAddress).Add(m.UniqueAddress, m);
+
     private sealed record View(ImmutableDictionary<UniqueAddress, Member> Members, ImmutableHashSet<UniqueAddress> Unreachable, Address? Leader);
 
     /// <summary>Keeps the members from cluster events and turns the events into incidents.</summary>
@@ -92,7 +99,7 @@ public sealed class AkkaClusterView : IClusterView
             Receive<ClusterEvent.LeaderChanged>(e => owner.Update(v => v with { Leader = e.Leader }));
             Receive<ClusterEvent.UnreachableMember>(e =>
             {
-                owner.Update(v => v with { Members = v.Members.SetItem(e.Member.UniqueAddress, e.Member), Unreachable = v.Unreachable.Add(e.Member.UniqueAddress) });
+                owner.Update(v => v with { Members = Put(v.Members, e.Member), Unreachable = v.Unreachable.Add(e.Member.UniqueAddress) });
                 log.Add("unreachable", e.Member.Address.ToString(), "failure detector marked the member unreachable");
             });
             Receive<ClusterEvent.ReachableMember>(e =>
@@ -110,7 +117,7 @@ public sealed class AkkaClusterView : IClusterView
             });
             Receive<ClusterEvent.IMemberEvent>(e =>
             {
-                owner.Update(v => v with { Members = v.Members.SetItem(e.Member.UniqueAddress, e.Member) });
+                owner.Update(v => v with { Members = Put(v.Members, e.Member) });
                 if (e is ClusterEvent.MemberDowned)
                 {
                     log.Add("downed", e.Member.Address.ToString(), "member downed (split brain resolver or manual down)");

@@ -221,6 +221,11 @@ public sealed record DashboardSnapshot(
     IReadOnlyList<ExperimentView> Experiments,
     EngineFigures Metrics);
 
+/// <summary>What the dashboard draws before its event stream opens: the last hour of engine figures and the current snapshot.</summary>
+/// <param name="History">Engine figures, oldest first (<see cref="MetricsHistory"/>).</param>
+/// <param name="Snapshot">Everything else, as of now.</param>
+public sealed record DashboardBoot(IReadOnlyList<MetricsPoint> History, DashboardSnapshot Snapshot);
+
 /// <summary>What a request to resume an experiment found.</summary>
 /// <param name="Resumed">True when the experiment was failed or cancelled and is queued again.</param>
 /// <param name="Status">Its status before the request, or null when there is no such experiment.</param>

@@ -210,6 +210,13 @@ public sealed class WebServer : IAsyncDisposable
             return HttpResults.Json(new SubmitResponse(id, location), Json, statusCode: StatusCodes.Status202Accepted);
         });
         app.MapGet("/api/history", () => HttpResults.Json(_history.Points(), Json));
+
+        // The page's first data as a script: a script the page inserts delays its load event until it has run (a
+        // fetch does not), so whatever waits for load (a headless screenshot, a crawler) sees data, not "loading…".
+        app.MapGet("/api/boot.js", () => HttpResults.Text(
+            "window.hfyBoot = " + JsonSerializer.Serialize(new DashboardBoot(_history.Points(), Snapshot()), Json) + ";\n",
+            "text/javascript; charset=utf-8",
+            Encoding.UTF8)).WithMetadata(new QueryTokenAllowedAttribute());
         app.MapGet("/api/events", Events).WithMetadata(new QueryTokenAllowedAttribute());
         app.MapGet("/metrics", () => HttpResults.Text(PrometheusText.Format(Snapshot()), PrometheusText.ContentType, Encoding.UTF8));
 

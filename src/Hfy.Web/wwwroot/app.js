@@ -1,5 +1,5 @@
-// hfy dashboard. On start it fetches the current snapshot and the last hour of engine figures (api/snapshot,
-// api/history) and draws them; once the page has loaded it opens one EventSource (api/events), which pushes a full
+// hfy dashboard. On start it loads the current snapshot and the last hour of engine figures (api/boot.js) and
+// draws them; once the page has loaded it opens one EventSource (api/events), which pushes a full
 // snapshot every second and whenever a member or an experiment changes. Opening the stream only after the load
 // event keeps it from holding the page in "loading" (headless screenshots wait for load).
 'use strict';
@@ -54,6 +54,11 @@
     host: (addr) => addr.replace(/^akka(\.tcp)?:\/\/[^@]+@/, ''),
   };
 
+  // Time-axis labels: hours and minutes, with seconds while the chart spans less than a quarter of an hour.
+  function timeTick(v) {
+    return this.max - this.min < 15 * 60 * 1000 ? fmt.clock(v) : fmt.hm(v);
+  }
+
   // Engine charts: x is time (ms), the last hour.
   function timeChart(canvas, datasets, yTitle) {
     return new Chart(canvas, {
@@ -63,7 +68,7 @@
         animation: false, responsive: true, maintainAspectRatio: false, parsing: false, normalized: true,
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
         scales: {
-          x: { type: 'linear', ticks: { maxTicksLimit: 6, color: '#6b7385', callback: (v) => fmt.hm(v), maxRotation: 0 }, grid: { display: false } },
+          x: { type: 'linear', ticks: { maxTicksLimit: 6, color: '#6b7385', callback: timeTick, maxRotation: 0 }, grid: { display: false } },
           y: { beginAtZero: true, title: { display: !!yTitle, text: yTitle }, ticks: { color: '#6b7385' } },
         },
         plugins: {
@@ -264,21 +269,22 @@
     $('conn-dot').className = `dot ${cls}`;
   }
 
-  async function getJson(path) {
-    const r = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
-    if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
-    return r.json();
-  }
-
-  async function loadNow() {
-    try {
-      const [history, snapshot] = await Promise.all([getJson('api/history'), getJson('api/snapshot')]);
-      for (const p of history) addPoint(p);
-      render(snapshot);
-      setConn(`loaded · ${new Date().toLocaleTimeString('en-GB')}`, 'live');
-    } catch (err) {
-      setConn(`no data: ${err.message}`, 'down');
-    }
+  // The first data comes as a script (api/boot.js sets window.hfyBoot): a script inserted before the load event
+  // delays it, so the page reaches load with data drawn. The event stream opens only after load.
+  function loadNow() {
+    return new Promise((resolve) => {
+      const script = document.createElement('script');
+      script.src = 'api/boot.js' + (token ? `?access_token=${encodeURIComponent(token)}` : '');
+      script.onload = () => {
+        const boot = window.hfyBoot;
+        for (const p of boot.history) addPoint(p);
+        render(boot.snapshot);
+        setConn(`loaded · ${new Date().toLocaleTimeString('en-GB')}`, 'live');
+        resolve();
+      };
+      script.onerror = () => { setConn('no data yet — connecting…', 'down'); resolve(); };
+      document.head.append(script);
+    });
   }
 
   function connect() {

@@ -34,14 +34,14 @@ public sealed class DashboardBrowserTests
         """;
 
     [Fact]
-    public async Task Dashboard_OfARunningEmbeddedCluster_ShowsMembersPartitionsAndLiveProgress()
+    public async Task Dashboard_OfARunningEmbeddedCluster_ShowsMembersPartitionsLiveProgress_AndAStall()
     {
         var data = Directory.CreateTempSubdirectory("hfy-dash-");
         await using var cluster = await EmbeddedCluster.StartAsync(2);
         var store = ResultsStore.Open(data.FullName);
         var manager = cluster.Coordinator.ActorOf(ExperimentManager.Props(cluster.Engine, store, SpecLimits.Default), "experiments");
         await using var dashboard = await Dashboard.StartAsync(cluster.Coordinator, cluster.Engine, manager, store,
-            new WebOptions { EventInterval = TimeSpan.FromMilliseconds(300) });
+            new WebOptions { EventInterval = TimeSpan.FromMilliseconds(300), Pace = new PaceOptions(StallFactor: 2, StallAfter: TimeSpan.FromSeconds(1)) });
         using var client = new CoordinatorClient(dashboard.Server.Address, dashboard.Server.Token);
         string? id = null;
 
@@ -80,28 +80,18 @@ public sealed class DashboardBrowserTests
             await page.WaitForFunctionAsync("() => Chart.getChart('chart-capacity')?.data.datasets.some(d => d.data.length > 0)");
             await Assertions.Expect(page.Locator("#kpi-members [data-state]")).ToHaveTextAsync(["3 Up"]);
 
-            if (BrowserHarness.RepositoryRoot() is { } root)
-            {
-                try
-                {
-                    // Best moment for the picture: a bank is loaded (the runner drops each bank after its cells).
-                    await page.WaitForFunctionAsync("() => document.querySelectorAll('#partitions tbody tr[data-node]').length >= 2", null, new() { Timeout = 20_000 });
-                }
-                catch (TimeoutException)
-                {
-                    // The experiment ended first; the picture shows it finished.
-                }
-
-                // The README's picture is refreshed only on request (HFY_UPDATE_SCREENSHOT=1), so a test run leaves the
-                // working tree clean; otherwise the screenshot goes to the temp folder for inspection.
-                var shotDir = Environment.GetEnvironmentVariable("HFY_UPDATE_SCREENSHOT") == "1"
-                    ? Path.Combine(root, "docs")
-                    : Path.Combine(Path.GetTempPath(), "hfy-dashboard-test");
-                Directory.CreateDirectory(shotDir);
-                var shot = Path.Combine(shotDir, "dashboard.png");
-                await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
-                Assert.True(new FileInfo(shot).Length > 10_000, "the dashboard screenshot is a real picture");
-            }
+            // A stall: a bank node stops without leaving, so no cell finishes until it is downed and its partitions
+            // rebuilt elsewhere. With a stall rule of 2 intervals (and a 1 s floor) the ETA says "stalled", then a
+            // time again once cells finish.
+            var eta = page.Locator($"#experiments tr[data-id='{id}'] td.eta");
+            await Assertions.Expect(eta).ToHaveAttributeAsync("data-eta", new System.Text.RegularExpressions.Regex("^[0-9]+$"));
+            await cluster.StopNodeAsync(1, abrupt: true);
+            await Assertions.Expect(eta).ToHaveAttributeAsync("data-eta", "stalled");
+            await Assertions.Expect(eta).ToHaveTextAsync("stalled");
+            await Assertions.Expect(eta).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex("^no cell finished for [0-9]+"));
+            await page.WaitForFunctionAsync(
+                "(id) => { const r = document.querySelector(`#experiments tr[data-id='${id}']`); return r.dataset.state === 'finished' || /^[0-9]+$/.test(r.querySelector('td.eta').dataset.eta || ''); }",
+                id, new() { Timeout = 120_000 });
         }
         catch (PlaywrightException e)
         {
