@@ -45,6 +45,7 @@ public sealed class WebServer : IAsyncDisposable
     private readonly IEngineMetricsSource _metrics;
     private readonly ChangeSignal _changes;
     private readonly MetricsHistory _history;
+    private readonly PrometheusExporter _prometheus;
 
     private WebServer(WebApplication app, WebOptions options, string? token, IClusterView cluster, IExperimentService experiments, IEngineMetricsSource metrics,
         ChangeSignal changes)
@@ -57,6 +58,7 @@ public sealed class WebServer : IAsyncDisposable
         _metrics = metrics;
         _changes = changes;
         _history = new MetricsHistory(metrics, options.HistoryInterval, options.HistoryWindow);
+        _prometheus = new PrometheusExporter(Snapshot);
     }
 
     /// <summary>The options it was started with.</summary>
@@ -218,7 +220,11 @@ public sealed class WebServer : IAsyncDisposable
             "text/javascript; charset=utf-8",
             Encoding.UTF8)).WithMetadata(new QueryTokenAllowedAttribute());
         app.MapGet("/api/events", Events).WithMetadata(new QueryTokenAllowedAttribute());
-        app.MapGet("/metrics", () => HttpResults.Text(PrometheusText.Format(Snapshot()), PrometheusText.ContentType, Encoding.UTF8));
+        app.MapGet("/metrics", async (HttpContext ctx) =>
+        {
+            ctx.Response.ContentType = PrometheusExporter.ContentType;
+            await _prometheus.WriteAsync(ctx.Response.Body, ctx.RequestAborted).ConfigureAwait(false);
+        });
 
         // No MapFallback: a known path with the wrong method ends in routing's 405 with an Allow header.
     }

@@ -290,6 +290,28 @@ public sealed class WebServerTests
     }
 
     [Fact]
+    public async Task Metrics_CountMembersPerState_AndDropTheSeriesOfMembersThatAreGone()
+    {
+        var cluster = new FakeClusterView();
+        await using var server = await WebServer.StartAsync(new WebOptions(), cluster, new FakeExperimentService(RequireName), new FakeMetrics());
+        using var http = Client(server);
+        var lines = (await http.GetStringAsync("metrics")).Split('\n');
+        Assert.Contains("hfy_members_state{state=\"Up\"} 2", lines);
+        Assert.Contains("hfy_members_state{state=\"Unreachable\"} 1", lines);
+        Assert.Contains("hfy_members{status=\"Up\"} 3", lines);
+
+        // The unreachable member is downed, then removed.
+        cluster.Cluster = cluster.Cluster with { Members = [.. cluster.Cluster.Members.Take(2), cluster.Cluster.Members[2] with { Status = "Down" }] };
+        lines = (await http.GetStringAsync("metrics")).Split('\n');
+        Assert.Contains("hfy_members_state{state=\"Down\"} 1", lines);
+        Assert.DoesNotContain(lines, l => l.StartsWith("hfy_members_state{state=\"Unreachable\"}", StringComparison.Ordinal));
+        cluster.Cluster = cluster.Cluster with { Members = [.. cluster.Cluster.Members.Take(2)] };
+        lines = (await http.GetStringAsync("metrics")).Split('\n');
+        Assert.Equal(["hfy_members_state{state=\"Up\"} 2"], lines.Where(l => l.StartsWith("hfy_members_state{", StringComparison.Ordinal)));
+        Assert.Contains("hfy_members_unreachable 0", lines);
+    }
+
+    [Fact]
     public async Task Dashboard_ServesPageScriptsAndTheChartLibraryFromNpm()
     {
         await using var server = await Start(new WebOptions());
