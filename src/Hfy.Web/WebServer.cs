@@ -3,7 +3,6 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -30,11 +29,8 @@ public sealed class WebServer : IAsyncDisposable
     /// <summary>Longest accepted <see cref="IdempotencyHeader"/> value.</summary>
     public const int MaxRequestIdLength = 128;
 
-    /// <summary>JSON as the API writes it: camelCase, enums as strings.</summary>
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter() },
-    };
+    /// <summary>JSON as the API writes it: camelCase, enums as strings, through the source-generated <see cref="WebJsonContext"/>.</summary>
+    public static JsonSerializerOptions Json => WebJsonContext.Default.Options;
 
     /// <summary>How long a browser waits before it reconnects a dropped event stream.</summary>
     private static readonly TimeSpan ReconnectAfter = TimeSpan.FromSeconds(2);
@@ -188,12 +184,12 @@ public sealed class WebServer : IAsyncDisposable
         app.MapGet("/", () => Asset("index.html")).AllowAnonymous();
         app.MapGet("/{*path}", (string path) => Asset(path)).AllowAnonymous();
 
-        app.MapGet("/api/cluster", () => HttpResults.Json(_cluster.GetCluster(), Json));
-        app.MapGet("/api/banks", () => HttpResults.Json(_cluster.GetBanks(), Json));
-        app.MapGet("/api/snapshot", () => HttpResults.Json(Snapshot(), Json));
-        app.MapGet("/api/experiments", () => HttpResults.Json(_experiments.List(), Json));
+        app.MapGet("/api/cluster", () => TypedResults.Json(_cluster.GetCluster(), WebJsonContext.Default.ClusterSnapshot));
+        app.MapGet("/api/banks", () => TypedResults.Json(_cluster.GetBanks(), WebJsonContext.Default.BanksSnapshot));
+        app.MapGet("/api/snapshot", () => TypedResults.Json(Snapshot(), WebJsonContext.Default.DashboardSnapshot));
+        app.MapGet("/api/experiments", () => TypedResults.Json(_experiments.List(), WebJsonContext.Default.IReadOnlyListExperimentView));
         app.MapGet("/api/experiments/{id}", (string id) =>
-            _experiments.Get(id) is { } e ? HttpResults.Json(e, Json) : NotFound(id));
+            _experiments.Get(id) is { } e ? TypedResults.Json(e, WebJsonContext.Default.ExperimentView) : NotFound(id));
         app.MapGet("/api/experiments/{id}/results", async (string id, CancellationToken ct) =>
             await _experiments.GetResultsJsonAsync(id, ct).ConfigureAwait(false) is { } json
                 ? HttpResults.Text(json, "application/json; charset=utf-8", Encoding.UTF8)
@@ -209,14 +205,14 @@ public sealed class WebServer : IAsyncDisposable
             }
 
             var location = $"/api/experiments/{Uri.EscapeDataString(id)}";
-            return HttpResults.Json(new SubmitResponse(id, location), Json, statusCode: StatusCodes.Status202Accepted);
+            return TypedResults.Json(new SubmitResponse(id, location), WebJsonContext.Default.SubmitResponse, statusCode: StatusCodes.Status202Accepted);
         });
-        app.MapGet("/api/history", () => HttpResults.Json(_history.Points(), Json));
+        app.MapGet("/api/history", () => TypedResults.Json(_history.Points(), WebJsonContext.Default.IReadOnlyListMetricsPoint));
 
         // The page's first data as a script: a script the page inserts delays its load event until it has run (a
         // fetch does not), so whatever waits for load (a headless screenshot, a crawler) sees data, not "loading…".
         app.MapGet("/api/boot.js", () => HttpResults.Text(
-            "window.hfyBoot = " + JsonSerializer.Serialize(new DashboardBoot(_history.Points(), Snapshot()), Json) + ";\n",
+            "window.hfyBoot = " + JsonSerializer.Serialize(new DashboardBoot(_history.Points(), Snapshot()), WebJsonContext.Default.DashboardBoot) + ";\n",
             "text/javascript; charset=utf-8",
             Encoding.UTF8)).WithMetadata(new QueryTokenAllowedAttribute());
         app.MapGet("/api/events", Events).WithMetadata(new QueryTokenAllowedAttribute());
@@ -329,7 +325,7 @@ public sealed class WebServer : IAsyncDisposable
 
         var location = $"/api/experiments/{Uri.EscapeDataString(outcome.Id!)}";
         ctx.Response.Headers.Location = location;
-        return HttpResults.Json(new SubmitResponse(outcome.Id!, location), Json, statusCode: StatusCodes.Status202Accepted);
+        return TypedResults.Json(new SubmitResponse(outcome.Id!, location), WebJsonContext.Default.SubmitResponse, statusCode: StatusCodes.Status202Accepted);
     }
 
     private static bool ValidRequestId(string id) =>
@@ -376,7 +372,7 @@ public sealed class WebServer : IAsyncDisposable
         while (!ct.IsCancellationRequested)
         {
             var changed = _changes.Next;
-            yield return new SseItem<string>(JsonSerializer.Serialize(Snapshot(), Json), "snapshot") { ReconnectionInterval = ReconnectAfter };
+            yield return new SseItem<string>(JsonSerializer.Serialize(Snapshot(), WebJsonContext.Default.DashboardSnapshot), "snapshot") { ReconnectionInterval = ReconnectAfter };
             try
             {
                 if (await Task.WhenAny(tick, changed.WaitAsync(ct)).ConfigureAwait(false) == tick)
@@ -397,5 +393,4 @@ public sealed class WebServer : IAsyncDisposable
         }
     }
 
-    private sealed record SubmitResponse(string Id, string Location);
 }

@@ -244,6 +244,39 @@ public sealed class WebServerTests
     }
 
     [Fact]
+    public async Task EventStream_PushesAtOnceWhenASourceSignalsAChange()
+    {
+        // An hour between ticks: the second event can only come from the signal.
+        var cluster = new FakeClusterView();
+        var changes = new ChangeSignal();
+        await using var server = await WebServer.StartAsync(new WebOptions { EventInterval = TimeSpan.FromHours(1) }, cluster,
+            new FakeExperimentService(RequireName), new FakeMetrics(), changes);
+        using var http = Client(server);
+        using var response = await http.GetAsync("api/events", HttpCompletionOption.ResponseHeadersRead);
+        var parser = System.Net.ServerSentEvents.SseParser.Create(await response.Content.ReadAsStreamAsync());
+        await using var events = parser.EnumerateAsync().GetAsyncEnumerator();
+        Assert.True(await events.MoveNextAsync());
+        Assert.Equal("snapshot", events.Current.EventType);
+        Assert.Equal(TimeSpan.FromSeconds(2), parser.ReconnectionInterval);
+        using (var first = JsonDocument.Parse(events.Current.Data))
+        {
+            Assert.Equal(3, first.RootElement.GetProperty("cluster").GetProperty("members").GetArrayLength());
+        }
+
+        cluster.Cluster = cluster.Cluster with { Members = [.. cluster.Cluster.Members.Take(2)] };
+        var next = events.MoveNextAsync().AsTask();
+        while (!next.IsCompleted)
+        {
+            changes.Notify();
+            await Task.WhenAny(next, Task.Delay(50));
+        }
+
+        Assert.True(await next);
+        using var second = JsonDocument.Parse(events.Current.Data);
+        Assert.Equal(2, second.RootElement.GetProperty("cluster").GetProperty("members").GetArrayLength());
+    }
+
+    [Fact]
     public async Task EventStream_PushesSnapshotsRepeatedly()
     {
         await using var server = await Start(new WebOptions { EventInterval = TimeSpan.FromMilliseconds(100) });
@@ -309,6 +342,29 @@ public sealed class WebServerTests
         lines = (await http.GetStringAsync("metrics")).Split('\n');
         Assert.Equal(["hfy_members_state{state=\"Up\"} 2"], lines.Where(l => l.StartsWith("hfy_members_state{", StringComparison.Ordinal)));
         Assert.Contains("hfy_members_unreachable 0", lines);
+    }
+
+    [Fact]
+    public async Task ApiJson_FromTheSourceGeneratedContext_EqualsReflectionWithTheWebDefaults()
+    {
+        var experiments = new FakeExperimentService(RequireName);
+        await experiments.SubmitAsync("{\"name\":\"a\"}", null, default);
+        await using var server = await Start(new WebOptions(), experiments);
+        var snapshot = server.Snapshot();
+        var reflection = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)
+        {
+            Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+            TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
+        };
+        var generated = System.Text.Json.JsonSerializer.Serialize(snapshot, WebJsonContext.Default.DashboardSnapshot);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(snapshot, reflection), generated);
+        Assert.Contains("\"memberStates\":[{\"state\":\"Up\",\"count\":2},{\"state\":\"Unreachable\",\"count\":1}]", generated, StringComparison.Ordinal);
+        Assert.Same(WebJsonContext.Default, WebServer.Json.TypeInfoResolver);
+
+        // What the server sends is that document.
+        using var http = Client(server);
+        using var served = JsonDocument.Parse(await http.GetStringAsync("api/experiments"));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(experiments.List(), reflection), served.RootElement.GetRawText());
     }
 
     [Fact]
