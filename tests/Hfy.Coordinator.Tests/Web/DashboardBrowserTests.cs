@@ -11,20 +11,20 @@ namespace Hfy.Coordinator.Tests.Web;
 [Collection(WebClusterCollection.Name)]
 public sealed class DashboardBrowserTests
 {
-    // 5 sizes × 4 maps = 20 cells: long enough to watch progress move.
+    // 6 sizes × 4 maps × 3 repeats = 72 cells: still running when a bank node stops right after the first cell.
     private const string Spec = """
         {
           "name": "dashboard sweep",
           "kind": "capacity",
           "bank": { "source": "sphere", "seed": 2, "dim": 16 },
           "grid": {
-            "sizes": [300, 1000, 3000, 10000, 30000],
+            "sizes": [300, 1000, 3000, 10000, 30000, 100000],
             "maps": [ { "name": "sparsemax" }, { "name": "entmax", "alpha": 1.5 }, { "name": "normmax", "gamma": 2 }, { "name": "softmax" } ],
             "betas": [8],
             "posts": ["identity"],
             "noise": [0.05],
             "steps": 3,
-            "repeats": 1
+            "repeats": 3
           },
           "success": { "criterion": "exact" },
           "queries": 16,
@@ -67,31 +67,30 @@ public sealed class DashboardBrowserTests
             // Partitions: both bank nodes hold some once the experiment created its first bank.
             await Assertions.Expect(page.Locator("#partitions tbody tr[data-node]")).ToHaveCountAsync(2);
 
-            // Progress moves while we watch, pushed over SSE (no reload).
+            // A stall: right after the first cell a bank node stops without leaving, so no cell finishes until it is
+            // downed and its partitions are rebuilt on the other. With a stall rule of 2 intervals (and a 1 s floor)
+            // the ETA says "stalled", then a time again once cells finish.
             var progress = page.Locator($"#experiments tr[data-id='{id}'] td[data-progress]");
             await Assertions.Expect(progress).Not.ToHaveAttributeAsync("data-progress", "0");
-            var first = int.Parse(await progress.GetAttributeAsync("data-progress") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
-            await page.WaitForFunctionAsync(
-                "([id, n]) => Number(document.querySelector(`#experiments tr[data-id='${id}'] td[data-progress]`)?.dataset.progress) > n",
-                new object[] { id, first });
-            await Assertions.Expect(progress).ToContainTextAsync("/ 20 cells");
-
-            // Live capacity curves drawn by Chart.js from the stored cells.
-            await page.WaitForFunctionAsync("() => Chart.getChart('chart-capacity')?.data.datasets.some(d => d.data.length > 0)");
-            await Assertions.Expect(page.Locator("#kpi-members [data-state]")).ToHaveTextAsync(["3 Up"]);
-
-            // A stall: a bank node stops without leaving, so no cell finishes until it is downed and its partitions
-            // rebuilt elsewhere. With a stall rule of 2 intervals (and a 1 s floor) the ETA says "stalled", then a
-            // time again once cells finish.
-            var eta = page.Locator($"#experiments tr[data-id='{id}'] td.eta");
-            await Assertions.Expect(eta).ToHaveAttributeAsync("data-eta", new System.Text.RegularExpressions.Regex("^[0-9]+$"));
             await cluster.StopNodeAsync(1, abrupt: true);
+            var first = int.Parse(await progress.GetAttributeAsync("data-progress") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+            var eta = page.Locator($"#experiments tr[data-id='{id}'] td.eta");
             await Assertions.Expect(eta).ToHaveAttributeAsync("data-eta", "stalled");
             await Assertions.Expect(eta).ToHaveTextAsync("stalled");
             await Assertions.Expect(eta).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex("^no cell finished for [0-9]+"));
             await page.WaitForFunctionAsync(
                 "(id) => { const r = document.querySelector(`#experiments tr[data-id='${id}']`); return r.dataset.state === 'finished' || /^[0-9]+$/.test(r.querySelector('td.eta').dataset.eta || ''); }",
                 id, new() { Timeout = 120_000 });
+
+            // Progress moves again while we watch, pushed over SSE (no reload).
+            await page.WaitForFunctionAsync(
+                "([id, n]) => Number(document.querySelector(`#experiments tr[data-id='${id}'] td[data-progress]`)?.dataset.progress) > n",
+                new object[] { id, first });
+            await Assertions.Expect(progress).ToContainTextAsync("/ 72 cells");
+
+            // Live capacity curves drawn by Chart.js from the stored cells; the stopped node is gone from the counts.
+            await page.WaitForFunctionAsync("() => Chart.getChart('chart-capacity')?.data.datasets.some(d => d.data.length > 0)");
+            await Assertions.Expect(page.Locator("#kpi-members [data-state]")).ToHaveTextAsync(["2 Up"]);
         }
         catch (PlaywrightException e)
         {

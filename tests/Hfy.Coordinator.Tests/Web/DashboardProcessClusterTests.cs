@@ -35,14 +35,14 @@ public sealed class DashboardProcessClusterTests
         }
         """;
 
-    // 4 sizes × 5 maps × 2 β = 40 cells and 10 curves: still running when a bank process is killed.
+    // 5 sizes × 5 maps × 2 β = 50 cells and 10 curves: still running when a bank process is killed.
     private const string SweepSpec = """
         {
           "name": "capacity sweep",
           "kind": "capacity",
           "bank": { "source": "sphere", "seed": 2, "dim": 16 },
           "grid": {
-            "sizes": [1000, 4000, 16000, 64000],
+            "sizes": [1000, 4000, 16000, 64000, 128000],
             "maps": [ { "name": "sparsemax" }, { "name": "entmax", "alpha": 1.5 }, { "name": "entmax", "alpha": 3 },
                       { "name": "normmax", "gamma": 2 }, { "name": "softmax" } ],
             "betas": [2, 8],
