@@ -65,7 +65,7 @@ public sealed class WebServerTests
         Assert.Contains("#token=", server.DashboardUrl, StringComparison.Ordinal);
 
         using var anonymous = Client(server);
-        foreach (var path in new[] { "api/cluster", "api/banks", "api/experiments", "api/experiments/e1", "api/experiments/e1/results", "api/events", "api/snapshot", "metrics" })
+        foreach (var path in new[] { "api/cluster", "api/banks", "api/experiments", "api/experiments/e1", "api/experiments/e1/results", "api/events", "api/snapshot", "api/history", "api/boot.js", "metrics" })
         {
             using var r = await anonymous.GetAsync(path);
             Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
@@ -114,10 +114,16 @@ public sealed class WebServerTests
             Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
         }
 
-        // access_token is accepted only by the event stream (EventSource cannot set headers).
+        // access_token is accepted only by the event stream and the page's boot script (EventSource and a script
+        // element cannot set headers).
         using (var r = await anonymous.GetAsync($"api/cluster?access_token={Token}"))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+        }
+
+        using (var r = await anonymous.GetAsync($"api/boot.js?access_token={Token}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         }
 
         using var r2 = await anonymous.GetAsync($"api/events?access_token={Token}", HttpCompletionOption.ResponseHeadersRead);
