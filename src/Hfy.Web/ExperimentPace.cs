@@ -34,16 +34,22 @@ public sealed record ExperimentPace(double? CellsPerMinute, double? EtaSeconds, 
     /// <param name="running">True when the experiment is running (only then is there an ETA or a stall).</param>
     /// <param name="now">The current time.</param>
     /// <param name="options">Window and stall rule; <see cref="PaceOptions.Default"/> when null.</param>
-    public static ExperimentPace Of(IReadOnlyCollection<(DateTimeOffset Started, DateTimeOffset Finished)> cells, int total, bool running, DateTimeOffset now, PaceOptions? options = null)
+    /// <param name="runStarted">
+    /// When the current run (or resume) started, when known: only cells finished since then set the pace, so a resumed
+    /// experiment is not called stalled for the hours it lay failed or cancelled.
+    /// </param>
+    public static ExperimentPace Of(IReadOnlyCollection<(DateTimeOffset Started, DateTimeOffset Finished)> cells, int total, bool running, DateTimeOffset now,
+        PaceOptions? options = null, DateTimeOffset? runStarted = null)
     {
         ArgumentNullException.ThrowIfNull(cells);
         options ??= PaceOptions.Default;
-        if (cells.Count == 0)
+        var window = running && runStarted is { } since ? cells.Where(c => c.Finished >= since).ToList() : (IReadOnlyCollection<(DateTimeOffset Started, DateTimeOffset Finished)>)cells;
+        if (window.Count == 0)
         {
-            return None;
+            return cells.Count == 0 ? None : new(null, null, false, cells.Max(c => c.Finished));
         }
 
-        var recent = cells.OrderByDescending(c => c.Finished).Take(Math.Max(1, options.RecentCells)).ToList();
+        var recent = window.OrderByDescending(c => c.Finished).Take(Math.Max(1, options.RecentCells)).ToList();
         var last = recent[0].Finished;
         var span = (last - recent.Min(c => c.Started)).TotalSeconds;
         double? perSecond = span > 0 ? recent.Count / span : null;

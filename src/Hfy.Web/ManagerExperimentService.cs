@@ -26,6 +26,7 @@ public sealed class ManagerExperimentService : IExperimentService
     private const int TheoryPoints = 60;
 
     private readonly ConcurrentDictionary<string, Summary> _summaries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset?> _runStarted = new(StringComparer.Ordinal);
     private readonly PaceOptions _pace;
     private readonly TimeProvider _time;
 
@@ -54,7 +55,7 @@ public sealed class ManagerExperimentService : IExperimentService
             return;
         }
 
-        var listener = system.ActorOf(Props.Create(() => new ProgressListener(changes)), "hfy-web-progress-" + Guid.NewGuid().ToString("N")[..8]);
+        var listener = system.ActorOf(Props.Create(() => new ProgressListener(changes, _runStarted, _time)), "hfy-web-progress-" + Guid.NewGuid().ToString("N")[..8]);
         system.EventStream.Subscribe(listener, typeof(ExperimentProgress));
         system.EventStream.Subscribe(listener, typeof(ExperimentEnded));
     }
@@ -119,7 +120,7 @@ public sealed class ManagerExperimentService : IExperimentService
     {
         var created = new DateTimeOffset(DateTime.SpecifyKind(r.CreatedUtc, DateTimeKind.Utc));
         var c = Cached(r);
-        var pace = ExperimentPace.Of(c.Times, r.TotalCells, r.Status == ExperimentStatus.Running, _time.GetUtcNow(), _pace);
+        var pace = ExperimentPace.Of(c.Times, r.TotalCells, r.Status == ExperimentStatus.Running, _time.GetUtcNow(), _pace, _runStarted.GetValueOrDefault(r.Id));
         return new ExperimentView(r.Id, r.Name, r.Kind, r.Status, r.TotalCells, r.DoneCells, created, pace.EtaSeconds, r.Error, c.Curves,
             pace.CellsPerMinute, pace.Stalled, pace.LastCellAt, c.Theory, c.XAxis);
     }
@@ -231,13 +232,24 @@ public sealed class ManagerExperimentService : IExperimentService
     private sealed record Summary(int Done, IReadOnlyList<CapacitySeries> Curves, IReadOnlyList<CapacitySeries> Theory, string XAxis,
         IReadOnlyList<(DateTimeOffset Started, DateTimeOffset Finished)> Times);
 
-    /// <summary>Tells the event stream to push when a cell is stored or an experiment ends.</summary>
+    /// <summary>
+    /// Notes when each run started (now − the progress' elapsed time) for the pace, and tells the event stream to push
+    /// when a cell is stored or an experiment ends.
+    /// </summary>
     private sealed class ProgressListener : ReceiveActor
     {
-        public ProgressListener(ChangeSignal changes)
+        public ProgressListener(ChangeSignal changes, ConcurrentDictionary<string, DateTimeOffset?> runStarted, TimeProvider time)
         {
-            Receive<ExperimentProgress>(_ => changes.Notify());
-            Receive<ExperimentEnded>(_ => changes.Notify());
+            Receive<ExperimentProgress>(p =>
+            {
+                runStarted.TryAdd(p.ExperimentId, time.GetUtcNow() - p.Elapsed);
+                changes.Notify();
+            });
+            Receive<ExperimentEnded>(e =>
+            {
+                runStarted.TryRemove(e.ExperimentId, out _);
+                changes.Notify();
+            });
         }
     }
 }

@@ -71,6 +71,28 @@ public sealed class ExperimentPaceTests
     }
 
     [Fact]
+    public void AResumedRun_IsPacedByItsOwnCells_NotStalledByTheOldOnes()
+    {
+        // 10 cells of 6 s a day ago; resumed a minute ago.
+        var old = Sequential(10, 6);
+        var resumed = T0.AddDays(1);
+        var justResumed = ExperimentPace.Of(old, 40, running: true, now: resumed.AddSeconds(60), runStarted: resumed);
+        Assert.False(justResumed.Stalled);
+        Assert.Null(justResumed.CellsPerMinute);
+        Assert.Null(justResumed.EtaSeconds);
+        Assert.Equal(T0.AddSeconds(60), justResumed.LastCellAt);
+
+        // Without the run's start, the same history reads as a stall.
+        Assert.True(ExperimentPace.Of(old, 40, running: true, now: resumed.AddSeconds(60)).Stalled);
+
+        // The first cell of the resumed run, 4 s long: 15 cells per minute, 29 left → 116 s.
+        List<(DateTimeOffset, DateTimeOffset)> cells = [.. old, (resumed.AddSeconds(10), resumed.AddSeconds(14))];
+        var pace = ExperimentPace.Of(cells, 40, running: true, now: resumed.AddSeconds(15), runStarted: resumed);
+        Assert.Equal(15, pace.CellsPerMinute!.Value, 9);
+        Assert.Equal(116, pace.EtaSeconds!.Value, 9);
+    }
+
+    [Fact]
     public void OnlyARunningExperiment_HasAnEtaOrAStall()
     {
         var cells = Sequential(10, 6);
