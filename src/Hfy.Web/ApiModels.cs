@@ -3,11 +3,43 @@ namespace Hfy.Web;
 /// <summary>One cluster member as the API and the dashboard show it.</summary>
 /// <param name="Address">Akka address, e.g. <c>akka.tcp://hfy@10.0.0.5:4053</c>.</param>
 /// <param name="Roles">Cluster roles (<c>bank</c>, <c>coordinator</c>).</param>
-/// <param name="Status">Member status: Joining, Up, Leaving, Exiting, Down, Removed, WeaklyUp.</param>
+/// <param name="Status">Member status as Akka reports it: Joining, WeaklyUp, Up, Leaving, Exiting, Down, Removed.</param>
 /// <param name="Reachable">False while some member's failure detector marks it unreachable.</param>
 /// <param name="Leader">True for the cluster leader.</param>
 /// <param name="Oldest">True for the oldest Up member (where cluster singletons live).</param>
-public sealed record MemberView(string Address, IReadOnlyList<string> Roles, string Status, bool Reachable, bool Leader, bool Oldest);
+public sealed record MemberView(string Address, IReadOnlyList<string> Roles, string Status, bool Reachable, bool Leader, bool Oldest)
+{
+    /// <summary>
+    /// What the dashboard counts the member as: its <see cref="Status"/>, except that a member marked unreachable is
+    /// <c>Unreachable</c> until it is Down (Akka keeps reachability apart from the status, so an unreachable member
+    /// still has status Up).
+    /// </summary>
+    public string State => Status is "Down" or "Removed" || Reachable ? Status : MemberStates.Unreachable;
+}
+
+/// <summary>The member states the dashboard counts, in the order a member passes through them.</summary>
+public static class MemberStates
+{
+    /// <summary>A member whose status is not Down but which some failure detector marks unreachable.</summary>
+    public const string Unreachable = "Unreachable";
+
+    /// <summary>Every state, in display order: Joining, WeaklyUp, Up, Unreachable, Leaving, Exiting, Down, Removed.</summary>
+    public static IReadOnlyList<string> All => Ordered;
+
+    private static readonly string[] Ordered = ["Joining", "WeaklyUp", "Up", Unreachable, "Leaving", "Exiting", "Down", "Removed"];
+
+    /// <summary>The position of <paramref name="state"/> in <see cref="All"/>; unknown states sort last.</summary>
+    public static int Order(string state)
+    {
+        var i = Array.IndexOf(Ordered, state);
+        return i < 0 ? Ordered.Length : i;
+    }
+}
+
+/// <summary>How many members are in one state.</summary>
+/// <param name="State">A <see cref="MemberView.State"/>.</param>
+/// <param name="Count">Members in it (at least 1).</param>
+public sealed record MemberStateCount(string State, int Count);
 
 /// <summary>Something that went wrong (or recovered) in the cluster, kept for the dashboard's incident list.</summary>
 /// <param name="At">When the coordinator saw it.</param>
@@ -23,11 +55,17 @@ public sealed record IncidentView(DateTimeOffset At, string Kind, string Subject
 /// <param name="Incidents">The most recent incidents, newest first.</param>
 public sealed record ClusterSnapshot(string Self, string? Leader, IReadOnlyList<MemberView> Members, IReadOnlyList<IncidentView> Incidents)
 {
-    /// <summary>Members with status Up.</summary>
-    public int MembersUp => Members.Count(m => m.Status == "Up");
+    /// <summary>Members with status Up that every failure detector reaches (an unreachable Up member is not counted).</summary>
+    public int MembersUp => Members.Count(m => m.State == "Up");
 
-    /// <summary>Members that are currently unreachable.</summary>
+    /// <summary>Members that are currently unreachable (whatever their status).</summary>
     public int MembersUnreachable => Members.Count(m => !m.Reachable);
+
+    /// <summary>Members per <see cref="MemberView.State"/>, in the order of <see cref="MemberStates.All"/>; states without members are left out.</summary>
+    public IReadOnlyList<MemberStateCount> MemberStates =>
+        [.. Members.GroupBy(m => m.State)
+            .OrderBy(g => Hfy.Web.MemberStates.Order(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new MemberStateCount(g.Key, g.Count()))];
 }
 
 /// <summary>One partition of a bank.</summary>
@@ -71,23 +109,38 @@ public sealed record BanksSnapshot(IReadOnlyList<BankView> Banks, IReadOnlyList<
             .ToList());
 }
 
-/// <summary>One point of a capacity curve: the success rate of a map at bank size N.</summary>
-public sealed record CapacityPoint(long N, double Success);
+/// <summary>One point of a capacity curve: the success rate at <paramref name="X"/> (bank size N, or the load α = ln P / N).</summary>
+public sealed record CapacityPoint(double X, double Success);
 
-/// <summary>A capacity curve (success rate vs N) for one map label (e.g. <c>entmax α=1.5, β=1, identity</c>).</summary>
+/// <summary>A capacity curve (success rate against the chart's x) for one map label (e.g. <c>entmax α=1.5, β=1, identity</c>).</summary>
 public sealed record CapacitySeries(string Label, IReadOnlyList<CapacityPoint> Points);
+
+/// <summary>What the x axis of an experiment's capacity chart measures.</summary>
+public static class CapacityAxis
+{
+    /// <summary>Patterns stored N, log scale (capacity experiments).</summary>
+    public const string Patterns = "N";
+
+    /// <summary>The load α = ln P / N, linear scale (exponential experiments).</summary>
+    public const string Load = "alpha";
+}
 
 /// <summary>An experiment with its progress.</summary>
 /// <param name="Id">Experiment id.</param>
 /// <param name="Name">Name given in the spec.</param>
-/// <param name="Kind">capacity, metastable, basins, free-recall, sequential-recall.</param>
+/// <param name="Kind">capacity, metastable, basins, free-recall, sequential-recall, exponential.</param>
 /// <param name="State"><c>queued</c>, <c>running</c>, <c>finished</c>, <c>failed</c>, <c>cancelled</c>.</param>
 /// <param name="CellsTotal">Cells the spec expands into.</param>
 /// <param name="CellsDone">Cells finished and recorded in the results store.</param>
 /// <param name="Created">When it was accepted.</param>
-/// <param name="EtaSeconds">Estimated seconds to finish, or null when unknown (nothing done yet, or finished).</param>
+/// <param name="EtaSeconds">Estimated seconds to finish at this experiment's recent pace; null when unknown (nothing done yet, finished, or stalled).</param>
 /// <param name="Error">Why it failed, when it did.</param>
-/// <param name="Curves">Live capacity curves (success vs N per map) from the cells finished so far.</param>
+/// <param name="Curves">Live capacity curves (success against <see cref="XAxis"/> per map) from the cells finished so far.</param>
+/// <param name="CellsPerMinute">This experiment's recent pace (see <see cref="ExperimentPace"/>), null before its first cell.</param>
+/// <param name="Stalled">True while it runs and no cell has finished for much longer than its pace predicts.</param>
+/// <param name="LastCellAt">When its latest cell was stored.</param>
+/// <param name="Theory">Curves the theory predicts for the same axes (empty when the experiment kind defines none).</param>
+/// <param name="XAxis">What the curves' x is: <see cref="CapacityAxis.Patterns"/> or <see cref="CapacityAxis.Load"/>.</param>
 public sealed record ExperimentView(
     string Id,
     string Name,
@@ -98,10 +151,18 @@ public sealed record ExperimentView(
     DateTimeOffset Created,
     double? EtaSeconds,
     string? Error,
-    IReadOnlyList<CapacitySeries> Curves)
+    IReadOnlyList<CapacitySeries> Curves,
+    double? CellsPerMinute = null,
+    bool Stalled = false,
+    DateTimeOffset? LastCellAt = null,
+    IReadOnlyList<CapacitySeries>? Theory = null,
+    string XAxis = CapacityAxis.Patterns)
 {
     /// <summary>Fraction of cells done, 0..1.</summary>
     public double Progress => CellsTotal == 0 ? 0 : (double)CellsDone / CellsTotal;
+
+    /// <summary>Theory curves (never null).</summary>
+    public IReadOnlyList<CapacitySeries> Theory { get; init; } = Theory ?? [];
 }
 
 /// <summary>The answer to a submission: an id, or every problem found (and then nothing was created).</summary>
@@ -136,6 +197,22 @@ public sealed record EngineFigures(
     double RoundTripsPerStep,
     long BytesMovedTotal);
 
+/// <summary>One sample of the engine figures the dashboard charts, kept for the last hour (<see cref="MetricsHistory"/>).</summary>
+/// <param name="At">When it was taken.</param>
+/// <param name="QueriesPerSecond">Queries answered per second.</param>
+/// <param name="LatencyP50Ms">Median request latency, ms.</param>
+/// <param name="LatencyP99Ms">99th percentile request latency, ms.</param>
+/// <param name="RoundTripsPerStep">Round trips per map evaluation.</param>
+public sealed record MetricsPoint(DateTimeOffset At, double QueriesPerSecond, double LatencyP50Ms, double LatencyP99Ms, double RoundTripsPerStep)
+{
+    /// <summary>The chart figures of <paramref name="figures"/> at <paramref name="at"/>.</summary>
+    public static MetricsPoint Of(DateTimeOffset at, EngineFigures figures)
+    {
+        ArgumentNullException.ThrowIfNull(figures);
+        return new(at, figures.QueriesPerSecond, figures.LatencyP50Ms, figures.LatencyP99Ms, figures.RoundTripsPerStep);
+    }
+}
+
 /// <summary>Everything the dashboard shows, pushed as one server-sent event.</summary>
 public sealed record DashboardSnapshot(
     DateTimeOffset At,
@@ -143,6 +220,11 @@ public sealed record DashboardSnapshot(
     BanksSnapshot Banks,
     IReadOnlyList<ExperimentView> Experiments,
     EngineFigures Metrics);
+
+/// <summary>What the dashboard draws before its event stream opens: the last hour of engine figures and the current snapshot.</summary>
+/// <param name="History">Engine figures, oldest first (<see cref="MetricsHistory"/>).</param>
+/// <param name="Snapshot">Everything else, as of now.</param>
+public sealed record DashboardBoot(IReadOnlyList<MetricsPoint> History, DashboardSnapshot Snapshot);
 
 /// <summary>What a request to resume an experiment found.</summary>
 /// <param name="Resumed">True when the experiment was failed or cancelled and is queued again.</param>

@@ -58,11 +58,12 @@ public sealed class Dashboard : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
         var incidents = new IncidentLog();
+        var changes = new ChangeSignal();
         Func<BanksSnapshot> banks = metrics is null ? () => BanksSnapshot.Empty : () => Banks(metrics);
-        IClusterView view = coordinator is null ? new NoClusterView(banks, incidents) : new AkkaClusterView(coordinator, banks, incidents);
-        var experiments = new ManagerExperimentService(coordinator, manager, store, options.SpecLimits);
+        IClusterView view = coordinator is null ? new NoClusterView(banks, incidents) : new AkkaClusterView(coordinator, banks, incidents, changes);
+        var experiments = new ManagerExperimentService(coordinator, manager, store, options.SpecLimits, options.Pace, changes);
         IEngineMetricsSource figures = metrics is null ? new NoEngineFigures() : new EngineFiguresSource(metrics, incidents);
-        var server = await WebServer.StartAsync(options, view, experiments, figures, cancellationToken).ConfigureAwait(false);
+        var server = await WebServer.StartAsync(options, view, experiments, figures, changes, cancellationToken).ConfigureAwait(false);
         return new Dashboard(server, incidents);
     }
 

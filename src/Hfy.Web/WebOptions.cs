@@ -27,6 +27,15 @@ public sealed record WebOptions
     /// <summary>How often the dashboard's event stream pushes a snapshot.</summary>
     public TimeSpan EventInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often the engine figures are sampled into the history a freshly opened page draws.</summary>
+    public TimeSpan HistoryInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How far back that history reaches.</summary>
+    public TimeSpan HistoryWindow { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>When an experiment counts as stalled (the experiments table shows "stalled" instead of an ETA).</summary>
+    public PaceOptions Pace { get; init; } = PaceOptions.Default;
+
     /// <summary>
     /// True when API calls need a token: always when one is configured, and whenever the bind address is anything
     /// but exactly <c>127.0.0.1</c>, <c>localhost</c> or <c>::1</c> (other loopback aliases such as 127.0.0.2 count as
@@ -72,6 +81,16 @@ public sealed record WebOptions
         if (MaxSpecBytes < 1024)
         {
             return $"max spec bytes: must be ≥ 1024 (got {MaxSpecBytes})";
+        }
+
+        if (HistoryInterval <= TimeSpan.Zero || HistoryWindow < HistoryInterval)
+        {
+            return $"history: the interval must be positive and at most the window (got {HistoryInterval} and {HistoryWindow})";
+        }
+
+        if (Pace.RecentCells < 1 || !(Pace.StallFactor > 0) || Pace.StallFloor < TimeSpan.Zero)
+        {
+            return "pace: recent cells must be ≥ 1, the stall factor positive and the stall floor not negative";
         }
 
         return EventInterval <= TimeSpan.Zero ? "event interval: must be positive" : null;

@@ -1,7 +1,8 @@
 using System.Net;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -28,18 +29,22 @@ public sealed class WebServer : IAsyncDisposable
     /// <summary>Longest accepted <see cref="IdempotencyHeader"/> value.</summary>
     public const int MaxRequestIdLength = 128;
 
-    /// <summary>JSON as the API writes it: camelCase, enums as strings.</summary>
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter() },
-    };
+    /// <summary>JSON as the API writes it: camelCase, enums as strings, through the source-generated <see cref="WebJsonContext"/>.</summary>
+    public static JsonSerializerOptions Json => WebJsonContext.Default.Options;
+
+    /// <summary>How long a browser waits before it reconnects a dropped event stream.</summary>
+    private static readonly TimeSpan ReconnectAfter = TimeSpan.FromSeconds(2);
 
     private readonly WebApplication _app;
     private readonly IClusterView _cluster;
     private readonly IExperimentService _experiments;
     private readonly IEngineMetricsSource _metrics;
+    private readonly ChangeSignal _changes;
+    private readonly MetricsHistory _history;
+    private readonly PrometheusExporter _prometheus;
 
-    private WebServer(WebApplication app, WebOptions options, string? token, IClusterView cluster, IExperimentService experiments, IEngineMetricsSource metrics)
+    private WebServer(WebApplication app, WebOptions options, string? token, IClusterView cluster, IExperimentService experiments, IEngineMetricsSource metrics,
+        ChangeSignal changes)
     {
         _app = app;
         Options = options;
@@ -47,6 +52,9 @@ public sealed class WebServer : IAsyncDisposable
         _cluster = cluster;
         _experiments = experiments;
         _metrics = metrics;
+        _changes = changes;
+        _history = new MetricsHistory(metrics, options.HistoryInterval, options.HistoryWindow);
+        _prometheus = new PrometheusExporter(Snapshot);
     }
 
     /// <summary>The options it was started with.</summary>
@@ -65,11 +73,18 @@ public sealed class WebServer : IAsyncDisposable
     public string DashboardUrl => Token is null ? Address.ToString() : $"{Address}#token={Uri.EscapeDataString(Token)}";
 
     /// <summary>Starts listening. Fails with <see cref="ArgumentException"/> on unusable options.</summary>
+    /// <param name="options">Where to listen and how to protect it.</param>
+    /// <param name="cluster">Members and banks.</param>
+    /// <param name="experiments">Experiments, submissions and results.</param>
+    /// <param name="metrics">Engine figures (also sampled into the history from now on).</param>
+    /// <param name="changes">Signalled by the sources when what they show changes: the event stream pushes at once.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
     public static async Task<WebServer> StartAsync(
         WebOptions options,
         IClusterView cluster,
         IExperimentService experiments,
         IEngineMetricsSource metrics,
+        ChangeSignal? changes = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -109,7 +124,7 @@ public sealed class WebServer : IAsyncDisposable
             .SetFallbackPolicy(new AuthorizationPolicyBuilder(BearerTokenHandler.SchemeName).RequireAuthenticatedUser().Build());
 
         var app = builder.Build();
-        var server = new WebServer(app, options, token, cluster, experiments, metrics) { TokenGenerated = generated };
+        var server = new WebServer(app, options, token, cluster, experiments, metrics, changes ?? new ChangeSignal()) { TokenGenerated = generated };
         server.Map(app);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -135,6 +150,7 @@ public sealed class WebServer : IAsyncDisposable
         }
 
         await _app.DisposeAsync().ConfigureAwait(false);
+        await _history.DisposeAsync().ConfigureAwait(false);
     }
 
     private static async Task<IPEndPoint> ResolveAsync(string host, int port, CancellationToken cancellationToken)
@@ -168,12 +184,12 @@ public sealed class WebServer : IAsyncDisposable
         app.MapGet("/", () => Asset("index.html")).AllowAnonymous();
         app.MapGet("/{*path}", (string path) => Asset(path)).AllowAnonymous();
 
-        app.MapGet("/api/cluster", () => HttpResults.Json(_cluster.GetCluster(), Json));
-        app.MapGet("/api/banks", () => HttpResults.Json(_cluster.GetBanks(), Json));
-        app.MapGet("/api/snapshot", () => HttpResults.Json(Snapshot(), Json));
-        app.MapGet("/api/experiments", () => HttpResults.Json(_experiments.List(), Json));
+        app.MapGet("/api/cluster", () => TypedResults.Json(_cluster.GetCluster(), WebJsonContext.Default.ClusterSnapshot));
+        app.MapGet("/api/banks", () => TypedResults.Json(_cluster.GetBanks(), WebJsonContext.Default.BanksSnapshot));
+        app.MapGet("/api/snapshot", () => TypedResults.Json(Snapshot(), WebJsonContext.Default.DashboardSnapshot));
+        app.MapGet("/api/experiments", () => TypedResults.Json(_experiments.List(), WebJsonContext.Default.IReadOnlyListExperimentView));
         app.MapGet("/api/experiments/{id}", (string id) =>
-            _experiments.Get(id) is { } e ? HttpResults.Json(e, Json) : NotFound(id));
+            _experiments.Get(id) is { } e ? TypedResults.Json(e, WebJsonContext.Default.ExperimentView) : NotFound(id));
         app.MapGet("/api/experiments/{id}/results", async (string id, CancellationToken ct) =>
             await _experiments.GetResultsJsonAsync(id, ct).ConfigureAwait(false) is { } json
                 ? HttpResults.Text(json, "application/json; charset=utf-8", Encoding.UTF8)
@@ -189,10 +205,22 @@ public sealed class WebServer : IAsyncDisposable
             }
 
             var location = $"/api/experiments/{Uri.EscapeDataString(id)}";
-            return HttpResults.Json(new SubmitResponse(id, location), Json, statusCode: StatusCodes.Status202Accepted);
+            return TypedResults.Json(new SubmitResponse(id, location), WebJsonContext.Default.SubmitResponse, statusCode: StatusCodes.Status202Accepted);
         });
+        app.MapGet("/api/history", () => TypedResults.Json(_history.Points(), WebJsonContext.Default.IReadOnlyListMetricsPoint));
+
+        // The page's first data as a script: a script the page inserts delays its load event until it has run (a
+        // fetch does not), so whatever waits for load (a headless screenshot, a crawler) sees data, not "loading…".
+        app.MapGet("/api/boot.js", () => HttpResults.Text(
+            "window.hfyBoot = " + JsonSerializer.Serialize(new DashboardBoot(_history.Points(), Snapshot()), WebJsonContext.Default.DashboardBoot) + ";\n",
+            "text/javascript; charset=utf-8",
+            Encoding.UTF8)).WithMetadata(new QueryTokenAllowedAttribute());
         app.MapGet("/api/events", Events).WithMetadata(new QueryTokenAllowedAttribute());
-        app.MapGet("/metrics", () => HttpResults.Text(PrometheusText.Format(Snapshot()), PrometheusText.ContentType, Encoding.UTF8));
+        app.MapGet("/metrics", async (HttpContext ctx) =>
+        {
+            ctx.Response.ContentType = PrometheusExporter.ContentType;
+            await _prometheus.WriteAsync(ctx.Response.Body, ctx.RequestAborted).ConfigureAwait(false);
+        });
 
         // No MapFallback: a known path with the wrong method ends in routing's 405 with an Allow header.
     }
@@ -297,7 +325,7 @@ public sealed class WebServer : IAsyncDisposable
 
         var location = $"/api/experiments/{Uri.EscapeDataString(outcome.Id!)}";
         ctx.Response.Headers.Location = location;
-        return HttpResults.Json(new SubmitResponse(outcome.Id!, location), Json, statusCode: StatusCodes.Status202Accepted);
+        return TypedResults.Json(new SubmitResponse(outcome.Id!, location), WebJsonContext.Default.SubmitResponse, statusCode: StatusCodes.Status202Accepted);
     }
 
     private static bool ValidRequestId(string id) =>
@@ -324,33 +352,45 @@ public sealed class WebServer : IAsyncDisposable
         return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    /// <summary>Server-sent events: one <c>snapshot</c> event right away, then one every <see cref="WebOptions.EventInterval"/>.</summary>
-    private async Task Events(HttpContext ctx)
+    /// <summary>
+    /// Server-sent events (ASP.NET Core's own result): one <c>snapshot</c> event right away, then one every
+    /// <see cref="WebOptions.EventInterval"/> and one whenever a source signals a change; the stream ends when the
+    /// client goes away or the server stops.
+    /// </summary>
+    private IResult Events(HttpContext ctx)
     {
         var lifetime = ctx.RequestServices.GetRequiredService<IHostApplicationLifetime>();
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, lifetime.ApplicationStopping);
+        return TypedResults.ServerSentEvents(SnapshotEvents(lifetime.ApplicationStopping, ctx.RequestAborted));
+    }
+
+    private async IAsyncEnumerable<SseItem<string>> SnapshotEvents(CancellationToken stopping, [EnumeratorCancellation] CancellationToken aborted = default)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(aborted, stopping);
         var ct = cts.Token;
-        ctx.Response.ContentType = "text/event-stream; charset=utf-8";
-        ctx.Response.Headers.CacheControl = "no-cache";
-        ctx.Response.Headers["X-Accel-Buffering"] = "no";
-        ctx.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
-        try
+        using var timer = new PeriodicTimer(Options.EventInterval);
+        var tick = timer.WaitForNextTickAsync(ct).AsTask();
+        while (!ct.IsCancellationRequested)
         {
-            await ctx.Response.WriteAsync("retry: 2000\n\n", ct).ConfigureAwait(false);
-            using var timer = new PeriodicTimer(Options.EventInterval);
-            do
+            var changed = _changes.Next;
+            yield return new SseItem<string>(JsonSerializer.Serialize(Snapshot(), WebJsonContext.Default.DashboardSnapshot), "snapshot") { ReconnectionInterval = ReconnectAfter };
+            try
             {
-                var json = JsonSerializer.Serialize(Snapshot(), Json);
-                await ctx.Response.WriteAsync($"event: snapshot\ndata: {json}\n\n", ct).ConfigureAwait(false);
-                await ctx.Response.Body.FlushAsync(ct).ConfigureAwait(false);
+                if (await Task.WhenAny(tick, changed.WaitAsync(ct)).ConfigureAwait(false) == tick)
+                {
+                    if (!await tick.ConfigureAwait(false))
+                    {
+                        yield break;
+                    }
+
+                    tick = timer.WaitForNextTickAsync(ct).AsTask();
+                }
             }
-            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
-        }
-        catch (OperationCanceledException)
-        {
-            // The client went away or the server is stopping.
+            catch (OperationCanceledException)
+            {
+                // The client went away or the server is stopping.
+                yield break;
+            }
         }
     }
 
-    private sealed record SubmitResponse(string Id, string Location);
 }

@@ -1,15 +1,22 @@
-// hfy dashboard: one EventSource (/api/events) pushes a full snapshot every second; this script renders it.
+// hfy dashboard. On start it loads the current snapshot and the last hour of engine figures (api/boot.js) and
+// draws them; once the page has loaded it opens one EventSource (api/events), which pushes a full
+// snapshot every second and whenever a member or an experiment changes. Opening the stream only after the load
+// event keeps it from holding the page in "loading" (headless screenshots wait for load).
 'use strict';
 
 (function () {
-  const HISTORY = 120; // points kept in the rolling engine charts (seconds at the default interval)
-  const COLORS = ['#3b6fe0', '#e0663b', '#1f9d55', '#7c3aed', '#d98a00', '#0891b2', '#db2777', '#65a30d', '#64748b', '#b91c1c'];
+  const WINDOW_MS = 3600 * 1000; // the engine charts show the last hour
+  // 12 colours that stay apart, and a marker per series on top, so 12+ series remain distinguishable.
+  const COLORS = ['#3b6fe0', '#e0663b', '#1f9d55', '#7c3aed', '#d98a00', '#0891b2', '#db2777', '#65a30d', '#475569', '#b91c1c', '#0d9488', '#a16207'];
+  const MARKERS = ['circle', 'triangle', 'rect', 'rectRot', 'star', 'crossRot'];
 
   const token = readToken();
   const $ = (id) => document.getElementById(id);
   const charts = {};
-  const hist = { labels: [], qps: [], p50: [], p99: [], rt: [] };
+  const hist = { qps: [], p50: [], p99: [], rt: [] };
   let capacityFor = null;
+  let capacityKey = '';
+  let lastExperiments = [];
 
   function readToken() {
     const m = /(?:^|[#&])token=([^&]+)/.exec(location.hash);
@@ -37,25 +44,37 @@
       while (v >= 1024 && i < u.length - 1) { v /= 1024; i++; }
       return `${v.toFixed(i === 0 ? 0 : 1)} ${u[i]}`;
     },
-    eta: (s) => {
-      if (s === null || s === undefined) return '–';
-      s = Math.round(s); const h = Math.floor(s / 3600); const m = Math.floor((s % 3600) / 60); const r = s % 60;
+    duration: (s) => {
+      s = Math.max(0, Math.round(s)); const h = Math.floor(s / 3600); const m = Math.floor((s % 3600) / 60); const r = s % 60;
       return h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${r}s` : `${r}s`;
     },
-    time: (iso) => new Date(iso).toLocaleTimeString('en-GB'),
+    rate: (perMin) => perMin >= 10 ? `${fmt.num(perMin, 0)} cells/min` : perMin >= 1 ? `${fmt.num(perMin, 1)} cells/min` : `${fmt.num(perMin * 60, 1)} cells/h`,
+    clock: (ms) => new Date(ms).toLocaleTimeString('en-GB'),
+    hm: (ms) => new Date(ms).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' }),
     host: (addr) => addr.replace(/^akka(\.tcp)?:\/\/[^@]+@/, ''),
   };
 
-  function lineChart(canvas, datasets, yTitle, extra) {
+  // Time-axis labels: hours and minutes, with seconds while the chart spans less than a quarter of an hour.
+  function timeTick(v) {
+    return this.max - this.min < 15 * 60 * 1000 ? fmt.clock(v) : fmt.hm(v);
+  }
+
+  // Engine charts: x is time (ms), the last hour.
+  function timeChart(canvas, datasets, yTitle) {
     return new Chart(canvas, {
       type: 'line',
-      data: { labels: [], datasets: datasets.map((d, i) => ({ borderColor: COLORS[i], backgroundColor: COLORS[i] + '22', pointRadius: 0, borderWidth: 2, tension: 0.25, fill: i === 0, data: [], ...d })) },
+      data: { datasets: datasets.map((d, i) => ({ borderColor: COLORS[i], backgroundColor: COLORS[i] + '22', pointRadius: 0, borderWidth: 2, tension: 0.2, fill: i === 0, data: [], ...d })) },
       options: {
-        animation: false, responsive: true, maintainAspectRatio: false,
-        interaction: { mode: 'index', intersect: false },
-        scales: { x: { ticks: { maxTicksLimit: 6, color: '#6b7385' }, grid: { display: false } }, y: { beginAtZero: true, title: { display: !!yTitle, text: yTitle }, ticks: { color: '#6b7385' } } },
-        plugins: { legend: { display: datasets.length > 1, labels: { boxWidth: 12 } } },
-        ...(extra || {}),
+        animation: false, responsive: true, maintainAspectRatio: false, parsing: false, normalized: true,
+        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        scales: {
+          x: { type: 'linear', ticks: { maxTicksLimit: 6, color: '#6b7385', callback: timeTick, maxRotation: 0 }, grid: { display: false } },
+          y: { beginAtZero: true, title: { display: !!yTitle, text: yTitle }, ticks: { color: '#6b7385' } },
+        },
+        plugins: {
+          legend: { display: datasets.length > 1, position: 'top', align: 'end', labels: { boxWidth: 10, boxHeight: 10 } },
+          tooltip: { callbacks: { title: (items) => items.length ? fmt.clock(items[0].parsed.x) : '' } },
+        },
       },
     });
   }
@@ -67,14 +86,16 @@
   }
 
   function initCharts() {
-    charts.throughput = lineChart($('chart-throughput'), [{ label: 'queries/s' }], 'queries / s');
-    charts.latency = lineChart($('chart-latency'), [{ label: 'p50' }, { label: 'p99', fill: false }], 'ms');
-    charts.rt = lineChart($('chart-rt'), [{ label: 'round trips / step' }], '');
+    charts.throughput = timeChart($('chart-throughput'), [{ label: 'queries/s' }], 'queries / s');
+    charts.latency = timeChart($('chart-latency'), [{ label: 'p50' }, { label: 'p99', fill: false }], 'ms');
+    charts.rt = timeChart($('chart-rt'), [{ label: 'round trips / step' }], '');
     charts.nodes = new Chart($('chart-nodes'), {
       type: 'bar',
       data: { labels: [], datasets: [{ label: 'rows', data: [], backgroundColor: COLORS[0], borderRadius: 4 }] },
       options: { animation: false, responsive: true, maintainAspectRatio: false, indexAxis: 'y', plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true } } },
     });
+    // The capacity chart's legend is the HTML list beside it (#capacity-legend): Chart.js's own legend takes its
+    // room out of the plot area, and with a dozen series it squeezed the curves into a strip.
     charts.capacity = new Chart($('chart-capacity'), {
       type: 'line',
       data: { datasets: [] },
@@ -82,24 +103,24 @@
         animation: false, responsive: true, maintainAspectRatio: false, parsing: false,
         scales: {
           x: { type: 'logarithmic', title: { display: true, text: 'patterns stored N' }, ticks: { callback: logTick, maxRotation: 0 } },
-          y: { min: 0, max: 1, title: { display: true, text: 'success rate' } },
+          y: { min: 0, max: 1.02, title: { display: true, text: 'success rate' }, ticks: { callback: (v) => (v <= 1 ? v : '') } },
         },
-        plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+        plugins: { legend: { display: false } },
       },
     });
   }
 
   function renderMembers(cluster) {
     const body = $('members').tBodies[0];
-    body.replaceChildren(...cluster.members.map((m) => el('tr', { 'data-address': m.address },
+    body.replaceChildren(...cluster.members.map((m) => el('tr', { 'data-address': m.address, 'data-state': m.state },
       el('td', { title: m.address }, fmt.host(m.address)),
       el('td', {}, ...m.roles.map((r) => el('span', { class: 'pill' }, r))),
-      el('td', { class: `status-${m.status}` }, m.status),
-      el('td', { class: m.reachable ? 'reach-ok' : 'reach-bad' }, m.reachable ? 'reachable' : 'unreachable'),
+      el('td', { class: `status-${m.state}`, title: `Akka status ${m.status}, ${m.reachable ? 'reachable' : 'unreachable'}` }, m.state),
       el('td', {}, ...(m.leader ? [el('span', { class: 'tag' }, 'leader')] : []), ...(m.oldest ? [el('span', { class: 'tag oldest' }, 'oldest')] : [])))));
-    if (cluster.members.length === 0) body.append(el('tr', {}, el('td', { class: 'empty', colspan: '5' }, 'no members yet')));
+    if (cluster.members.length === 0) body.append(el('tr', {}, el('td', { class: 'empty', colspan: '4' }, 'no members yet')));
     $('leader').textContent = cluster.leader ? `leader ${fmt.host(cluster.leader)}` : 'no leader';
-    $('kpi-members').textContent = `${cluster.membersUp} / ${cluster.members.length}`;
+    const counts = cluster.memberStates.map((c) => el('span', { class: `count status-${c.state}`, 'data-state': c.state, 'data-count': String(c.count) }, `${c.count} ${c.state}`));
+    $('kpi-members').replaceChildren(...(counts.length ? counts : ['none']));
   }
 
   function renderPartitions(banks) {
@@ -117,36 +138,63 @@
     charts.nodes.update();
   }
 
-  function renderMetrics(m, at) {
-    $('kpi-qps').textContent = fmt.num(m.queriesPerSecond, 1);
-    $('kpi-latency').textContent = `${fmt.num(m.latencyP50Ms, 0)} / ${fmt.num(m.latencyP99Ms, 0)} ms`;
-    $('kpi-rt').textContent = fmt.num(m.roundTripsPerStep, 2);
-    hist.labels.push(fmt.time(at)); hist.qps.push(m.queriesPerSecond); hist.p50.push(m.latencyP50Ms); hist.p99.push(m.latencyP99Ms); hist.rt.push(m.roundTripsPerStep);
-    for (const k of Object.keys(hist)) if (hist[k].length > HISTORY) hist[k].shift();
+  function addPoint(p) {
+    const x = Date.parse(p.at);
+    const last = hist.qps.length ? hist.qps[hist.qps.length - 1].x : -Infinity;
+    if (!(x > last)) return;
+    hist.qps.push({ x, y: p.queriesPerSecond }); hist.p50.push({ x, y: p.latencyP50Ms }); hist.p99.push({ x, y: p.latencyP99Ms }); hist.rt.push({ x, y: p.roundTripsPerStep });
+    while (hist.qps.length && hist.qps[0].x < x - WINDOW_MS) for (const k of Object.keys(hist)) hist[k].shift();
+  }
+
+  function drawHistory() {
     for (const [chart, series] of [[charts.throughput, [hist.qps]], [charts.latency, [hist.p50, hist.p99]], [charts.rt, [hist.rt]]]) {
-      chart.data.labels = hist.labels;
       series.forEach((s, i) => { chart.data.datasets[i].data = s; });
       chart.update();
     }
   }
 
+  function renderMetrics(m, at) {
+    $('kpi-qps').textContent = fmt.num(m.queriesPerSecond, 1);
+    $('kpi-latency').textContent = `${fmt.num(m.latencyP50Ms, 0)} / ${fmt.num(m.latencyP99Ms, 0)} ms`;
+    $('kpi-rt').textContent = fmt.num(m.roundTripsPerStep, 2);
+    addPoint({ at, queriesPerSecond: m.queriesPerSecond, latencyP50Ms: m.latencyP50Ms, latencyP99Ms: m.latencyP99Ms, roundTripsPerStep: m.roundTripsPerStep });
+    drawHistory();
+  }
+
+  function etaCell(e) {
+    if (e.state !== 'running') return el('td', { class: 'num eta' }, '–');
+    if (e.stalled) {
+      const quiet = e.lastCellAt ? `no cell finished for ${fmt.duration((Date.now() - Date.parse(e.lastCellAt)) / 1000)}` : 'no cell finished';
+      return el('td', { class: 'num eta eta-stalled', 'data-eta': 'stalled', title: `${quiet}, far longer than its pace predicts` }, 'stalled');
+    }
+    return e.etaSeconds === null || e.etaSeconds === undefined
+      ? el('td', { class: 'num eta', 'data-eta': 'unknown', title: 'no cell finished yet' }, '–')
+      : el('td', { class: 'num eta', 'data-eta': String(Math.round(e.etaSeconds)) }, fmt.duration(e.etaSeconds));
+  }
+
   function renderExperiments(experiments) {
+    lastExperiments = experiments;
     const body = $('experiments').tBodies[0];
     body.replaceChildren(...experiments.map((e) => {
       const pct = Math.round(e.progress * 1000) / 10;
       const bar = el('span', {}); bar.style.width = `${pct}%`;
       const row = el('tr', { 'data-id': e.id, 'data-state': e.state, class: e.id === capacityFor ? 'selected' : '' },
         el('td', { title: e.id }, e.id),
-        el('td', { title: e.kind }, e.name),
+        el('td', { title: e.name }, e.name),
+        el('td', {}, e.kind),
         el('td', { class: `state-${e.state}`, title: e.error || '' }, e.state),
         el('td', { 'data-progress': String(e.cellsDone) }, el('span', { class: 'bar' }, bar), el('span', { class: 'progress-text' }, `${e.cellsDone} / ${e.cellsTotal} cells`)),
-        el('td', { class: 'num' }, e.state === 'running' ? fmt.eta(e.etaSeconds) : '–'));
-      row.addEventListener('click', () => { capacityFor = e.id; renderCapacity(experiments); });
+        el('td', { class: 'num rate', 'data-rate': e.cellsPerMinute == null ? '' : String(e.cellsPerMinute) }, e.cellsPerMinute == null ? '–' : fmt.rate(e.cellsPerMinute)),
+        etaCell(e));
+      row.addEventListener('click', () => { capacityFor = e.id; renderExperiments(lastExperiments); });
       return row;
     }));
-    if (experiments.length === 0) body.append(el('tr', {}, el('td', { class: 'empty', colspan: '5' }, 'no experiments yet — hfy submit SPEC --coordinator URL')));
-    const done = experiments.reduce((a, e) => a + e.cellsDone, 0); const total = experiments.reduce((a, e) => a + e.cellsTotal, 0);
-    $('kpi-cells').textContent = `${fmt.int(done)} / ${fmt.int(total)}`;
+    if (experiments.length === 0) body.append(el('tr', {}, el('td', { class: 'empty', colspan: '7' }, 'no experiments yet — hfy submit SPEC --coordinator URL')));
+    const byState = {};
+    for (const e of experiments) byState[e.state] = (byState[e.state] || 0) + 1;
+    const order = ['running', 'queued', 'finished', 'failed', 'cancelled'];
+    const parts = order.filter((s) => byState[s]).map((s) => el('span', { class: `count state-${s}`, 'data-state': s }, `${byState[s]} ${s}`));
+    $('kpi-experiments').replaceChildren(...(parts.length ? parts : ['none']));
     renderCapacity(experiments);
   }
 
@@ -158,21 +206,50 @@
     const e = experiments.find((x) => x.id === capacityFor);
     $('capacity-title').textContent = e ? `${e.name} (${e.id})` : '';
     const curves = e ? e.curves : [];
-    const ds = charts.capacity.data.datasets;
-    curves.forEach((c, i) => {
-      const data = c.points.map((p) => ({ x: p.n, y: p.success }));
-      if (ds[i] && ds[i].label === c.label) { ds[i].data = data; } else {
-        ds[i] = { label: c.label, data, borderColor: COLORS[i % COLORS.length], backgroundColor: COLORS[i % COLORS.length], pointRadius: 3, borderWidth: 2, tension: 0.2 };
-      }
-    });
-    ds.length = curves.length;
+    const theory = e ? e.theory : [];
+    const alpha = e && e.xAxis === 'alpha';
+    const x = charts.capacity.options.scales.x;
+    if (alpha && x.type !== 'linear') Object.assign(x, { type: 'linear', title: { display: true, text: 'load α = ln P / N' }, ticks: { maxRotation: 0 } });
+    if (!alpha && x.type !== 'logarithmic') Object.assign(x, { type: 'logarithmic', title: { display: true, text: 'patterns stored N' }, ticks: { callback: logTick, maxRotation: 0 } });
+
+    const colorOf = new Map(curves.map((c, i) => [c.label, i]));
+    const datasets = curves.map((c, i) => ({
+      label: c.label, data: c.points.map((p) => ({ x: p.x, y: p.success })),
+      borderColor: COLORS[i % COLORS.length], backgroundColor: COLORS[i % COLORS.length],
+      pointStyle: MARKERS[Math.floor(i / COLORS.length) % MARKERS.length], pointRadius: 4, borderWidth: 2, tension: 0.15,
+    }));
+    for (const t of theory) {
+      // A theory curve takes the colour of the measured series it stands beside (its label ends with that series' label).
+      const of = t.label.slice(t.label.indexOf(': ') + 2);
+      const i = colorOf.has(of) ? colorOf.get(of) : datasets.length;
+      datasets.push({ label: t.label, theory: true, data: t.points.map((p) => ({ x: p.x, y: p.success })),
+        borderColor: COLORS[i % COLORS.length], backgroundColor: 'transparent', borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, tension: 0 });
+    }
+    const key = JSON.stringify([capacityFor, datasets.map((d) => d.label)]);
+    const hidden = new Set(charts.capacity.data.datasets.filter((d, i) => !charts.capacity.isDatasetVisible(i)).map((d) => d.label));
+    charts.capacity.data.datasets = datasets;
+    datasets.forEach((d, i) => charts.capacity.setDatasetVisibility(i, !hidden.has(d.label)));
     charts.capacity.update();
+    if (key !== capacityKey) { capacityKey = key; renderLegend(); }
+  }
+
+  function renderLegend() {
+    const chart = charts.capacity;
+    const list = $('capacity-legend');
+    list.replaceChildren(...chart.data.datasets.map((d, i) => {
+      const swatch = el('span', { class: d.theory ? 'swatch theory' : 'swatch' });
+      swatch.style.borderColor = d.borderColor; if (!d.theory) swatch.style.background = d.borderColor;
+      const item = el('li', { class: chart.isDatasetVisible(i) ? '' : 'off', 'data-label': d.label, title: d.label }, swatch, el('span', { class: 'text' }, d.label));
+      item.addEventListener('click', () => { chart.setDatasetVisibility(i, !chart.isDatasetVisible(i)); item.classList.toggle('off'); chart.update(); });
+      return item;
+    }));
+    if (chart.data.datasets.length === 0) list.append(el('li', { class: 'empty' }, 'no cells yet'));
   }
 
   function renderIncidents(incidents) {
     const list = $('incidents');
     list.replaceChildren(...incidents.slice(0, 50).map((i) => el('li', {},
-      el('span', { class: 'when' }, fmt.time(i.at)),
+      el('span', { class: 'when' }, fmt.clock(Date.parse(i.at))),
       el('span', { class: `kind kind-${i.kind}` }, i.kind),
       el('span', { title: i.subject }, `${fmt.host(i.subject)} — ${i.detail}`))));
     if (incidents.length === 0) list.append(el('li', { class: 'empty' }, 'no incidents'));
@@ -192,6 +269,24 @@
     $('conn-dot').className = `dot ${cls}`;
   }
 
+  // The first data comes as a script (api/boot.js sets window.hfyBoot): a script inserted before the load event
+  // delays it, so the page reaches load with data drawn. The event stream opens only after load.
+  function loadNow() {
+    return new Promise((resolve) => {
+      const script = document.createElement('script');
+      script.src = 'api/boot.js' + (token ? `?access_token=${encodeURIComponent(token)}` : '');
+      script.onload = () => {
+        const boot = window.hfyBoot;
+        for (const p of boot.history) addPoint(p);
+        render(boot.snapshot);
+        setConn(`loaded · ${new Date().toLocaleTimeString('en-GB')}`, 'live');
+        resolve();
+      };
+      script.onerror = () => { setConn('no data yet — connecting…', 'down'); resolve(); };
+      document.head.append(script);
+    });
+  }
+
   function connect() {
     const url = 'api/events' + (token ? `?access_token=${encodeURIComponent(token)}` : '');
     const source = new EventSource(url);
@@ -203,5 +298,7 @@
   }
 
   initCharts();
-  connect();
+  const loaded = loadNow();
+  const afterLoad = () => loaded.finally(connect);
+  if (document.readyState === 'complete') afterLoad(); else window.addEventListener('load', afterLoad, { once: true });
 })();

@@ -99,9 +99,57 @@ public sealed class ManagerExperimentServiceTests : IDisposable
         Assert.Empty(store.ListExperiments());
     }
 
+    [Fact]
+    public async Task ExponentialExperiment_IsChartedAgainstTheLoad_WithTheTheoryOfDocsMath()
+    {
+        const string exponential = """
+            {
+              "name": "theory", "kind": "exponential",
+              "bank": { "source": "sphere", "seed": 11 },
+              "queries": 6, "seed": 4, "tol": 1e-9,
+              "exponential": {
+                "alphas": [0.3, 0.6], "betaNets": [2], "dims": [6],
+                "maps": [ { "name": "softmax" }, { "name": "sparsemax" } ],
+                "starts": [1, 0.7], "steps": 4, "banks": 1
+              }
+            }
+            """;
+        var store = ResultsStore.Open(_dir.FullName);
+        var runner = new ExperimentRunner(new Hfy.Experiments.Engines.LocalEngine(), store);
+        var id = runner.Submit(ExperimentSpec.Parse(exponential), SpecLimits.Default);
+        await runner.RunAsync(id, null, CancellationToken.None);
+
+        var view = new ManagerExperimentService(null, null, store).Get(id)!;
+        Assert.Equal(CapacityAxis.Load, view.XAxis);
+        // One measured series per (map, φ₀), each over both loads; theory only beside the φ₀ = 1 series.
+        Assert.Equal(4, view.Curves.Count);
+        Assert.All(view.Curves, c => Assert.Equal(2, c.Points.Count));
+        Assert.Equal(2, view.Theory.Count);
+
+        var groups = Hfy.Experiments.Exponential.ExponentialReport.Groups(Hfy.Experiments.Exponential.ExponentialReport.Metrics(store.GetCells(id)));
+        var sparse = groups.First(g => g.Map == "sparsemax" && g.Start == 1);
+        var oneHot = Assert.Single(view.Theory, t => t.Label.StartsWith("theory P(one-hot): sparsemax", StringComparison.Ordinal));
+        Assert.Equal(sparse.AlphaEff, oneHot.Points[0].X, 12);
+        foreach (var p in oneHot.Points)
+        {
+            Assert.Equal(Hfy.Kernels.Theory.ExponentialCapacity.OneHotProbability(6, Math.Exp(p.X * 6), 2, sparse.Margin!.Value), p.Success, 12);
+        }
+
+        // P(one-hot) at the measured load equals the value the exponential runner stored for that cell.
+        Assert.Equal(sparse.OneHotProbability!.Value,
+            Hfy.Kernels.Theory.ExponentialCapacity.OneHotProbability(6, sparse.Patterns, 2, sparse.Margin!.Value), 9);
+
+        var critical = Hfy.Kernels.Theory.ExponentialCapacity.CriticalLoad(2);
+        var step = Assert.Single(view.Theory, t => t.Label.StartsWith("theory α_c=", StringComparison.Ordinal));
+        Assert.Contains(new CapacityPoint(critical, 1), step.Points);
+        Assert.Contains(new CapacityPoint(critical, 0), step.Points);
+        Assert.All(step.Points.Where(p => p.X < critical), p => Assert.Equal(1, p.Success));
+        Assert.All(step.Points.Where(p => p.X > critical), p => Assert.Equal(0, p.Success));
+    }
+
     private static void Store(ResultsStore store, string id, Cell c, double success)
     {
         var metrics = new CellMetrics(4, success, success, success, 0.9, new long[CellMetrics.HistogramBins], 1, 2, 2, 0, 8, 100, 1);
-        Assert.True(store.TryAddCell(new CellRecord(id, c.Key, c.Index, CellParams.Of(c), metrics, DateTime.UtcNow, DateTime.UtcNow)));
+        Assert.True(store.TryAddCell(new CellRecord(id, c.Key, c.Index, CellParams.Of(c), metrics, DateTime.UtcNow.AddSeconds(-1), DateTime.UtcNow)));
     }
 }

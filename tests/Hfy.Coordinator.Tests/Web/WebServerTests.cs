@@ -65,7 +65,7 @@ public sealed class WebServerTests
         Assert.Contains("#token=", server.DashboardUrl, StringComparison.Ordinal);
 
         using var anonymous = Client(server);
-        foreach (var path in new[] { "api/cluster", "api/banks", "api/experiments", "api/experiments/e1", "api/experiments/e1/results", "api/events", "api/snapshot", "metrics" })
+        foreach (var path in new[] { "api/cluster", "api/banks", "api/experiments", "api/experiments/e1", "api/experiments/e1/results", "api/events", "api/snapshot", "api/history", "api/boot.js", "metrics" })
         {
             using var r = await anonymous.GetAsync(path);
             Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
@@ -114,10 +114,16 @@ public sealed class WebServerTests
             Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
         }
 
-        // access_token is accepted only by the event stream (EventSource cannot set headers).
+        // access_token is accepted only by the event stream and the page's boot script (EventSource and a script
+        // element cannot set headers).
         using (var r = await anonymous.GetAsync($"api/cluster?access_token={Token}"))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+        }
+
+        using (var r = await anonymous.GetAsync($"api/boot.js?access_token={Token}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         }
 
         using var r2 = await anonymous.GetAsync($"api/events?access_token={Token}", HttpCompletionOption.ResponseHeadersRead);
@@ -134,7 +140,13 @@ public sealed class WebServerTests
         using var doc = JsonDocument.Parse(await http.GetStringAsync("api/cluster"));
         var members = doc.RootElement.GetProperty("members");
         Assert.Equal(3, members.GetArrayLength());
-        Assert.Equal(3, doc.RootElement.GetProperty("membersUp").GetInt32());
+        // The unreachable member still has Akka status Up, but counts as Unreachable, not Up.
+        Assert.Equal(2, doc.RootElement.GetProperty("membersUp").GetInt32());
+        Assert.Equal("Unreachable", members[2].GetProperty("state").GetString());
+        Assert.Equal("Up", members[2].GetProperty("status").GetString());
+        var states = doc.RootElement.GetProperty("memberStates").EnumerateArray()
+            .Select(s => (s.GetProperty("state").GetString(), s.GetProperty("count").GetInt32())).ToList();
+        Assert.Equal([("Up", 2), ("Unreachable", 1)], states);
         Assert.True(members[0].GetProperty("leader").GetBoolean());
         Assert.False(members[2].GetProperty("reachable").GetBoolean());
         Assert.Equal("coordinator", members[0].GetProperty("roles")[0].GetString());
@@ -238,6 +250,39 @@ public sealed class WebServerTests
     }
 
     [Fact]
+    public async Task EventStream_PushesAtOnceWhenASourceSignalsAChange()
+    {
+        // An hour between ticks: the second event can only come from the signal.
+        var cluster = new FakeClusterView();
+        var changes = new ChangeSignal();
+        await using var server = await WebServer.StartAsync(new WebOptions { EventInterval = TimeSpan.FromHours(1) }, cluster,
+            new FakeExperimentService(RequireName), new FakeMetrics(), changes);
+        using var http = Client(server);
+        using var response = await http.GetAsync("api/events", HttpCompletionOption.ResponseHeadersRead);
+        var parser = System.Net.ServerSentEvents.SseParser.Create(await response.Content.ReadAsStreamAsync());
+        await using var events = parser.EnumerateAsync().GetAsyncEnumerator();
+        Assert.True(await events.MoveNextAsync());
+        Assert.Equal("snapshot", events.Current.EventType);
+        Assert.Equal(TimeSpan.FromSeconds(2), parser.ReconnectionInterval);
+        using (var first = JsonDocument.Parse(events.Current.Data))
+        {
+            Assert.Equal(3, first.RootElement.GetProperty("cluster").GetProperty("members").GetArrayLength());
+        }
+
+        cluster.Cluster = cluster.Cluster with { Members = [.. cluster.Cluster.Members.Take(2)] };
+        var next = events.MoveNextAsync().AsTask();
+        while (!next.IsCompleted)
+        {
+            changes.Notify();
+            await Task.WhenAny(next, Task.Delay(50));
+        }
+
+        Assert.True(await next);
+        using var second = JsonDocument.Parse(events.Current.Data);
+        Assert.Equal(2, second.RootElement.GetProperty("cluster").GetProperty("members").GetArrayLength());
+    }
+
+    [Fact]
     public async Task EventStream_PushesSnapshotsRepeatedly()
     {
         await using var server = await Start(new WebOptions { EventInterval = TimeSpan.FromMilliseconds(100) });
@@ -277,10 +322,55 @@ public sealed class WebServerTests
         Assert.Contains("hfy_round_trips_per_step 1.25", lines);
         Assert.Contains("hfy_request_throughput_per_second 2.5", lines);
         Assert.Contains("hfy_cells_done_total 3", lines);
-        Assert.Contains("hfy_members_up 3", lines);
+        Assert.Contains("hfy_members_up 2", lines);
         Assert.Contains("hfy_members_unreachable 1", lines);
         Assert.Contains("hfy_node_partitions{node=\"akka.tcp://hfy@127.0.0.1:4054\"} 2", lines);
         Assert.Contains("# TYPE hfy_request_latency_seconds gauge", lines);
+    }
+
+    [Fact]
+    public async Task Metrics_CountMembersPerState_AndDropTheSeriesOfMembersThatAreGone()
+    {
+        var cluster = new FakeClusterView();
+        await using var server = await WebServer.StartAsync(new WebOptions(), cluster, new FakeExperimentService(RequireName), new FakeMetrics());
+        using var http = Client(server);
+        var lines = (await http.GetStringAsync("metrics")).Split('\n');
+        Assert.Contains("hfy_members_state{state=\"Up\"} 2", lines);
+        Assert.Contains("hfy_members_state{state=\"Unreachable\"} 1", lines);
+        Assert.Contains("hfy_members{status=\"Up\"} 3", lines);
+
+        // The unreachable member is downed, then removed.
+        cluster.Cluster = cluster.Cluster with { Members = [.. cluster.Cluster.Members.Take(2), cluster.Cluster.Members[2] with { Status = "Down" }] };
+        lines = (await http.GetStringAsync("metrics")).Split('\n');
+        Assert.Contains("hfy_members_state{state=\"Down\"} 1", lines);
+        Assert.DoesNotContain(lines, l => l.StartsWith("hfy_members_state{state=\"Unreachable\"}", StringComparison.Ordinal));
+        cluster.Cluster = cluster.Cluster with { Members = [.. cluster.Cluster.Members.Take(2)] };
+        lines = (await http.GetStringAsync("metrics")).Split('\n');
+        Assert.Equal(["hfy_members_state{state=\"Up\"} 2"], lines.Where(l => l.StartsWith("hfy_members_state{", StringComparison.Ordinal)));
+        Assert.Contains("hfy_members_unreachable 0", lines);
+    }
+
+    [Fact]
+    public async Task ApiJson_FromTheSourceGeneratedContext_EqualsReflectionWithTheWebDefaults()
+    {
+        var experiments = new FakeExperimentService(RequireName);
+        await experiments.SubmitAsync("{\"name\":\"a\"}", null, default);
+        await using var server = await Start(new WebOptions(), experiments);
+        var snapshot = server.Snapshot();
+        var reflection = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)
+        {
+            Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+            TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
+        };
+        var generated = System.Text.Json.JsonSerializer.Serialize(snapshot, WebJsonContext.Default.DashboardSnapshot);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(snapshot, reflection), generated);
+        Assert.Contains("\"memberStates\":[{\"state\":\"Up\",\"count\":2},{\"state\":\"Unreachable\",\"count\":1}]", generated, StringComparison.Ordinal);
+        Assert.Same(WebJsonContext.Default, WebServer.Json.TypeInfoResolver);
+
+        // What the server sends is that document.
+        using var http = Client(server);
+        using var served = JsonDocument.Parse(await http.GetStringAsync("api/experiments"));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(experiments.List(), reflection), served.RootElement.GetRawText());
     }
 
     [Fact]
