@@ -1,0 +1,30 @@
+using System.Numerics.Tensors;
+
+namespace Hfy.Learning.Optim;
+
+/// <summary>PyTorch <c>clip_grad_norm_</c>: scale all gradients by max/(‖g‖₂ + 1e-6) when that factor is &lt; 1.</summary>
+public static class GradientClipping
+{
+    /// <summary>Clips in place; returns the total norm before clipping.</summary>
+    public static double ClipNorm(IReadOnlyList<Parameter> parameters, double maxNorm)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        double sum = 0;
+        foreach (var p in parameters)
+        {
+            sum += TensorPrimitives.SumOfSquares<double>(p.Grad);
+        }
+
+        var norm = Math.Sqrt(sum);
+        var coef = maxNorm / (norm + 1e-6);
+        if (coef < 1.0)
+        {
+            foreach (var p in parameters)
+            {
+                TensorPrimitives.Multiply(p.Grad, coef, p.Grad);
+            }
+        }
+
+        return norm;
+    }
+}
