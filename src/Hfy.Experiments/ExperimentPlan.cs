@@ -20,6 +20,8 @@ public enum ExperimentKind
     Exponential,
     /// <summary>Multiple-instance learning with Hopfield pooling (Hfy.Learning; docs/learning.md).</summary>
     Mil,
+    /// <summary>Rationales: k-subsets against sequential k-subsets pooling on planted spans (Hfy.Learning; docs/learning.md).</summary>
+    Rationale,
 }
 
 /// <summary>What counts as a successful retrieval of a stored pattern.</summary>
@@ -38,7 +40,7 @@ public static class ExperimentNames
     [
         ("capacity", ExperimentKind.Capacity), ("metastable", ExperimentKind.Metastable), ("basins", ExperimentKind.Basins),
         ("free-recall", ExperimentKind.FreeRecall), ("sequential-recall", ExperimentKind.SequentialRecall),
-        ("exponential", ExperimentKind.Exponential), ("mil", ExperimentKind.Mil),
+        ("exponential", ExperimentKind.Exponential), ("mil", ExperimentKind.Mil), ("rationale", ExperimentKind.Rationale),
     ];
 
     /// <summary>Every kind name, in documentation order.</summary>

@@ -4,7 +4,7 @@ using Hfy.Learning.Experiments;
 namespace Hfy.Experiments.Learning;
 
 /// <summary>
-/// The learning kinds (<c>mil</c>) as experiments: plan, validation, cell count and the runner. The models, data and
+/// The learning kinds (<c>mil</c>, <c>rationale</c>) as experiments: plan, validation, cell count and the runner. The models, data and
 /// protocols live in Hfy.Learning (docs/learning.md); this file only stores their cells like every other kind's.
 /// </summary>
 /// <remarks>
@@ -15,13 +15,14 @@ namespace Hfy.Experiments.Learning;
 public static class LearningKinds
 {
     /// <summary>Whether a kind is a learning kind.</summary>
-    public static bool IsLearning(this ExperimentKind kind) => kind is ExperimentKind.Mil;
+    public static bool IsLearning(this ExperimentKind kind) => kind is ExperimentKind.Mil or ExperimentKind.Rationale;
 
     /// <summary>The plan of a learning spec (no bank: each kind reads its own data).</summary>
     public static ExperimentPlan ReadPlan(ExperimentSpec spec, ExperimentKind kind)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (kind == ExperimentKind.Mil && spec.Mil is null) throw new SpecValidationException([new SpecError("mil", "is required for kind mil")]);
+        if (kind == ExperimentKind.Rationale && spec.Rationale is null) throw new SpecValidationException([new SpecError("rationale", "is required for kind rationale")]);
         return new ExperimentPlan(spec, kind, new BankPlan.Inline([]), SuccessCriterion.Exact, 0, new BasinsSpec(),
             Hfy.Kernels.Classical.BaselineUpdate.Published);
     }
@@ -31,35 +32,39 @@ public static class LearningKinds
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(errors);
-        if (kind is not ExperimentKind.Mil)
+        if (spec.Grid is not null) errors.Add(new SpecError("grid", $"is not used by kind {spec.Kind} (its grid is the mil or rationale section)"));
+        if (spec.Bank is not null) errors.Add(new SpecError("bank", $"is not used by kind {spec.Kind} (the data are named in the mil or rationale section)"));
+        if (kind == ExperimentKind.Mil)
         {
-            errors.Add(new SpecError("mil", $"only kind mil takes a mil section (kind is '{spec.Kind}')"));
-            return;
+            if (spec.Rationale is not null) errors.Add(new SpecError("rationale", "only kind rationale takes a rationale section"));
+            if (spec.Mil is null) errors.Add(new SpecError("mil", "is required for kind mil (datasets, maps, grid)"));
+            else foreach (var (path, message) in spec.Mil.Validate()) errors.Add(new SpecError(path, message));
         }
-
-        if (spec.Mil is null)
+        else if (kind == ExperimentKind.Rationale)
         {
-            errors.Add(new SpecError("mil", "is required for kind mil (datasets, maps, grid)"));
-            return;
+            if (spec.Mil is not null) errors.Add(new SpecError("mil", "only kind mil takes a mil section"));
+            if (spec.Rationale is null) errors.Add(new SpecError("rationale", "is required for kind rationale (maps, task, model)"));
+            else foreach (var (path, message) in spec.Rationale.Validate()) errors.Add(new SpecError(path, message));
         }
-
-        if (spec.Grid is not null) errors.Add(new SpecError("grid", "is not used by kind mil (the grid is mil.lr, lrDecay, embDims, …)"));
-        if (spec.Bank is not null) errors.Add(new SpecError("bank", "is not used by kind mil (the data are mil.datasets)"));
-        foreach (var (path, message) in spec.Mil.Validate()) errors.Add(new SpecError(path, message));
+        else
+        {
+            errors.Add(new SpecError(spec.Mil is not null ? "mil" : "rationale", $"only kinds mil and rationale take these sections (kind is '{spec.Kind}')"));
+        }
     }
 
     /// <summary>Number of cells of a learning spec.</summary>
     public static long Count(ExperimentSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return spec.Mil is { } mil ? MilExperiment.Count(mil) : 0;
+        return spec.Mil is { } mil ? MilExperiment.Count(mil) : spec.Rationale?.Count ?? 0;
     }
 
     /// <summary>The report of a learning experiment's stored cells (markdown).</summary>
     public static string Report(IEnumerable<CellRecord> cells)
     {
         ArgumentNullException.ThrowIfNull(cells);
-        return MilExperiment.Markdown(cells.Select(c => c.Metrics.Learning).OfType<LearningCellMetrics>());
+        var metrics = cells.Select(c => c.Metrics.Learning).OfType<LearningCellMetrics>().ToArray();
+        return metrics.Any(m => m.Task == "rationale") ? RationaleSpec.Markdown(metrics) : MilExperiment.Markdown(metrics);
     }
 }
 
@@ -84,6 +89,12 @@ public sealed class LearningRunner
     public async Task RunAsync(string experimentId, ExperimentPlan plan, IProgress<ExperimentProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        if (plan.Kind == ExperimentKind.Rationale)
+        {
+            await RunRationaleAsync(experimentId, plan.Spec.Rationale!, progress, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var spec = plan.Spec.Mil!;
         var mil = new MilExperiment(spec);
         var total = (int)MilExperiment.Count(spec);
@@ -104,6 +115,32 @@ public sealed class LearningRunner
                 }
             }
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunRationaleAsync(string experimentId, RationaleSpec spec, IProgress<ExperimentProgress>? progress, CancellationToken ct)
+    {
+        var stored = _store.GetCellKeys(experimentId);
+        await CellRun.RunAsync(_store, experimentId, progress, (int)spec.Count, stored.Count, async run =>
+        {
+            using var slots = new SemaphoreSlim(_options.MaxConcurrentCells);
+            var tasks = spec.Cells().Select((c, i) => (c.Map, c.Seed, Index: i)).Where(c => !stored.Contains(spec.Key(c.Map, c.Seed))).Select(async c =>
+            {
+                await slots.WaitAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    var started = DateTime.UtcNow;
+                    var m = await Task.Run(() => spec.Run(c.Map, c.Seed), ct).ConfigureAwait(false);
+                    var metrics = new CellMetrics(spec.Test, m.TestAccuracy, 0, 0, 0, new long[CellMetrics.HistogramBins], 0, 0, 0, 0, 0, 0, m.Seconds * 1000, Learning: m);
+                    var p = new CellParams(spec.Length, $"rationale {m.Map}", spec.Beta, "rationale", 0, c.Seed);
+                    run.Store(new CellRecord(experimentId, spec.Key(c.Map, c.Seed), c.Index, p, metrics, started, DateTime.UtcNow));
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            }).ToArray();
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false);
     }
 
     private async Task<int> RunCellsAsync(string experimentId, MilExperiment mil, MilCell[] cells, int firstIndex, HashSet<string> stored,

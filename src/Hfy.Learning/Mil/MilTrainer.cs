@@ -46,6 +46,36 @@ public static class MilTrainer
 
         var labels = labelsOverride ?? data.Labels;
         var clock = Stopwatch.StartNew();
+        var (model, lastLoss, bagsPerSecond) = Fit(data, train, config, shuffleSeed, labels);
+        var buffer = new Matrix(0, data.Features);
+        var trainScores = Score(model, data, train, buffer);
+        var valScores = Score(model, data, validation, buffer);
+        var testScores = Score(model, data, test, buffer);
+        var trainLabels = train.Select(i => labels[i]).ToArray();
+        var valLabels = validation.Select(i => data.Labels[i]).ToArray();
+        var testLabels = test.Select(i => data.Labels[i]).ToArray();
+        return new MilRunResult(
+            Metrics.RocAuc(trainScores, trainLabels),
+            validation.Length == 0 ? double.NaN : Metrics.RocAuc(valScores, valLabels),
+            Metrics.RocAuc(testScores, testLabels),
+            Metrics.Accuracy(testScores, testLabels),
+            validation.Length == 0 ? double.NaN : Metrics.Accuracy(valScores, valLabels),
+            lastLoss,
+            clock.Elapsed.TotalSeconds,
+            bagsPerSecond);
+    }
+
+    /// <summary>
+    /// Trains a fresh model on the bags <paramref name="train"/> with <paramref name="labels"/>; returns it (in training
+    /// mode), the mean loss of the last epoch and the training steps per second.
+    /// </summary>
+    public static (MilModel Model, double FinalLoss, double BagsPerSecond) Fit(BagSet data, int[] train, MilConfig config, int shuffleSeed,
+        IReadOnlyList<int> labels)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(labels);
         var model = new MilModel(data.Features, config);
         var optimizer = new AdamW(model.Parameters(), config.Lr, config.WeightDecay);
         var scheduler = new ExponentialLr(optimizer, config.LrDecay);
@@ -77,22 +107,8 @@ public static class MilTrainer
             trainTicks += Stopwatch.GetTimestamp() - start;
         }
 
-        var trainScores = Score(model, data, train, buffer);
-        var valScores = Score(model, data, validation, buffer);
-        var testScores = Score(model, data, test, buffer);
-        var trainLabels = train.Select(i => labels[i]).ToArray();
-        var valLabels = validation.Select(i => data.Labels[i]).ToArray();
-        var testLabels = test.Select(i => data.Labels[i]).ToArray();
-        var trainSeconds = trainTicks / (double)Stopwatch.Frequency;
-        return new MilRunResult(
-            Metrics.RocAuc(trainScores, trainLabels),
-            validation.Length == 0 ? double.NaN : Metrics.RocAuc(valScores, valLabels),
-            Metrics.RocAuc(testScores, testLabels),
-            Metrics.Accuracy(testScores, testLabels),
-            validation.Length == 0 ? double.NaN : Metrics.Accuracy(valScores, valLabels),
-            lastLoss,
-            clock.Elapsed.TotalSeconds,
-            trainSeconds > 0 ? steps / trainSeconds : double.NaN);
+        var seconds = trainTicks / (double)Stopwatch.Frequency;
+        return (model, lastLoss, seconds > 0 ? steps / seconds : double.NaN);
     }
 
     /// <summary>Bag probabilities σ(logit) in evaluation mode.</summary>
