@@ -129,7 +129,7 @@ public sealed class MilExperiment
         }
         else
         {
-            data = Load(cell.Dataset, () => DenseBagSet.LoadBenchmark(Spec.DataDir ?? "data/mil", cell.Dataset));
+            data = Load(cell.Dataset, () => DenseBagSet.LoadBenchmark(Spec.ResolvedDataDir, cell.Dataset));
             (train, validation, test) = StratifiedFolds.Split(data.Labels, Spec.Folds, cell.Fold, cell.Seed);
         }
 

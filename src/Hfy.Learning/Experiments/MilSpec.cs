@@ -55,6 +55,33 @@ public sealed record MilSpec
     /// <summary>Folder of elephant/, fox/, tiger/ (relative paths from the working directory).</summary>
     public string? DataDir { get; init; } = "data/mil";
 
+    /// <summary>
+    /// <see cref="DataDir"/> as a path: absolute paths as given; a relative path against the working directory, else
+    /// against the nearest parent where it exists (so the examples run from any folder of the repository).
+    /// </summary>
+    public string ResolvedDataDir
+    {
+        get
+        {
+            var dir = DataDir ?? "data/mil";
+            if (Path.IsPathRooted(dir) || Directory.Exists(dir))
+            {
+                return dir;
+            }
+
+            for (var parent = new DirectoryInfo(Directory.GetCurrentDirectory()).Parent; parent is not null; parent = parent.Parent)
+            {
+                var candidate = Path.Combine(parent.FullName, dir);
+                if (Directory.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+
+            return dir;
+        }
+    }
+
     /// <summary>Fashion-MNIST bags settings.</summary>
     public FashionBagsSpec? Fashion { get; init; }
 
@@ -138,9 +165,9 @@ public sealed record MilSpec
             Err("seeds", string.Create(CultureInfo.InvariantCulture, $"must be in [1, 20] (got {Seeds})"));
         }
 
-        if (Datasets?.Any(d => d != "fashion") == true && !Directory.Exists(Path.Combine(DataDir ?? "", "tiger")))
+        if (Datasets?.Any(d => d != "fashion") == true && !Directory.Exists(Path.Combine(ResolvedDataDir, "tiger")))
         {
-            Err("dataDir", $"must be the folder holding elephant/, fox/, tiger/ (got '{DataDir}'; run from the repository root or give the path)");
+            Err("dataDir", $"must be the folder holding elephant/, fox/, tiger/ (got '{DataDir}', looked in the working directory and its parents)");
         }
 
         if (Datasets?.Contains("fashion") == true)
