@@ -9,19 +9,20 @@ public static class GradientClipping
     public static double ClipNorm(IReadOnlyList<Parameter> parameters, double maxNorm)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        // Indexed loops: a foreach over the interface would allocate an enumerator on every training step.
         double sum = 0;
-        foreach (var p in parameters)
+        for (var i = 0; i < parameters.Count; i++)
         {
-            sum += TensorPrimitives.SumOfSquares<double>(p.Grad);
+            sum += TensorPrimitives.SumOfSquares<double>(parameters[i].Grad);
         }
 
         var norm = Math.Sqrt(sum);
         var coef = maxNorm / (norm + 1e-6);
         if (coef < 1.0)
         {
-            foreach (var p in parameters)
+            for (var i = 0; i < parameters.Count; i++)
             {
-                TensorPrimitives.Multiply(p.Grad, coef, p.Grad);
+                TensorPrimitives.Multiply(parameters[i].Grad, coef, parameters[i].Grad);
             }
         }
 
