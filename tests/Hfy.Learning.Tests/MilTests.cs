@@ -201,3 +201,51 @@ public sealed class MilTests
         Assert.Equal(784, bags.Features);
     }
 }
+
+public sealed class MilModelGradientTests
+{
+    [Theory]
+    [InlineData("softmax", 0.0)]
+    [InlineData("entmax-1.5", 0.5)]
+    [InlineData("sparsemax", 0.0)]
+    [InlineData("normmax-10", 0.0)]
+    [InlineData("ksubsets-2", 0.3)]
+    public void MilModel_EndToEnd_GradientsMatchFiniteDifferences(string map, double dropout)
+    {
+        var rng = new Random(21);
+        var config = new MilConfig(AssociationGradientTests.Spec(map), EmbDims: 4, HiddenSize: 3, Heads: 2, Beta: 2.0, Dropout: dropout, InitSeed: 5);
+        var model = new MilModel(5, config);
+        var bag = GradCheck.RandomMatrix(6, 5, rng, 2.0);
+        Matrix Forward()
+        {
+            model.Pooling.Association.Generator = new Random(3);
+            var m = new Matrix(1, 1);
+            m[0, 0] = model.Forward(bag);
+            return m;
+        }
+
+        var (_, count) = GradCheck.Run(Forward, c =>
+        {
+            model.ZeroGrad();
+            Forward();
+            model.Backward(c[0, 0]);
+            return [.. GradCheck.ParameterSlots(model)];
+        }, rng, maxPerSlot: 12);
+        Assert.True(count > 100);
+    }
+
+    [Fact]
+    public void MilSpec_Validate_NamesEachBadField()
+    {
+        var spec = new Hfy.Learning.Experiments.MilSpec
+        {
+            Datasets = ["tiger", "lion"],
+            Maps = [new Hfy.Learning.Experiments.LearningMap { Name = "normmax", Gamma = 1.0 }],
+            Heads = [0],
+            Epochs = 0,
+        };
+        var paths = spec.Validate().Select(e => e.Path).ToArray();
+        Assert.Equal(["mil.datasets[1]", "mil.maps[0]", "mil.heads", "mil.epochs"], paths);
+        Assert.Contains("gamma", spec.Validate()[1].Message, StringComparison.Ordinal);
+    }
+}

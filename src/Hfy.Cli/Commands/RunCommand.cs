@@ -20,7 +20,7 @@ internal static class RunCommand
         var memory = new Option<long?>("--max-bank-bytes") { Description = "memory budget for one bank (bytes); default 4 GiB" };
         var maxSpec = new Option<long?>("--max-spec-bytes") { Description = $"largest spec file accepted (bytes); default {SpecLimits.Default.MaxSpecBytes}" };
         var format = new Option<string?>("--format") { Description = "summary as table (fits the terminal), tsv or csv (default: table)" };
-        var cmd = new Command("run", "Run an experiment spec (capacity, metastable, basins, free-recall, sequential-recall) and write its results") { spec, nodes, data, local, resume, memory, maxSpec, format };
+        var cmd = new Command("run", "Run an experiment spec (capacity, metastable, basins, free-recall, sequential-recall, exponential, mil, rationale) and write its results") { spec, nodes, data, local, resume, memory, maxSpec, format };
         cmd.SetAction(async (parse, ct) =>
         {
             if (ExperimentConsole.ParseFormat(parse.GetValue(format)) is not { } summaryFormat)
