@@ -132,7 +132,7 @@ public sealed class HopfieldAssociation : Module
                 }
 
                 var p = _weights.AsSpan(offset, n);
-                _map.Forward(theta, p);
+                _map.Forward(offset / n, theta, p);
                 ReadOnlySpan<double> a = p;
                 if (_dropping)
                 {
@@ -195,7 +195,7 @@ public sealed class HopfieldAssociation : Module
                     TensorPrimitives.Multiply(da, _mask.AsSpan(offset, n), da);
                 }
 
-                _map.Backward(_theta.AsSpan(offset, n), p, da, dtheta);
+                _map.Backward(offset / n, _theta.AsSpan(offset, n), p, da, dtheta);
                 var q = _q.Slice(s, h * dh, dh);
                 var dq = dQ.Slice(s, h * dh, dh);
                 for (var j = 0; j < n; j++)
