@@ -8,7 +8,7 @@ namespace Hfy.Learning.Associative;
 /// <param name="Map">The normalising map over the stored patterns (softmax, entmax, sparsemax, normmax, k-subsets, sequential k-subsets).</param>
 /// <param name="Heads">Number of heads.</param>
 /// <param name="HiddenSize">Query/key width per head (hflayers <c>hidden_size</c>).</param>
-/// <param name="Beta">β per head: scores are β⟨q, k⟩ with no 1/√d (hflayers <c>scaling</c>).</param>
+/// <param name="Beta">β, the same for every head (the published code passes equal per-head values): scores are β⟨q, k⟩ with no 1/√d (hflayers <c>scaling</c>).</param>
 /// <param name="Dropout">Dropout on the association weights, after the map.</param>
 /// <param name="ValueSize">Value width per head (null: <paramref name="HiddenSize"/>).</param>
 /// <param name="LayerNorms">Affine LayerNorms on the state, stored and projection inputs.</param>
