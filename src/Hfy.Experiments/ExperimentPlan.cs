@@ -18,6 +18,10 @@ public enum ExperimentKind
     SequentialRecall,
     /// <summary>Exponential capacity: P = e^{αN} patterns in dimension N against the Lucibello–Mézard thresholds (Exponential/).</summary>
     Exponential,
+    /// <summary>Multiple-instance learning with Hopfield pooling (Hfy.Learning; docs/learning.md).</summary>
+    Mil,
+    /// <summary>Rationales: k-subsets against sequential k-subsets pooling on planted spans (Hfy.Learning; docs/learning.md).</summary>
+    Rationale,
 }
 
 /// <summary>What counts as a successful retrieval of a stored pattern.</summary>
@@ -36,7 +40,7 @@ public static class ExperimentNames
     [
         ("capacity", ExperimentKind.Capacity), ("metastable", ExperimentKind.Metastable), ("basins", ExperimentKind.Basins),
         ("free-recall", ExperimentKind.FreeRecall), ("sequential-recall", ExperimentKind.SequentialRecall),
-        ("exponential", ExperimentKind.Exponential),
+        ("exponential", ExperimentKind.Exponential), ("mil", ExperimentKind.Mil), ("rationale", ExperimentKind.Rationale),
     ];
 
     /// <summary>Every kind name, in documentation order.</summary>
@@ -137,6 +141,7 @@ public sealed record ExperimentPlan(ExperimentSpec Spec, ExperimentKind Kind, Ba
         var kind = ExperimentNames.ParseKind(spec.Kind);
         if (kind is null) errors.Add(new SpecError("kind", $"must be one of {string.Join(", ", ExperimentNames.KindNames)} (got '{SpecValidator.Clip(spec.Kind)}')"));
         if (kind == ExperimentKind.Exponential) return Exponential.ExponentialPlan.ReadPlan(spec);
+        if (kind is { } k && Learning.LearningKinds.IsLearning(k)) return Learning.LearningKinds.ReadPlan(spec, k);
         var bank = ReadBank(spec.Bank, errors);
         var success = spec.Success ?? new SuccessSpec();
         var criterion = ExperimentNames.ParseCriterion(success.Criterion);

@@ -60,6 +60,11 @@ public sealed class ExperimentRunner
             await new Exponential.ExponentialRunner(_engine, _store, _options).RunAsync(experimentId, plan, progress, cancellationToken).ConfigureAwait(false);
             return;
         }
+        if (Learning.LearningKinds.IsLearning(plan.Kind))
+        {
+            await new Learning.LearningRunner(_store, _options).RunAsync(experimentId, plan, progress, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         var cells = GridExpansion.Expand(plan.Spec);
         var stored = _store.GetCellKeys(experimentId);
         var doneAtStart = cells.Count(c => stored.Contains(c.Key));

@@ -52,6 +52,12 @@ public sealed record ExperimentSpec
     /// <summary>exponential only: the (α, β_net, N or P) grid (docs/capacity.md, exponential capacity).</summary>
     public global::Hfy.Experiments.Exponential.ExponentialSpec? Exponential { get; init; }
 
+    /// <summary>mil only: data sets, maps and the hyper-parameter grid (docs/learning.md).</summary>
+    public global::Hfy.Learning.Experiments.MilSpec? Mil { get; init; }
+
+    /// <summary>rationale only: the planted-span task, model and maps (docs/learning.md).</summary>
+    public global::Hfy.Learning.Experiments.RationaleSpec? Rationale { get; init; }
+
     /// <summary>Parses a spec; a malformed document throws <see cref="JsonException"/> (the validator turns it into a field error).</summary>
     public static ExperimentSpec Parse(string json)
     {

@@ -51,6 +51,7 @@ public static class GridExpansion
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (ExperimentNames.ParseKind(spec.Kind) == ExperimentKind.Exponential) return Exponential.ExponentialGrid.Count(spec);
+        if (ExperimentNames.ParseKind(spec.Kind) is { } kind && Learning.LearningKinds.IsLearning(kind)) return Learning.LearningKinds.Count(spec);
         var g = spec.Grid;
         if (g is null) return 0;
         long perBank = 0;

@@ -18,6 +18,7 @@ internal static class BenchCommand
         command.Subcommands.Add(ClusterBench.CreateCommand());
         command.Subcommands.Add(MapsBench.CreateCommand());
         command.Subcommands.Add(MassiveBench.CreateCommand());
+        command.Subcommands.Add(LearningBench.CreateCommand());
         return command;
     }
 

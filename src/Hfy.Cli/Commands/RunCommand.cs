@@ -20,7 +20,7 @@ internal static class RunCommand
         var memory = new Option<long?>("--max-bank-bytes") { Description = "memory budget for one bank (bytes); default 4 GiB" };
         var maxSpec = new Option<long?>("--max-spec-bytes") { Description = $"largest spec file accepted (bytes); default {SpecLimits.Default.MaxSpecBytes}" };
         var format = new Option<string?>("--format") { Description = "summary as table (fits the terminal), tsv or csv (default: table)" };
-        var cmd = new Command("run", "Run an experiment spec (capacity, metastable, basins, free-recall, sequential-recall) and write its results") { spec, nodes, data, local, resume, memory, maxSpec, format };
+        var cmd = new Command("run", "Run an experiment spec (capacity, metastable, basins, free-recall, sequential-recall, exponential, mil, rationale) and write its results") { spec, nodes, data, local, resume, memory, maxSpec, format };
         cmd.SetAction(async (parse, ct) =>
         {
             if (ExperimentConsole.ParseFormat(parse.GetValue(format)) is not { } summaryFormat)
@@ -57,17 +57,20 @@ internal static class RunCommand
             var store = ResultsStore.Open(dataDir);
 
             // Recall cells run on the single-node recall kernels (RecallCell), so a cluster would only sit idle.
-            var recall = ExperimentNames.ParseKind((parsed ?? store.GetExperiment(resumeId!)!.Spec).Kind)?.IsRecall() == true;
+            var parsedKind = ExperimentNames.ParseKind((parsed ?? store.GetExperiment(resumeId!)!.Spec).Kind);
+            var recall = parsedKind?.IsRecall() == true || (parsedKind is { } lk && Hfy.Experiments.Learning.LearningKinds.IsLearning(lk));
             var (engine, description) = await ExperimentEngines.CreateAsync(n, parse.GetValue(local) || recall, ct);
             await using (engine)
             {
-                AnsiConsole.MarkupLine($"[grey]engine:[/] {Markup.Escape(recall ? "recall kernels in this process (no cluster: each round needs the whole bank)" : description)}");
+                AnsiConsole.MarkupLine($"[grey]engine:[/] {Markup.Escape(recall ? "kernels in this process (recall: each round needs the whole bank; learning: training cells need no bank)" : description)}");
                 var runner = new ExperimentRunner(engine, store);
                 var id = resumeId ?? runner.Submit(parsed!, limits);
                 AnsiConsole.MarkupLine($"[grey]experiment:[/] {id}   [grey]store:[/] {Markup.Escape(store.Path)}");
                 var code = await ExperimentConsole.RunWithProgressAsync(runner, id, ct);
                 if (store.GetExperiment(id) is { } exp && ExperimentNames.ParseKind(exp.Kind) == ExperimentKind.Exponential)
                     Console.WriteLine(Hfy.Experiments.Exponential.ExponentialReport.Markdown(exp, store.GetCells(id), points: false));
+                else if (store.GetExperiment(id) is { } lexp && ExperimentNames.ParseKind(lexp.Kind) is { } lkind && Hfy.Experiments.Learning.LearningKinds.IsLearning(lkind))
+                    Console.WriteLine(Hfy.Experiments.Learning.LearningKinds.Report(store.GetCells(id)));
                 else ExperimentConsole.PrintSummary(SummaryRow.Summarize(store.GetCells(id)), summaryFormat);
                 var outDir = Path.Combine(dataDir, "experiments", id);
                 foreach (var f in ExperimentConsole.WriteOutputs(store, id, outDir)) AnsiConsole.MarkupLine($"[grey]wrote[/] {Markup.Escape(f)}");

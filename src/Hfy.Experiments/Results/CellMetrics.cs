@@ -19,6 +19,7 @@ namespace Hfy.Experiments.Results;
 /// <param name="LevenshteinCoefficient">Sequential recall only: 1 − lev(recalled, start, start+1, …)/length.</param>
 /// <param name="RecallOrder">Recall kinds only: the recalled memories (bank rows) in recall order.</param>
 /// <param name="Exponential">Exponential kind only: the cell's parameters, theory and per-query rows.</param>
+/// <param name="Learning">Learning kinds (mil) only: the trained model's scores.</param>
 public sealed record CellMetrics(
     int Queries,
     double SuccessRate,
@@ -37,7 +38,8 @@ public sealed record CellMetrics(
     double? UniqueRatio = null,
     double? LevenshteinCoefficient = null,
     int[]? RecallOrder = null,
-    global::Hfy.Experiments.Exponential.ExponentialCellMetrics? Exponential = null)
+    global::Hfy.Experiments.Exponential.ExponentialCellMetrics? Exponential = null,
+    global::Hfy.Learning.Experiments.LearningCellMetrics? Learning = null)
 {
     /// <summary>Bins of <see cref="SupportHistogram"/>: sizes 0..10 and one for &gt; 10.</summary>
     public const int HistogramBins = 12;

@@ -112,7 +112,8 @@ public class ExampleSpecTests
         {
             var (spec, errors) = SpecValidator.ParseAndValidate(File.ReadAllText(f), SpecLimits.Default);
             Assert.NotNull(spec);
-            var idx = spec!.Bank?.Path is { } p && !File.Exists(p);
+            var idx = (spec!.Bank?.Path is { } p && !File.Exists(p))
+                || (spec.Mil?.Datasets?.Contains("fashion") == true && !Hfy.Learning.Mil.FashionBagSet.Available(Hfy.Learning.Mil.FashionBagSet.DefaultDirectory));
             if (idx)
             {
                 var e = Assert.Single(errors);

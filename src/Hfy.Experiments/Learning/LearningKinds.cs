@@ -1,0 +1,170 @@
+using Hfy.Experiments.Results;
+using Hfy.Learning.Experiments;
+
+namespace Hfy.Experiments.Learning;
+
+/// <summary>
+/// The learning kinds (<c>mil</c>, <c>rationale</c>) as experiments: plan, validation, cell count and the runner. The models, data and
+/// protocols live in Hfy.Learning (docs/learning.md); this file only stores their cells like every other kind's.
+/// </summary>
+/// <remarks>
+/// Cells run in this process (the coordinator's, under a cluster): <see cref="Engines.IRetrievalEngine"/> offers bank
+/// and retrieval operations only, and a training cell needs neither a bank nor a retrieval, so there is nothing for a
+/// cluster node to do until the engine protocol gains a "run this learning cell" message.
+/// </remarks>
+public static class LearningKinds
+{
+    /// <summary>Whether a kind is a learning kind.</summary>
+    public static bool IsLearning(this ExperimentKind kind) => kind is ExperimentKind.Mil or ExperimentKind.Rationale;
+
+    /// <summary>The plan of a learning spec (no bank: each kind reads its own data).</summary>
+    public static ExperimentPlan ReadPlan(ExperimentSpec spec, ExperimentKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (kind == ExperimentKind.Mil && spec.Mil is null) throw new SpecValidationException([new SpecError("mil", "is required for kind mil")]);
+        if (kind == ExperimentKind.Rationale && spec.Rationale is null) throw new SpecValidationException([new SpecError("rationale", "is required for kind rationale")]);
+        return new ExperimentPlan(spec, kind, new BankPlan.Inline([]), SuccessCriterion.Exact, 0, new BasinsSpec(),
+            Hfy.Kernels.Classical.BaselineUpdate.Published);
+    }
+
+    /// <summary>Adds the problems of a learning spec to <paramref name="errors"/>.</summary>
+    public static void Validate(ExperimentSpec spec, ExperimentKind? kind, List<SpecError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(errors);
+        if (spec.Grid is not null) errors.Add(new SpecError("grid", $"is not used by kind {spec.Kind} (its grid is the mil or rationale section)"));
+        if (spec.Bank is not null) errors.Add(new SpecError("bank", $"is not used by kind {spec.Kind} (the data are named in the mil or rationale section)"));
+        if (kind == ExperimentKind.Mil)
+        {
+            if (spec.Rationale is not null) errors.Add(new SpecError("rationale", "only kind rationale takes a rationale section"));
+            if (spec.Mil is null) errors.Add(new SpecError("mil", "is required for kind mil (datasets, maps, grid)"));
+            else foreach (var (path, message) in spec.Mil.Validate()) errors.Add(new SpecError(path, message));
+        }
+        else if (kind == ExperimentKind.Rationale)
+        {
+            if (spec.Mil is not null) errors.Add(new SpecError("mil", "only kind mil takes a mil section"));
+            if (spec.Rationale is null) errors.Add(new SpecError("rationale", "is required for kind rationale (maps, task, model)"));
+            else foreach (var (path, message) in spec.Rationale.Validate()) errors.Add(new SpecError(path, message));
+        }
+        else
+        {
+            errors.Add(new SpecError(spec.Mil is not null ? "mil" : "rationale", $"only kinds mil and rationale take these sections (kind is '{spec.Kind}')"));
+        }
+    }
+
+    /// <summary>Number of cells of a learning spec.</summary>
+    public static long Count(ExperimentSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Mil is { } mil ? MilExperiment.Count(mil) : spec.Rationale?.Count ?? 0;
+    }
+
+    /// <summary>The report of a learning experiment's stored cells (markdown).</summary>
+    public static string Report(IEnumerable<CellRecord> cells)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
+        var metrics = cells.Select(c => c.Metrics.Learning).OfType<LearningCellMetrics>().ToArray();
+        return metrics.Any(m => m.Task == "rationale") ? RationaleSpec.Markdown(metrics) : MilExperiment.Markdown(metrics);
+    }
+}
+
+/// <summary>
+/// Runs (or resumes) a learning experiment: per (data set, map) the phase-1 cells (every configuration on every fold,
+/// seed 0), then — the configuration chosen from the stored phase-1 cells — the phase-2 cells (seeds 1 …). Each finished
+/// cell is stored before it is counted; stored cells are skipped on resume.
+/// </summary>
+public sealed class LearningRunner
+{
+    private readonly ResultsStore _store;
+    private readonly RunnerOptions _options;
+
+    /// <summary>A runner over a store.</summary>
+    public LearningRunner(ResultsStore store, RunnerOptions? options = null)
+    {
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _options = options ?? new RunnerOptions();
+    }
+
+    /// <summary>Runs the cells of <paramref name="experimentId"/> not yet stored.</summary>
+    public async Task RunAsync(string experimentId, ExperimentPlan plan, IProgress<ExperimentProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (plan.Kind == ExperimentKind.Rationale)
+        {
+            await RunRationaleAsync(experimentId, plan.Spec.Rationale!, progress, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var spec = plan.Spec.Mil!;
+        var mil = new MilExperiment(spec);
+        var total = (int)MilExperiment.Count(spec);
+        var stored = _store.GetCellKeys(experimentId);
+        await CellRun.RunAsync(_store, experimentId, progress, total, stored.Count, async run =>
+        {
+            var index = 0;
+            foreach (var dataset in spec.Datasets!)
+            {
+                for (var m = 0; m < mil.Maps.Count; m++)
+                {
+                    var phase1 = mil.Phase1(dataset, m).ToArray();
+                    index = await RunCellsAsync(experimentId, mil, phase1, index, stored, run, cancellationToken).ConfigureAwait(false);
+                    var keys = phase1.Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
+                    var chosen = spec.ConfigCount == 1 ? 0 : MilExperiment.Choose(_store.GetCells(experimentId)
+                        .Where(c => keys.Contains(c.Key)).Select(c => c.Metrics.Learning).OfType<LearningCellMetrics>());
+                    index = await RunCellsAsync(experimentId, mil, [.. mil.Phase2(dataset, m, chosen)], index, stored, run, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunRationaleAsync(string experimentId, RationaleSpec spec, IProgress<ExperimentProgress>? progress, CancellationToken ct)
+    {
+        var stored = _store.GetCellKeys(experimentId);
+        await CellRun.RunAsync(_store, experimentId, progress, (int)spec.Count, stored.Count, async run =>
+        {
+            using var slots = new SemaphoreSlim(_options.MaxConcurrentCells);
+            var tasks = spec.Cells().Select((c, i) => (c.Map, c.Seed, Index: i)).Where(c => !stored.Contains(spec.Key(c.Map, c.Seed))).Select(async c =>
+            {
+                await slots.WaitAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    var started = DateTime.UtcNow;
+                    var m = await Task.Run(() => spec.Run(c.Map, c.Seed), ct).ConfigureAwait(false);
+                    var metrics = new CellMetrics(spec.Test, m.TestAccuracy, 0, 0, 0, new long[CellMetrics.HistogramBins], 0, 0, 0, 0, 0, 0, m.Seconds * 1000, Learning: m);
+                    var p = new CellParams(spec.Length, $"rationale {m.Map}", spec.Beta, "rationale", 0, c.Seed);
+                    run.Store(new CellRecord(experimentId, spec.Key(c.Map, c.Seed), c.Index, p, metrics, started, DateTime.UtcNow));
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            }).ToArray();
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false);
+    }
+
+    private async Task<int> RunCellsAsync(string experimentId, MilExperiment mil, MilCell[] cells, int firstIndex, HashSet<string> stored,
+        CellRun run, CancellationToken ct)
+    {
+        using var slots = new SemaphoreSlim(_options.MaxConcurrentCells);
+        var tasks = cells.Select((cell, i) => (cell, i)).Where(x => !stored.Contains(x.cell.Key)).Select(async x =>
+        {
+            await slots.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                var started = DateTime.UtcNow;
+                var m = await Task.Run(() => mil.Run(x.cell), ct).ConfigureAwait(false);
+                var score = MilExperiment.Score(m, validation: false);
+                var metrics = new CellMetrics(0, score, 0, 0, 0, new long[CellMetrics.HistogramBins], 0, 0, 0, 0, 0, 0, m.Seconds * 1000, Learning: m);
+                var p = new CellParams(x.cell.Fold, $"{x.cell.Dataset} {x.cell.Map.Label} c{x.cell.Config}", mil.Spec.Configs(x.cell.Map)[x.cell.Config].Beta, "mil", 0, x.cell.Seed);
+                run.Store(new CellRecord(experimentId, x.cell.Key, firstIndex + x.i, p, metrics, started, DateTime.UtcNow));
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }).ToArray();
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        return firstIndex + cells.Length;
+    }
+}

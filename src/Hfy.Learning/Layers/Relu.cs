@@ -1,0 +1,41 @@
+using System.Numerics.Tensors;
+using Hfy.Learning.Tensors;
+
+namespace Hfy.Learning.Layers;
+
+/// <summary>max(x, 0) element-wise; the gradient at 0 is 0 (PyTorch's convention).</summary>
+public sealed class Relu : Module
+{
+    private readonly Matrix _output = new(0, 0);
+    private readonly Matrix _inputGrad = new(0, 0);
+
+    /// <summary>max(x, 0) (a buffer owned by this layer).</summary>
+    public Matrix Forward(Matrix x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var y = _output.Resize(x.Rows, x.Cols);
+        TensorPrimitives.Max(x.Span, 0.0, y.Span);
+        return y;
+    }
+
+    /// <summary>dx = dy where the output is positive, 0 elsewhere.</summary>
+    public Matrix Backward(Matrix dy)
+    {
+        ArgumentNullException.ThrowIfNull(dy);
+        if (dy.Rows != _output.Rows || dy.Cols != _output.Cols)
+        {
+            throw new ArgumentException($"dy: must be {_output.Rows}×{_output.Cols} (got {dy.Rows}×{dy.Cols})", nameof(dy));
+        }
+
+        var dx = _inputGrad.Resize(dy.Rows, dy.Cols);
+        var y = _output.Span;
+        var g = dy.Span;
+        var d = dx.Span;
+        for (var i = 0; i < d.Length; i++)
+        {
+            d[i] = y[i] > 0.0 ? g[i] : 0.0;
+        }
+
+        return dx;
+    }
+}
