@@ -268,7 +268,8 @@ public sealed class ExponentialRunner
     {
         var dim = bank.Dim;
         var dense = options.Map.Kind == MapKind.Softmax;
-        var batchSize = (int)Math.Clamp(dense ? MaxDenseWeightsPerRequest / bank.Rows : _options.QueryBatch, 1, _options.QueryBatch);
+        // Resident softmax results list all P weights per query; streamed banks list at most a cap of them.
+        var batchSize = (int)Math.Clamp(dense && !BankSources.IsStreamed(bank) ? MaxDenseWeightsPerRequest / bank.Rows : _options.QueryBatch, 1, _options.QueryBatch);
         var outcomes = new Outcome[count];
         long roundTrips = 0, bytes = 0;
         for (var start = 0; start < count; start += batchSize)

@@ -123,13 +123,22 @@ public static class BankSources
         };
     }
 
+    /// <summary>The storage kind <paramref name="rows"/> rows of the bank get: Auto resolved (resident when they fit one array, else procedural or mapped).</summary>
+    public static BankStorage ResolvedStorage(BankSpec spec, long rows)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Storage != BankStorage.Auto) return spec.Storage;
+        return rows * spec.Dim <= BlockLimits.MaxElements ? BankStorage.Resident : BankAddress.IsGenerated(spec.Source) ? BankStorage.Procedural : BankStorage.Mapped;
+    }
+
+    /// <summary>True when the bank's rows are not a resident float32 bank: retrievals stream (<see cref="Retrieval.StoreScoreSource"/>) and list at most a cap of weights.</summary>
+    public static bool IsStreamed(BankSpec spec) => ResolvedStorage(spec, spec.Rows) != BankStorage.Resident;
+
     /// <summary>The bytes a node holds in process memory for rows [.., + rows) of the bank under its storage kind (mapped and procedural: 0).</summary>
     public static long ResidentBytes(BankSpec spec, long rows)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var storage = spec.Storage;
-        if (storage == BankStorage.Auto)
-            storage = rows * spec.Dim <= BlockLimits.MaxElements ? BankStorage.Resident : BankAddress.IsGenerated(spec.Source) ? BankStorage.Procedural : BankStorage.Mapped;
+        var storage = ResolvedStorage(spec, rows);
         return storage switch
         {
             BankStorage.Resident => rows * spec.Dim * sizeof(float),
