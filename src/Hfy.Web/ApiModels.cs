@@ -84,8 +84,21 @@ public sealed record BankView(string Name, long Rows, int Dimension, IReadOnlyLi
     public long Bytes => Partitions.Sum(p => p.Bytes);
 }
 
-/// <summary>What one node holds, over all banks.</summary>
-public sealed record NodeLoadView(string Node, int Partitions, long Rows, long Bytes);
+/// <summary>What one node holds, over all banks, and its memory as it last reported it.</summary>
+public sealed record NodeLoadView(string Node, int Partitions, long Rows, long Bytes)
+{
+    /// <summary>Resident set at the node's last report, bytes (0: not reported).</summary>
+    public long WorkingSet { get; init; }
+
+    /// <summary>Peak resident set since the node started, bytes.</summary>
+    public long PeakWorkingSet { get; init; }
+
+    /// <summary>The node's memory budget for banks, bytes.</summary>
+    public long Budget { get; init; }
+
+    /// <summary>Storage kinds of its partitions (resident, half, bits, mapped, procedural).</summary>
+    public IReadOnlyList<string> Storage { get; init; } = [];
+}
 
 /// <summary>Banks, and what each node holds.</summary>
 /// <param name="Banks">Banks with their partitions, where the engine reports them.</param>

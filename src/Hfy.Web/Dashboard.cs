@@ -85,5 +85,11 @@ public sealed class Dashboard : IAsyncDisposable
     }
 
     private static BanksSnapshot Banks(EngineMetrics metrics) =>
-        new([], [.. metrics.Snapshot().Nodes.Select(n => new NodeLoadView(n.Node, n.Partitions, n.Rows, n.Bytes))]);
+        new([], [.. metrics.Snapshot().Nodes.Select(n => new NodeLoadView(n.Node, n.Partitions, n.Rows, n.Bytes)
+        {
+            WorkingSet = n.WorkingSet,
+            PeakWorkingSet = n.PeakWorkingSet,
+            Budget = n.Budget,
+            Storage = n.Storage,
+        })]);
 }

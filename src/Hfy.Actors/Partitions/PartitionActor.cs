@@ -54,6 +54,7 @@ public sealed class PartitionActor : ReceiveActor, IWithUnboundedStash
         {
             _rows = [];
             _store = null;
+            Announce(null);
             _held.Clear();
             _lru.Clear();
             Sender.Tell(new PartitionDropped(m.Partition.Spec.Name, m.Partition.Index));
@@ -152,8 +153,16 @@ public sealed class PartitionActor : ReceiveActor, IWithUnboundedStash
         _rows = store is Bank bank ? bank.Data : [];
         _store = store is Bank ? null : store;
         _address = address;
+        Announce(BankSources.ResolvedStorage(address.Spec, address.RowCount).ToString().ToLowerInvariant());
         _held.Clear();
         _lru.Clear();
+    }
+
+    /// <summary>Tells this node's <see cref="NodeInfoActor"/> which storage kind the partition holds (null: none).</summary>
+    private void Announce(string? kind)
+    {
+        if (_address is null) return;
+        Context.ActorSelection($"/user/{NodeInfoActor.Name}").Tell(new StorageHeld(_address.EntityId, kind));
     }
 
     private Work OnScore(ScoreRequest m)

@@ -24,6 +24,7 @@ public static class PartitionSharding
         ArgumentNullException.ThrowIfNull(system);
         var sharding = ClusterSharding.Get(system); // loads the sharding defaults the settings read
         var settings = ClusterShardingSettings.Create(system).WithRole(HfyRoles.Bank).WithRememberEntities(true);
+        system.ActorOf(NodeInfoActor.Props(), NodeInfoActor.Name);
         return sharding.Start(TypeName, _ => PartitionActor.Props(), settings, new Extractor());
     }
 

@@ -38,6 +38,8 @@ public sealed class HfySerializer : SerializerWithStringManifest
         [typeof(PartitionFailed)] = "pf",
         [typeof(SupportCountRequest)] = "cq",
         [typeof(SupportCountReply)] = "cr",
+        [typeof(NodeMemoryRequest)] = "nq",
+        [typeof(NodeMemory)] = "nm",
     }.ToFrozenDictionary();
 
     // Sizes keyed by the message instance, alive as long as the message is (the aggregator reads them back).

@@ -255,7 +255,7 @@ public sealed class ClusterEngine : IRetrievalEngine
     }
 
     /// <summary>Feeds member events to the metrics and re-warms partitions when a member is removed.</summary>
-    private sealed class MembershipWatcher : ReceiveActor
+    private sealed class MembershipWatcher : ReceiveActor, IWithTimers
     {
         private readonly ClusterEngine _engine;
 
@@ -266,18 +266,45 @@ public sealed class ClusterEngine : IRetrievalEngine
             {
                 var status = e.GetType().Name.Replace("Member", string.Empty, StringComparison.Ordinal);
                 _engine.Metrics.RecordMemberEvent(e.Member.Address.ToString(), status, e.Member.Roles);
-                if (e is Akka.Cluster.ClusterEvent.MemberRemoved && e.Member.HasRole(HfyRoles.Bank)) _engine.Rewarm();
+                if (e is Akka.Cluster.ClusterEvent.MemberRemoved && e.Member.HasRole(HfyRoles.Bank))
+                {
+                    _engine.Metrics.ForgetNode(e.Member.Address.ToString());
+                    _engine.Rewarm();
+                }
             });
             Receive<Akka.Cluster.ClusterEvent.UnreachableMember>(e => _engine.Metrics.RecordMemberEvent(e.Member.Address.ToString(), "Unreachable", e.Member.Roles));
             Receive<Akka.Cluster.ClusterEvent.ReachableMember>(e => _engine.Metrics.RecordMemberEvent(e.Member.Address.ToString(), "Reachable", e.Member.Roles));
             Receive<PartitionLoaded>(l => _engine.Metrics.RecordPlacement(l.Bank, l.Index, l.Node, l.Rows, l.Bytes));
             Receive<Akka.Cluster.ClusterEvent.CurrentClusterState>(_ => { });
+            Receive<NodeMemory>(m => _engine.Metrics.RecordNodeMemory(m));
+            Receive<PollMemory>(_ =>
+            {
+                // Every Up bank node's memory, for the dashboard (a node that does not answer keeps its last report until removed).
+                foreach (var member in Akka.Cluster.Cluster.Get(Context.System).State.Members)
+                {
+                    if (member.Status != Akka.Cluster.MemberStatus.Up || !member.HasRole(HfyRoles.Bank)) continue;
+                    Context.ActorSelection(new RootActorPath(member.Address) / "user" / NodeInfoActor.Name).Tell(new NodeMemoryRequest(++_poll));
+                }
+            });
         }
 
-        protected override void PreStart() =>
+        private long _poll;
+
+        protected override void PreStart()
+        {
             Akka.Cluster.Cluster.Get(Context.System).Subscribe(
                 Self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
                 typeof(Akka.Cluster.ClusterEvent.IMemberEvent), typeof(Akka.Cluster.ClusterEvent.IReachabilityEvent));
+            Timers.StartPeriodicTimer("poll-memory", PollMemory.Instance, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+        }
+
+        public ITimerScheduler Timers { get; set; } = null!;
+
+        /// <summary>Timer tick: ask the bank nodes for their memory.</summary>
+        private sealed class PollMemory
+        {
+            public static readonly PollMemory Instance = new();
+        }
 
         protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
     }

@@ -1,3 +1,4 @@
+using Hfy.Actors.Protocol;
 namespace Hfy.Coordinator.Engine;
 
 /// <summary>
@@ -19,6 +20,7 @@ public sealed class EngineMetrics
     private readonly Queue<double> _partitionMs = new();
     private readonly Dictionary<(string Bank, int Index), PartitionPlacement> _placement = [];
     private readonly Queue<MemberEvent> _events = new();
+    private readonly Dictionary<string, NodeMemory> _memory = new(StringComparer.Ordinal);
     private long _requests;
     private long _failures;
     private long _queries;
@@ -58,6 +60,19 @@ public sealed class EngineMetrics
         lock (_gate) _placement[(bank, index)] = new PartitionPlacement(bank, index, node, rows, bytes);
     }
 
+    /// <summary>Records a bank node's memory report (polled every few seconds).</summary>
+    public void RecordNodeMemory(NodeMemory memory)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        lock (_gate) _memory[memory.Node] = memory;
+    }
+
+    /// <summary>Forgets a node that left the cluster.</summary>
+    public void ForgetNode(string node)
+    {
+        lock (_gate) _memory.Remove(node);
+    }
+
     /// <summary>Forgets a dropped bank's partitions.</summary>
     public void ForgetBank(string bank)
     {
@@ -78,9 +93,20 @@ public sealed class EngineMetrics
     {
         lock (_gate)
         {
-            var nodes = _placement.Values
-                .GroupBy(p => p.Node)
-                .Select(g => new NodeLoad(g.Key, g.Count(), g.Sum(p => p.Rows), g.Sum(p => p.Bytes)))
+            var placed = _placement.Values.GroupBy(p => p.Node).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+            var nodes = placed.Keys.Union(_memory.Keys, StringComparer.Ordinal)
+                .Select(node =>
+                {
+                    var parts = placed.GetValueOrDefault(node) ?? [];
+                    var mem = _memory.GetValueOrDefault(node);
+                    return new NodeLoad(node, parts.Length, parts.Sum(p => p.Rows), parts.Sum(p => p.Bytes))
+                    {
+                        WorkingSet = mem?.WorkingSet ?? 0,
+                        PeakWorkingSet = mem?.PeakWorkingSet ?? 0,
+                        Budget = mem?.Budget ?? 0,
+                        Storage = mem?.Storage ?? [],
+                    };
+                })
                 .OrderBy(n => n.Node, StringComparer.Ordinal)
                 .ToArray();
             return new EngineMetricsSnapshot(
@@ -115,7 +141,20 @@ public sealed class EngineMetrics
 /// <param name="Partitions">Number of partitions.</param>
 /// <param name="Rows">Rows held.</param>
 /// <param name="Bytes">Bytes of row data held.</param>
-public sealed record NodeLoad(string Node, int Partitions, long Rows, long Bytes);
+public sealed record NodeLoad(string Node, int Partitions, long Rows, long Bytes)
+{
+    /// <summary>The node's resident set at its last report, bytes (0: not reported yet).</summary>
+    public long WorkingSet { get; init; }
+
+    /// <summary>Its peak resident set since it started, bytes.</summary>
+    public long PeakWorkingSet { get; init; }
+
+    /// <summary>Its memory budget for banks, bytes.</summary>
+    public long Budget { get; init; }
+
+    /// <summary>Storage kinds of the partitions it holds.</summary>
+    public string[] Storage { get; init; } = [];
+}
 
 /// <summary>A cluster membership change seen by the coordinator.</summary>
 public sealed record MemberEvent(DateTimeOffset At, string Member, string Status, string[] Roles);

@@ -129,8 +129,11 @@
       el('td', { title: n.node }, fmt.host(n.node)),
       el('td', { class: 'num' }, fmt.int(n.partitions)),
       el('td', { class: 'num' }, fmt.int(n.rows)),
-      el('td', { class: 'num' }, fmt.bytes(n.bytes)))));
-    if (banks.nodes.length === 0) body.append(el('tr', {}, el('td', { class: 'empty', colspan: '4' }, 'no banks yet')));
+      el('td', { class: 'num' }, fmt.bytes(n.bytes)),
+      el('td', { 'data-storage': (n.storage || []).join(',') }, (n.storage || []).join(', ') || '—'),
+      el('td', { class: 'num', 'data-peak': String(n.peakWorkingSet || 0) },
+        n.peakWorkingSet ? `${fmt.bytes(n.workingSet)} / ${fmt.bytes(n.peakWorkingSet)} / ${fmt.bytes(n.budget)}` : '—'))));
+    if (banks.nodes.length === 0) body.append(el('tr', {}, el('td', { class: 'empty', colspan: '6' }, 'no banks yet')));
     const parts = banks.partitions;
     $('kpi-partitions').textContent = `${fmt.int(parts)} on ${banks.nodes.length} node${banks.nodes.length === 1 ? '' : 's'}`;
     charts.nodes.data.labels = banks.nodes.map((n) => fmt.host(n.node));

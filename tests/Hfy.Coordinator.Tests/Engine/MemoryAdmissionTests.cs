@@ -49,6 +49,32 @@ public sealed class MemoryAdmissionTests
         }
     }
 
+    [Fact]
+    public async Task BankNodes_ReportMemoryBudgetAndStorageKinds_ToTheCoordinator()
+    {
+        await using var cluster = await Hfy.Coordinator.Engine.EmbeddedCluster.StartAsync(2, new Hfy.Coordinator.Engine.EmbeddedClusterOptions { NumericThreadsPerNode = 1 });
+        await cluster.Engine.CreateBankAsync(new BankSpec("proc", 50_000, 8, BankSourceKind.Sphere, 1, Storage: BankStorage.Procedural), CancellationToken.None);
+        await cluster.Engine.CreateBankAsync(new BankSpec("half", 5_000, 8, BankSourceKind.Gaussian, 1, Storage: BankStorage.Half), CancellationToken.None);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        Hfy.Coordinator.Engine.NodeLoad[] nodes;
+        do
+        {
+            await Task.Delay(250);
+            nodes = cluster.Engine.Metrics.Snapshot().Nodes;
+        }
+        while (DateTime.UtcNow < deadline && (nodes.Length < 2 || nodes.Any(n => n.PeakWorkingSet == 0 || n.Storage.Length < 2)));
+
+        Assert.Equal(2, nodes.Length);
+        foreach (var n in nodes)
+        {
+            Assert.True(n.PeakWorkingSet >= n.WorkingSet && n.WorkingSet > 0, $"{n.Node}: rss {n.WorkingSet}, peak {n.PeakWorkingSet}");
+            Assert.True(n.Budget > 0, $"{n.Node}: budget {n.Budget}");
+            Assert.Equal(["half", "procedural"], n.Storage);
+        }
+        // Procedural partitions hold no rows; float16 ones 2 bytes per value.
+        Assert.Equal(5_000L * 8 * 2, nodes.Sum(n => n.Bytes));
+    }
+
     [Theory]
     [InlineData("123", 123L)]
     [InlineData("64M", 64L << 20)]
