@@ -92,6 +92,12 @@ internal static class ChaosCommand
     private sealed class ChaosRun(string dataDirectory, int bankNodes, TimeSpan patience, TextWriter output) : IDisposable
     {
         private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+
+        /// <summary>How long a kill waits for the cluster to settle before it goes ahead anyway.</summary>
+        private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
+
+        /// <summary>The sharding rebalance interval of every node (HfyConfig).</summary>
+        private static readonly TimeSpan RebalanceInterval = TimeSpan.FromSeconds(5);
         private readonly Dictionary<string, Process> _processes = [];
         private readonly Dictionary<string, string[]> _args = [];
         private readonly Dictionary<string, StreamWriter> _logs = [];
@@ -134,6 +140,12 @@ internal static class ChaosCommand
             foreach (var point in points)
             {
                 if (!await WaitForCellsAsync(store, id, point, ct).ConfigureAwait(false)) break; // finished first
+                if (store.GetExperiment(id)?.Status == ExperimentStatus.Finished) break;
+                // Each kill hits a settled cluster: every member Up again and given time to get partitions (a node killed
+                // before it holds any costs nothing and measures nothing; two deaths within one failure-detection
+                // window leave no majority, see deploy/README.md "Failure modes").
+                await WaitSettledAsync(client, members.Count, ct).ConfigureAwait(false);
+                if (store.GetExperiment(id)?.Status == ExperimentStatus.Finished) break;
                 // The first two kills are one coordinator and one bank node (in random order), the rest any member.
                 var victim = done.Count switch
                 {
@@ -181,6 +193,7 @@ internal static class ChaosCommand
                     + $"max {Seconds(TimeSpan.FromSeconds(seconds.Max()))} s over {Invariant(seconds.Length)} kills");
             }
 
+            output.WriteLine($"  members that stopped by themselves (downed) and were restarted: {Invariant(SelfStops)}");
             output.WriteLine($"  cells lost: {Invariant(lost)}");
             output.WriteLine($"  cells run twice: {Invariant(twice)}");
             output.WriteLine($"  against a local run: {Invariant(mismatched)} cells with other rates or support histograms, max |Δ mean cosine| {maxCosine.ToString("g3", CultureInfo.InvariantCulture)}");
@@ -242,6 +255,7 @@ internal static class ChaosCommand
             var progress = Stopwatch.StartNew();
             while (true)
             {
+                Supervise();
                 if (condition()) return true;
                 var stored = store.CountCells(id);
                 var record = store.GetExperiment(id);
@@ -266,6 +280,7 @@ internal static class ChaosCommand
             var clock = Stopwatch.StartNew();
             while (store.GetExperiment(id)?.Status != ExperimentStatus.Finished)
             {
+                Supervise();
                 if (clock.Elapsed > patience) throw new ChaosException($"every cell stored but experiment {id} not marked finished");
                 await Task.Delay(Poll, ct).ConfigureAwait(false);
             }
@@ -291,6 +306,52 @@ internal static class ChaosCommand
 
             throw new ChaosException($"the cluster did not reach {Invariant(count)} members Up");
         }
+
+        /// <summary>Waits up to <see cref="SettleTimeout"/> for every member Up, then one rebalance interval.</summary>
+        private async Task WaitSettledAsync(CoordinatorClient client, int members, CancellationToken ct)
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < SettleTimeout)
+            {
+                Supervise();
+                try
+                {
+                    using var cluster = await client.GetAsync("api/cluster", ct).ConfigureAwait(false);
+                    if (cluster.RootElement.GetProperty("membersUp").GetInt32() == members)
+                    {
+                        // One sharding rebalance interval (5 s) for partitions to reach a node that just came back.
+                        await Task.Delay(RebalanceInterval, ct).ConfigureAwait(false);
+                        return;
+                    }
+                }
+                catch (CoordinatorClientException)
+                {
+                    // The coordinator is restarting.
+                }
+
+                await Task.Delay(Poll, ct).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>
+        /// Restarts a member that stopped by itself, as a supervisor would: a node the split brain resolver downed
+        /// exits (e.g. every member once two of three died within one failure-detection window: no majority left).
+        /// </summary>
+        private void Supervise()
+        {
+            foreach (var (name, process) in _processes.ToArray())
+            {
+                if (!process.HasExited) continue;
+                SelfStops++;
+                output.WriteLine($"  {name} stopped by itself (exit code {Invariant(process.ExitCode)}, {DateTime.UtcNow:HH:mm:ss}); restarted");
+                _logs[name].WriteLine($"=== stopped by itself {DateTime.UtcNow:O}");
+                process.Dispose();
+                Start(name);
+            }
+        }
+
+        /// <summary>Members that stopped without being killed (downed) and were restarted.</summary>
+        public int SelfStops { get; private set; }
 
         private static Dictionary<string, DateTime> Finished(ResultsStore store, string id) =>
             store.GetCells(id).ToDictionary(c => c.Key, c => c.FinishedUtc);
