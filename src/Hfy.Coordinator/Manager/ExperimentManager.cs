@@ -122,27 +122,37 @@ public sealed class ExperimentManager : ReceiveActor, IWithTimers
             _cts?.Dispose();
             _cts = null;
             _current = null;
-            string status;
-            if (m.Cancelled && !_cancelRequested)
+            if (m.Cancelled && !_cancelRequested && _stopping.IsCancellationRequested)
             {
                 // Paused by a coordinated shutdown: left queued/running in the store for the next manager.
                 _log.Info("Experiment {0} paused for shutdown; the next coordinator resumes it", m.ExperimentId);
                 return;
             }
 
-            if (_cancelRequested && (m.Cancelled || m.Error is not null))
+            string status;
+            var error = m.Error;
+            if (_cancelRequested && (m.Cancelled || error is not null))
             {
                 // The store says cancelled since the request; a run that finished anyway stays finished.
                 status = ExperimentStatus.Cancelled;
+                error = null;
                 _runner.Store.SetStatus(m.ExperimentId, status);
+            }
+            else if (m.Cancelled)
+            {
+                // Cancelled by nobody: an operation inside the run gave up (a timeout that surfaced as a cancellation).
+                status = ExperimentStatus.Failed;
+                error = "the run was cancelled from inside (an operation timed out); resume it to go on";
+                _runner.Store.SetStatus(m.ExperimentId, status, error);
             }
             else
             {
-                status = m.Error is null ? ExperimentStatus.Finished : ExperimentStatus.Failed;
-                if (m.Error is not null) _log.Warning("Experiment {0} failed: {1}", m.ExperimentId, m.Error);
+                status = error is null ? ExperimentStatus.Finished : ExperimentStatus.Failed;
             }
+
+            if (error is not null) _log.Warning("Experiment {0} failed: {1}", m.ExperimentId, error);
             _cancelRequested = false;
-            Context.System.EventStream.Publish(new ExperimentEnded(m.ExperimentId, status, status == ExperimentStatus.Failed ? m.Error : null));
+            Context.System.EventStream.Publish(new ExperimentEnded(m.ExperimentId, status, error));
             StartNext();
         });
     }
