@@ -186,4 +186,40 @@ public class ExperimentManagerTests : TestKit
         Assert.Equal(24, store.CountCells(id));
         Assert.Equal(24 - before.Count, engine.Total);
     }
+    [Fact]
+    public void RunCancelledFromInside_Fails_AndTheQueueGoesOn()
+    {
+        using var dir = new TempDir();
+        var store = ResultsStore.Open(dir.Path);
+        var events = CreateTestProbe();
+        Sys.EventStream.Subscribe(events.Ref, typeof(ExperimentEnded));
+        var manager = Sys.ActorOf(ExperimentManager.Props(new CancellingEngine(new LocalEngine()), store, SpecLimits.Default));
+        manager.Tell(new SubmitExperiment(ExperimentRunnerTests.SmallCapacity), TestActor);
+        var first = ExpectMsg<ExperimentAccepted>(Wait).ExperimentId;
+        manager.Tell(new SubmitExperiment(ExperimentRunnerTests.SmallCapacity), TestActor);
+        var second = ExpectMsg<ExperimentAccepted>(Wait).ExperimentId;
+
+        // Neither counts as finished, nor does the first one hold up the second.
+        foreach (var id in new[] { first, second })
+        {
+            var ended = events.ExpectMsg<ExperimentEnded>(Wait);
+            Assert.Equal((id, ExperimentStatus.Failed), (ended.ExperimentId, ended.Status));
+            Assert.Contains("cancelled from inside", ended.Error, StringComparison.Ordinal);
+            Assert.Equal(ExperimentStatus.Failed, store.GetExperiment(id)!.Status);
+        }
+    }
+
+    /// <summary>Every retrieval ends in a cancellation nobody asked for (as an inner timeout may surface).</summary>
+    private sealed class CancellingEngine(IRetrievalEngine inner) : IRetrievalEngine
+    {
+        public Task CreateBankAsync(Hfy.Kernels.Storage.BankSpec spec, CancellationToken cancellationToken) => inner.CreateBankAsync(spec, cancellationToken);
+
+        public Task DropBankAsync(string bankName, CancellationToken cancellationToken) => inner.DropBankAsync(bankName, cancellationToken);
+
+        public Task<BatchRetrievalResult> RetrieveAsync(string bankName, float[] queries, int batch,
+            Hfy.Kernels.Dynamics.RetrievalOptions options, CancellationToken cancellationToken) =>
+            throw new TaskCanceledException("inner timeout");
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
 }
