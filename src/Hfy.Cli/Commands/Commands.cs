@@ -9,7 +9,7 @@ public static class Commands
     private static readonly Func<Command>[] Factories =
     [
         MapCommand.Create, RetrieveCommand.Create, RecallCommand.Create, BenchCommand.Create, RunCommand.Create, ResultsCommand.Create,
-        DemoCommand.Create, SubmitCommand.Create, ResumeCommand.Create, StatusCommand.Create, CoordinatorCommand.Create, NodeCommand.Create,
+        DemoCommand.Create, SubmitCommand.Create, ResumeCommand.Create, StatusCommand.Create, CoordinatorCommand.Create, NodeCommand.Create, ChaosCommand.Create,
     ];
 
     /// <summary>Every subcommand, in the order `hfy --help` lists them.</summary>

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Hfy.Actors.Cluster;
 using Hfy.Actors.Partitions;
@@ -120,7 +121,26 @@ public sealed class EmbeddedCluster : IAsyncDisposable
     {
         await Engine.DisposeAsync().ConfigureAwait(false);
         // Bank nodes leave, youngest first, then the coordinator, each through coordinated shutdown (see ClusterLeave.StopAsync).
-        await ClusterLeave.StopAsync(_banks.Where(b => b is not null).Select(b => b!).Reverse(), Coordinator).ConfigureAwait(false);
+        // Youngest by cluster age, not by index: the bank nodes join at once and come Up in any order, and the oldest
+        // one holds the sharding coordinator, which must not move to a node that is leaving too (its remember-entities
+        // writes then timed out: ERROR lines at the end of `hfy demo`).
+        var banks = _banks.Where(b => b is not null).Select(b => (System: b!, Self: Cluster.Get(b!).SelfMember)).ToList();
+        banks.Sort((x, y) => x.Self.IsOlderThan(y.Self) ? 1 : y.Self.IsOlderThan(x.Self) ? -1 : 0);
+        // First every bank region hands its partitions off at once, while every node is still a member: a region
+        // that stopped alone had its remembered shards allocated again to a node that was about to leave, and those
+        // writes (remember-entities, all bank nodes must answer) timed out once it left: ERROR lines at the end of
+        // `hfy demo`. With every region shutting down the sharding coordinator allocates nothing.
+        try
+        {
+            await Task.WhenAll(banks.Select(b => ClusterSharding.Get(b.System).ShardRegion(PartitionSharding.TypeName)
+                .GracefulStop(ClusterLeave.LeaveTimeout, GracefulShutdown.Instance))).ConfigureAwait(false);
+        }
+        catch (TaskCanceledException)
+        {
+            // A region that did not stop in time stops with its node below.
+        }
+
+        await ClusterLeave.StopAsync(banks.Select(b => b.System), Coordinator).ConfigureAwait(false);
         for (var i = 0; i < _banks.Length; i++) _banks[i] = null;
     }
 

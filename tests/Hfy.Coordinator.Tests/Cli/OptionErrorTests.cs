@@ -37,6 +37,8 @@ public class OptionErrorTests
         { ["demo", "--nodes", "three"], "nodes: 'three' is not an integer" },
         { ["demo", "--nodes", "0"], "nodes: must be ≥ 1 (got 0)" },
         { ["demo", "--http-port", "70000"], "http-port: must be in 0..65535 (got 70000)" },
+        { ["chaos", "--nodes", "1"], "nodes: must be in 2..16 (got 1)" },
+        { ["chaos", "--spec", "/nonexistent/spec.json"], "spec: " },
         { ["demo", "--spec", "/nonexistent/spec.json"], "spec: " },
         // coordinator and node: flags, variables and the JSON file meet one rule (HostSettings)
         { ["coordinator", "--port", "4o53"], "port (--port / HFY_PORT): must be an integer in 0..65535 (got '4o53')" },

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments;
@@ -113,5 +114,112 @@ public class ExperimentManagerTests : TestKit
         Assert.Contains(ends, e => e.ExperimentId == first.ExperimentId && e.Status == ExperimentStatus.Finished);
         Assert.Equal(ExperimentStatus.Cancelled, store.GetExperiment(second.ExperimentId)!.Status);
         Assert.Equal(0, store.CountCells(second.ExperimentId));
+    }
+    [Fact]
+    public async Task CancelledRun_IsNotResumed_WhenTheManagerDiesBeforeTheRunStops()
+    {
+        using var dir = new TempDir();
+        var store = ResultsStore.Open(dir.Path);
+        var events = CreateTestProbe();
+        Sys.EventStream.Subscribe(events.Ref, typeof(ExperimentEnded));
+        // The run is held inside a retrieval that ignores cancellation: the cancel cannot end it before the manager dies.
+        var gated = new GatedEngine(new LocalEngine(), open: 3, failOnCancel: false);
+        var manager = Sys.ActorOf(ExperimentManager.Props(gated, store, SpecLimits.Default));
+        try
+        {
+            manager.Tell(new SubmitExperiment(ExperimentRunnerTests.SmallCapacity), TestActor);
+            var cancelled = ExpectMsg<ExperimentAccepted>(Wait).ExperimentId;
+            await gated.Held.Task.WaitAsync(Wait);
+            manager.Tell(new CancelExperiment(cancelled), TestActor);
+            Assert.True(ExpectMsg<ExperimentCancelled>(Wait).Found);
+            Watch(manager);
+            Sys.Stop(manager);
+            ExpectTerminated(manager, Wait);
+
+            // The next manager runs only what is still queued: a second experiment, not the cancelled one.
+            var next = Sys.ActorOf(ExperimentManager.Props(new LocalEngine(), ResultsStore.Open(dir.Path), SpecLimits.Default));
+            next.Tell(new SubmitExperiment(ExperimentRunnerTests.SmallCapacity), TestActor);
+            var second = ExpectMsg<ExperimentAccepted>(Wait).ExperimentId;
+            var ended = events.ExpectMsg<ExperimentEnded>(Wait);
+            Assert.Equal((second, ExperimentStatus.Finished), (ended.ExperimentId, ended.Status));
+            Assert.Equal(ExperimentStatus.Cancelled, store.GetExperiment(cancelled)!.Status);
+        }
+        finally
+        {
+            gated.Release();
+        }
+    }
+
+    [Fact]
+    public async Task CoordinatedShutdown_PausesTheRun_AndTheNextManagerFinishesIt_RunningOnlyTheMissingCells()
+    {
+        using var dir = new TempDir();
+        var store = ResultsStore.Open(dir.Path);
+        // The held retrieval fails (not cancels) once cancelled, as one on a shard region stopped by the shutdown.
+        var gated = new GatedEngine(new LocalEngine(), open: 5, failOnCancel: true);
+        var node = ActorSystem.Create("stopping-coordinator");
+        string id;
+        try
+        {
+            var manager = node.ActorOf(ExperimentManager.Props(gated, store, SpecLimits.Default));
+            id = (await manager.Ask<ExperimentAccepted>(new SubmitExperiment(ExperimentRunnerTests.SmallCapacity), Wait)).ExperimentId;
+            await gated.Held.Task.WaitAsync(Wait);
+            await CoordinatedShutdown.Get(node).Run(CoordinatedShutdown.ClrExitReason.Instance).WaitAsync(Wait);
+        }
+        finally
+        {
+            gated.Release();
+            await node.Terminate();
+        }
+
+        // Not failed: the experiment waits in the store for the next coordinator.
+        Assert.Contains(store.GetExperiment(id)!.Status, new[] { ExperimentStatus.Queued, ExperimentStatus.Running });
+        var before = store.GetCellKeys(id);
+        Assert.InRange(before.Count, 1, 23);
+
+        var events = CreateTestProbe();
+        Sys.EventStream.Subscribe(events.Ref, typeof(ExperimentEnded));
+        var engine = new CountingEngine(new LocalEngine());
+        Sys.ActorOf(ExperimentManager.Props(engine, ResultsStore.Open(dir.Path), SpecLimits.Default));
+        var ended = events.ExpectMsg<ExperimentEnded>(Wait);
+        Assert.Equal((id, ExperimentStatus.Finished), (ended.ExperimentId, ended.Status));
+        Assert.Equal(24, store.CountCells(id));
+        Assert.Equal(24 - before.Count, engine.Total);
+    }
+    [Fact]
+    public void RunCancelledFromInside_Fails_AndTheQueueGoesOn()
+    {
+        using var dir = new TempDir();
+        var store = ResultsStore.Open(dir.Path);
+        var events = CreateTestProbe();
+        Sys.EventStream.Subscribe(events.Ref, typeof(ExperimentEnded));
+        var manager = Sys.ActorOf(ExperimentManager.Props(new CancellingEngine(new LocalEngine()), store, SpecLimits.Default));
+        manager.Tell(new SubmitExperiment(ExperimentRunnerTests.SmallCapacity), TestActor);
+        var first = ExpectMsg<ExperimentAccepted>(Wait).ExperimentId;
+        manager.Tell(new SubmitExperiment(ExperimentRunnerTests.SmallCapacity), TestActor);
+        var second = ExpectMsg<ExperimentAccepted>(Wait).ExperimentId;
+
+        // Neither counts as finished, nor does the first one hold up the second.
+        foreach (var id in new[] { first, second })
+        {
+            var ended = events.ExpectMsg<ExperimentEnded>(Wait);
+            Assert.Equal((id, ExperimentStatus.Failed), (ended.ExperimentId, ended.Status));
+            Assert.Contains("cancelled from inside", ended.Error, StringComparison.Ordinal);
+            Assert.Equal(ExperimentStatus.Failed, store.GetExperiment(id)!.Status);
+        }
+    }
+
+    /// <summary>Every retrieval ends in a cancellation nobody asked for (as an inner timeout may surface).</summary>
+    private sealed class CancellingEngine(IRetrievalEngine inner) : IRetrievalEngine
+    {
+        public Task CreateBankAsync(Hfy.Kernels.Storage.BankSpec spec, CancellationToken cancellationToken) => inner.CreateBankAsync(spec, cancellationToken);
+
+        public Task DropBankAsync(string bankName, CancellationToken cancellationToken) => inner.DropBankAsync(bankName, cancellationToken);
+
+        public Task<BatchRetrievalResult> RetrieveAsync(string bankName, float[] queries, int batch,
+            Hfy.Kernels.Dynamics.RetrievalOptions options, CancellationToken cancellationToken) =>
+            throw new TaskCanceledException("inner timeout");
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }
