@@ -18,18 +18,16 @@ public static class LearningBench
     {
         var dataset = new Option<string?>("--dataset") { Description = "elephant, fox or tiger (default tiger)" };
         var dataDir = new Option<string?>("--data-dir") { Description = "folder of elephant/, fox/, tiger/ (default data/mil, searched upwards)" };
-        var steps = new Option<string?>("--steps") { Description = "timed training steps (bags) per map (default 3000)" };
-        var warmup = new Option<string?>("--warmup") { Description = "untimed steps first (default 500)" };
+        var steps = CliOption.WithDefault("--steps", "timed training steps (bags) per map (default 3000)", 3000, Rule.AtLeast(1));
+        var warmup = CliOption.WithDefault("--warmup", "untimed steps first (default 500)", 500, Rule.AtLeast(0));
         var command = new Command("learning", "MIL training step per bag (forward, backward, AdamW, allocation) for every pooling map, published model size");
         foreach (var o in new Option[] { dataset, dataDir, steps, warmup }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(parse, output =>
         {
             var name = parse.GetValue(dataset) ?? "tiger";
             if (name is not ("elephant" or "fox" or "tiger")) throw new CliUsageException($"dataset: must be elephant, fox or tiger (got '{name}')");
-            var n = CliValues.Int(parse, steps, "steps") ?? 3000;
-            var w = CliValues.Int(parse, warmup, "warmup") ?? 500;
-            if (n < 1) throw new CliUsageException($"steps: must be ≥ 1 (got {n})");
-            if (w < 0) throw new CliUsageException($"warmup: must be ≥ 0 (got {w})");
+            var n = parse.GetValue(steps);
+            var w = parse.GetValue(warmup);
             var dir = new MilSpec { DataDir = parse.GetValue(dataDir) ?? "data/mil" }.ResolvedDataDir;
             if (!Directory.Exists(Path.Combine(dir, name))) throw new CliUsageException($"data-dir: {Path.Combine(dir, name)} does not exist (see data/mil/README.md)");
             var data = DenseBagSet.LoadBenchmark(dir, name);

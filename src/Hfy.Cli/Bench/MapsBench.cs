@@ -58,24 +58,20 @@ public static class MapsBench
     /// <summary><c>hfy bench maps [--rows 10000] [--cols 1000] [--repeats 3] [--threads all] [--in-process-only]</c>.</summary>
     internal static Command CreateCommand()
     {
-        var rows = new Option<string?>("--rows") { Description = "rows (problems) of the score matrix (default 10,000)" };
-        var cols = new Option<string?>("--cols") { Description = "scores per row (default 1,000)" };
-        var repeats = new Option<string?>("--repeats") { Description = "timed repeats after one warm-up; the best is reported (default 3)" };
-        var threads = new Option<string?>("--threads") { Description = "threads for the rows (default: every core)" };
+        var rows = CliOption.WithDefault("--rows", "rows (problems) of the score matrix (default 10,000)", 10_000, Rule.AtLeast(1));
+        var cols = CliOption.WithDefault("--cols", "scores per row (default 1,000; ≥ 5, the k of 5-subsets)", 1_000, Rule.AtLeast(5));
+        var repeats = CliOption.WithDefault("--repeats", "timed repeats after one warm-up; the best is reported (default 3)", 3, Rule.AtLeast(1));
+        var threads = CliOption.Optional("--threads", "threads for the rows (default: every core)", Rule.AtLeast(1));
         var inProcess = new Option<bool>("--in-process-only") { Description = "skip the runs that start separate hfy processes" };
         var command = new Command("maps", "Every map on 10,000 × 1,000 float64 scores vs the PyTorch + entmax figures; hfy map on .npy vs plain file I/O");
         foreach (var o in new Option[] { rows, cols, repeats, threads, inProcess }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(parse, output =>
         {
-            var r = CliValues.Int(parse, rows, "rows") ?? 10_000;
-            var c = CliValues.Int(parse, cols, "cols") ?? 1_000;
-            var n = CliValues.Int(parse, repeats, "repeats") ?? 3;
-            var t = CliValues.Int(parse, threads, "threads") ?? Environment.ProcessorCount;
-            if (r < 1) throw new CliUsageException($"rows: must be ≥ 1 (got {r})");
-            if (c < 5) throw new CliUsageException($"cols: must be ≥ 5, the k of 5-subsets (got {c})");
+            var r = parse.GetValue(rows);
+            var c = parse.GetValue(cols);
+            var n = parse.GetValue(repeats);
+            var t = parse.GetValue(threads) ?? Environment.ProcessorCount;
             if ((long)r * c > Array.MaxLength) throw new CliUsageException($"rows: rows × cols must stay within {Array.MaxLength} values");
-            if (n < 1) throw new CliUsageException($"repeats: must be ≥ 1 (got {n})");
-            if (t < 1) throw new CliUsageException($"threads: must be ≥ 1 (got {t})");
             Print(Run(r, c, n, t, !parse.GetValue(inProcess), Console.Error), output);
             return 0;
         }));

@@ -83,45 +83,35 @@ public static class MassiveBench
 {
     internal static Command CreateCommand()
     {
-        var rows = new Option<string?>("--rows") { Description = "rows N of the float32 / half / bit-packed banks (default 4,000,000)" };
-        var dim = new Option<string?>("--dim") { Description = "dimension D of those banks (default 64)" };
-        var batch = new Option<string?>("--batch") { Description = "queries per fused pass (default 64)" };
-        var repeats = new Option<string?>("--repeats") { Description = "timed repeats; the best is reported (default 3)" };
-        var procRows = new Option<string?>("--procedural-rows") { Description = "rows of the procedural generation + scoring cells (default 4,000,000)" };
-        var patterns = new Option<string?>("--capacity-patterns") { Description = "P of the capacity cell: 1e9 (default) for the full cell, e.g. 1e7 for a quick check, 0 to skip" };
-        var beta = new Option<string?>("--capacity-beta") { Description = "β of the capacity cell (default 256)" };
-        var noise = new Option<string?>("--noise") { Description = "query noise σ of the capacity cell (default 0.3)" };
-        var steps = new Option<string?>("--steps") { Description = "most retrieval steps of the capacity cell (default 5)" };
+        var rows = CliOption.WithDefault("--rows", "rows N of the float32 / half / bit-packed banks (default 4,000,000)", 4_000_000, Rule.AtLeast(64));
+        var dim = CliOption.WithDefault("--dim", "dimension D of those banks (default 64)", 64, Rule.AtLeast(1));
+        var batch = CliOption.WithDefault("--batch", "queries per fused pass (default 64)", 64, Rule.AtLeast(1));
+        var repeats = CliOption.WithDefault("--repeats", "timed repeats; the best is reported (default 3)", 3, Rule.AtLeast(1));
+        var procRows = CliOption.WithDefault("--procedural-rows", "rows of the procedural generation + scoring cells (default 4e6)", 4e6, Rule.AtLeast(64.0));
+        var patterns = CliOption.WithDefault("--capacity-patterns", "P of the capacity cell: 1e9 (default) for the full cell, e.g. 1e7 for a quick check, 0 to skip", 1e9,
+            v => v == 0 || (v >= 64 && v <= int.MaxValue * 16.0) ? null : $"must be 0 or in 64..{int.MaxValue * 16L} (got {v})");
+        var beta = CliOption.WithDefault("--capacity-beta", "β of the capacity cell (default 256)", 256.0, Rule.Positive);
+        var noise = CliOption.WithDefault("--noise", "query noise σ of the capacity cell (default 0.3)", 0.3, Rule.NonNegative);
+        var steps = CliOption.WithDefault("--steps", "most retrieval steps of the capacity cell (default 5)", 5, Rule.AtLeast(1));
         var only = new Option<bool>("--capacity-only") { Description = "run the capacity cell only" };
-        var clusterNodes = new Option<string?>("--capacity-cluster") { Description = "run the capacity cell on an embedded cluster of this many bank nodes (default: in this process)" };
+        var clusterNodes = CliOption.WithDefault("--capacity-cluster", "run the capacity cell on an embedded cluster of this many bank nodes (default 0: in this process)", 0, Rule.AtLeast(0));
         var command = new Command("massive", "Fused batched scoring vs the FMA peak, store kinds, procedural generation, a 10⁹-pattern capacity cell");
         foreach (var o in new Option[] { rows, dim, batch, repeats, procRows, patterns, beta, noise, steps, only, clusterNodes }) command.Options.Add(o);
         command.SetAction(parse => CliErrors.Run(parse, output =>
         {
             var o = new MassiveBenchOptions(
-                CliValues.Int(parse, rows, "rows") ?? 4_000_000,
-                CliValues.Int(parse, dim, "dim") ?? 64,
-                CliValues.Int(parse, batch, "batch") ?? 64,
-                CliValues.Int(parse, repeats, "repeats") ?? 3,
-                (long)(CliValues.Double(parse, procRows, "procedural-rows") ?? 4e6),
-                (long)(CliValues.Double(parse, patterns, "capacity-patterns") ?? 1e9),
+                parse.GetValue(rows),
+                parse.GetValue(dim),
+                parse.GetValue(batch),
+                parse.GetValue(repeats),
+                (long)parse.GetValue(procRows),
+                (long)parse.GetValue(patterns),
                 32,
-                CliValues.Double(parse, beta, "capacity-beta") ?? 256,
-                CliValues.Double(parse, noise, "noise") ?? 0.3,
-                CliValues.Int(parse, steps, "steps") ?? 5,
+                parse.GetValue(beta),
+                parse.GetValue(noise),
+                parse.GetValue(steps),
                 parse.GetValue(only),
-                CliValues.Int(parse, clusterNodes, "capacity-cluster") ?? 0);
-            if (o.CapacityCluster < 0) throw new CliUsageException($"capacity-cluster: must be ≥ 0 bank nodes (got {o.CapacityCluster})");
-            if (o.Rows < 64) throw new CliUsageException($"rows: must be ≥ 64 (got {o.Rows})");
-            if (o.Dim < 1) throw new CliUsageException($"dim: must be ≥ 1 (got {o.Dim})");
-            if (o.Batch < 1) throw new CliUsageException($"batch: must be ≥ 1 (got {o.Batch})");
-            if (o.Repeats < 1) throw new CliUsageException($"repeats: must be ≥ 1 (got {o.Repeats})");
-            if (o.ProceduralRows < 64) throw new CliUsageException($"procedural-rows: must be ≥ 64 (got {o.ProceduralRows})");
-            if (o.CapacityPatterns is < 0 or > int.MaxValue * 16L) throw new CliUsageException($"capacity-patterns: must be in 0..{int.MaxValue * 16L} (got {o.CapacityPatterns})");
-            if (o.CapacityPatterns is > 0 and < 64) throw new CliUsageException($"capacity-patterns: must be 0 or ≥ 64 (got {o.CapacityPatterns})");
-            if (!(o.CapacityBeta > 0) || !double.IsFinite(o.CapacityBeta)) throw new CliUsageException($"capacity-beta: must be a finite number > 0 (got {o.CapacityBeta})");
-            if (!(o.Noise >= 0) || !double.IsFinite(o.Noise)) throw new CliUsageException($"noise: must be a finite number ≥ 0 (got {o.Noise})");
-            if (o.Steps < 1) throw new CliUsageException($"steps: must be ≥ 1 (got {o.Steps})");
+                parse.GetValue(clusterNodes));
             if ((long)o.Rows * o.Dim > Array.MaxLength) throw new CliUsageException($"rows: {o.Rows} × dim {o.Dim} must stay within {Array.MaxLength} floats");
             Print(Run(o, output), output);
             return 0;

@@ -90,33 +90,3 @@ public static class CliErrors
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }
 
-/// <summary>
-/// Numeric option values read as text and parsed in the command body. Superseded by the typed options of
-/// <see cref="CliOption"/> (checked at parse time; <see cref="HfyCommandLine"/> prints the one line and exits with 2);
-/// left for the commands not converted yet.
-/// </summary>
-public static class CliValues
-{
-    /// <summary>The option's value as a double (invariant culture; "NaN"/"Infinity" parse and are left to the caller's rule), or null when absent.</summary>
-    public static double? Double(ParseResult parse, Option<string?> option, string field) =>
-        Parse<double>(parse, option, field, System.Globalization.NumberStyles.Float, "a number");
-
-    /// <summary>The option's value as an int, or null when absent.</summary>
-    public static int? Int(ParseResult parse, Option<string?> option, string field) =>
-        Parse<int>(parse, option, field, System.Globalization.NumberStyles.Integer, "an integer");
-
-    /// <summary>The option's value as an unsigned 64-bit integer, or null when absent.</summary>
-    public static ulong? ULong(ParseResult parse, Option<string?> option, string field) =>
-        Parse<ulong>(parse, option, field, System.Globalization.NumberStyles.Integer, "a non-negative integer");
-
-    private static T? Parse<T>(ParseResult parse, Option<string?> option, string field, System.Globalization.NumberStyles styles, string what)
-        where T : struct, System.Numerics.INumberBase<T>
-    {
-        ArgumentNullException.ThrowIfNull(parse);
-        var raw = parse.GetValue(option);
-        if (raw is null) return null;
-        return T.TryParse(raw.Trim(), styles, System.Globalization.CultureInfo.InvariantCulture, out var v)
-            ? v
-            : throw new CliUsageException($"{field}: '{raw}' is not {what}");
-    }
-}

@@ -33,7 +33,7 @@ internal static class MapCommand
             Description = "where to write the result (default: stdout, JSON). OUT.npy writes p (rows, N) float64 there, τ to OUT.tau.npy and the support sizes to OUT.support.npy (int64)",
         };
         var format = new Option<string?>("--format") { Description = "json or npy (default: npy when --output ends in .npy, else json)" };
-        var threads = new Option<string?>("--threads") { Description = "rows are solved on this many cores (default: every core)" };
+        var threads = CliOption.Optional("--threads", "rows are solved on this many cores (default: every core)", Rule.AtLeast(1));
         var upper = new Option<string?>("--upper") { Description = "csparsemax: upper bounds u ≥ 0, JSON {\"upper\": [[...]]} or .npy, one row per problem or one row for all" };
         var mapOptions = new MapOptions();
         var command = new Command("map", "Apply an HFY map (docs/math.md §2) to rows of scores; JSON or .npy in and out, float64");
@@ -49,8 +49,7 @@ internal static class MapCommand
             var path = parse.GetValue(input) ?? throw new CliUsageException("input: required (a JSON or .npy file, or - for stdin)");
             var target = parse.GetValue(output);
             var npyOut = NpyOutput(parse.GetValue(format), target);
-            var cores = CliValues.Int(parse, threads, "threads") ?? Environment.ProcessorCount;
-            if (cores < 1) throw new CliUsageException($"threads: must be ≥ 1 (got {cores})");
+            var cores = parse.GetValue(threads) ?? Environment.ProcessorCount;
             using var source = ScoreSource.Open(path, "input", "scores");
             var csparsemax = string.Equals(parse.GetValue(name)?.Trim(), "csparsemax", StringComparison.OrdinalIgnoreCase);
             RowSolver solve;
