@@ -11,7 +11,7 @@ namespace Hfy.Actors.Tests.Serialization;
 
 public sealed class HfySerializerTests : IDisposable
 {
-    private static readonly BankSpec Spec = new("bank-a", 1_000_003, 7, BankSourceKind.Npy, Seed: 12345678901234567890, Path: "/data/x.npy", Offset: 11, Normalization: RowNormalization.LayerNorm);
+    private static readonly BankSpec Spec = new("bank-a", 1_000_003, 7, BankSourceKind.Npy, Seed: 12345678901234567890, Path: "/data/x.npy", Offset: 11, Normalization: RowNormalization.LayerNorm, Storage: BankStorage.Mapped, Generator: ProceduralGenerator.Vector);
     private static readonly PartitionAddress Address = new(Spec, 3, 40);
     private static readonly MapSpec Map = new(MapKind.SeqKSubsets, Alpha: 1.25, Gamma: 5, K: 3, Normalize: true, W: -0.5, Compat: true);
 
@@ -26,7 +26,7 @@ public sealed class HfySerializerTests : IDisposable
         yield return [new DropPartition(Address)];
         yield return [new PartitionDropped("bank-a", 3)];
         yield return [new ScoreRequest(
-            new RoundHeader(Address, "req-1", 4, 17), new ScoreMapPart(0.01, Map, 256, 32, 8),
+            new RoundHeader(Address, "req-1", 4, 17), new ScoreMapPart(0.01, Map, 256, 32, 8) { SoftmaxTolerance = 1e-12 },
             new QueryBlock([1.5f, -2.25f, float.Epsilon, 3e30f], 2, [true, false], [5, 0], [0.1, -0.2, 1e-300, 4], 1e-6))];
         yield return [new ScoreReply("req-1", 17, 3, [
             new ScoreSummary(9.5, [9.5, 8.25], 25_000, true, -1.5, [9.5f, 8.25f], [75_000, 75_001], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], 0, [], -1) { Min = -3.25, SoftmaxS = -0.5, ExactScores = [9.5, 8.25] },
@@ -42,6 +42,8 @@ public sealed class HfySerializerTests : IDisposable
         yield return [new PartitionFailed("req-1", 20, 3, "partition bank-a/3: file not found")];
         yield return [new SupportCountRequest(new RoundHeader(Address, "req-1", 4, 21), [9.5, double.NaN], [1.75, 1])];
         yield return [new SupportCountReply("req-1", 21, 3, [24_999, 0])];
+        yield return [new NodeMemoryRequest(42)];
+        yield return [new NodeMemory("akka.tcp://hfy@10.0.0.1:4053", 900_000_000, 1_200_000_000, 12L << 30, 300_000_000, ["half", "procedural"])];
     }
 
     [Theory]
