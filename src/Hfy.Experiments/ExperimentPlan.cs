@@ -83,7 +83,7 @@ public abstract record BankPlan
     public BankStorage Storage { get; init; }
 
     /// <summary>Generated rows: which generator.</summary>
-    public ProceduralGenerator Generator { get; init; }
+    public ProceduralGenerator Generator { get; init; } = ProceduralGenerator.Legacy;
 
     /// <summary>Generated rows: row i depends only on (seed + repeat, i).</summary>
     /// <param name="Ensemble">Sphere, Gaussian or Binary.</param>

@@ -153,7 +153,8 @@ public sealed class DashboardProcessClusterTests
             // History: samples from before the page was opened, some with queries in them.
             var before = await page.EvaluateAsync<double[]>(
                 "(t) => Chart.getChart('chart-throughput').data.datasets[0].data.filter(p => p.x < t).map(p => p.y)", opened);
-            Assert.True(before.Length >= 3, $"{before.Length} points before the page opened");
+            // Samples come every 5 s; a loaded machine may have taken only two before the page opened.
+            Assert.True(before.Length >= 2, $"{before.Length} points before the page opened");
             Assert.Contains(before, q => q > 0);
             await Assertions.Expect(page.Locator("#conn")).ToContainTextAsync("live");
 
