@@ -36,13 +36,15 @@ public sealed class DashboardProcessClusterTests
         """;
 
     // 5 sizes × 5 maps × 2 β = 50 cells and 10 curves: still running when a bank process is killed.
+    // Large enough to be still running when the page checks its ETA on an idle 2-core machine (with 16 queries and sizes up
+    // to 128,000 it finished first on a clean clone); the test never waits for it to end.
     private const string SweepSpec = """
         {
           "name": "capacity sweep",
           "kind": "capacity",
           "bank": { "source": "sphere", "seed": 2, "dim": 16 },
           "grid": {
-            "sizes": [1000, 4000, 16000, 64000, 128000],
+            "sizes": [1000, 4000, 16000, 64000, 128000, 256000],
             "maps": [ { "name": "sparsemax" }, { "name": "entmax", "alpha": 1.5 }, { "name": "entmax", "alpha": 3 },
                       { "name": "normmax", "gamma": 2 }, { "name": "softmax" } ],
             "betas": [2, 8],
@@ -52,7 +54,7 @@ public sealed class DashboardProcessClusterTests
             "repeats": 1
           },
           "success": { "criterion": "exact" },
-          "queries": 16,
+          "queries": 64,
           "tol": 1e-9,
           "seed": 5
         }
