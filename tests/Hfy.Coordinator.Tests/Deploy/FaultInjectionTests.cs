@@ -101,7 +101,13 @@ public sealed class FaultInjectionTests
         }
     }
 
+    /// <remarks>
+    /// Passes alone (`dotnet test --filter Stability=Isolated`, 76–106 s) but, run after the other cluster tests in the
+    /// same test process, the in-process node was given no partition in 3 of 3 clean-clone runs; CI runs it in a
+    /// test process of its own (`.ci/run`) until that is understood.
+    /// </remarks>
     [Fact]
+    [Trait("Stability", "Isolated")]
     public async Task PartitionedBankNode_IsDowned_AndTheExperimentFinishes_LosingNoCell_RunningNoneTwice()
     {
         Assert.True(File.Exists(ProcessGroup.HfyDll), $"{ProcessGroup.HfyDll} missing");

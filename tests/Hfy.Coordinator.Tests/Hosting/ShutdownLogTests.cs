@@ -50,7 +50,10 @@ public sealed class ShutdownLogTests
             .Select(e => $"{e.LogSource}: {e.Message} {e.Cause?.GetType().Name}").ToList();
         Assert.True(errors.Count == 0, "ERROR lines at a normal stop:\n" + string.Join("\n", errors.Take(10)));
     }
+    // Passes alone; in the full suite on a clean clone the ShardCoordinator's remember-entities store once timed out
+    // (ERROR "unable to get all shards state within 'waiting-for-state-timeout'"). CI runs it in a test process of its own (`.ci/run`).
     [Fact]
+    [Trait("Stability", "Isolated")]
     public async Task NormalStop_AfterBanksWereCreatedAndDropped_OnThreeBankNodes_LogsNoError()
     {
         // `hfy demo`'s path: three bank nodes, several banks loaded, queried and dropped (their shards stay remembered),
