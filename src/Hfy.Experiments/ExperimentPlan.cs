@@ -85,6 +85,13 @@ public abstract record BankPlan
     /// <summary>Generated rows: which generator.</summary>
     public ProceduralGenerator Generator { get; init; } = ProceduralGenerator.Legacy;
 
+    /// <summary>This plan with the storage kind and generator a validated bank section names (absent: auto, legacy).</summary>
+    public BankPlan WithStorageOf(BankSourceSpec? bank) => this with
+    {
+        Storage = BankAddress.ParseStorage(bank?.Storage) ?? BankStorage.Auto,
+        Generator = BankAddress.ParseGenerator(bank?.Generator) ?? ProceduralGenerator.Legacy,
+    };
+
     /// <summary>Generated rows: row i depends only on (seed + repeat, i).</summary>
     /// <param name="Ensemble">Sphere, Gaussian or Binary.</param>
     /// <param name="Seed">Generator seed of repeat 0.</param>
@@ -157,7 +164,7 @@ public sealed record ExperimentPlan(ExperimentSpec Spec, ExperimentKind Kind, Ba
     {
         var plan = ReadSource(bank, errors);
         if (plan is null || bank is null) return plan;
-        return plan with { Storage = BankAddress.ParseStorage(bank.Storage) ?? BankStorage.Auto, Generator = BankAddress.ParseGenerator(bank.Generator) ?? ProceduralGenerator.Legacy };
+        return plan.WithStorageOf(bank);
     }
 
     private static BankPlan? ReadSource(BankSourceSpec? bank, List<SpecError> errors)

@@ -20,11 +20,7 @@ public static class ExponentialPlan
         var ensemble = Ensemble(spec.Bank);
         if (ensemble is null) errors.Add(new SpecError("bank.source", $"must be sphere, gaussian or binary for kind exponential (got '{spec.Bank?.Source}')"));
         if (errors.Count > 0) throw new SpecValidationException(errors);
-        return new ExperimentPlan(spec, ExperimentKind.Exponential, new BankPlan.Generated(ensemble!.Value, spec.Bank!.Seed, 0)
-            {
-                Storage = BankAddress.ParseStorage(spec.Bank.Storage) ?? BankStorage.Auto,
-                Generator = BankAddress.ParseGenerator(spec.Bank.Generator) ?? ProceduralGenerator.Legacy,
-            },
+        return new ExperimentPlan(spec, ExperimentKind.Exponential, new BankPlan.Generated(ensemble!.Value, spec.Bank!.Seed, 0).WithStorageOf(spec.Bank),
             SuccessCriterion.Cosine, e!.Keep, new BasinsSpec(), Hfy.Kernels.Classical.BaselineUpdate.Published);
     }
 

@@ -39,9 +39,6 @@ public static class MemoryAdmission
         return (long)(v * scale);
     }
 
-    /// <summary>Bytes held in process memory for <paramref name="rows"/> rows of a bank like <paramref name="spec"/> (procedural and mapped: 0).</summary>
-    public static long BytesFor(BankSpec spec, long rows) => BankSources.ResidentBytes(spec, rows);
-
     /// <summary>
     /// Null when <paramref name="rows"/> rows of the bank fit <paramref name="budget"/> bytes; else one line naming the
     /// bytes needed, the budget, and the storage kinds that would fit.
@@ -49,7 +46,7 @@ public static class MemoryAdmission
     public static string? Refusal(BankSpec spec, long rows, long budget, string what = "bank")
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var need = BytesFor(spec, rows);
+        var need = BankSources.ResidentBytes(spec, rows);
         if (need <= budget) return null;
         var kind = spec.Storage == BankStorage.Auto ? "resident" : spec.Storage.ToString().ToLowerInvariant();
         var hint = BankAddress.IsGenerated(spec.Source) ? "procedural (O(1) memory) or half"
