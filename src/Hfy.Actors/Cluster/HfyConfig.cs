@@ -80,6 +80,11 @@ public static class HfyConfig
                 seed-nodes = [{{seeds}}]
                 roles = [{{roles}}]
                 log-info = off
+                # The engine's version, not Akka's default (the entry assembly's): every host of this engine (hfy, a
+                # test host, an embedding application) reports the same version, so shard allocation and rebalancing
+                # treat its nodes alike. With a test host beside hfy processes the host's higher version stopped every
+                # rebalance, and shards first allocated before its region registered never reached it.
+                app-version = "{{EngineVersion}}"
                 failure-detector {
                   heartbeat-interval = 1s
                   threshold = 12.0
@@ -147,6 +152,9 @@ public static class HfyConfig
     }
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>The engine's version as Akka's app-version: this assembly's major.minor.build (Akka takes three parts).</summary>
+    internal static string EngineVersion { get; } = typeof(HfyConfig).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{Math.Max(0, v.Build)}" : "1.0.0";
 
     private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s";
 }

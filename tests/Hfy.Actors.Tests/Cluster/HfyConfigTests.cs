@@ -39,6 +39,27 @@ public sealed class HfyConfigTests
         Assert.True(c.GetByteSize("akka.remote.dot-netty.tcp.send-buffer-size") >= 1024 * 1024);
     }
 
+    /// <summary>
+    /// A node's app version is the engine's, whatever process hosts it: here the test host, whose own (entry assembly)
+    /// version is Akka's default and differs from hfy's. Shard allocation prefers the highest version and rebalances
+    /// only when all versions agree, so a host-dependent version pinned every shard to the nodes first registered.
+    /// </summary>
+    [Fact]
+    public async Task AppVersion_IsTheEngineVersion_NotTheHostProcessVersion()
+    {
+        var entry = System.Reflection.Assembly.GetEntryAssembly()?.GetName().Version?.ToString();
+        Assert.NotEqual(HfyConfig.EngineVersion, entry);
+        using var system = ActorSystem.Create("hfy", HfyConfig.Build(HfyNodeSettings.Loopback(HfyRoles.Bank)));
+        try
+        {
+            Assert.Equal(Akka.Util.AppVersion.Create(HfyConfig.EngineVersion), Akka.Cluster.Cluster.Get(system).SelfMember.AppVersion);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
     [Fact]
     public void NumericDispatcher_LeavesACoreForHeartbeats()
     {
