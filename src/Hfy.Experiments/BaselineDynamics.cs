@@ -76,20 +76,74 @@ public static class BaselineDynamics
             states = ContinuousBaseline.RunBatch(bank, queries, count, kind, post, update, beta, steps, map.Degree, map.BetaIn, tol, ran,
                 maxDegreeOfParallelism);
         }
+        return Results(rows, states, ran, steps, retrievedTol, maxDegreeOfParallelism);
+    }
+
+    /// <summary>Queries per block of final overlaps (a block × N float64 buffer).</summary>
+    private const int ResultBlock = 64;
+
+    /// <summary>
+    /// Each final state's row with the largest overlap and the exact-retrieval check. The overlaps of a block of states
+    /// come from one blocked product (<see cref="BaselineGemm.Overlaps"/>); the winner is then chosen among the rows
+    /// within that product's rounding of the largest by the sequential sum over the row, so it is the row
+    /// <see cref="Result"/> alone would pick.
+    /// </summary>
+    private static RetrievalResult[] Results(Bank rows, double[][] states, int[] ran, int steps, double retrievedTol, int maxDegreeOfParallelism)
+    {
+        var count = states.Length;
+        var n = rows.Rows;
+        var dim = rows.Dim;
+        var wide = BaselineGemm.Widen(rows.Data);
+        var maxNorm = 0.0;
+        for (var i = 0; i < n; i++)
+        {
+            var ss = 0.0;
+            foreach (var v in rows.Row(i)) ss += (double)v * v;
+            maxNorm = Math.Max(maxNorm, Math.Sqrt(ss));
+        }
         var results = new RetrievalResult[count];
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism },
-            j => results[j] = Result(rows.Data, dim, states[j], ran[j], steps, retrievedTol));
+        var blocks = (count + ResultBlock - 1) / ResultBlock;
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, blk =>
+        {
+            var first = blk * ResultBlock;
+            var m = Math.Min(ResultBlock, count - first);
+            var packed = new double[m * dim];
+            for (var j = 0; j < m; j++) states[first + j].CopyTo(packed, j * dim);
+            var overlaps = new double[m * n];
+            BaselineGemm.Overlaps(wide, dim, packed, m, overlaps);
+            for (var j = 0; j < m; j++)
+            {
+                results[first + j] = Result(rows.Data, dim, states[first + j], overlaps.AsSpan(j * n, n), maxNorm, ran[first + j], steps, retrievedTol);
+            }
+        });
         return results;
     }
 
     /// <summary>The pattern with the largest overlap is the candidate for exact retrieval.</summary>
-    private static RetrievalResult Result(ReadOnlySpan<float> rows, int dim, double[] q, int done, int steps, double retrievedTol)
+    /// <remarks>
+    /// The candidate is the first row with the largest sequential float64 sum Σ_k x_k q_k. Rows whose blocked overlap
+    /// lies more than twice the two sums' rounding bound (2·γ_D·‖x‖·‖q‖ each, γ_D ≈ D·2⁻⁵³) below the largest cannot
+    /// win, so only the others are summed again; a state with a non-finite overlap is searched over every row.
+    /// </remarks>
+    private static RetrievalResult Result(ReadOnlySpan<float> rows, int dim, double[] q, ReadOnlySpan<double> overlaps, double maxNorm,
+        int done, int steps, double retrievedTol)
     {
         var n = rows.Length / dim;
+        var top = double.NegativeInfinity;
+        var finite = true;
+        foreach (var s in overlaps)
+        {
+            if (!double.IsFinite(s)) finite = false;
+            else if (s > top) top = s;
+        }
+        var qq = 0.0;
+        foreach (var v in q) qq += v * v;
+        var margin = finite && double.IsFinite(qq) ? (8.0 * dim * Math.ScaleB(1.0, -53) * maxNorm * Math.Sqrt(qq)) + 1e-300 : double.PositiveInfinity;
         var best = -1;
         var bestDot = double.NegativeInfinity;
         for (var r = 0; r < n; r++)
         {
+            if (!(overlaps[r] >= top - margin) && finite) continue;
             var row = rows.Slice(r * dim, dim);
             double dot = 0;
             for (var i = 0; i < dim; i++) dot += row[i] * q[i];

@@ -268,9 +268,12 @@ public sealed class ExperimentRunner
         if (cell.Map.Hfy is { } mapSpec)
         {
             var options = new RetrievalOptions(mapSpec, cell.Beta, grid.Steps, spec.Tol, cell.Post);
-            for (var start = 0; start < count; start += _options.QueryBatch)
+            // The local engine gets the whole cell in one request: it batches the scoring itself (64 queries per
+            // pass), and each request costs a normalized copy of the bank. Requests to a cluster stay bounded.
+            var requestSize = _engine is LocalEngine ? Math.Max(1, count) : _options.QueryBatch;
+            for (var start = 0; start < count; start += requestSize)
             {
-                var batch = Math.Min(_options.QueryBatch, count - start);
+                var batch = Math.Min(requestSize, count - start);
                 var slice = queries.AsSpan(start * d, batch * d).ToArray();
                 var r = await _engine.RetrieveAsync(bank.Spec.Name, slice, batch, options, ct).ConfigureAwait(false);
                 if (r.Results.Length != batch) throw new InvalidOperationException($"engine returned {r.Results.Length} results for {batch} queries");

@@ -340,6 +340,10 @@ public static class PlotWriter
         var (rows, columns) = Grid(panels.Count);
         foreach (var panel in panels)
         {
+            // A long title (experiment name, facet) would run into the next panel: shrink it to the panel's width
+            // (bold serif, about 0.6 em per character), never below 12 px.
+            var title = panel.Axes.Title.Label;
+            title.FontSize = (float)Math.Clamp((PanelWidth - 40) / (0.6 * Math.Max(1, title.Text.Length)), 12, title.FontSize);
             if (panel.GetPlottables().Any(p => p is IHasLegendText { LegendText.Length: > 0 }))
             {
                 panel.ShowLegend(Edge.Bottom);

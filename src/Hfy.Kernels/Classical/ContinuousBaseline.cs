@@ -1,5 +1,4 @@
 using Hfy.Kernels.Dynamics;
-using Hfy.Kernels.Scoring;
 using Hfy.Kernels.Storage;
 
 namespace Hfy.Kernels.Classical;
@@ -37,7 +36,8 @@ public enum BaselineUpdate
 /// q ← ŷ(Xᵀ F'(X q)) for T synchronous steps, with ŷ chosen by <see cref="BaselineUpdate"/>.
 /// </summary>
 /// <remarks>
-/// Everything after the float32 rows is float64: overlaps x_iᵀq (rows widened), F', the readout and ŷ. The published
+/// Everything after the float32 rows is float64: overlaps x_iᵀq (rows widened), F', the readout and ŷ. A step of a
+/// block of queries is two float64 matrix products over a widened copy of the rows (<see cref="BaselineGemm"/>). The published
 /// code computes in float32, where the 10-poly DAM with layer norm overflows (overlaps up to D = 784, 784¹⁰ ≈ 9·10²⁸,
 /// readouts ≈ 10³⁰, whose squares in the layer-norm variance exceed float32's 3.4·10³⁸): every state becomes NaN.
 /// In float64 that update stays finite. The published identity update q ← Xᵀ F'(Xq) is unbounded and may still
@@ -45,8 +45,11 @@ public enum BaselineUpdate
 /// </remarks>
 public static class ContinuousBaseline
 {
-    /// <summary>Queries that share one pass over the rows (their states and readouts stay in L2).</summary>
-    private const int Block = 8;
+    /// <summary>
+    /// Queries that share one pass over the rows: their overlaps (Block × N) and readouts (Block × D) are two blocked
+    /// matrix products (<see cref="BaselineGemm"/>); blocks run in parallel.
+    /// </summary>
+    private const int Block = 64;
 
     /// <summary>F'(s).</summary>
     public static double Separation(BaselineKind kind, double s, int degree, double betaIn) => kind switch
@@ -78,7 +81,8 @@ public static class ContinuousBaseline
     /// <param name="tol">Stop a query once ‖q_{t+1} − q_t‖ ≤ tol (0: run all T steps).</param>
     /// <param name="stepsRun">Receives the steps each query ran (length batch), or empty.</param>
     /// <param name="maxDegreeOfParallelism">Worker threads (−1: all cores).</param>
-    /// <remarks>Queries are independent: each result equals a batch of one. Blocks of 8 queries run in parallel.</remarks>
+    /// <remarks>Queries are independent: each result equals a batch of one, bit for bit (<see cref="BaselineGemm"/> keeps the
+    /// summation order of one query and one row at a time). Blocks of 64 queries run in parallel.</remarks>
     public static double[][] RunBatch(Bank bank, ReadOnlySpan<float> queries, int batch, BaselineKind kind, PostTransform post,
         BaselineUpdate update, double beta, int steps, int degree = 10, double betaIn = 0.05, double tol = 0,
         Span<int> stepsRun = default, int maxDegreeOfParallelism = -1)
@@ -93,6 +97,7 @@ public static class ContinuousBaseline
         if (!stepsRun.IsEmpty && stepsRun.Length != batch) throw new ArgumentException($"stepsRun has length {stepsRun.Length}, expected {batch}", nameof(stepsRun));
 
         var rows = PostTransforms.NormalizedCopy(bank, post);
+        var wide = BaselineGemm.Widen(rows.Data);
         var dim = bank.Dim;
         var states = new double[batch][];
         for (var b = 0; b < batch; b++)
@@ -108,7 +113,7 @@ public static class ContinuousBaseline
         {
             var first = blk * Block;
             var count = Math.Min(Block, batch - first);
-            RunBlock(rows, states.AsSpan(first, count), ran.AsSpan(first, count), kind, post, update, beta, steps, degree, betaIn, tol);
+            RunBlock(wide, rows.Rows, dim, states.AsSpan(first, count), ran.AsSpan(first, count), kind, post, update, beta, steps, degree, betaIn, tol);
         });
         if (!stepsRun.IsEmpty) ran.CopyTo(stepsRun);
         return states;
@@ -119,62 +124,39 @@ public static class ContinuousBaseline
         double beta, int steps, int degree = 10, double betaIn = 0.05)
         => RunBatch(bank, q0, 1, kind, post, update, beta, steps, degree, betaIn, maxDegreeOfParallelism: 1)[0];
 
-    private static unsafe void RunBlock(Bank rows, Span<double[]> states, Span<int> ran, BaselineKind kind, PostTransform post,
+    /// <summary>T steps of a block of queries: per step the active states' overlaps, F', readouts, then ŷ.</summary>
+    private static void RunBlock(double[] rows, int n, int dim, Span<double[]> states, Span<int> ran, BaselineKind kind, PostTransform post,
         BaselineUpdate update, double beta, int steps, int degree, double betaIn, double tol)
     {
-        var n = rows.Rows;
-        var dim = rows.Dim;
         var count = states.Length;
-        var f = new double[count * n];
+        var q = new double[count * dim];
+        var f = new double[(long)count * n];
         var z = new double[count * dim];
-        var active = new bool[count];
-        Array.Fill(active, true);
-        for (var t = 0; t < steps; t++)
+        var active = new int[count];
+        for (var b = 0; b < count; b++) active[b] = b;
+        var live = count;
+        for (var t = 0; t < steps && live > 0; t++)
         {
-            Array.Clear(z);
-            fixed (float* x = rows.Data)
-            fixed (double* fp = f)
-            fixed (double* zp = z)
+            // The states still running, packed: queries that stopped early take no more work.
+            for (var j = 0; j < live; j++) states[active[j]].CopyTo(q.AsSpan(j * dim, dim));
+            var fs = f.AsSpan(0, live * n);
+            BaselineGemm.Overlaps(rows, dim, q.AsSpan(0, live * dim), live, fs);
+            for (var j = 0; j < fs.Length; j++) fs[j] = Separation(kind, fs[j], degree, betaIn);
+            BaselineGemm.Readouts(rows, dim, fs, live, z.AsSpan(0, live * dim));
+            var still = 0;
+            for (var j = 0; j < live; j++)
             {
-                // Overlaps for the whole block per row (the row stays in L1), then F'.
-                for (var i = 0; i < n; i++)
-                {
-                    var xi = x + (long)i * dim;
-                    for (var b = 0; b < count; b++)
-                    {
-                        if (!active[b]) continue;
-                        fixed (double* q = states[b])
-                        {
-                            fp[b * n + i] = Separation(kind, Scorer.DotF64(xi, q, dim), degree, betaIn);
-                        }
-                    }
-                }
-                // Readouts z_b = Σ_i F'(x_iᵀq_b) x_i, row by row.
-                for (var i = 0; i < n; i++)
-                {
-                    var xi = x + (long)i * dim;
-                    for (var b = 0; b < count; b++)
-                    {
-                        var w = fp[b * n + i];
-                        if (active[b] && w != 0) Readout.AddScaledRow(xi, w, zp + b * dim, dim);
-                    }
-                }
-            }
-            var any = false;
-            for (var b = 0; b < count; b++)
-            {
-                if (!active[b]) continue;
-                var next = z.AsSpan(b * dim, dim);
+                var b = active[j];
+                var next = z.AsSpan(j * dim, dim);
                 Finish(update, post, next, beta);
-                var q = states[b];
+                var state = states[b];
                 var diff = 0.0;
-                for (var k = 0; k < dim; k++) diff += (next[k] - q[k]) * (next[k] - q[k]);
-                next.CopyTo(q);
+                for (var k = 0; k < dim; k++) diff += (next[k] - state[k]) * (next[k] - state[k]);
+                next.CopyTo(state);
                 ran[b] = t + 1;
-                if (tol > 0 && Math.Sqrt(diff) <= tol) active[b] = false;
-                else any = true;
+                if (!(tol > 0 && Math.Sqrt(diff) <= tol)) active[still++] = b;
             }
-            if (!any) break;
+            live = still;
         }
     }
 }

@@ -103,4 +103,41 @@ public class BaselineDynamicsTests
 
     [Fact]
     public void UnknownUpdateName_IsNull() => Assert.Null(BaselineDynamics.ParseUpdate("tanh"));
+    [Fact]
+    public void Candidate_IsTheFirstRowWithTheLargestSequentialOverlap_TiesAndAll()
+    {
+        // 150 rows (3 panels of the blocked overlaps), every 7th a copy of row 3: exact ties, which the first copy wins.
+        const int n = 150, dim = 29, count = 70;
+        var rows = new float[n * dim];
+        BankGenerator.Fill(BankSourceKind.Gaussian, 31, dim, 0, rows);
+        for (var i = 10; i < n; i += 7) rows.AsSpan(3 * dim, dim).CopyTo(rows.AsSpan(i * dim, dim));
+        var queries = new float[count * dim];
+        BankGenerator.Fill(BankSourceKind.Gaussian, 32, dim, 0, queries);
+        for (var b = 0; b < count; b += 3) rows.AsSpan((b * 5 % n) * dim, dim).CopyTo(queries.AsSpan(b * dim, dim));
+        var map = CellMap.From(new MapEntry { Name = "classical" });
+        var results = BaselineDynamics.RunBatch(new Bank(rows, n, dim), queries, count, map, 0.01, PostTransform.Tanh, BaselineUpdate.Published,
+            steps: 0, tol: 0, retrievedTol: 1e-6);
+        for (var b = 0; b < count; b++)
+        {
+            var q = results[b].Q;
+            var best = -1;
+            var bestDot = double.NegativeInfinity;
+            for (var i = 0; i < n; i++)
+            {
+                double dot = 0;
+                for (var k = 0; k < dim; k++) dot += rows[i * dim + k] * q[k];
+                if (dot > bestDot)
+                {
+                    bestDot = dot;
+                    best = i;
+                }
+            }
+            Assert.Equal(new long[] { best }, results[b].Ids);
+            Assert.NotEqual(-1, best);
+        }
+        // Query 0 is row 0 itself (T = 0): retrieved exactly; a query on row 3's copies names row 3.
+        Assert.Equal(0, results[0].Retrieved);
+        Assert.Contains(results, r => r.Ids[0] == 3);
+        Assert.DoesNotContain(results, r => r.Ids[0] > 3 && (r.Ids[0] - 10) % 7 == 0);
+    }
 }
