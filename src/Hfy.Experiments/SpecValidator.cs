@@ -66,14 +66,14 @@ public static class SpecValidator
             Err("baselineUpdate", $"must be {string.Join(" or ", BaselineDynamics.UpdateNames)} (got '{spec.BaselineUpdate}')");
         CheckFinite(spec.Tol, "tol", errors);
         if (spec.Tol < 0) Err("tol", $"must be ≥ 0 (got {F(spec.Tol)})");
-        if ((kind is { } learning && Learning.LearningKinds.IsLearning(learning)) || spec.Mil is not null || spec.Rationale is not null)
+        if ((kind is { } learning && LearningKinds.IsLearning(learning)) || spec.Mil is not null || spec.Rationale is not null)
         {
-            Learning.LearningKinds.Validate(spec, kind, errors);
+            LearningKinds.Validate(spec, kind, errors);
             return errors;
         }
         if (kind == ExperimentKind.Exponential || spec.Exponential is not null)
         {
-            Exponential.ExponentialValidation.Validate(spec, kind, limits, errors);
+            ExponentialValidation.Validate(spec, kind, limits, errors);
             return errors;
         }
 

@@ -8,6 +8,7 @@ using Hfy.Actors.Partitions;
 using Hfy.Experiments;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments.Results;
+using Hfy.Experiments.Runner;
 using Hfy.Web;
 
 namespace Hfy.Coordinator.Tests.Deploy;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Hfy.Coordinator.Engine;
 using Hfy.Experiments;
 using Hfy.Experiments.Results;
+using Hfy.Experiments.Runner;
 using Hfy.Web;
 
 namespace Hfy.Coordinator.Tests.Deploy;

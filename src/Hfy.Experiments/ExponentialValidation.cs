@@ -1,7 +1,7 @@
 using Hfy.Kernels.Storage;
 using System.Globalization;
 
-namespace Hfy.Experiments.Exponential;
+namespace Hfy.Experiments;
 
 /// <summary>Validation of an exponential spec: every problem with its field path (called by <see cref="SpecValidator.Validate"/>).</summary>
 public static class ExponentialValidation

@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using Hfy.Experiments.Cells;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments.Results;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Storage;
 
-namespace Hfy.Experiments;
+namespace Hfy.Experiments.Runner;
 
 /// <summary>
 /// Runs an experiment through an <see cref="IRetrievalEngine"/>: expands the spec, builds one bank per
@@ -60,7 +61,7 @@ public sealed class ExperimentRunner
             await new Exponential.ExponentialRunner(_engine, _store, _options).RunAsync(experimentId, plan, progress, cancellationToken).ConfigureAwait(false);
             return;
         }
-        if (Learning.LearningKinds.IsLearning(plan.Kind))
+        if (LearningKinds.IsLearning(plan.Kind))
         {
             await new Learning.LearningRunner(_store, _options).RunAsync(experimentId, plan, progress, cancellationToken).ConfigureAwait(false);
             return;
