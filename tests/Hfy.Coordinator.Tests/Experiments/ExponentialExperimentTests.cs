@@ -6,6 +6,7 @@ using Hfy.Experiments.Plots;
 using Hfy.Experiments.Results;
 using Hfy.Experiments.Runner;
 using Hfy.Kernels.Dynamics;
+using Hfy.Kernels.Retrieval;
 using Hfy.Kernels.Storage;
 using Hfy.Kernels.Theory;
 
