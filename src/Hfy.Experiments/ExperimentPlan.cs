@@ -147,8 +147,8 @@ public sealed record ExperimentPlan(ExperimentSpec Spec, ExperimentKind Kind, Ba
         var errors = new List<SpecError>();
         var kind = ExperimentNames.ParseKind(spec.Kind);
         if (kind is null) errors.Add(new SpecError("kind", $"must be one of {string.Join(", ", ExperimentNames.KindNames)} (got '{SpecValidator.Clip(spec.Kind)}')"));
-        if (kind == ExperimentKind.Exponential) return Exponential.ExponentialPlan.ReadPlan(spec);
-        if (kind is { } k && Learning.LearningKinds.IsLearning(k)) return Learning.LearningKinds.ReadPlan(spec, k);
+        if (kind == ExperimentKind.Exponential) return ExponentialPlan.ReadPlan(spec);
+        if (kind is { } k && LearningKinds.IsLearning(k)) return LearningKinds.ReadPlan(spec, k);
         var bank = ReadBank(spec.Bank, errors);
         var success = spec.Success ?? new SuccessSpec();
         var criterion = ExperimentNames.ParseCriterion(success.Criterion);

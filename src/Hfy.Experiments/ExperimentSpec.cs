@@ -50,7 +50,7 @@ public sealed record ExperimentSpec
     public RecallSpec? Recall { get; init; }
 
     /// <summary>exponential only: the (α, β_net, N or P) grid (docs/capacity.md, exponential capacity).</summary>
-    public global::Hfy.Experiments.Exponential.ExponentialSpec? Exponential { get; init; }
+    public ExponentialSpec? Exponential { get; init; }
 
     /// <summary>mil only: data sets, maps and the hyper-parameter grid (docs/learning.md).</summary>
     public global::Hfy.Learning.Experiments.MilSpec? Mil { get; init; }

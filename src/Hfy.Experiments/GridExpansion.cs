@@ -50,8 +50,8 @@ public static class GridExpansion
     public static long Count(ExperimentSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (ExperimentNames.ParseKind(spec.Kind) == ExperimentKind.Exponential) return Exponential.ExponentialGrid.Count(spec);
-        if (ExperimentNames.ParseKind(spec.Kind) is { } kind && Learning.LearningKinds.IsLearning(kind)) return Learning.LearningKinds.Count(spec);
+        if (ExperimentNames.ParseKind(spec.Kind) == ExperimentKind.Exponential) return ExponentialGrid.Count(spec);
+        if (ExperimentNames.ParseKind(spec.Kind) is { } kind && LearningKinds.IsLearning(kind)) return LearningKinds.Count(spec);
         var g = spec.Grid;
         if (g is null) return 0;
         long perBank = 0;

@@ -66,14 +66,14 @@ public static class SpecValidator
             Err("baselineUpdate", $"must be {string.Join(" or ", BaselineDynamics.UpdateNames)} (got '{spec.BaselineUpdate}')");
         CheckFinite(spec.Tol, "tol", errors);
         if (spec.Tol < 0) Err("tol", $"must be ≥ 0 (got {F(spec.Tol)})");
-        if ((kind is { } learning && Learning.LearningKinds.IsLearning(learning)) || spec.Mil is not null || spec.Rationale is not null)
+        if ((kind is { } learning && LearningKinds.IsLearning(learning)) || spec.Mil is not null || spec.Rationale is not null)
         {
-            Learning.LearningKinds.Validate(spec, kind, errors);
+            LearningKinds.Validate(spec, kind, errors);
             return errors;
         }
         if (kind == ExperimentKind.Exponential || spec.Exponential is not null)
         {
-            Exponential.ExponentialValidation.Validate(spec, kind, limits, errors);
+            ExponentialValidation.Validate(spec, kind, limits, errors);
             return errors;
         }
 
@@ -113,12 +113,7 @@ public static class SpecValidator
             return bank.Dim;
         }
         if (bank.Dim is < 1) Err("bank.dim", $"must be ≥ 1 (got {bank.Dim})");
-        if (BankAddress.ParseStorage(bank.Storage) is not { } storage)
-            Err("bank.storage", $"must be one of {string.Join(", ", BankAddress.StorageNames)} (got '{Clip(bank.Storage)}')");
-        else if (BankAddress.StorageProblem(storage, kind ?? BankSourceKind.Npy, normalized: false) is { } problem)
-            Err("bank.storage", problem);
-        if (BankAddress.ParseGenerator(bank.Generator) is null) Err("bank.generator", $"must be legacy or vector (got '{Clip(bank.Generator)}')");
-        else if (bank.Generator is not null && (kind is null || !BankAddress.IsGenerated(kind.Value))) Err("bank.generator", $"is used by the generated sources only (sphere, gaussian, binary), not {source}");
+        BankSectionValidation.StorageAndGenerator(bank, kind, normalized: false, errors);
         switch (source)
         {
             case not "inline" when BankAddress.IsGenerated(kind!.Value):

@@ -3,6 +3,7 @@ using System.Globalization;
 using Akka.Actor;
 using Hfy.Experiments;
 using Hfy.Coordinator.Manager;
+using Hfy.Experiments.Cells;
 using Hfy.Experiments.Exponential;
 using Hfy.Experiments.Results;
 using Hfy.Kernels.Theory;

@@ -1,3 +1,3 @@
-using Hfy.Cli.Commands;
+using Hfy.Cli;
 
 return await HfyCommandLine.InvokeAsync(args);

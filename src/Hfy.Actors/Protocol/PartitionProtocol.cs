@@ -104,6 +104,26 @@ public interface IRoundReply : IHfyMessage
     int Partition { get; }
 }
 
+/// <summary>What every round request carries first (key 0): its <see cref="RoundHeader"/>, which names the partition.</summary>
+/// <param name="Header">Partition, request, step and round.</param>
+[MessagePackObject]
+public abstract record RoundRequest([property: Key(0)] RoundHeader Header) : IRoundRequest
+{
+    /// <inheritdoc />
+    [IgnoreMember]
+    public PartitionAddress Partition => Header.Partition;
+}
+
+/// <summary>What every round reply starts with (keys 0–2): the request id and round echoed, and the answering partition.</summary>
+/// <param name="RequestId">Request id, echoed.</param>
+/// <param name="Round">Round number, echoed.</param>
+/// <param name="Partition">Index of the answering partition.</param>
+[MessagePackObject]
+public abstract record RoundReply(
+    [property: Key(0)] string RequestId,
+    [property: Key(1)] int Round,
+    [property: Key(2)] int Partition) : IRoundReply;
+
 /// <summary>How the score round weighs and summarizes: β, the map and the per-query caps of the summary.</summary>
 /// <param name="Beta">Inverse temperature β.</param>
 /// <param name="Map">The map (decides the support bound and the summary kind).</param>
@@ -146,22 +166,14 @@ public sealed record QueryBlock(
 /// </summary>
 [MessagePackObject]
 public sealed record ScoreRequest(
-    [property: Key(0)] RoundHeader Header,
+    RoundHeader Header,
     [property: Key(1)] ScoreMapPart Map,
-    [property: Key(2)] QueryBlock Queries) : IRoundRequest
-{
-    /// <inheritdoc />
-    [IgnoreMember]
-    public PartitionAddress Partition => Header.Partition;
-}
+    [property: Key(2)] QueryBlock Queries) : RoundRequest(Header);
 
 /// <summary>A partition's answer to <see cref="ScoreRequest"/>: one summary per query, in batch order.</summary>
 [MessagePackObject]
-public sealed record ScoreReply(
-    [property: Key(0)] string RequestId,
-    [property: Key(1)] int Round,
-    [property: Key(2)] int Partition,
-    [property: Key(3)] ScoreSummary[] Queries) : IRoundReply;
+public sealed record ScoreReply(string RequestId, int Round, int Partition,
+    [property: Key(3)] ScoreSummary[] Queries) : RoundReply(RequestId, Round, Partition);
 
 /// <summary>
 /// Gather round (sequential k-subsets): every (row id, score) with θ ≥ Bounds[j], at most Cap per query.
@@ -174,15 +186,10 @@ public sealed record ScoreReply(
 /// <param name="MaxReplyBytes">No reply chunk may serialize to more bytes than this.</param>
 [MessagePackObject]
 public sealed record GatherRequest(
-    [property: Key(0)] RoundHeader Header,
+    RoundHeader Header,
     [property: Key(1)] double[] Bounds,
     [property: Key(2)] int Cap,
-    [property: Key(3)] int MaxReplyBytes) : IRoundRequest
-{
-    /// <inheritdoc />
-    [IgnoreMember]
-    public PartitionAddress Partition => Header.Partition;
-}
+    [property: Key(3)] int MaxReplyBytes) : RoundRequest(Header);
 
 /// <summary>
 /// One chunk of a partition's answer to <see cref="GatherRequest"/>. Chunk c of <paramref name="Chunks"/> holds, per
@@ -197,14 +204,11 @@ public sealed record GatherRequest(
 /// <param name="Chunks">Number of chunks the partition sends for this round (≥ 1).</param>
 /// <param name="Pairs">Pairs in all chunks together, all queries (the coordinator checks its memory limit on the first chunk it gets).</param>
 [MessagePackObject]
-public sealed record GatherReply(
-    [property: Key(0)] string RequestId,
-    [property: Key(1)] int Round,
-    [property: Key(2)] int Partition,
+public sealed record GatherReply(string RequestId, int Round, int Partition,
     [property: Key(3)] GatherPart[] Queries,
     [property: Key(4)] int Chunk,
     [property: Key(5)] int Chunks,
-    [property: Key(6)] long Pairs) : IRoundReply;
+    [property: Key(6)] long Pairs) : RoundReply(RequestId, Round, Partition);
 
 /// <summary>
 /// Probe round (step 3): the mass summaries of the map at each τ in Taus[j] for query j (empty: skip the query).
@@ -212,22 +216,14 @@ public sealed record GatherReply(
 /// </summary>
 [MessagePackObject]
 public sealed record ProbeRequest(
-    [property: Key(0)] RoundHeader Header,
+    RoundHeader Header,
     [property: Key(1)] MapSpec Map,
-    [property: Key(2)] double[][] Taus) : IRoundRequest
-{
-    /// <inheritdoc />
-    [IgnoreMember]
-    public PartitionAddress Partition => Header.Partition;
-}
+    [property: Key(2)] double[][] Taus) : RoundRequest(Header);
 
 /// <summary>A partition's mass summaries: Sums[j][t] for query j at Taus[j][t].</summary>
 [MessagePackObject]
-public sealed record ProbeReply(
-    [property: Key(0)] string RequestId,
-    [property: Key(1)] int Round,
-    [property: Key(2)] int Partition,
-    [property: Key(3)] MassSummary[][] Sums) : IRoundReply;
+public sealed record ProbeReply(string RequestId, int Round, int Partition,
+    [property: Key(3)] MassSummary[][] Sums) : RoundReply(RequestId, Round, Partition);
 
 /// <summary>
 /// Support count (softmax final evaluation, only when the shipped pairs and the partition minima cannot decide it):
@@ -236,22 +232,14 @@ public sealed record ProbeReply(
 /// </summary>
 [MessagePackObject]
 public sealed record SupportCountRequest(
-    [property: Key(0)] RoundHeader Header,
+    RoundHeader Header,
     [property: Key(1)] double[] Shifts,
-    [property: Key(2)] double[] Totals) : IRoundRequest
-{
-    /// <inheritdoc />
-    [IgnoreMember]
-    public PartitionAddress Partition => Header.Partition;
-}
+    [property: Key(2)] double[] Totals) : RoundRequest(Header);
 
 /// <summary>A partition's answer to <see cref="SupportCountRequest"/>: rows with weight &gt; 0, per query.</summary>
 [MessagePackObject]
-public sealed record SupportCountReply(
-    [property: Key(0)] string RequestId,
-    [property: Key(1)] int Round,
-    [property: Key(2)] int Partition,
-    [property: Key(3)] long[] Counts) : IRoundReply;
+public sealed record SupportCountReply(string RequestId, int Round, int Partition,
+    [property: Key(3)] long[] Counts) : RoundReply(RequestId, Round, Partition);
 
 /// <summary>
 /// Readout round (step 4): Σ_i w_i x_i over the partition (float64), the weight sum and count, and the
@@ -266,41 +254,27 @@ public sealed record SupportCountReply(
 /// <param name="PairCaps">Per query: ship at most this many (id, weight) pairs (0: none).</param>
 [MessagePackObject]
 public sealed record ReadoutRequest(
-    [property: Key(0)] RoundHeader Header,
+    RoundHeader Header,
     [property: Key(1)] MapSpec Map,
     [property: Key(2)] ReadoutMode[] Modes,
     [property: Key(3)] double[] Taus,
     [property: Key(4)] long[][] Ids,
     [property: Key(5)] double[][] Weights,
-    [property: Key(6)] int[] PairCaps) : IRoundRequest
-{
-    /// <inheritdoc />
-    [IgnoreMember]
-    public PartitionAddress Partition => Header.Partition;
-}
+    [property: Key(6)] int[] PairCaps) : RoundRequest(Header);
 
 /// <summary>A partition's answer to <see cref="ReadoutRequest"/>.</summary>
 [MessagePackObject]
-public sealed record ReadoutReply(
-    [property: Key(0)] string RequestId,
-    [property: Key(1)] int Round,
-    [property: Key(2)] int Partition,
-    [property: Key(3)] ReadoutPart[] Queries) : IRoundReply;
+public sealed record ReadoutReply(string RequestId, int Round, int Partition,
+    [property: Key(3)] ReadoutPart[] Queries) : RoundReply(RequestId, Round, Partition);
 
 /// <summary>The partition no longer holds scores for this request and step (it was rebuilt, or evicted them).</summary>
 [MessagePackObject]
-public sealed record ScoresMissing(
-    [property: Key(0)] string RequestId,
-    [property: Key(1)] int Round,
-    [property: Key(2)] int Partition) : IRoundReply;
+public sealed record ScoresMissing(string RequestId, int Round, int Partition) : RoundReply(RequestId, Round, Partition);
 
 /// <summary>The partition could not do the work (bad spec, unreadable file, a kernel error): the request fails with this reason.</summary>
 [MessagePackObject]
-public sealed record PartitionFailed(
-    [property: Key(0)] string RequestId,
-    [property: Key(1)] int Round,
-    [property: Key(2)] int Partition,
-    [property: Key(3)] string Reason) : IRoundReply;
+public sealed record PartitionFailed(string RequestId, int Round, int Partition,
+    [property: Key(3)] string Reason) : RoundReply(RequestId, Round, Partition);
 
 /// <summary>The request is over: the partition frees its scores. No reply.</summary>
 [MessagePackObject]

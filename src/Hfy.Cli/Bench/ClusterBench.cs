@@ -5,6 +5,7 @@ using Hfy.Cli.Commands;
 using Hfy.Coordinator.Engine;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
+using Hfy.Kernels.Retrieval;
 using Hfy.Kernels.Storage;
 
 namespace Hfy.Cli.Bench;

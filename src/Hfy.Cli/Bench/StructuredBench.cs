@@ -4,7 +4,6 @@ using System.Globalization;
 using Hfy.Cli.Commands;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Storage;
-using Hfy.Kernels.Structured;
 
 namespace Hfy.Cli.Bench;
 

@@ -7,6 +7,7 @@ using System.Reflection;
 using Hfy.Experiments;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments.Results;
+using Hfy.Experiments.Runner;
 using Hfy.Web;
 
 namespace Hfy.Cli.Commands;

@@ -4,6 +4,7 @@ using Hfy.Experiments;
 using Hfy.Coordinator.Manager;
 using Hfy.Cli.Experiments;
 using Hfy.Experiments.Results;
+using Hfy.Experiments.Runner;
 using Hfy.Web;
 using Spectre.Console;
 

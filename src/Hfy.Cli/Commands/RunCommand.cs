@@ -2,6 +2,7 @@ using System.CommandLine;
 using Hfy.Experiments;
 using Hfy.Cli.Experiments;
 using Hfy.Experiments.Results;
+using Hfy.Experiments.Runner;
 using Spectre.Console;
 
 namespace Hfy.Cli.Commands;
@@ -58,7 +59,7 @@ internal static class RunCommand
 
             // Recall cells run on the single-node recall kernels (RecallCell), so a cluster would only sit idle.
             var parsedKind = ExperimentNames.ParseKind((parsed ?? store.GetExperiment(resumeId!)!.Spec).Kind);
-            var recall = parsedKind?.IsRecall() == true || (parsedKind is { } lk && Hfy.Experiments.Learning.LearningKinds.IsLearning(lk));
+            var recall = parsedKind?.IsRecall() == true || (parsedKind is { } lk && Hfy.Experiments.LearningKinds.IsLearning(lk));
             var (engine, description) = await ExperimentEngines.CreateAsync(n, parse.GetValue(local) || recall, ct);
             await using (engine)
             {
@@ -69,8 +70,8 @@ internal static class RunCommand
                 var code = await ExperimentConsole.RunWithProgressAsync(runner, id, ct);
                 if (store.GetExperiment(id) is { } exp && ExperimentNames.ParseKind(exp.Kind) == ExperimentKind.Exponential)
                     Console.WriteLine(Hfy.Experiments.Exponential.ExponentialReport.Markdown(exp, store.GetCells(id), points: false));
-                else if (store.GetExperiment(id) is { } lexp && ExperimentNames.ParseKind(lexp.Kind) is { } lkind && Hfy.Experiments.Learning.LearningKinds.IsLearning(lkind))
-                    Console.WriteLine(Hfy.Experiments.Learning.LearningKinds.Report(store.GetCells(id)));
+                else if (store.GetExperiment(id) is { } lexp && ExperimentNames.ParseKind(lexp.Kind) is { } lkind && Hfy.Experiments.LearningKinds.IsLearning(lkind))
+                    Console.WriteLine(Hfy.Experiments.Learning.LearningReport.Markdown(store.GetCells(id)));
                 else ExperimentConsole.PrintSummary(SummaryRow.Summarize(store.GetCells(id)), summaryFormat);
                 var outDir = Path.Combine(dataDir, "experiments", id);
                 foreach (var f in ExperimentConsole.WriteOutputs(store, id, outDir)) AnsiConsole.MarkupLine($"[grey]wrote[/] {Markup.Escape(f)}");

@@ -1,7 +1,9 @@
 using Akka.Actor;
+using Hfy.Experiments.Cells;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments.Plots;
 using Hfy.Experiments.Results;
+using Hfy.Experiments.Runner;
 using Spectre.Console;
 using Hfy.Experiments;
 using Hfy.Coordinator.Manager;

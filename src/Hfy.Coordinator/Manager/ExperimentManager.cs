@@ -1,8 +1,10 @@
 using Akka.Actor;
 using Akka.Event;
+using Hfy.Experiments.Cells;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments.Results;
 using Hfy.Experiments;
+using Hfy.Experiments.Runner;
 
 namespace Hfy.Coordinator.Manager;
 

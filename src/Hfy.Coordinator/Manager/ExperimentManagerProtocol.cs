@@ -1,3 +1,4 @@
+using Hfy.Experiments.Cells;
 using Hfy.Experiments.Results;
 using Hfy.Experiments;
 

@@ -1,5 +1,5 @@
 using Akka.Actor;
-using Hfy.Experiments;
+using Hfy.Experiments.Cells;
 
 namespace Hfy.Coordinator.Manager;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Hfy.Experiments.Cells;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments.Results;
 using Hfy.Kernels.Dynamics;
@@ -44,7 +45,7 @@ public sealed class ExponentialRunner
         _scanner = scanner ?? new RowSourceOverlapScanner();
     }
 
-    /// <summary>Runs the cells of <paramref name="experimentId"/> not yet stored; status and progress as <see cref="ExperimentRunner.RunAsync"/>.</summary>
+    /// <summary>Runs the cells of <paramref name="experimentId"/> not yet stored; status and progress as <see cref="Runner.ExperimentRunner.RunAsync"/>.</summary>
     public async Task RunAsync(string experimentId, ExperimentPlan plan, IProgress<ExperimentProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);

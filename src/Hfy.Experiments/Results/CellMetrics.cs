@@ -38,7 +38,7 @@ public sealed record CellMetrics(
     double? UniqueRatio = null,
     double? LevenshteinCoefficient = null,
     int[]? RecallOrder = null,
-    global::Hfy.Experiments.Exponential.ExponentialCellMetrics? Exponential = null,
+    ExponentialCellMetrics? Exponential = null,
     global::Hfy.Learning.Experiments.LearningCellMetrics? Learning = null)
 {
     /// <summary>Bins of <see cref="SupportHistogram"/>: sizes 0..10 and one for &gt; 10.</summary>

@@ -28,7 +28,7 @@ public static class MapFactory
             MapKind.Sparsemax => new Sparsemax(spec),
             MapKind.Normmax => new Normmax(spec),
             MapKind.KSubsets => new KSubsets(spec),
-            MapKind.SeqKSubsets => new Structured.SeqKSubsetsMap(spec),
+            MapKind.SeqKSubsets => new SeqKSubsetsMap(spec),
             _ => throw new ArgumentException(Unknown(spec.Kind), nameof(spec)),
         };
     }

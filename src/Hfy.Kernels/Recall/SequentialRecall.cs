@@ -1,6 +1,5 @@
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Storage;
-using Hfy.Kernels.Structured;
 
 namespace Hfy.Kernels.Recall;
 

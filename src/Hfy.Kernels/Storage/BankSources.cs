@@ -1,5 +1,3 @@
-using Hfy.Kernels.Dynamics;
-
 namespace Hfy.Kernels.Storage;
 
 /// <summary>
@@ -43,7 +41,7 @@ public static class BankSources
         }
         if (spec.Normalization != RowNormalization.None)
         {
-            for (var r = 0; r < count; r++) PostTransforms.NormalizeRow(spec.Normalization, rows.AsSpan(r * spec.Dim, spec.Dim));
+            for (var r = 0; r < count; r++) RowNormalizations.NormalizeRow(spec.Normalization, rows.AsSpan(r * spec.Dim, spec.Dim));
         }
         return rows;
     }

@@ -7,6 +7,7 @@ using Hfy.Actors.Protocol;
 using Hfy.Actors.Retrieval;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
+using Hfy.Kernels.Retrieval;
 using Hfy.Kernels.Storage;
 
 namespace Hfy.Actors.Tests.Retrieval;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using Hfy.Cli.Commands;
+using Hfy.Cli;
 
 namespace Hfy.Coordinator.Tests.Cli;
 

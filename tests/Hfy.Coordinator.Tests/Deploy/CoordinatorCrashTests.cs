@@ -78,30 +78,7 @@ public sealed class CoordinatorCrashTests
         }
     }
 
-    private static async Task<int> Int(CoordinatorClient client, string path, string property)
-    {
-        using var doc = await client.GetAsync(path, default);
-        return doc.RootElement.GetProperty(property).GetInt32();
-    }
+    private static Task<int> Int(CoordinatorClient client, string path, string field) => ProcessGroup.Int(client, path, field);
 
-    private static async Task WaitUntil(Func<Task<bool>> condition, string what, ProcessGroup group)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        string? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition()) return;
-            }
-            catch (CoordinatorClientException e)
-            {
-                last = e.Message; // the coordinator is restarting
-            }
-
-            await Task.Delay(500);
-        }
-
-        Assert.Fail($"timed out waiting for {what} ({last})\n{group.AllOutput()}");
-    }
+    private static Task WaitUntil(Func<Task<bool>> condition, string what, ProcessGroup group) => group.WaitUntil(condition, what, Patience, pollMs: 500);
 }

@@ -8,6 +8,7 @@ using Hfy.Actors.Partitions;
 using Hfy.Experiments;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments.Results;
+using Hfy.Experiments.Runner;
 using Hfy.Web;
 
 namespace Hfy.Coordinator.Tests.Deploy;
@@ -254,37 +255,10 @@ public sealed class FaultInjectionTests
             return state == "finished";
         }, $"experiment {id} finished", group);
 
-    private static async Task<int> Int(CoordinatorClient client, string path, string property)
-    {
-        using var doc = await client.GetAsync(path, default);
-        return doc.RootElement.GetProperty(property).GetInt32();
-    }
+    private static Task<int> Int(CoordinatorClient client, string path, string property) => ProcessGroup.Int(client, path, property);
 
-    private static async Task WaitUntil(Func<Task<bool>> condition, string what, ProcessGroup group, Func<Task<string>>? describe = null, int pollMs = 250)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        string? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition()) return;
-            }
-            catch (CoordinatorClientException e)
-            {
-                last = e.Message; // the coordinator is (re)starting
-            }
-            catch (Exception e) when (e is not Xunit.Sdk.XunitException && describe is not null)
-            {
-                last = e.Message;
-            }
-
-            await Task.Delay(pollMs);
-        }
-
-        var state = describe is null ? "" : await describe();
-        Assert.Fail($"timed out waiting for {what} ({last}) {state}\n{group.AllOutput()}");
-    }
+    private static Task WaitUntil(Func<Task<bool>> condition, string what, ProcessGroup group, Func<Task<string>>? describe = null, int pollMs = 250) =>
+        group.WaitUntil(condition, what, Patience, pollMs, describe);
 
     private static void TryDelete(DirectoryInfo dir)
     {

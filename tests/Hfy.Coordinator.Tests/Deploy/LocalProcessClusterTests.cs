@@ -2,6 +2,7 @@ using System.Text.Json;
 using Hfy.Coordinator.Engine;
 using Hfy.Experiments;
 using Hfy.Experiments.Results;
+using Hfy.Experiments.Runner;
 using Hfy.Web;
 
 namespace Hfy.Coordinator.Tests.Deploy;
@@ -209,36 +210,7 @@ public sealed class LocalProcessClusterTests
     private static double Metric(JsonElement cell, string name) =>
         cell.TryGetProperty("metrics", out var m) ? m.GetProperty(name).GetDouble() : cell.GetProperty(name).GetDouble();
 
-    private static async Task WaitForState(CoordinatorClient client, string id, string state, ProcessGroup group) =>
-        await WaitUntil(async () =>
-        {
-            using var e = await client.GetAsync($"api/experiments/{id}", default);
-            var s = e.RootElement.GetProperty("state").GetString();
-            Assert.True(s is not ("failed" or "cancelled"), $"experiment {id} {s}: {e.RootElement.GetProperty("error")}");
-            return s == state;
-        }, $"experiment {id} {state}", group);
+    private static Task WaitForState(CoordinatorClient client, string id, string state, ProcessGroup group) => group.WaitForState(client, id, state, Patience);
 
-    private static async Task WaitUntil(Func<Task<bool>> condition, string what, ProcessGroup group)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        string? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (CoordinatorClientException e)
-            {
-                last = e.Message; // not listening yet
-            }
-
-            await Task.Delay(250);
-        }
-
-        Assert.Fail($"timed out waiting for {what} ({last})\n{group.AllOutput()}");
-    }
+    private static Task WaitUntil(Func<Task<bool>> condition, string what, ProcessGroup group) => group.WaitUntil(condition, what, Patience);
 }

@@ -1,6 +1,7 @@
 using Hfy.Coordinator.Engine;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
+using Hfy.Kernels.Retrieval;
 using Hfy.Kernels.Storage;
 
 namespace Hfy.Coordinator.Tests.Engine;

@@ -1,7 +1,7 @@
 using Hfy.Coordinator.Engine;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
-using Hfy.Kernels.Structured;
+using Hfy.Kernels.Retrieval;
 using Hfy.Kernels.Storage;
 
 namespace Hfy.Coordinator.Tests.Engine;

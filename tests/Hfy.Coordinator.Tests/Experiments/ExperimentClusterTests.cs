@@ -2,6 +2,7 @@ using Hfy.Coordinator.Engine;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments;
 using Hfy.Experiments.Results;
+using Hfy.Experiments.Runner;
 
 namespace Hfy.Coordinator.Tests.Experiments;
 

@@ -1,9 +1,11 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
+using Hfy.Experiments.Cells;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments;
 using Hfy.Coordinator.Manager;
 using Hfy.Experiments.Results;
+using Hfy.Experiments.Runner;
 
 namespace Hfy.Coordinator.Tests.Experiments;
 

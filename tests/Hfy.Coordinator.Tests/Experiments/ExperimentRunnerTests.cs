@@ -1,6 +1,8 @@
+using Hfy.Experiments.Cells;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments;
 using Hfy.Experiments.Results;
+using Hfy.Experiments.Runner;
 
 namespace Hfy.Coordinator.Tests.Experiments;
 

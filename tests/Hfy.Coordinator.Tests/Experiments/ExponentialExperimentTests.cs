@@ -1,9 +1,12 @@
 using Hfy.Experiments;
+using Hfy.Experiments.Cells;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments.Exponential;
 using Hfy.Experiments.Plots;
 using Hfy.Experiments.Results;
+using Hfy.Experiments.Runner;
 using Hfy.Kernels.Dynamics;
+using Hfy.Kernels.Retrieval;
 using Hfy.Kernels.Storage;
 using Hfy.Kernels.Theory;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Hfy.Experiments;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments.Results;
+using Hfy.Experiments.Runner;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Storage;
 

@@ -1,6 +1,7 @@
 using Hfy.Experiments.Engines;
 using Hfy.Experiments;
 using Hfy.Experiments.Results;
+using Hfy.Experiments.Runner;
 
 namespace Hfy.Coordinator.Tests.Experiments;
 

@@ -2,6 +2,7 @@ using Hfy.Experiments;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments.Learning;
 using Hfy.Experiments.Results;
+using Hfy.Experiments.Runner;
 
 namespace Hfy.Coordinator.Tests.Experiments;
 
@@ -50,7 +51,7 @@ public class LearningExperimentTests
         }
 
         Assert.Equal(ExperimentStatus.Finished, store.GetExperiment(id)!.Status);
-        var report = LearningKinds.Report(cells);
+        var report = LearningReport.Markdown(cells);
         Assert.Contains("| tiger | softmax | test ROC-AUC |", report, StringComparison.Ordinal);
 
         // A second run finds every cell stored and adds none.
@@ -70,7 +71,7 @@ public class LearningExperimentTests
         Assert.Equal(4, cells.Count);
         Assert.All(cells, c => Assert.InRange(c.Metrics.Learning!.Runs!.Value, 1.0, 5.0));
         Assert.All(cells, c => Assert.InRange(c.Metrics.Learning!.Precision!.Value, 0.0, 1.0));
-        Assert.Contains("seq-ksubsets-5-w1", LearningKinds.Report(cells), StringComparison.Ordinal);
+        Assert.Contains("seq-ksubsets-5-w1", LearningReport.Markdown(cells), StringComparison.Ordinal);
     }
 
     [Theory]

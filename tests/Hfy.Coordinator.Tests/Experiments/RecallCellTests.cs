@@ -1,6 +1,8 @@
+using Hfy.Experiments.Cells;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments;
 using Hfy.Experiments.Results;
+using Hfy.Experiments.Runner;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Recall;
 using Hfy.Kernels.Storage;

@@ -95,6 +95,40 @@ public class SpecValidatorTests
         Assert.Equal("bank.generator", g.Path);
     }
 
+    [Theory]
+    [InlineData("\"storage\": \"mapped\"", "bank.storage", "mapped needs an .npy source, not sphere")]
+    [InlineData("\"storage\": \"tape\"", "bank.storage", "must be one of")]
+    [InlineData("\"generator\": \"philox\"", "bank.generator", "must be legacy or vector (got 'philox')")]
+    public void BankSection_IsCheckedAlikeForGridAndExponentialKinds(string field, string path, string message)
+    {
+        var grid = Check(With("\"dim\": 16 }", "\"dim\": 16, " + field + " }"));
+        var exponential = Exponential("\"seed\": 11 }", "\"seed\": 11, " + field + " }");
+        foreach (var errors in new[] { grid, exponential })
+        {
+            var e = Assert.Single(errors);
+            Assert.Equal(path, e.Path);
+            Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void BitsStorage_OfABinaryBank_IsRefusedOnlyWhereRowsAreNormalized()
+    {
+        // Grid kinds store the ±1 rows as they are; the exponential kind ℓ2-normalizes its generated rows.
+        var binary = With("\"source\": \"sphere\", \"seed\": 1, \"dim\": 16 }", "\"source\": \"binary\", \"seed\": 1, \"dim\": 16, \"storage\": \"bits\" }")
+            .Replace("\"posts\": [\"identity\", \"l2\"]", "\"posts\": [\"identity\"]", StringComparison.Ordinal);
+        Assert.DoesNotContain(Check(binary), e => e.Path == "bank.storage");
+        var e = Assert.Single(Exponential("\"source\": \"sphere\", \"seed\": 11 }", "\"source\": \"binary\", \"seed\": 11, \"storage\": \"bits\" }"));
+        Assert.Equal("bank.storage", e.Path);
+        Assert.Contains("bits needs a binary (±1) source without normalization", e.Message, StringComparison.Ordinal);
+    }
+
+    private static IReadOnlyList<SpecError> Exponential(string find, string replace)
+    {
+        Assert.Contains(find, ExponentialExperimentTests.Small, StringComparison.Ordinal);
+        return SpecValidator.Validate(ExperimentSpec.Parse(ExponentialExperimentTests.Small.Replace(find, replace, StringComparison.Ordinal)), SpecLimits.Default);
+    }
+
     [Fact]
     public void SizeBeyondTheRowLimit_IsReported()
     {

@@ -297,44 +297,11 @@ public sealed class DashboardProcessClusterTests
         return await stdout;
     }
 
-    private static async Task<int> Int(CoordinatorClient client, string path, string field)
-    {
-        using var doc = await client.GetAsync(path, default);
-        return doc.RootElement.GetProperty(field).GetInt32();
-    }
-
     private static Task<int> CellsDone(CoordinatorClient client, string id) => Int(client, $"api/experiments/{id}", "cellsDone");
 
-    private static async Task WaitForState(CoordinatorClient client, string id, string state, ProcessGroup group) =>
-        await WaitUntil(async () =>
-        {
-            using var e = await client.GetAsync($"api/experiments/{id}", default);
-            var s = e.RootElement.GetProperty("state").GetString();
-            Assert.True(s is not ("failed" or "cancelled"), $"experiment {id} {s}: {e.RootElement.GetProperty("error")}");
-            return s == state;
-        }, $"experiment {id} {state}", group);
+    private static Task<int> Int(CoordinatorClient client, string path, string field) => ProcessGroup.Int(client, path, field);
 
-    private static async Task WaitUntil(Func<Task<bool>> condition, string what, ProcessGroup group)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        string? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (CoordinatorClientException e)
-            {
-                last = e.Message; // not listening yet
-            }
+    private static Task WaitForState(CoordinatorClient client, string id, string state, ProcessGroup group) => group.WaitForState(client, id, state, Patience);
 
-            await Task.Delay(250);
-        }
-
-        Assert.Fail($"timed out waiting for {what} ({last})\n{group.AllOutput()}");
-    }
+    private static Task WaitUntil(Func<Task<bool>> condition, string what, ProcessGroup group) => group.WaitUntil(condition, what, Patience);
 }

@@ -1,5 +1,6 @@
 using Hfy.Experiments;
 using Hfy.Experiments.Results;
+using Hfy.Experiments.Runner;
 using Hfy.Web;
 
 namespace Hfy.Coordinator.Tests.Web;

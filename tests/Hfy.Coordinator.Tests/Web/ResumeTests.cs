@@ -1,8 +1,10 @@
 using System.Net;
 using Akka.TestKit.Xunit2;
 using Hfy.Experiments;
+using Hfy.Experiments.Cells;
 using Hfy.Experiments.Results;
 using Hfy.Coordinator.Tests.Experiments;
+using Hfy.Experiments.Runner;
 using Hfy.Web;
 using Hfy.Coordinator.Manager;
 using Hfy.Experiments.Engines;

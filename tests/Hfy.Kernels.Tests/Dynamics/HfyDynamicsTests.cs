@@ -1,5 +1,6 @@
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
+using Hfy.Kernels.Retrieval;
 using Hfy.Kernels.Storage;
 
 namespace Hfy.Kernels.Tests.Dynamics;

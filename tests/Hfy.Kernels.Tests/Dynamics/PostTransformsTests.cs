@@ -44,7 +44,7 @@ public class PostTransformsTests
         Assert.Equal(RowNormalization.None, PostTransforms.RowNormalizationFor(PostTransform.Identity));
         Assert.Equal(RowNormalization.None, PostTransforms.RowNormalizationFor(PostTransform.Tanh));
         float[] row = [1, 2, 3, 4];
-        PostTransforms.NormalizeRow(RowNormalization.LayerNorm, row);
+        RowNormalizations.NormalizeRow(RowNormalization.LayerNorm, row);
         Assert.Equal(-1.5 / Math.Sqrt(1.25 + 1e-5), row[0], 1e-6);
     }
 }

@@ -24,7 +24,7 @@ public class MapFactoryTests
     {
         var spec = MapSpec.SeqKSubsets(2, 1.0);
         var map = MapFactory.Create(spec);
-        Assert.IsType<Hfy.Kernels.Structured.SeqKSubsetsMap>(map);
+        Assert.IsType<SeqKSubsetsMap>(map);
         Assert.Equal(spec, map.Spec);
     }
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using Hfy.Cli.Bench;
+using Hfy.Cli.Commands;
 
-namespace Hfy.Cli.Commands;
+namespace Hfy.Cli.Bench;
 
 /// <summary>
 /// <c>hfy bench</c>: benchmarks. <c>hfy bench kernels [--rows 4000000] [--dim 64] [--batch 64] [--repeats 5]</c> measures

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Hfy.Cli.Bench;
+using Hfy.Cli.Commands;
 
-namespace Hfy.Cli.Commands;
+namespace Hfy.Cli;
 
 /// <summary>
 /// The hfy command line: the root command and the one place where a parse or validation error (an unknown option, a
@@ -11,13 +13,20 @@ namespace Hfy.Cli.Commands;
 /// </summary>
 public static class HfyCommandLine
 {
-    /// <summary>The root command with every subcommand of <see cref="Commands.All"/>.</summary>
+    // One factory per subcommand (each command lives in its own file), in the order `hfy --help` lists them, sorted by area.
+    private static readonly Func<Command>[] Factories =
+    [
+        MapCommand.Create, RetrieveCommand.Create, RecallCommand.Create, BenchCommand.Create, RunCommand.Create, ResultsCommand.Create,
+        DemoCommand.Create, SubmitCommand.Create, ResumeCommand.Create, StatusCommand.Create, CoordinatorCommand.Create, NodeCommand.Create, ChaosCommand.Create,
+    ];
+
+    /// <summary>The root command with every subcommand.</summary>
     public static RootCommand CreateRoot()
     {
         var root = new RootCommand("hfy: Hopfield-Fenchel-Young associative memories on an Akka.NET cluster");
-        foreach (var command in Commands.All())
+        foreach (var create in Factories)
         {
-            root.Subcommands.Add(command);
+            root.Subcommands.Add(create());
         }
 
         return root;

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Hfy.Experiments.Exponential;
+namespace Hfy.Experiments;
 
 /// <summary>One stored unit of the exponential experiment: a grid point on one bank (disorder sample).</summary>
 /// <param name="Key">Stable key, unique within the experiment.</param>

@@ -1,4 +1,4 @@
-namespace Hfy.Experiments.Exponential;
+namespace Hfy.Experiments;
 
 /// <summary>
 /// The <c>exponential</c> spec section: P = round(e^{αN}) patterns in dimension N (fixed N), or N = round(ln P / α) at

@@ -1,4 +1,4 @@
-namespace Hfy.Experiments.Exponential;
+namespace Hfy.Experiments.Results;
 
 /// <summary>One query of an exponential cell (overlaps φ = ξ·x / N, i.e. cosines on the sphere).</summary>
 /// <param name="Target">The stored pattern the query started from (row index).</param>

@@ -1,9 +1,9 @@
 using Hfy.Kernels.Maps;
-using Hfy.Kernels.Retrieval;
+using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Scoring;
 using Hfy.Kernels.Storage;
 
-namespace Hfy.Kernels.Dynamics;
+namespace Hfy.Kernels.Retrieval;
 
 /// <summary>
 /// The HFY retrieval dynamics (docs/math.md §1): q_{t+1} = ŷ_Ψ(Xᵀ ŷ_Ω(β X q_t)), the CCCP update that never

@@ -1,7 +1,7 @@
 using System.Buffers;
-using Hfy.Kernels.Maps;
+using Hfy.Kernels.Structured;
 
-namespace Hfy.Kernels.Structured;
+namespace Hfy.Kernels.Maps;
 
 /// <summary>
 /// Sequential k-subsets as an <see cref="IMap"/> on a dense score vector in bank order (docs/math.md §2):

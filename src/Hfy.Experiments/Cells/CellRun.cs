@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Hfy.Experiments.Results;
 
-namespace Hfy.Experiments;
+namespace Hfy.Experiments.Cells;
 
 /// <summary>
 /// The bookkeeping both runners share: status "running" and a first report at the start, each newly stored cell

@@ -1,6 +1,6 @@
 using Hfy.Experiments.Results;
 
-namespace Hfy.Experiments;
+namespace Hfy.Experiments.Cells;
 
 /// <summary>
 /// Progress of one experiment, reported after every stored cell (and once at start and end). The CLI's

@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using Hfy.Experiments.Cells;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments.Results;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Storage;
 
-namespace Hfy.Experiments;
+namespace Hfy.Experiments.Runner;
 
 /// <summary>
 /// Runs an experiment through an <see cref="IRetrievalEngine"/>: expands the spec, builds one bank per
@@ -60,7 +61,7 @@ public sealed class ExperimentRunner
             await new Exponential.ExponentialRunner(_engine, _store, _options).RunAsync(experimentId, plan, progress, cancellationToken).ConfigureAwait(false);
             return;
         }
-        if (Learning.LearningKinds.IsLearning(plan.Kind))
+        if (LearningKinds.IsLearning(plan.Kind))
         {
             await new Learning.LearningRunner(_store, _options).RunAsync(experimentId, plan, progress, cancellationToken).ConfigureAwait(false);
             return;
@@ -376,7 +377,7 @@ public sealed class ExperimentRunner
                     isExact = r.Retrieved == src && (cell.Map.Baseline is not null || (r.Weights.Count(w => w > 0) == 1 && r.Ids[Array.FindIndex(r.Weights, w => w > 0)] == src));
                     // The base rows are the uncorrupted source patterns, in the order of SourceIndices.
                     bank.BaseRows.AsSpan(j * d, d).CopyTo(target);
-                    PostTransforms.NormalizeRow(norm, target);
+                    RowNormalizations.NormalizeRow(norm, target);
                     // A state that overflowed (the published identity update of a DAM) counts as cosine 0.
                     var cos = Cosine(r.Q, target);
                     if (!double.IsFinite(cos)) cos = 0;
@@ -399,7 +400,7 @@ public sealed class ExperimentRunner
         for (var i = 0; i < bank.Rows; i++)
         {
             bank.Row(i).CopyTo(row);
-            PostTransforms.NormalizeRow(norm, row);
+            RowNormalizations.NormalizeRow(norm, row);
             double dist = 0;
             for (var k = 0; k < row.Length; k++) dist += (q[k] - row[k]) * (q[k] - row[k]);
             if (Math.Sqrt(dist) <= radius) return i;

@@ -1,7 +1,7 @@
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Theory;
 
-namespace Hfy.Experiments.Exponential;
+namespace Hfy.Experiments;
 
 /// <summary>
 /// Expands an exponential spec into cells: (N, α) point × bank × β_net × map × φ₀. Cells of one (N, P, bank) are

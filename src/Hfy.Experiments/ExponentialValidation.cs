@@ -1,7 +1,7 @@
 using Hfy.Kernels.Storage;
 using System.Globalization;
 
-namespace Hfy.Experiments.Exponential;
+namespace Hfy.Experiments;
 
 /// <summary>Validation of an exponential spec: every problem with its field path (called by <see cref="SpecValidator.Validate"/>).</summary>
 public static class ExponentialValidation
@@ -57,10 +57,8 @@ public static class ExponentialValidation
                 else if (Array.IndexOf(dims, dims[i]) < i) Err($"exponential.dims[{i}]", $"duplicates an earlier N ({dims[i]})");
             }
         }
-        var bankStorage = BankAddress.ParseStorage(spec.Bank?.Storage);
-        if (bankStorage is null) Err("bank.storage", $"must be one of {string.Join(", ", BankAddress.StorageNames)} (got '{spec.Bank?.Storage}')");
-        else if (bankStorage is BankStorage.Mapped or BankStorage.Bits) Err("bank.storage", "kind exponential generates ℓ2-normalized rows: use auto, resident, half or procedural");
-        if (BankAddress.ParseGenerator(spec.Bank?.Generator) is null) Err("bank.generator", $"must be legacy or vector (got '{spec.Bank?.Generator}')");
+        // The rows are generated and ℓ2-normalized (normalized: true), so mapped and bits storage are refused.
+        var bankStorage = BankSectionValidation.StorageAndGenerator(spec.Bank, ExponentialPlan.Ensemble(spec.Bank), normalized: true, errors);
         var rowLimit = limits.RowLimit(bankStorage == BankStorage.Procedural);
         if (e.Patterns is { } p && (p < 2 || p > rowLimit))
             Err("exponential.patterns", $"P must be in [2, {rowLimit}] (got {p})");

@@ -1,6 +1,6 @@
 using Hfy.Kernels.Storage;
 
-namespace Hfy.Experiments.Exponential;
+namespace Hfy.Experiments;
 
 /// <summary>The typed reading of an exponential spec (the hook <see cref="ExperimentPlan.Read"/> calls for this kind).</summary>
 public static class ExponentialPlan

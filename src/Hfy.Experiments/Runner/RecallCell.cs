@@ -3,7 +3,7 @@ using Hfy.Experiments.Results;
 using Hfy.Kernels.Recall;
 using Hfy.Kernels.Storage;
 
-namespace Hfy.Experiments;
+namespace Hfy.Experiments.Runner;
 
 /// <summary>
 /// Runs one free-recall or sequential-recall cell (docs/math.md §5) on the single-node kernels of
