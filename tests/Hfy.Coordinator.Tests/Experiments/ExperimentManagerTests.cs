@@ -98,19 +98,24 @@ public class ExperimentManagerTests : TestKit
     }
 
     [Fact]
-    public void Cancel_StopsAQueuedExperiment()
+    public async Task Cancel_StopsAQueuedExperiment()
     {
         using var dir = new TempDir();
         var store = ResultsStore.Open(dir.Path);
         var events = CreateTestProbe();
         Sys.EventStream.Subscribe(events.Ref, typeof(ExperimentEnded));
-        var manager = Sys.ActorOf(ExperimentManager.Props(new LocalEngine(), store, SpecLimits.Default));
+        // The first experiment is held after its first retrieval, so the second is still queued when it is cancelled
+        // (without the gate a fast machine finished the first before the cancel arrived, and the second ran).
+        var gated = new GatedEngine(new LocalEngine(), open: 1, failOnCancel: false);
+        var manager = Sys.ActorOf(ExperimentManager.Props(gated, store, SpecLimits.Default));
         manager.Tell(new SubmitExperiment(ExperimentRunnerTests.SmallCapacity), TestActor);
         var first = ExpectMsg<ExperimentAccepted>(Wait);
         manager.Tell(new SubmitExperiment(ExperimentRunnerTests.SmallCapacity), TestActor);
         var second = ExpectMsg<ExperimentAccepted>(Wait);
+        await gated.Held.Task.WaitAsync(Wait);
         manager.Tell(new CancelExperiment(second.ExperimentId), TestActor);
         Assert.True(ExpectMsg<ExperimentCancelled>(Wait).Found);
+        gated.Release();
         var ends = new[] { events.ExpectMsg<ExperimentEnded>(Wait), events.ExpectMsg<ExperimentEnded>(Wait) };
         Assert.Contains(ends, e => e.ExperimentId == second.ExperimentId && e.Status == ExperimentStatus.Cancelled);
         Assert.Contains(ends, e => e.ExperimentId == first.ExperimentId && e.Status == ExperimentStatus.Finished);
