@@ -81,6 +81,17 @@ public class BaselineGemmTests
         Assert.Equal(new[] { -2, -2, 3, 7.5 }, s);
     }
 
+    [Fact]
+    public void ShapeErrors_NameTheBlock()
+    {
+        double[] rows = [1, 2, 3, 4, 5, 6];
+        Assert.Equal("queries", Assert.Throws<ArgumentException>(() => BaselineGemm.Overlaps(rows, 3, new double[5], 2, new double[4])).ParamName);
+        Assert.Equal("overlaps", Assert.Throws<ArgumentException>(() => BaselineGemm.Overlaps(rows, 3, new double[6], 2, new double[3])).ParamName);
+        Assert.Equal("readouts", Assert.Throws<ArgumentException>(() => BaselineGemm.Readouts(rows, 3, new double[4], 2, new double[5])).ParamName);
+        Assert.Equal("weights", Assert.Throws<ArgumentException>(() => BaselineGemm.Readouts(rows, 3, new double[3], 2, new double[6])).ParamName);
+        Assert.Equal("rows", Assert.Throws<ArgumentException>(() => BaselineGemm.Readouts(rows, 4, new double[2], 1, new double[4])).ParamName);
+    }
+
     /// <summary>The former baseline step, one query and one row at a time (DotF64 overlaps, AddScaled readouts).</summary>
     private static double[] OnePairAtATime(Bank bank, float[] q0, BaselineKind kind, PostTransform post, BaselineUpdate update, double beta, int steps, int degree, double betaIn)
     {
