@@ -253,7 +253,7 @@ public class PatternStoreTests
 
     /// <summary>
     /// The vector generator's rows are pinned (FNV-1a over the float bits of 2,000 × 33 rows, seed 5): the same on
-    /// AVX-512, AVX2 and scalar hosts (checked with DOTNET_EnableAVX512F=0, DOTNET_EnableAVX2=0 and
+    /// AVX-512, AVX2 and scalar hosts (checked with DOTNET_EnableAVX512=0 — on .NET 10 DOTNET_EnableAVX512F=0 leaves AVX-512 on —, DOTNET_EnableAVX2=0 and
     /// DOTNET_EnableHWIntrinsic=0); a change here changes every procedural bank.
     /// </summary>
     [Theory]
