@@ -40,6 +40,9 @@ public sealed class HfySerializer : SerializerWithStringManifest
         [typeof(SupportCountReply)] = "cr",
         [typeof(NodeMemoryRequest)] = "nq",
         [typeof(NodeMemory)] = "nm",
+        [typeof(Learning.RunLearningCell)] = "lq",
+        [typeof(Learning.LearningCellDone)] = "ld",
+        [typeof(Learning.LearningCellFailed)] = "lf",
     }.ToFrozenDictionary();
 
     // Sizes keyed by the message instance, alive as long as the message is (the aggregator reads them back).
