@@ -127,8 +127,10 @@ internal sealed class LearningCellDispatcher : ReceiveActor, IWithTimers
         });
         Receive<LearningCellDone>(m =>
         {
-            // The first answer of any attempt is the answer: the same work gives the same metrics on every node.
+            // The first answer of any attempt is the answer: the same work gives the same metrics on every node. (An
+            // earlier attempt's node may answer after the cell was queued again: it leaves the queue too.)
             if (!_jobs.Remove(m.RequestId, out var job)) return;
+            _queue.Remove(job);
             Release(job);
             _counters.RecordCompleted(m.Node);
             job.Completion.TrySetResult(m.Metrics.ToMetrics());
