@@ -5,7 +5,8 @@ using MessagePack;
 namespace Hfy.Actors.Learning;
 
 // The conversation between the coordinator's learning-cell dispatcher and a bank node's learning worker
-// (docs/learning.md, "Cluster cells"), top to bottom: run → done | failed. A cell is a pure function of its work, so
+// (docs/learning.md, "Cells on a cluster"), top to bottom: capacity? → capacity (once per node), then per cell
+// run → done | failed. A cell is a pure function of its work, so
 // the dispatcher sends it again (a new attempt) when its node is lost; a late answer to a request that already has
 // one is dropped by its request id.
 
@@ -109,3 +110,18 @@ public sealed record LearningCellOutcome(
     public LearningCellMetrics ToMetrics() => new(Task, Dataset, Map, Config, Hyper, Fold, Seed, Phase, TrainAuc, ValidationAuc, TestAuc, TestAccuracy,
         ValidationAccuracy, FinalLoss, Seconds, BagsPerSecond, Precision, Runs, Recall);
 }
+
+/// <summary>Asks a bank node's learning worker how many cells it trains at once. Reply: <see cref="LearningCapacity"/>.</summary>
+/// <param name="Sequence">Echoed.</param>
+[MessagePackObject]
+public sealed record LearningCapacityRequest([property: Key(0)] long Sequence) : IHfyMessage;
+
+/// <summary>How many cells a bank node trains at once: its numeric dispatcher's threads.</summary>
+/// <param name="Sequence">The request's sequence number.</param>
+/// <param name="Node">The node's address.</param>
+/// <param name="Cells">Cells at once (≥ 1).</param>
+[MessagePackObject]
+public sealed record LearningCapacity(
+    [property: Key(0)] long Sequence,
+    [property: Key(1)] string Node,
+    [property: Key(2)] int Cells) : IHfyMessage;

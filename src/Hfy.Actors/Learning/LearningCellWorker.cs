@@ -8,7 +8,8 @@ namespace Hfy.Actors.Learning;
 /// <summary>
 /// Runs learning cells on a bank node (<c>/user/hfy-learning</c>): each <see cref="RunLearningCell"/> trains on the
 /// numeric dispatcher, off the message handler, and its <see cref="LearningCellDone"/> or <see cref="LearningCellFailed"/>
-/// is piped back to the sender. Cells run side by side, as many as the numeric dispatcher has threads; the parsed
+/// is piped back to the sender. Cells run side by side, as many as the numeric dispatcher has threads (told the
+/// coordinator as <see cref="LearningCapacity"/>); the parsed
 /// sections and their data sets are kept for the cells that follow (<see cref="LearningCellRunner"/>).
 /// </summary>
 public sealed class LearningCellWorker : ReceiveActor
@@ -23,7 +24,10 @@ public sealed class LearningCellWorker : ReceiveActor
         var numeric = dispatchers.HasDispatcher(HfyConfig.NumericDispatcher) ? dispatchers.Lookup(HfyConfig.NumericDispatcher) : Context.Dispatcher;
         var node = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
         var runner = new LearningCellRunner();
+        var threadsPath = HfyConfig.NumericDispatcher + ".dedicated-thread-pool.thread-count";
+        var cells = Context.System.Settings.Config.HasPath(threadsPath) ? Math.Max(1, Context.System.Settings.Config.GetInt(threadsPath)) : 1;
         Receive<RunLearningCell>(m => Run(m, runner, numeric, node).PipeTo(Sender, Self));
+        Receive<LearningCapacityRequest>(m => Sender.Tell(new LearningCapacity(m.Sequence, node, cells)));
     }
 
     /// <summary>Props of the worker.</summary>

@@ -15,10 +15,14 @@ public sealed partial class ClusterEngine : ILearningCellEngine
     public LearningDispatchCounters LearningCounters { get; } = new();
 
     /// <inheritdoc />
-    /// <remarks>The Up bank nodes × <see cref="LearningDispatchSettings.CellsPerBankNode"/>, read now (at least one node's worth).</remarks>
+    /// <remarks>
+    /// The Up bank nodes × <see cref="LearningDispatchSettings.QueuePerBankNode"/>, read now (at least one node's worth):
+    /// the dispatcher sends each node only as many as it trains at once and queues the rest, so the runner only needs to
+    /// keep every node's queue from running dry.
+    /// </remarks>
     public int LearningCellSlots =>
         Math.Max(1, Akka.Cluster.Cluster.Get(_system).State.Members.Count(m => m.HasRole(HfyRoles.Bank) && m.Status == Akka.Cluster.MemberStatus.Up))
-        * _options.Learning.CellsPerBankNode;
+        * _options.Learning.QueuePerBankNode;
 
     /// <inheritdoc />
     public async Task<LearningCellMetrics> RunLearningCellAsync(LearningCellWork work, CancellationToken cancellationToken)

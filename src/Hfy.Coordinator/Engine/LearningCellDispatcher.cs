@@ -10,8 +10,14 @@ namespace Hfy.Coordinator.Engine;
 /// <summary>Settings of the learning-cell dispatch (<see cref="ClusterEngineOptions.Learning"/>).</summary>
 public sealed record LearningDispatchSettings
 {
-    /// <summary>Cells in flight per Up bank node (a node runs as many at once as its numeric dispatcher has threads).</summary>
-    public int CellsPerBankNode { get; init; } = 2;
+    /// <summary>
+    /// Cells in flight per Up bank node; null (the default): as many as the node's numeric dispatcher has threads, which
+    /// the node tells when it joins (one until it has).
+    /// </summary>
+    public int? CellsPerBankNode { get; init; }
+
+    /// <summary>Cells the experiment runner hands the engine at once per Up bank node (those beyond the nodes' capacity wait in the dispatcher's queue).</summary>
+    public int QueuePerBankNode { get; init; } = 32;
 
     /// <summary>Sends of one cell before it fails: node losses, attempt timeouts and refusals all count.</summary>
     public int MaxAttempts { get; init; } = 5;
@@ -24,7 +30,8 @@ public sealed record LearningDispatchSettings
 
     /// <summary>The first problem, naming the field; null when valid.</summary>
     public string? Validate() =>
-        CellsPerBankNode < 1 ? $"learning cells per bank node: must be ≥ 1 (got {CellsPerBankNode})"
+        CellsPerBankNode < 1 ? $"learning cells per bank node: must be ≥ 1 or unset (got {CellsPerBankNode})"
+        : QueuePerBankNode < 1 ? $"learning queue per bank node: must be ≥ 1 (got {QueuePerBankNode})"
         : MaxAttempts < 1 ? $"learning max attempts: must be ≥ 1 (got {MaxAttempts})"
         : AttemptTimeout <= TimeSpan.Zero ? "learning attempt timeout: must be > 0"
         : NoBankNodeTimeout <= TimeSpan.Zero ? "learning no-bank-node timeout: must be > 0"
@@ -60,6 +67,9 @@ public sealed class LearningDispatchCounters
     private long _completed;
     private long _failed;
 
+    /// <summary>Cells at once per node address, as the nodes told (or <see cref="LearningDispatchSettings.CellsPerBankNode"/>).</summary>
+    public ConcurrentDictionary<string, int> CapacityByNode { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Cells answered per node address.</summary>
     public ConcurrentDictionary<string, long> CompletedByNode { get; } = new(StringComparer.Ordinal);
 
@@ -93,7 +103,8 @@ public sealed class LearningDispatchCounters
 /// <summary>
 /// The coordinator's side of the learning-cell protocol (Hfy.Actors.Learning): a queue of cells, sent to the
 /// <see cref="LearningCellWorker"/> of the Up, reachable bank nodes, least-loaded first (ties round-robin), at most
-/// <see cref="LearningDispatchSettings.CellsPerBankNode"/> per node. A node that becomes unreachable or is removed has
+/// as many per node as it trains at once (its <see cref="LearningCapacity"/>, asked when it joins, or
+/// <see cref="LearningDispatchSettings.CellsPerBankNode"/>). A node that becomes unreachable or is removed has
 /// its cells sent again elsewhere, as has an attempt that times out or is refused; a cell is a pure function of its
 /// work, so whichever answer comes first is the answer and later ones are dropped.
 /// </summary>
@@ -103,9 +114,11 @@ internal sealed class LearningCellDispatcher : ReceiveActor, IWithTimers
     private readonly LearningDispatchCounters _counters;
     private readonly List<Address> _nodes = [];
     private readonly Dictionary<Address, int> _load = [];
+    private readonly Dictionary<Address, int> _capacity = [];
     private readonly LinkedList<Job> _queue = new();
     private readonly Dictionary<string, Job> _jobs = new(StringComparer.Ordinal);
     private int _cursor;
+    private long _sequence;
 
     public LearningCellDispatcher(LearningDispatchSettings settings, LearningDispatchCounters counters)
     {
@@ -156,6 +169,13 @@ internal sealed class LearningCellDispatcher : ReceiveActor, IWithTimers
                 Fail(job, $"learning cell {job.Work.Describe()}: no bank node was Up for {_settings.NoBankNodeTimeout}");
             }
         });
+        Receive<LearningCapacity>(m =>
+        {
+            if (_settings.CellsPerBankNode is not null) return;
+            _capacity[Sender.Path.Address] = Math.Max(1, m.Cells);
+            _counters.CapacityByNode[m.Node] = Math.Max(1, m.Cells);
+            Dispatch();
+        });
         Receive<ClusterEvent.MemberUp>(e => Add(e.Member));
         Receive<ClusterEvent.ReachableMember>(e =>
         {
@@ -192,6 +212,12 @@ internal sealed class LearningCellDispatcher : ReceiveActor, IWithTimers
         if (!member.HasRole(HfyRoles.Bank) || _nodes.Contains(member.Address)) return;
         _nodes.Add(member.Address);
         _load.TryAdd(member.Address, 0);
+        if (!_capacity.ContainsKey(member.Address)) _capacity[member.Address] = _settings.CellsPerBankNode ?? 1;
+        if (_settings.CellsPerBankNode is null)
+        {
+            Context.ActorSelection(new RootActorPath(member.Address) / "user" / LearningCellWorker.Name).Tell(new LearningCapacityRequest(++_sequence), Self);
+        }
+
         Timers.Cancel(NoBankNode.Instance);
         Dispatch();
     }
@@ -279,7 +305,7 @@ internal sealed class LearningCellDispatcher : ReceiveActor, IWithTimers
         {
             var node = _nodes[(_cursor + i) % _nodes.Count];
             var load = _load.GetValueOrDefault(node);
-            if (load >= _settings.CellsPerBankNode) continue;
+            if (load >= _capacity.GetValueOrDefault(node, 1)) continue;
             // A resent cell prefers a node it has not tried (a refusal may be that node's: data missing there).
             var fresh = !job.Tried.Contains(node);
             if (best is null || (fresh && !bestFresh) || (fresh == bestFresh && load < bestLoad))

@@ -48,6 +48,8 @@ public sealed class HfySerializerTests : IDisposable
         yield return [new RunLearningCell("cell-1", 2, new LearningCellPart("mil", "{\"datasets\":[\"tiger\"],\"lr\":[0.001]}", "tiger", 3, 17, 9, 4, 2))];
         yield return [new LearningCellDone("cell-1", 2, "akka.tcp://hfy@10.0.0.2:4053", new LearningCellOutcome(
             "rationale", "rationale", "seq-ksubsets-5-w1", 1, "lr=0.005", 7, 3, 2, double.NaN, 0.875, 1.0 / 3, 0.5, double.Epsilon, 0.6931471805599453, 12.25, 4321.5, 0.8, 1.6, 0.25))];
+        yield return [new LearningCapacityRequest(77)];
+        yield return [new LearningCapacity(77, "akka.tcp://hfy@10.0.0.3:4053", 15)];
         yield return [new LearningCellFailed("cell-1", 3, "akka.tcp://hfy@10.0.0.3:4053", "mil tiger map 0 config 0 fold 0 seed 0: mil.dataDir: must be the folder holding elephant/, fox/, tiger/")];
     }
 

@@ -132,7 +132,7 @@ public sealed class ClusterLearningTests(LearningClusterFixture fixture) : IClas
     }
 }
 
-/// <summary>A fresh cluster of three bank nodes for the node-loss test (a node gets stopped).</summary>
+/// <summary>A fresh cluster of three bank nodes with two numeric threads each, for the node-loss test (a node gets stopped).</summary>
 public sealed class LearningFailoverFixture : IAsyncLifetime
 {
     private EmbeddedCluster? _cluster;
@@ -140,7 +140,7 @@ public sealed class LearningFailoverFixture : IAsyncLifetime
     public EmbeddedCluster Cluster => _cluster ?? throw new InvalidOperationException("cluster not started");
 
     public async Task InitializeAsync() =>
-        _cluster = await EmbeddedCluster.StartAsync(3, new EmbeddedClusterOptions { SerializeAllMessages = true, NumericThreadsPerNode = 1 });
+        _cluster = await EmbeddedCluster.StartAsync(3, new EmbeddedClusterOptions { SerializeAllMessages = true, NumericThreadsPerNode = 2 });
 
     public async Task DisposeAsync()
     {
@@ -160,7 +160,7 @@ public sealed class ClusterLearningFailoverTests(LearningFailoverFixture fixture
         };
         var mil = new MilExperiment(spec);
         var section = LearningCellWork.SectionOf(spec);
-        var cells = mil.Phase1("tiger", 0).ToArray(); // 2 configurations × 3 folds: one for every slot (3 nodes × 2)
+        var cells = mil.Phase1("tiger", 0).ToArray(); // 2 configurations × 3 folds: one for every slot (3 nodes × 2 threads)
         var runner = new LearningCellRunner();
         var want = cells.Select(c => runner.Run(LearningCellWork.ForMil(section, c))).ToArray();
 
@@ -168,7 +168,9 @@ public sealed class ClusterLearningFailoverTests(LearningFailoverFixture fixture
         var running = cells.Select(c => engine.RunLearningCellAsync(LearningCellWork.ForMil(section, c), CancellationToken.None)).ToArray();
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (engine.LearningCounters.Sent < cells.Length && DateTime.UtcNow < deadline) await Task.Delay(10);
-        Assert.Equal(cells.Length, engine.LearningCounters.Sent); // every slot holds a cell, two on each node
+        // Every slot holds a cell, two on each node: the nodes told their two threads (the dispatcher assumes one until then).
+        Assert.Equal(cells.Length, engine.LearningCounters.Sent);
+        Assert.Equal([2, 2, 2], engine.LearningCounters.CapacityByNode.Values.Order());
         await fixture.Cluster.StopNodeAsync(2, abrupt: true);
 
         var got = await Task.WhenAll(running).WaitAsync(TimeSpan.FromMinutes(3));
