@@ -11,10 +11,13 @@ namespace Hfy.Coordinator.Engine;
 public sealed record LearningDispatchSettings
 {
     /// <summary>
-    /// Cells in flight per Up bank node; null (the default): as many as the node's numeric dispatcher has threads, which
-    /// the node tells when it joins (one until it has).
+    /// Cells in flight per bank node; null (the default): as many as the node's numeric dispatcher has threads, which
+    /// its learning worker tells when asked (a node gets cells only once its worker has answered).
     /// </summary>
     public int? CellsPerBankNode { get; init; }
+
+    /// <summary>A bank node whose learning worker has not answered yet is asked again this often (it may not have started).</summary>
+    public TimeSpan CapacityAskInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Cells the experiment runner hands the engine at once per Up bank node (those beyond the nodes' capacity wait in the dispatcher's queue).</summary>
     public int QueuePerBankNode { get; init; } = 32;
@@ -25,7 +28,7 @@ public sealed record LearningDispatchSettings
     /// <summary>An attempt with no answer after this long is sent again elsewhere (a cell of the full grid runs for minutes).</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>Queued cells fail when no bank node has been Up for this long.</summary>
+    /// <summary>Queued cells fail when no bank node's learning worker has answered for this long.</summary>
     public TimeSpan NoBankNodeTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>The first problem, naming the field; null when valid.</summary>
@@ -34,6 +37,7 @@ public sealed record LearningDispatchSettings
         : QueuePerBankNode < 1 ? $"learning queue per bank node: must be ≥ 1 (got {QueuePerBankNode})"
         : MaxAttempts < 1 ? $"learning max attempts: must be ≥ 1 (got {MaxAttempts})"
         : AttemptTimeout <= TimeSpan.Zero ? "learning attempt timeout: must be > 0"
+        : CapacityAskInterval <= TimeSpan.Zero ? "learning capacity ask interval: must be > 0"
         : NoBankNodeTimeout <= TimeSpan.Zero ? "learning no-bank-node timeout: must be > 0"
         : null;
 }
@@ -104,7 +108,7 @@ public sealed class LearningDispatchCounters
 /// The coordinator's side of the learning-cell protocol (Hfy.Actors.Learning): a queue of cells, sent to the
 /// <see cref="LearningCellWorker"/> of the Up, reachable bank nodes, least-loaded first (ties round-robin), at most
 /// as many per node as it trains at once (its <see cref="LearningCapacity"/>, asked when it joins, or
-/// <see cref="LearningDispatchSettings.CellsPerBankNode"/>). A node that becomes unreachable or is removed has
+/// <see cref="LearningDispatchSettings.CellsPerBankNode"/>); a node gets cells only once its worker has answered. A node that becomes unreachable or is removed has
 /// its cells sent again elsewhere, as has an attempt that times out or is refused; a cell is a pure function of its
 /// work, so whichever answer comes first is the answer and later ones are dropped.
 /// </summary>
@@ -113,6 +117,7 @@ internal sealed class LearningCellDispatcher : ReceiveActor, IWithTimers
     private readonly LearningDispatchSettings _settings;
     private readonly LearningDispatchCounters _counters;
     private readonly List<Address> _nodes = [];
+    private readonly HashSet<Address> _unanswered = [];
     private readonly Dictionary<Address, int> _load = [];
     private readonly Dictionary<Address, int> _capacity = [];
     private readonly LinkedList<Job> _queue = new();
@@ -166,15 +171,25 @@ internal sealed class LearningCellDispatcher : ReceiveActor, IWithTimers
             if (_nodes.Count > 0) return;
             foreach (var job in _queue.ToArray())
             {
-                Fail(job, $"learning cell {job.Work.Describe()}: no bank node was Up for {_settings.NoBankNodeTimeout}");
+                Fail(job, $"learning cell {job.Work.Describe()}: no bank node's learning worker answered for {_settings.NoBankNodeTimeout}");
             }
         });
         Receive<LearningCapacity>(m =>
         {
-            if (_settings.CellsPerBankNode is not null) return;
-            _capacity[Sender.Path.Address] = Math.Max(1, m.Cells);
-            _counters.CapacityByNode[m.Node] = Math.Max(1, m.Cells);
+            var node = Sender.Path.Address;
+            if (!_unanswered.Remove(node) && !_nodes.Contains(node)) return;
+            Timers.Cancel(AskKey(node));
+            var cells = _settings.CellsPerBankNode ?? Math.Max(1, m.Cells);
+            _capacity[node] = cells;
+            _counters.CapacityByNode[m.Node] = cells;
+            if (!_nodes.Contains(node)) _nodes.Add(node);
+            _load.TryAdd(node, 0);
+            Timers.Cancel(NoBankNode.Instance);
             Dispatch();
+        });
+        Receive<AskCapacity>(m =>
+        {
+            if (_unanswered.Contains(m.Node)) Ask(m.Node);
         });
         Receive<ClusterEvent.MemberUp>(e => Add(e.Member));
         Receive<ClusterEvent.ReachableMember>(e =>
@@ -207,24 +222,24 @@ internal sealed class LearningCellDispatcher : ReceiveActor, IWithTimers
         _jobs.Clear();
     }
 
+    /// <summary>A bank node is Up (or reachable again): it gets cells once its learning worker says how many.</summary>
     private void Add(Member member)
     {
-        if (!member.HasRole(HfyRoles.Bank) || _nodes.Contains(member.Address)) return;
-        _nodes.Add(member.Address);
-        _load.TryAdd(member.Address, 0);
-        if (!_capacity.ContainsKey(member.Address)) _capacity[member.Address] = _settings.CellsPerBankNode ?? 1;
-        if (_settings.CellsPerBankNode is null)
-        {
-            Context.ActorSelection(new RootActorPath(member.Address) / "user" / LearningCellWorker.Name).Tell(new LearningCapacityRequest(++_sequence), Self);
-        }
-
-        Timers.Cancel(NoBankNode.Instance);
-        Dispatch();
+        if (!member.HasRole(HfyRoles.Bank) || _nodes.Contains(member.Address) || !_unanswered.Add(member.Address)) return;
+        Ask(member.Address);
+        Timers.StartPeriodicTimer(AskKey(member.Address), new AskCapacity(member.Address), _settings.CapacityAskInterval);
     }
+
+    private void Ask(Address node) =>
+        Context.ActorSelection(new RootActorPath(node) / "user" / LearningCellWorker.Name).Tell(new LearningCapacityRequest(++_sequence), Self);
+
+    private static string AskKey(Address node) => "ask:" + node;
 
     private void Remove(Address node)
     {
         if (_nodes.Remove(node)) _cursor = 0;
+        _unanswered.Remove(node);
+        Timers.Cancel(AskKey(node));
     }
 
     /// <summary>The node is gone (or cannot be reached): its cells go back to the front of the queue.</summary>
@@ -325,6 +340,8 @@ internal sealed class LearningCellDispatcher : ReceiveActor, IWithTimers
     internal sealed record Cancel(string RequestId) : INoSerializationVerificationNeeded;
 
     private sealed record AttemptTimedOut(string RequestId, int Attempt) : INoSerializationVerificationNeeded;
+
+    private sealed record AskCapacity(Address Node) : INoSerializationVerificationNeeded;
 
     private sealed class NoBankNode : INoSerializationVerificationNeeded
     {
