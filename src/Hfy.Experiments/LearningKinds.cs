@@ -7,9 +7,8 @@ namespace Hfy.Experiments;
 /// protocols live in Hfy.Learning (docs/learning.md); Learning/LearningRunner.cs runs and stores their cells like every other kind's.
 /// </summary>
 /// <remarks>
-/// Cells run in this process (the coordinator's, under a cluster): <see cref="Engines.IRetrievalEngine"/> offers bank
-/// and retrieval operations only, and a training cell needs neither a bank nor a retrieval, so there is nothing for a
-/// cluster node to do until the engine protocol gains a "run this learning cell" message.
+/// Cells run where the engine runs them: an engine that implements <see cref="Learning.ILearningCellEngine"/> (the cluster's)
+/// sends each cell to a bank node; any other engine's run in this process (<see cref="Learning.LocalLearningCells"/>).
 /// </remarks>
 public static class LearningKinds
 {

@@ -18,13 +18,14 @@ public static class PartitionSharding
     /// <summary>Number of shards (several per node, so that a lost node's partitions spread over the survivors).</summary>
     public const int ShardCount = 64;
 
-    /// <summary>Starts the partition region on a bank node.</summary>
+    /// <summary>Starts the partition region on a bank node (and the node's info and learning-cell actors).</summary>
     public static IActorRef StartRegion(ActorSystem system)
     {
         ArgumentNullException.ThrowIfNull(system);
         var sharding = ClusterSharding.Get(system); // loads the sharding defaults the settings read
         var settings = ClusterShardingSettings.Create(system).WithRole(HfyRoles.Bank).WithRememberEntities(true);
         system.ActorOf(NodeInfoActor.Props(), NodeInfoActor.Name);
+        system.ActorOf(Learning.LearningCellWorker.Props(), Learning.LearningCellWorker.Name);
         return sharding.Start(TypeName, _ => PartitionActor.Props(), settings, new Extractor());
     }
 

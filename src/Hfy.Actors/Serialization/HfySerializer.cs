@@ -40,6 +40,11 @@ public sealed class HfySerializer : SerializerWithStringManifest
         [typeof(SupportCountReply)] = "cr",
         [typeof(NodeMemoryRequest)] = "nq",
         [typeof(NodeMemory)] = "nm",
+        [typeof(Learning.RunLearningCell)] = "lq",
+        [typeof(Learning.LearningCellDone)] = "ld",
+        [typeof(Learning.LearningCellFailed)] = "lf",
+        [typeof(Learning.LearningCapacityRequest)] = "lk",
+        [typeof(Learning.LearningCapacity)] = "lK",
     }.ToFrozenDictionary();
 
     // Sizes keyed by the message instance, alive as long as the message is (the aggregator reads them back).

@@ -57,13 +57,14 @@ internal static class RunCommand
 
             var store = ResultsStore.Open(dataDir);
 
-            // Recall cells run on the single-node recall kernels (RecallCell), so a cluster would only sit idle.
+            // Recall cells run on the single-node recall kernels (RecallCell), so a cluster would only sit idle. Learning
+            // cells run on the bank nodes (ClusterEngine's learning-cell dispatch).
             var parsedKind = ExperimentNames.ParseKind((parsed ?? store.GetExperiment(resumeId!)!.Spec).Kind);
-            var recall = parsedKind?.IsRecall() == true || (parsedKind is { } lk && Hfy.Experiments.LearningKinds.IsLearning(lk));
+            var recall = parsedKind?.IsRecall() == true;
             var (engine, description) = await ExperimentEngines.CreateAsync(n, parse.GetValue(local) || recall, ct);
             await using (engine)
             {
-                AnsiConsole.MarkupLine($"[grey]engine:[/] {Markup.Escape(recall ? "kernels in this process (recall: each round needs the whole bank; learning: training cells need no bank)" : description)}");
+                AnsiConsole.MarkupLine($"[grey]engine:[/] {Markup.Escape(recall ? "kernels in this process (recall: each round needs the whole bank)" : description)}");
                 var runner = new ExperimentRunner(engine, store);
                 var id = resumeId ?? runner.Submit(parsed!, limits);
                 AnsiConsole.MarkupLine($"[grey]experiment:[/] {id}   [grey]store:[/] {Markup.Escape(store.Path)}");

@@ -17,7 +17,7 @@ internal static class ExperimentEngines
     }
 
     /// <summary>The cluster's engine; disposing it stops the whole embedded cluster.</summary>
-    internal sealed class ClusterOwner(EmbeddedCluster cluster) : IRetrievalEngine
+    internal sealed class ClusterOwner(EmbeddedCluster cluster) : IRetrievalEngine, Hfy.Experiments.Learning.ILearningCellEngine
     {
         /// <summary>The cluster.</summary>
         public EmbeddedCluster Cluster { get; } = cluster;
@@ -28,6 +28,11 @@ internal static class ExperimentEngines
 
         public Task<BatchRetrievalResult> RetrieveAsync(string bankName, float[] queries, int batch, RetrievalOptions options, CancellationToken cancellationToken)
             => Cluster.Engine.RetrieveAsync(bankName, queries, batch, options, cancellationToken);
+
+        public int LearningCellSlots => Cluster.Engine.LearningCellSlots;
+
+        public Task<Hfy.Learning.Experiments.LearningCellMetrics> RunLearningCellAsync(Hfy.Learning.Experiments.LearningCellWork work, CancellationToken cancellationToken)
+            => Cluster.Engine.RunLearningCellAsync(work, cancellationToken);
 
         public ValueTask DisposeAsync() => Cluster.DisposeAsync();
     }

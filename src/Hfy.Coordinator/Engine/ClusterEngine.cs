@@ -16,7 +16,7 @@ namespace Hfy.Coordinator.Engine;
 /// sharded entities on <c>bank</c> nodes; each request runs a <see cref="RetrievalAggregator"/> on this node.
 /// Ask is used only here, at the edge, always with a timeout.
 /// </summary>
-public sealed class ClusterEngine : IRetrievalEngine
+public sealed partial class ClusterEngine : IRetrievalEngine
 {
     private readonly ActorSystem _system;
     private readonly IActorRef _region;
@@ -37,6 +37,7 @@ public sealed class ClusterEngine : IRetrievalEngine
         if (problem is not null) throw new ArgumentException(problem, nameof(options));
         if (_options.LoadTimeout <= TimeSpan.Zero) throw new ArgumentException("load timeout: must be > 0", nameof(options));
         if (_options.LoadAttemptTimeout <= TimeSpan.Zero) throw new ArgumentException("load attempt timeout: must be > 0", nameof(options));
+        if (_options.Learning.Validate() is { } learning) throw new ArgumentException(learning, nameof(options));
         Metrics = metrics ?? new EngineMetrics();
         _watcher = system.ActorOf(Props.Create(() => new MembershipWatcher(this)), "hfy-engine-watcher-" + Guid.NewGuid().ToString("N")[..8]);
     }
@@ -175,6 +176,7 @@ public sealed class ClusterEngine : IRetrievalEngine
     public ValueTask DisposeAsync()
     {
         _system.Stop(_watcher);
+        StopLearning();
         _createGate.Dispose();
         return ValueTask.CompletedTask;
     }

@@ -26,4 +26,7 @@ public sealed record ClusterEngineOptions
 
     /// <summary>Protocol limits, timeouts and retries of retrieval requests.</summary>
     public RetrievalSettings Retrieval { get; init; } = new();
+
+    /// <summary>How learning cells are sent to the bank nodes (per-node load, attempts, timeouts).</summary>
+    public LearningDispatchSettings Learning { get; init; } = new();
 }

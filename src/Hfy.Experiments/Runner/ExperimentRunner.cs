@@ -63,7 +63,7 @@ public sealed class ExperimentRunner
         }
         if (LearningKinds.IsLearning(plan.Kind))
         {
-            await new Learning.LearningRunner(_store, _options).RunAsync(experimentId, plan, progress, cancellationToken).ConfigureAwait(false);
+            await new Learning.LearningRunner(_store, _options, _engine as Learning.ILearningCellEngine).RunAsync(experimentId, plan, progress, cancellationToken).ConfigureAwait(false);
             return;
         }
         var cells = GridExpansion.Expand(plan.Spec);

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Serialization;
 using Hfy.Actors.Cluster;
+using Hfy.Actors.Learning;
 using Hfy.Actors.Protocol;
 using Hfy.Actors.Serialization;
 using Hfy.Kernels.Maps;
@@ -44,6 +45,12 @@ public sealed class HfySerializerTests : IDisposable
         yield return [new SupportCountReply("req-1", 21, 3, [24_999, 0])];
         yield return [new NodeMemoryRequest(42)];
         yield return [new NodeMemory("akka.tcp://hfy@10.0.0.1:4053", 900_000_000, 1_200_000_000, 12L << 30, 300_000_000, ["half", "procedural"])];
+        yield return [new RunLearningCell("cell-1", 2, new LearningCellPart("mil", "{\"datasets\":[\"tiger\"],\"lr\":[0.001]}", "tiger", 3, 17, 9, 4, 2))];
+        yield return [new LearningCellDone("cell-1", 2, "akka.tcp://hfy@10.0.0.2:4053", new LearningCellOutcome(
+            "rationale", "rationale", "seq-ksubsets-5-w1", 1, "lr=0.005", 7, 3, 2, double.NaN, 0.875, 1.0 / 3, 0.5, double.Epsilon, 0.6931471805599453, 12.25, 4321.5, 0.8, 1.6, 0.25))];
+        yield return [new LearningCapacityRequest(77)];
+        yield return [new LearningCapacity(77, "akka.tcp://hfy@10.0.0.3:4053", 15)];
+        yield return [new LearningCellFailed("cell-1", 3, "akka.tcp://hfy@10.0.0.3:4053", "mil tiger map 0 config 0 fold 0 seed 0: mil.dataDir: must be the folder holding elephant/, fox/, tiger/")];
     }
 
     [Theory]
@@ -60,6 +67,19 @@ public sealed class HfySerializerTests : IDisposable
         // Records compare arrays by reference; compare their serialized forms, which cover every field.
         Assert.Equal(bytes, serializer.ToBinary(back));
         Assert.Equal(Describe(message), Describe(back));
+    }
+
+    [Fact]
+    public void LearningCellMetrics_CrossTheWire_BitForBit()
+    {
+        var metrics = new Hfy.Learning.Experiments.LearningCellMetrics("mil", "tiger", "entmax-1.5", 2, "lr=0.001 emb=32", 4, 1, 2,
+            0.9999999999999999, double.NaN, 1.0 / 3, 0.85, -0.0, 0.1 + 0.2, 1.5, 3000.25, null, 2.5, 1e-308);
+        var serializer = (SerializerWithStringManifest)_system.Serialization.FindSerializerFor(new LearningCellDone("r", 1, "n", LearningCellOutcome.From(metrics)));
+        var message = new LearningCellDone("r", 1, "n", LearningCellOutcome.From(metrics));
+        var back = (LearningCellDone)serializer.FromBinary(serializer.ToBinary(message), serializer.Manifest(message));
+        var got = back.Metrics.ToMetrics();
+        Assert.Equal(metrics, got);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(metrics.ValidationAccuracy), BitConverter.DoubleToInt64Bits(got.ValidationAccuracy)); // −0 stays −0
     }
 
     [Fact]

@@ -35,6 +35,30 @@ public class RunCommandTests
     }
 
     [Fact]
+    public void Run_RationaleSpec_OnTheEmbeddedCluster_GivesTheNumbersOfALocalRun()
+    {
+        using var dir = new CliTempDir();
+        var spec = dir.Write("rationale.json", """
+            { "name": "cli rationale", "kind": "rationale",
+              "rationale": { "train": 20, "test": 10, "epochs": 1, "seeds": 2, "maps": [ { "name": "seq-ksubsets", "k": 5, "w": 1 } ] } }
+            """);
+        var (code, _, error) = Run("run", spec, "--nodes", "1", "--data", Path.Combine(dir.Path, "cluster"));
+        Assert.True(code == 0, error);
+        (code, _, error) = Run("run", spec, "--local", "--data", Path.Combine(dir.Path, "local"));
+        Assert.True(code == 0, error);
+
+        IReadOnlyList<Hfy.Learning.Experiments.LearningCellMetrics> Cells(string data)
+        {
+            var store = ResultsStore.Open(Path.Combine(dir.Path, data));
+            return [.. store.GetCells(Assert.Single(store.ListExperiments()).Id).OrderBy(c => c.Key, StringComparer.Ordinal)
+                .Select(c => c.Metrics.Learning! with { Seconds = 0, BagsPerSecond = 0 })];
+        }
+
+        Assert.Equal(Cells("local"), Cells("cluster"));
+        Assert.Equal(2, Cells("cluster").Count);
+    }
+
+    [Fact]
     public void Run_InvalidRecallSpec_ExitsWithCode2_AndStoresNothing()
     {
         using var dir = new CliTempDir();
