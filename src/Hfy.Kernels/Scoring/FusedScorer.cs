@@ -296,14 +296,10 @@ public static class FusedScorer
     }
 
     /// <summary>One chunk's state for one query.</summary>
-    private sealed class QueryState(int dim, double hint)
+    private sealed class QueryState(double hint)
     {
         public double Max = hint;
         public PriorityQueue<float, float>? Top;
-        public double SoftM = hint;
-        public double SoftZ;
-        public double SoftS;
-        public readonly double[] SoftR = new double[dim];
         public readonly List<long> Ids = [];
         public readonly List<float> Scores = [];
         public float DroppedMax = float.NegativeInfinity;
@@ -321,6 +317,7 @@ public static class FusedScorer
         private readonly long _tiles;
         private readonly int _chunks;
         private readonly QueryState[][] _states;
+        private readonly SoftmaxLanes?[] _soft;
         private readonly double _cutoff;
         private readonly int _pruneAt;
         private readonly bool _anyTop;
@@ -337,6 +334,7 @@ public static class FusedScorer
             _packed = new PackedQueries(queries, batch, _dim);
             (_tileRows, _tiles, _chunks) = Geometry(store);
             _states = new QueryState[_chunks][];
+            _soft = new SoftmaxLanes?[_chunks];
             // Rows with θ − m below −cutoff add less than ε/N each (or exactly 0 in float64 beyond −746).
             _cutoff = request.SoftmaxTolerance > 0 && store.Rows > 0
                 ? Math.Min(746, -Math.Log(request.SoftmaxTolerance / store.Rows))
@@ -359,7 +357,7 @@ public static class FusedScorer
             var states = new QueryState[_batch];
             for (var b = 0; b < _batch; b++)
             {
-                states[b] = new QueryState(_q[b].Softmax ? _dim : 0, _q[b].MaxHint);
+                states[b] = new QueryState(_q[b].MaxHint);
                 if (_q[b].K > 1) states[b].Top = new PriorityQueue<float, float>(_q[b].K + 1);
             }
             _states[chunk] = states;
@@ -370,6 +368,10 @@ public static class FusedScorer
             var scores = GC.AllocateUninitializedArray<float>(_tileRows * stride, pinned: true);
             var tail = GC.AllocateUninitializedArray<float>(FusedKernels.Mr * (_dim + stride), pinned: true);
             var lanes = new Lanes(stride);
+            var soft = _anySoftmax
+                ? new SoftmaxLanes(_dim, stride, _tileRows, Enumerable.Range(0, stride).Select(b => b < _batch && _q[b].Softmax).ToArray(), _q.Select(q => q.MaxHint).ToArray())
+                : null;
+            _soft[chunk] = soft;
             fixed (float* sc = scores)
             fixed (float* tp = tail)
             fixed (float* tmax = lanes.TileMax)
@@ -383,7 +385,8 @@ public static class FusedScorer
                     {
                         new Span<float>(tmax, stride).Fill(float.NegativeInfinity);
                         _packed.Score(x, rows, _request.Beta, sc, tmax, tp);
-                        Reduce(sc, rows, first, x, states, lanes);
+                        Reduce(sc, rows, first, states, lanes);
+                        soft?.Add(sc, rows, x, tmax, _cutoff);
                     }
                 }
             }
@@ -395,11 +398,10 @@ public static class FusedScorer
             public readonly float[] TileMax = new float[stride];
             public readonly float[] TopMin = new float[stride];
             public readonly float[] Bound = new float[stride];
-            public readonly float[] Cutoff = new float[stride];
         }
 
         /// <summary>Folds one score tile (rows × Stride, row-major) into the chunk's per-query states.</summary>
-        private void Reduce(float* sc, int rows, long firstRow, float* x, QueryState[] states, Lanes lanes)
+        private void Reduce(float* sc, int rows, long firstRow, QueryState[] states, Lanes lanes)
         {
             var stride = _packed.Stride;
             for (var b = 0; b < _batch; b++)
@@ -442,38 +444,6 @@ public static class FusedScorer
                         lanes.Bound[b] = Math.Max(lanes.Bound[b], st.DroppedMax);
                     }
                     return lanes.Bound[b];
-                });
-            }
-            if (_anySoftmax)
-            {
-                for (var b = 0; b < stride; b++)
-                {
-                    lanes.Cutoff[b] = float.PositiveInfinity;
-                    if (b >= _batch || !_q[b].Softmax) continue;
-                    var st = states[b];
-                    double tileMax = lanes.TileMax[b];
-                    if (tileMax > st.SoftM)
-                    {
-                        var scale = Math.Exp(st.SoftM - tileMax);
-                        // S = Σ e^{θ−m}(θ−m) re-centred at the new max (docs/math.md: Ω(p) = S/Z − log Z).
-                        if (st.SoftZ > 0) st.SoftS = scale * (st.SoftS + ((st.SoftM - tileMax) * st.SoftZ));
-                        st.SoftZ *= scale;
-                        for (var k = 0; k < _dim; k++) st.SoftR[k] *= scale;
-                        st.SoftM = tileMax;
-                    }
-                    if (st.SoftM > double.NegativeInfinity) lanes.Cutoff[b] = FloorFloat(st.SoftM - _cutoff);
-                }
-                Scan(sc, rows, stride, lanes.Cutoff, (r, b, v) =>
-                {
-                    var st = states[b];
-                    var w = Math.Exp(v - st.SoftM);
-                    st.SoftZ += w;
-                    st.SoftS += w * (v - st.SoftM);
-                    fixed (double* rp = st.SoftR)
-                    {
-                        Readout.AddScaledRow(x + (long)r * _dim, w, rp, _dim);
-                    }
-                    return lanes.Cutoff[b];
                 });
             }
         }
@@ -556,10 +526,9 @@ public static class FusedScorer
                 if (q.Softmax)
                 {
                     var merged = OnlineSoftmaxState.Empty(_dim);
-                    foreach (var c in _states)
+                    foreach (var c in _soft)
                     {
-                        var st = c[b];
-                        if (st.SoftZ > 0) merged = merged.Merge(new OnlineSoftmaxState(st.SoftM, st.SoftZ, st.SoftR) { S = st.SoftS });
+                        if (c?.State(b) is { } st) merged = merged.Merge(st);
                     }
                     soft = merged;
                 }
@@ -569,7 +538,7 @@ public static class FusedScorer
                 var capHit = false;
                 if (q.CollectsCandidates)
                 {
-                    var merged = new QueryState(0, double.NegativeInfinity);
+                    var merged = new QueryState(double.NegativeInfinity);
                     foreach (var c in _states)
                     {
                         var st = c[b];
