@@ -78,6 +78,7 @@ public static class FusedScorer
                 {
                     Max = first.Max,
                     Reference = first.Reference,
+                    Min = first.Min,
                     Softmax = first.Softmax,
                     Bound = first.Bound,
                     Ids = second[j].Ids,
@@ -483,6 +484,7 @@ public static class FusedScorer
             q.Margin is { } m ? Math.Max(q.FixedBound, reference - m) : q.FixedBound;
 
         /// <summary>Drops candidates at or below the bound; above the cap keeps the cap largest (ties: lower id).</summary>
+        /// <remarks>The ids are ascending (rows are added in order), so among scores tied at the cut the first ones stay.</remarks>
         private static void Prune(QueryState st, double bound, int cap)
         {
             var keep = 0;
@@ -498,14 +500,33 @@ public static class FusedScorer
             st.Ids.RemoveRange(keep, st.Ids.Count - keep);
             st.Scores.RemoveRange(keep, st.Scores.Count - keep);
             if (keep <= cap) return;
-            var order = Enumerable.Range(0, keep).OrderByDescending(i => st.Scores[i]).ThenBy(i => st.Ids[i]).ToArray();
-            st.DroppedMax = Math.Max(st.DroppedMax, st.Scores[order[cap]]);
-            var ids = order.Take(cap).OrderBy(i => st.Ids[i]).Select(i => st.Ids[i]).ToArray();
-            var scores = order.Take(cap).OrderBy(i => st.Ids[i]).Select(i => st.Scores[i]).ToArray();
-            st.Ids.Clear();
-            st.Ids.AddRange(ids);
-            st.Scores.Clear();
-            st.Scores.AddRange(scores);
+            // The cap-th largest score by selection (no sort): keep every score above it and the first ties at it.
+            var work = st.Scores.ToArray();
+            var cut = Candidates.SelectDescending(work, cap - 1);
+            var above = 0;
+            var dropped = float.NegativeInfinity;
+            foreach (var v in work)
+            {
+                if (v > cut) above++;
+            }
+            var ties = cap - above;
+            var kept = 0;
+            for (var i = 0; i < keep; i++)
+            {
+                var v = st.Scores[i];
+                var stays = v > cut || (v == cut && ties-- > 0);
+                if (!stays)
+                {
+                    dropped = Math.Max(dropped, v);
+                    continue;
+                }
+                st.Ids[kept] = st.Ids[i];
+                st.Scores[kept] = v;
+                kept++;
+            }
+            st.Ids.RemoveRange(kept, st.Ids.Count - kept);
+            st.Scores.RemoveRange(kept, st.Scores.Count - kept);
+            st.DroppedMax = Math.Max(st.DroppedMax, dropped);
         }
 
         public IReadOnlyList<FusedQueryResult> Finish()
@@ -523,8 +544,11 @@ public static class FusedScorer
                     reference = all.Length >= q.K ? all[q.K - 1] : double.NegativeInfinity;
                 }
                 OnlineSoftmaxState? soft = null;
+                var min = double.NaN;
                 if (q.Softmax)
                 {
+                    min = double.PositiveInfinity;
+                    foreach (var c in _soft) min = Math.Min(min, c?.Min(b) ?? double.PositiveInfinity);
                     var merged = OnlineSoftmaxState.Empty(_dim);
                     foreach (var c in _soft)
                     {
@@ -555,6 +579,7 @@ public static class FusedScorer
                 {
                     Max = max,
                     Reference = reference,
+                    Min = min,
                     Softmax = soft,
                     Bound = bound,
                     Ids = ids,

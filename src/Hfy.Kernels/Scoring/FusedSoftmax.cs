@@ -35,6 +35,7 @@ internal sealed unsafe class SoftmaxLanes
     private readonly double[] _m;
     private readonly double[] _z;
     private readonly double[] _s;
+    private readonly double[] _min;
     private readonly double[] _rt;
     private readonly double[] _cut;
     private readonly double[] _scale;
@@ -56,6 +57,8 @@ internal sealed unsafe class SoftmaxLanes
         _m = new double[_lanes];
         _z = new double[_lanes];
         _s = new double[_lanes];
+        _min = new double[_lanes];
+        Array.Fill(_min, double.PositiveInfinity);
         _cut = new double[_lanes];
         _scale = new double[_lanes];
         for (var b = 0; b < _lanes; b++) _m[b] = b < hints.Length ? hints[b] : double.NegativeInfinity;
@@ -92,6 +95,9 @@ internal sealed unsafe class SoftmaxLanes
             }
         }
     }
+
+    /// <summary>The smallest score lane <paramref name="lane"/> has seen (+∞ for none).</summary>
+    public double Min(int lane) => _min[lane];
 
     /// <summary>Query <paramref name="lane"/>'s state (null when its sums are empty).</summary>
     public OnlineSoftmaxState? State(int lane)
@@ -148,14 +154,15 @@ internal sealed unsafe class SoftmaxLanes
         fixed (double* cut = _cut)
         fixed (double* z = _z)
         fixed (double* s = _s)
+        fixed (double* mn = _min)
         {
             for (var r = 0; r < rows; r++)
             {
                 var srow = sc + ((long)r * _stride);
                 var wrow = w + ((long)n * _lanes);
                 var nonzero = Vector512.IsHardwareAccelerated
-                    ? WeightRow512(srow, wrow, m, cut, z, s)
-                    : WeightRow256(srow, wrow, m, cut, z, s);
+                    ? WeightRow512(srow, wrow, m, cut, z, s, mn)
+                    : WeightRow256(srow, wrow, m, cut, z, s, mn);
                 if (!nonzero) continue;
                 Widen(x + ((long)r * _dim), xd + ((long)n * _dimPad), _dim);
                 n++;
@@ -165,21 +172,22 @@ internal sealed unsafe class SoftmaxLanes
         return n;
     }
 
-    private bool WeightRow512(float* srow, double* wrow, double* m, double* cut, double* z, double* s)
+    private bool WeightRow512(float* srow, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
     {
         var any = Vector512<double>.Zero;
         for (var g = 0; g < _stride; g += 16)
         {
             var (lo, hi) = Vector512.Widen(Vector512.Load(srow + g));
-            any |= Weight512(lo, g, wrow, m, cut, z, s);
-            any |= Weight512(hi, g + 8, wrow, m, cut, z, s);
+            any |= Weight512(lo, g, wrow, m, cut, z, s, mn);
+            any |= Weight512(hi, g + 8, wrow, m, cut, z, s, mn);
         }
 
         return any != Vector512<double>.Zero;
     }
 
-    private static Vector512<double> Weight512(Vector512<double> theta, int g, double* wrow, double* m, double* cut, double* z, double* s)
+    private static Vector512<double> Weight512(Vector512<double> theta, int g, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
     {
+        Vector512.Min(Vector512.Load(mn + g), theta).Store(mn + g);
         var on = Vector512.GreaterThan(theta, Vector512.Load(cut + g));
         var d = Vector512.ConditionalSelect(on, theta - Vector512.Load(m + g), Vector512<double>.Zero);
         var w = Vector512.ConditionalSelect(on, Vector512.Exp(d), Vector512<double>.Zero);
@@ -189,21 +197,22 @@ internal sealed unsafe class SoftmaxLanes
         return w;
     }
 
-    private bool WeightRow256(float* srow, double* wrow, double* m, double* cut, double* z, double* s)
+    private bool WeightRow256(float* srow, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
     {
         var any = Vector256<double>.Zero;
         for (var g = 0; g < _stride; g += 8)
         {
             var (lo, hi) = Vector256.Widen(Vector256.Load(srow + g));
-            any |= Weight256(lo, g, wrow, m, cut, z, s);
-            any |= Weight256(hi, g + 4, wrow, m, cut, z, s);
+            any |= Weight256(lo, g, wrow, m, cut, z, s, mn);
+            any |= Weight256(hi, g + 4, wrow, m, cut, z, s, mn);
         }
 
         return any != Vector256<double>.Zero;
     }
 
-    private static Vector256<double> Weight256(Vector256<double> theta, int g, double* wrow, double* m, double* cut, double* z, double* s)
+    private static Vector256<double> Weight256(Vector256<double> theta, int g, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
     {
+        Vector256.Min(Vector256.Load(mn + g), theta).Store(mn + g);
         var on = Vector256.GreaterThan(theta, Vector256.Load(cut + g));
         var d = Vector256.ConditionalSelect(on, theta - Vector256.Load(m + g), Vector256<double>.Zero);
         var w = Vector256.ConditionalSelect(on, Vector256.Exp(d), Vector256<double>.Zero);

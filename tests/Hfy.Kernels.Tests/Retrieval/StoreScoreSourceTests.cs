@@ -131,8 +131,10 @@ public class StoreScoreSourceTests
             for (var t = 0; t < listed.Length; t++) Assert.True(Math.Abs(largest[t] - listed[t]) <= 1e-4, $"{name} listed weight {t}: {listed[t]:R} vs {largest[t]:R}");
         }
 
+        // Softmax needs no extra pass for its support count when every row weighs > 0 (the pass's smallest score says so).
         var dense = want.Max(r => r.SupportSize) > 3;
-        if (dense) Assert.True(passes > Steps + 1, $"{name} β={beta}: cut lists take extra passes (got {passes})");
+        if (dense && name != "softmax") Assert.True(passes > Steps + 1, $"{name} β={beta}: cut lists take extra passes (got {passes})");
+        if (name == "softmax" && want.All(r => r.SupportSize == Rows)) Assert.True(passes <= Steps + 2, $"softmax β={beta}: at most the retrieved-row scan is extra (got {passes})");
     }
 
     [Theory]
