@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Storage;
@@ -148,6 +149,7 @@ public static class FusedScorer
         var packed = new PackedQueries(queries, batch, dim);
         var (tileRows, tiles, chunks) = Geometry(store);
         var states = new TState[chunks];
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void RunChunk(int chunk)
         {
             var state = create();
@@ -229,6 +231,7 @@ public static class FusedScorer
         /// sc[r · Stride + b] = β x_rᵀq_b for the <paramref name="rows"/> rows at x (row-major); tmax (Stride floats, or
         /// null) is raised to each query's max over these rows. tail: scratch of 6 × (Dim + Stride) floats.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Score(float* x, int rows, double beta, float* sc, float* tmax, float* tail)
         {
             var dim = Dim;
@@ -319,6 +322,17 @@ public static class FusedScorer
         private readonly int _chunks;
         private readonly QueryState[][] _states;
         private readonly SoftmaxLanes?[] _soft;
+
+        // Candidate lists are merged chunk by chunk in chunk order as chunks finish (so at most the running chunks and
+        // those waiting for an earlier one hold lists), pruned to the cap largest. A chunk's lane bound rises to the
+        // merged lists' largest dropped score: those lists hold only earlier (lower-id) rows, at least cap of which score
+        // at or above it, so a row at or below it is never among the cap largest (ties go to the lower id) and the
+        // result does not depend on which chunks were merged when.
+        private readonly QueryState[] _merged;
+        private readonly float[] _mergedDropped;
+        private readonly bool[] _finished;
+        private readonly Lock _mergeLock = new();
+        private int _nextMerge;
         private readonly double _cutoff;
         private readonly int _pruneAt;
         private readonly bool _anyTop;
@@ -336,11 +350,14 @@ public static class FusedScorer
             (_tileRows, _tiles, _chunks) = Geometry(store);
             _states = new QueryState[_chunks][];
             _soft = new SoftmaxLanes?[_chunks];
+            _merged = Enumerable.Range(0, batch).Select(_ => new QueryState(double.NegativeInfinity)).ToArray();
+            _mergedDropped = Enumerable.Repeat(float.NegativeInfinity, batch).ToArray();
+            _finished = new bool[_chunks];
             // Rows with θ − m below −cutoff add less than ε/N each (or exactly 0 in float64 beyond −746).
             _cutoff = request.SoftmaxTolerance > 0 && store.Rows > 0
                 ? Math.Min(746, -Math.Log(request.SoftmaxTolerance / store.Rows))
                 : 746;
-            _pruneAt = (int)Math.Min(int.MaxValue, Math.Max(2L * request.CandidateCap, 256));
+            _pruneAt = (int)Math.Min(int.MaxValue, Math.Max(request.CandidateCap + (request.CandidateCap / 2L), 256));
             _anyTop = _q.Any(q => q.K > 1);
             _anyCandidates = _q.Any(q => q.CollectsCandidates);
             _anySoftmax = _q.Any(q => q.Softmax);
@@ -349,10 +366,21 @@ public static class FusedScorer
         public void Execute()
         {
             if (_chunks == 0) return;
-            if (_chunks == 1 || Environment.ProcessorCount == 1) for (var c = 0; c < _chunks; c++) RunChunk(c);
-            else Parallel.For(0, _chunks, RunChunk);
+            if (_chunks == 1 || Environment.ProcessorCount == 1)
+            {
+                for (var c = 0; c < _chunks; c++) RunChunk(c);
+                return;
+            }
+            // One worker per core taking chunks in row order, so finished chunks merge early (candidate bounds tighten).
+            var next = -1;
+            Parallel.For(0, Math.Min(_chunks, Environment.ProcessorCount), _ =>
+            {
+                int c;
+                while ((c = Interlocked.Increment(ref next)) < _chunks) RunChunk(c);
+            });
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void RunChunk(int chunk)
         {
             var states = new QueryState[_batch];
@@ -391,6 +419,35 @@ public static class FusedScorer
                     }
                 }
             }
+            soft?.ReleaseTiles();
+            if (_anyCandidates) MergeFinished(chunk);
+        }
+
+        /// <summary>Marks <paramref name="chunk"/> finished and merges every finished chunk next in order into the merged lists.</summary>
+        private void MergeFinished(int chunk)
+        {
+            lock (_mergeLock)
+            {
+                _finished[chunk] = true;
+                for (; _nextMerge < _chunks && _finished[_nextMerge]; _nextMerge++)
+                {
+                    var states = _states[_nextMerge];
+                    for (var b = 0; b < _batch; b++)
+                    {
+                        var st = states[b];
+                        var into = _merged[b];
+                        into.DroppedMax = Math.Max(into.DroppedMax, st.DroppedMax);
+                        into.Ids.AddRange(st.Ids);
+                        into.Scores.AddRange(st.Scores);
+                        st.Ids.Clear();
+                        st.Ids.TrimExcess();
+                        st.Scores.Clear();
+                        st.Scores.TrimExcess();
+                        if (into.Ids.Count >= _pruneAt) Prune(into, _q[b].FixedBound, _request.CandidateCap);
+                        Volatile.Write(ref _mergedDropped[b], into.DroppedMax);
+                    }
+                }
+            }
         }
 
         /// <summary>Per-lane (per-query) float thresholds of one tile; +∞ lanes never fire.</summary>
@@ -402,6 +459,7 @@ public static class FusedScorer
         }
 
         /// <summary>Folds one score tile (rows × Stride, row-major) into the chunk's per-query states.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Reduce(float* sc, int rows, long firstRow, QueryState[] states, Lanes lanes)
         {
             var stride = _packed.Stride;
@@ -431,27 +489,55 @@ public static class FusedScorer
                 for (var b = 0; b < stride; b++)
                 {
                     lanes.Bound[b] = b < _batch && _q[b].CollectsCandidates
-                        ? Math.Max(FloorFloat(BoundOf(_q[b], Reference(states[b], _q[b]))), states[b].DroppedMax)
+                        ? Math.Max(FloorFloat(BoundOf(_q[b], Reference(states[b], _q[b]))), Math.Max(states[b].DroppedMax, Volatile.Read(ref _mergedDropped[b])))
                         : float.PositiveInfinity;
                 }
-                Scan(sc, rows, stride, lanes.Bound, (r, b, v) =>
+                ScanCandidates(sc, rows, stride, firstRow, states, lanes.Bound);
+            }
+        }
+
+        /// <summary>
+        /// Adds every (row, query) with score &gt; bound[query] to the query's candidates (the hot loop of dense candidate
+        /// lists, e.g. softmax pairs: no call per hit), pruning a list at the prune size and raising its bound.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void ScanCandidates(float* sc, int rows, int stride, long firstRow, QueryState[] states, float[] bound)
+        {
+            fixed (float* th = bound)
+            {
+                for (var g = 0; g < stride; g += 8)
                 {
-                    var st = states[b];
-                    st.Ids.Add(firstRow + r);
-                    st.Scores.Add(v);
-                    if (st.Ids.Count >= _pruneAt)
+                    var tv = Vector256.Load(th + g);
+                    if (Vector256.EqualsAll(tv, Vector256.Create(float.PositiveInfinity))) continue;
+                    for (var r = 0; r < rows; r++)
                     {
-                        Prune(st, BoundOf(_q[b], Reference(st, _q[b])), _request.CandidateCap);
-                        lanes.Bound[b] = Math.Max(lanes.Bound[b], st.DroppedMax);
+                        var s = sc + (long)r * stride + g;
+                        var mask = Vector256.GreaterThan(Vector256.Load(s), tv).ExtractMostSignificantBits();
+                        if (mask == 0) continue;
+                        var raised = false;
+                        while (mask != 0)
+                        {
+                            var bit = System.Numerics.BitOperations.TrailingZeroCount(mask);
+                            mask &= mask - 1;
+                            var b = g + bit;
+                            var st = states[b];
+                            st.Ids.Add(firstRow + r);
+                            st.Scores.Add(s[bit]);
+                            if (st.Ids.Count < _pruneAt) continue;
+                            Prune(st, BoundOf(_q[b], Reference(st, _q[b])), _request.CandidateCap);
+                            th[b] = Math.Max(th[b], st.DroppedMax);
+                            raised = true;
+                        }
+                        if (raised) tv = Vector256.Load(th + g);
                     }
-                    return lanes.Bound[b];
-                });
+                }
             }
         }
 
         private delegate float Hit(int row, int query, float score);
 
         /// <summary>Calls <paramref name="hit"/> for every (row, query) with score &gt; threshold[query]; the hit returns the query's new threshold.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Scan(float* sc, int rows, int stride, float[] threshold, Hit hit)
         {
             fixed (float* th = threshold)
@@ -485,6 +571,7 @@ public static class FusedScorer
 
         /// <summary>Drops candidates at or below the bound; above the cap keeps the cap largest (ties: lower id).</summary>
         /// <remarks>The ids are ascending (rows are added in order), so among scores tied at the cut the first ones stay.</remarks>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Prune(QueryState st, double bound, int cap)
         {
             var keep = 0;
@@ -532,7 +619,8 @@ public static class FusedScorer
         public IReadOnlyList<FusedQueryResult> Finish()
         {
             var results = new FusedQueryResult[_batch];
-            for (var b = 0; b < _batch; b++)
+            // Queries are independent: merged on all cores (each query's merge runs in chunk order, so results do not depend on scheduling).
+            Parallel.For(0, _batch, b =>
             {
                 var q = _q[b];
                 var max = q.MaxHint;
@@ -562,14 +650,8 @@ public static class FusedScorer
                 var capHit = false;
                 if (q.CollectsCandidates)
                 {
-                    var merged = new QueryState(double.NegativeInfinity);
-                    foreach (var c in _states)
-                    {
-                        var st = c[b];
-                        if (st.DroppedMax > bound) capHit = true;
-                        merged.Ids.AddRange(st.Ids);
-                        merged.Scores.AddRange(st.Scores);
-                    }
+                    var merged = _merged[b];
+                    if (merged.DroppedMax > bound) capHit = true;
                     Prune(merged, bound, _request.CandidateCap);
                     capHit |= merged.DroppedMax > bound;
                     ids = [.. merged.Ids];
@@ -586,7 +668,7 @@ public static class FusedScorer
                     Scores = scores,
                     CapHit = capHit,
                 };
-            }
+            });
             return results;
         }
     }

@@ -39,8 +39,8 @@ internal sealed unsafe class SoftmaxLanes
     private readonly double[] _rt;
     private readonly double[] _cut;
     private readonly double[] _scale;
-    private readonly double[] _w;
-    private readonly double[] _x;
+    private double[] _w;
+    private double[] _x;
 
     /// <param name="dim">D.</param>
     /// <param name="stride">Lanes of the score tile (the padded batch).</param>
@@ -96,6 +96,13 @@ internal sealed unsafe class SoftmaxLanes
         }
     }
 
+    /// <summary>Drops the tile buffers once the chunk is done (the sums stay).</summary>
+    public void ReleaseTiles()
+    {
+        _w = [];
+        _x = [];
+    }
+
     /// <summary>The smallest score lane <paramref name="lane"/> has seen (+∞ for none).</summary>
     public double Min(int lane) => _min[lane];
 
@@ -109,6 +116,7 @@ internal sealed unsafe class SoftmaxLanes
     }
 
     /// <summary>Raises each lane's m to the tile max, rescaling Z, S and r (docs/math.md §1), and sets the lanes' cutoffs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Rescale(float* tmax, double cutoff)
     {
         var any = false;
@@ -172,6 +180,7 @@ internal sealed unsafe class SoftmaxLanes
         return n;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool WeightRow512(float* srow, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
     {
         var any = Vector512<double>.Zero;
@@ -185,18 +194,20 @@ internal sealed unsafe class SoftmaxLanes
         return any != Vector512<double>.Zero;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<double> Weight512(Vector512<double> theta, int g, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
     {
         Vector512.Min(Vector512.Load(mn + g), theta).Store(mn + g);
         var on = Vector512.GreaterThan(theta, Vector512.Load(cut + g));
         var d = Vector512.ConditionalSelect(on, theta - Vector512.Load(m + g), Vector512<double>.Zero);
-        var w = Vector512.ConditionalSelect(on, Vector512.Exp(d), Vector512<double>.Zero);
+        var w = Vector512.ConditionalSelect(on, Exp512(d), Vector512<double>.Zero);
         w.Store(wrow + g);
         (Vector512.Load(z + g) + w).Store(z + g);
         (Vector512.Load(s + g) + (w * d)).Store(s + g);
         return w;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool WeightRow256(float* srow, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
     {
         var any = Vector256<double>.Zero;
@@ -210,19 +221,99 @@ internal sealed unsafe class SoftmaxLanes
         return any != Vector256<double>.Zero;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<double> Weight256(Vector256<double> theta, int g, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
     {
         Vector256.Min(Vector256.Load(mn + g), theta).Store(mn + g);
         var on = Vector256.GreaterThan(theta, Vector256.Load(cut + g));
         var d = Vector256.ConditionalSelect(on, theta - Vector256.Load(m + g), Vector256<double>.Zero);
-        var w = Vector256.ConditionalSelect(on, Vector256.Exp(d), Vector256<double>.Zero);
+        var w = Vector256.ConditionalSelect(on, Exp256(d), Vector256<double>.Zero);
         w.Store(wrow + g);
         (Vector256.Load(z + g) + w).Store(z + g);
         (Vector256.Load(s + g) + (w * d)).Store(s + g);
         return w;
     }
 
+    // e^d for d in [−750, 0] (the weights; d below −746 is masked out by the caller): d = k ln 2 + t with |t| ≤ ln 2 / 2
+    // (Cody–Waite split of ln 2), e^t by its Taylor polynomial of degree 13 (truncation < 1e-17 relative), then 2^k
+    // built from exponent bits in two halves so that results below 2^−1022 round once into the subnormals. Within a
+    // few ulp of Math.Exp; the runtime's Vector512.Exp of float64 is not vectorized and costs as much as Math.Exp.
+    private const double Log2E = 1.4426950408889634;
+    private const double Ln2Hi = 0.693147180369123816490;
+    private const double Ln2Lo = 1.90821492927058770002e-10;
+    private const double Shifter = 6755399441055744.0; // 1.5 · 2^52: adding it rounds to an integer kept in the low bits.
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Exp512(Vector512<double> d)
+    {
+        d = Vector512.Max(d, Vector512.Create(-750.0));
+        var t = Vector512.FusedMultiplyAdd(d, Vector512.Create(Log2E), Vector512.Create(Shifter));
+        var k = t - Vector512.Create(Shifter);
+        var bits = t.AsInt64() - Vector512.Create(Shifter).AsInt64();
+        var r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-Ln2Hi), d);
+        r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-Ln2Lo), r);
+        var p = Vector512.Create(1.0 / 6227020800.0);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 479001600.0));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 39916800.0));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 3628800.0));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 362880.0));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 40320.0));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 5040.0));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 720.0));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 120.0));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 24.0));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 6.0));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0));
+        var k1 = Vector512.ShiftRightArithmetic(bits, 1);
+        var k2 = bits - k1;
+        var bias = Vector512.Create(1023L);
+        return p * Vector512.ShiftLeft(k1 + bias, 52).AsDouble() * Vector512.ShiftLeft(k2 + bias, 52).AsDouble();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Exp256(Vector256<double> d)
+    {
+        d = Vector256.Max(d, Vector256.Create(-750.0));
+        var t = Vector256.MultiplyAddEstimate(d, Vector256.Create(Log2E), Vector256.Create(Shifter));
+        var k = t - Vector256.Create(Shifter);
+        var bits = t.AsInt64() - Vector256.Create(Shifter).AsInt64();
+        var r = Vector256.MultiplyAddEstimate(k, Vector256.Create(-Ln2Hi), d);
+        r = Vector256.MultiplyAddEstimate(k, Vector256.Create(-Ln2Lo), r);
+        var p = Vector256.Create(1.0 / 6227020800.0);
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 479001600.0));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 39916800.0));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 3628800.0));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 362880.0));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 40320.0));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 5040.0));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 720.0));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 120.0));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 24.0));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 6.0));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(0.5));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0));
+        var k1 = Vector256.ShiftRightArithmetic(bits, 1);
+        var k2 = bits - k1;
+        var bias = Vector256.Create(1023L);
+        return p * Vector256.ShiftLeft(k1 + bias, 52).AsDouble() * Vector256.ShiftLeft(k2 + bias, 52).AsDouble();
+    }
+
+    /// <summary>e^d (d ≤ 0) on one vector of the widest accelerated width, for tests of the polynomial against Math.Exp.</summary>
+    internal static void ExpOf(ReadOnlySpan<double> d, Span<double> result)
+    {
+        for (var i = 0; i < d.Length; i++)
+        {
+            result[i] = Vector512.IsHardwareAccelerated
+                ? Exp512(Vector512.Create(d[i])).ToScalar()
+                : Exp256(Vector256.Create(d[i])).ToScalar();
+        }
+    }
+
     /// <summary>to[k] = (double)from[k] for k &lt; dim (exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Widen(float* from, double* to, int dim)
     {
         var k = 0;
