@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Storage;
@@ -329,6 +330,12 @@ public static class FusedScorer
         // at or above it, so a row at or below it is never among the cap largest (ties go to the lower id) and the
         // result does not depend on which chunks were merged when.
         private readonly QueryState[] _merged;
+
+        // The largest reference (max or k-th largest) any chunk has reached so far, per query: every chunk's reference is
+        // ≤ the final one, so bounds taken from it never exceed the final bound (no candidate is missed), and a chunk
+        // that has not met the large scores yet stops collecting rows far below them. Racy writes may lower it to an
+        // older chunk value, which is still a valid (smaller) reference.
+        private readonly double[] _sharedRef;
         private readonly float[] _mergedDropped;
         private readonly bool[] _finished;
         private readonly Lock _mergeLock = new();
@@ -353,6 +360,7 @@ public static class FusedScorer
             _merged = Enumerable.Range(0, batch).Select(_ => new QueryState(double.NegativeInfinity)).ToArray();
             _mergedDropped = Enumerable.Repeat(float.NegativeInfinity, batch).ToArray();
             _finished = new bool[_chunks];
+            _sharedRef = _q.Select(q => double.NegativeInfinity).ToArray();
             // Rows with θ − m below −cutoff add less than ε/N each (or exactly 0 in float64 beyond −746).
             _cutoff = request.SoftmaxTolerance > 0 && store.Rows > 0
                 ? Math.Min(746, -Math.Log(request.SoftmaxTolerance / store.Rows))
@@ -484,12 +492,17 @@ public static class FusedScorer
             }
             if (_anyCandidates)
             {
+                for (var b = 0; b < _batch; b++)
+                {
+                    var mine = Reference(states[b], _q[b]);
+                    if (mine > Volatile.Read(ref _sharedRef[b])) Volatile.Write(ref _sharedRef[b], mine);
+                }
                 // Once the cap has dropped rows, a row at or below the largest dropped score can never rank among the cap
                 // largest: the lane's threshold rises to it, so a list far over the cap costs one comparison per row.
                 for (var b = 0; b < stride; b++)
                 {
                     lanes.Bound[b] = b < _batch && _q[b].CollectsCandidates
-                        ? Math.Max(FloorFloat(BoundOf(_q[b], Reference(states[b], _q[b]))), Math.Max(states[b].DroppedMax, Volatile.Read(ref _mergedDropped[b])))
+                        ? Math.Max(FloorFloat(BoundOf(_q[b], SharedReference(states[b], b))), Math.Max(states[b].DroppedMax, Volatile.Read(ref _mergedDropped[b])))
                         : float.PositiveInfinity;
                 }
                 ScanCandidates(sc, rows, stride, firstRow, states, lanes.Bound);
@@ -524,7 +537,7 @@ public static class FusedScorer
                             st.Ids.Add(firstRow + r);
                             st.Scores.Add(s[bit]);
                             if (st.Ids.Count < _pruneAt) continue;
-                            Prune(st, BoundOf(_q[b], Reference(st, _q[b])), _request.CandidateCap);
+                            Prune(st, BoundOf(_q[b], SharedReference(st, b)), _request.CandidateCap);
                             th[b] = Math.Max(th[b], st.DroppedMax);
                             raised = true;
                         }
@@ -563,6 +576,9 @@ public static class FusedScorer
             }
         }
 
+        /// <summary>The larger of this chunk's reference and the shared one (both ≤ the final reference).</summary>
+        private double SharedReference(QueryState st, int b) => Math.Max(Reference(st, _q[b]), Volatile.Read(ref _sharedRef[b]));
+
         private static double Reference(QueryState st, QueryReduction q) =>
             st.Top is { } top ? (top.Count == q.K ? top.Peek() : double.NegativeInfinity) : st.Max;
 
@@ -574,46 +590,60 @@ public static class FusedScorer
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Prune(QueryState st, double bound, int cap)
         {
+            var ids = CollectionsMarshal.AsSpan(st.Ids);
+            var scores = CollectionsMarshal.AsSpan(st.Scores);
             var keep = 0;
-            for (var i = 0; i < st.Ids.Count; i++)
+            for (var i = 0; i < ids.Length; i++)
             {
-                if (st.Scores[i] > bound)
+                if (scores[i] > bound)
                 {
-                    st.Ids[keep] = st.Ids[i];
-                    st.Scores[keep] = st.Scores[i];
+                    ids[keep] = ids[i];
+                    scores[keep] = scores[i];
                     keep++;
                 }
             }
+            if (keep > cap)
+            {
+                // The cap-th largest score by selection (no sort): keep every score above it and the first ties at it.
+                var work = SelectionScratch(keep);
+                scores[..keep].CopyTo(work);
+                var cut = Candidates.SelectDescending(work.AsSpan(0, keep), cap - 1);
+                var above = 0;
+                foreach (var v in scores[..keep])
+                {
+                    if (v > cut) above++;
+                }
+                var ties = cap - above;
+                var kept = 0;
+                var dropped = float.NegativeInfinity;
+                for (var i = 0; i < keep; i++)
+                {
+                    var v = scores[i];
+                    if (v > cut || (v == cut && ties-- > 0))
+                    {
+                        ids[kept] = ids[i];
+                        scores[kept] = v;
+                        kept++;
+                    }
+                    else if (v > dropped)
+                    {
+                        dropped = v;
+                    }
+                }
+                st.DroppedMax = Math.Max(st.DroppedMax, dropped);
+                keep = kept;
+            }
             st.Ids.RemoveRange(keep, st.Ids.Count - keep);
             st.Scores.RemoveRange(keep, st.Scores.Count - keep);
-            if (keep <= cap) return;
-            // The cap-th largest score by selection (no sort): keep every score above it and the first ties at it.
-            var work = st.Scores.ToArray();
-            var cut = Candidates.SelectDescending(work, cap - 1);
-            var above = 0;
-            var dropped = float.NegativeInfinity;
-            foreach (var v in work)
-            {
-                if (v > cut) above++;
-            }
-            var ties = cap - above;
-            var kept = 0;
-            for (var i = 0; i < keep; i++)
-            {
-                var v = st.Scores[i];
-                var stays = v > cut || (v == cut && ties-- > 0);
-                if (!stays)
-                {
-                    dropped = Math.Max(dropped, v);
-                    continue;
-                }
-                st.Ids[kept] = st.Ids[i];
-                st.Scores[kept] = v;
-                kept++;
-            }
-            st.Ids.RemoveRange(kept, st.Ids.Count - kept);
-            st.Scores.RemoveRange(kept, st.Scores.Count - kept);
-            st.DroppedMax = Math.Max(st.DroppedMax, dropped);
+        }
+
+        [ThreadStatic]
+        private static float[]? t_selection;
+
+        private static float[] SelectionScratch(int length)
+        {
+            if (t_selection is null || t_selection.Length < length) t_selection = new float[Math.Max(length, 2 * (t_selection?.Length ?? 0))];
+            return t_selection;
         }
 
         public IReadOnlyList<FusedQueryResult> Finish()
