@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using Hfy.Kernels.Scoring;
+using Hfy.Kernels.Storage;
 
 namespace Hfy.Kernels.Measurement;
 
@@ -90,6 +92,73 @@ public static class TopOverlapScan
                     for (var j = 0; j < count; j++) result[j] = result[j].Merge(local.Top[j]);
                 }
             });
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="Scan(IRowSource, ReadOnlySpan{double}, int, int, int)"/>'s answer (the same values, bit for bit) from one
+    /// fused pass over a store: each tile of rows (procedural rows generated in cache) is scored for every vector at once
+    /// by the fused float32 microkernel (<see cref="FusedScorer.ScanTiles{TState}"/>), and only the rows whose float32
+    /// score comes within its rounding bound of a vector's running second best are dotted again exactly (float64, as
+    /// the row-source scan does) into that vector's top two.
+    /// </summary>
+    /// <remarks>
+    /// The float32 score of row x against v (v rounded to float32, one FMA chain over D terms) differs from x·v by at
+    /// most (D + 2)·2⁻²⁴·Σ|x_k||v_k| ≤ (D + 2)·2⁻²⁴·‖x‖‖v‖; the filter allows four times that (with the tile's largest
+    /// ‖x‖), so no row that can enter a top two is skipped. Chunks merge in row order; ties go to the lower row.
+    /// </remarks>
+    /// <param name="store">The rows (as the engine holds them).</param>
+    /// <param name="vectors">count × Dim values.</param>
+    /// <param name="count">Number of vectors.</param>
+    public static TopTwo[] Scan(IPatternStore store, ReadOnlySpan<double> vectors, int count)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var dim = store.Dim;
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be ≥ 0");
+        if ((long)count * dim != vectors.Length) throw new ArgumentException($"vectors has {vectors.Length} values, expected count × Dim = {(long)count * dim}", nameof(vectors));
+        var result = Filled(count);
+        if (count == 0 || store.Rows == 0) return result;
+        var v = vectors.ToArray();
+        var q = new float[v.Length];
+        for (var i = 0; i < v.Length; i++) q[i] = (float)v[i];
+        var slack = new double[count];
+        for (var j = 0; j < count; j++) slack[j] = 4.0 * (dim + 2) * Math.ScaleB(1.0, -24) * Math.Sqrt(TensorPrimitives.SumOfSquares(v.AsSpan(j * dim, dim)));
+        var chunks = FusedScorer.ScanTiles(store, q, count, 1.0, () => (Top: Filled(count), Row: new double[dim]), (state, first, rows, tile, scores) =>
+        {
+            var maxNorm2 = 0.0;
+            for (var r = 0; r < rows; r++)
+            {
+                var norm2 = 0.0;
+                foreach (var x in tile.Slice(r * dim, dim)) norm2 += (double)x * x;
+                maxNorm2 = Math.Max(maxNorm2, norm2);
+            }
+            var maxNorm = Math.Sqrt(maxNorm2) * (1 + 1e-12);
+            for (var j = 0; j < count; j++)
+            {
+                var s = scores.Slice(j * rows, rows);
+                var vj = v.AsSpan(j * dim, dim);
+                ref var t = ref state.Top[j];
+                var eps = slack[j] * maxNorm;
+                var threshold = t.SecondValue - eps;
+                for (var r = 0; r < rows; r++)
+                {
+                    if (!(s[r] >= threshold)) continue;
+                    var row = state.Row.AsSpan();
+                    var x = tile.Slice(r * dim, dim);
+                    for (var k = 0; k < dim; k++) row[k] = x[k];
+                    var dot = TensorPrimitives.Dot(row, vj);
+                    if (dot >= t.SecondValue)
+                    {
+                        t = t.With(first + r, dot);
+                        threshold = t.SecondValue - eps;
+                    }
+                }
+            }
+        });
+        foreach (var chunk in chunks)
+        {
+            for (var j = 0; j < count; j++) result[j] = result[j].Merge(chunk.Top[j]);
+        }
         return result;
     }
 
