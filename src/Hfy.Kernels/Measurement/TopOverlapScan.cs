@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Hfy.Kernels.Scoring;
 using Hfy.Kernels.Storage;
 
@@ -123,34 +125,33 @@ public static class TopOverlapScan
         for (var i = 0; i < v.Length; i++) q[i] = (float)v[i];
         var slack = new double[count];
         for (var j = 0; j < count; j++) slack[j] = 4.0 * (dim + 2) * Math.ScaleB(1.0, -24) * Math.Sqrt(TensorPrimitives.SumOfSquares(v.AsSpan(j * dim, dim)));
-        var chunks = FusedScorer.ScanTiles(store, q, count, 1.0, () => (Top: Filled(count), Row: new double[dim]), (state, first, rows, tile, scores) =>
+        var chunks = FusedScorer.ScanTilesRowMajor(store, q, count, 1.0, () => new StoreScanState(count, dim), (state, first, rows, tile, scores, stride) =>
         {
             var maxNorm2 = 0.0;
+            for (var r = 0; r < rows; r++) maxNorm2 = Math.Max(maxNorm2, TensorPrimitives.SumOfSquares(tile.Slice(r * dim, dim)));
+            var maxNorm = Math.Sqrt(maxNorm2) * (1 + 1e-12);
+            var threshold = state.Threshold(stride);
+            for (var j = 0; j < count; j++) threshold[j] = FloorOf(state.Top[j].SecondValue - (slack[j] * maxNorm));
             for (var r = 0; r < rows; r++)
             {
-                var norm2 = 0.0;
-                foreach (var x in tile.Slice(r * dim, dim)) norm2 += (double)x * x;
-                maxNorm2 = Math.Max(maxNorm2, norm2);
-            }
-            var maxNorm = Math.Sqrt(maxNorm2) * (1 + 1e-12);
-            for (var j = 0; j < count; j++)
-            {
-                var s = scores.Slice(j * rows, rows);
-                var vj = v.AsSpan(j * dim, dim);
-                ref var t = ref state.Top[j];
-                var eps = slack[j] * maxNorm;
-                var threshold = t.SecondValue - eps;
-                for (var r = 0; r < rows; r++)
+                var s = scores.Slice(r * stride, stride);
+                for (var g = 0; g < stride; g += 8)
                 {
-                    if (!(s[r] >= threshold)) continue;
-                    var row = state.Row.AsSpan();
-                    var x = tile.Slice(r * dim, dim);
-                    for (var k = 0; k < dim; k++) row[k] = x[k];
-                    var dot = TensorPrimitives.Dot(row, vj);
-                    if (dot >= t.SecondValue)
+                    var mask = Vector256.GreaterThanOrEqual(Vector256.Create(s.Slice(g, 8)), Vector256.Create(threshold.AsSpan(g, 8))).ExtractMostSignificantBits();
+                    while (mask != 0)
                     {
-                        t = t.With(first + r, dot);
-                        threshold = t.SecondValue - eps;
+                        var j = g + BitOperations.TrailingZeroCount(mask);
+                        mask &= mask - 1;
+                        var row = state.Row.AsSpan();
+                        var x = tile.Slice(r * dim, dim);
+                        for (var k = 0; k < dim; k++) row[k] = x[k];
+                        var dot = TensorPrimitives.Dot(row, v.AsSpan(j * dim, dim));
+                        ref var t = ref state.Top[j];
+                        if (dot >= t.SecondValue)
+                        {
+                            t = t.With(first + r, dot);
+                            threshold[j] = FloorOf(t.SecondValue - (slack[j] * maxNorm));
+                        }
                     }
                 }
             }
@@ -160,6 +161,33 @@ public static class TopOverlapScan
             for (var j = 0; j < count; j++) result[j] = result[j].Merge(chunk.Top[j]);
         }
         return result;
+    }
+
+    /// <summary>The largest float ≤ <paramref name="value"/> (−∞ stays −∞), so a float score ≥ it covers every score ≥ the double.</summary>
+    private static float FloorOf(double value)
+    {
+        var f = (float)value;
+        return f > value ? MathF.BitDecrement(f) : f;
+    }
+
+    /// <summary>One chunk's running top twos, its float thresholds (padding lanes +∞) and a row buffer.</summary>
+    private sealed class StoreScanState(int count, int dim)
+    {
+        private float[]? _threshold;
+
+        public TopTwo[] Top { get; } = Filled(count);
+
+        public double[] Row { get; } = new double[dim];
+
+        public float[] Threshold(int stride)
+        {
+            if (_threshold is null)
+            {
+                _threshold = new float[stride];
+                Array.Fill(_threshold, float.PositiveInfinity);
+            }
+            return _threshold;
+        }
     }
 
     private static TopTwo[] Filled(int count)

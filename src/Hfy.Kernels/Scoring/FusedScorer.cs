@@ -185,6 +185,59 @@ public static class FusedScorer
         return states;
     }
 
+    /// <summary>A tile visitor of <see cref="ScanTilesRowMajor{TState}"/>: the score tile as scored, row-major with one lane per query.</summary>
+    /// <param name="state">The chunk's state (one per chunk; chunks run on different cores).</param>
+    /// <param name="firstRow">Store row of the tile's first row.</param>
+    /// <param name="rows">Rows in the tile.</param>
+    /// <param name="tile">The tile's rows, row-major (rows × Dim float32, as scored).</param>
+    /// <param name="scores">scores[i · stride + b] = β x_{firstRow+i}ᵀq_b for b &lt; batch (lanes b ≥ batch are padding).</param>
+    /// <param name="stride">Lanes per row of <paramref name="scores"/>: the batch padded to whole vectors (a multiple of 8).</param>
+    public delegate void RowMajorTileVisitor<in TState>(TState state, long firstRow, int rows, ReadOnlySpan<float> tile, ReadOnlySpan<float> scores, int stride);
+
+    /// <summary>
+    /// <see cref="ScanTiles{TState}"/> without the transposition: the visitor sees each score tile row-major (one lane per
+    /// query), so a per-query filter can compare whole vectors of queries at once.
+    /// </summary>
+    /// <returns>The chunk states in row order.</returns>
+    public static unsafe TState[] ScanTilesRowMajor<TState>(IPatternStore store, ReadOnlySpan<float> queries, int batch, double beta, Func<TState> create, RowMajorTileVisitor<TState> visit)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        ArgumentNullException.ThrowIfNull(visit);
+        CheckBatch(store, queries, batch);
+        var dim = store.Dim;
+        var packed = new PackedQueries(queries, batch, dim);
+        var (tileRows, tiles, chunks) = Geometry(store);
+        var states = new TState[chunks];
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        void RunChunk(int chunk)
+        {
+            var state = create();
+            states[chunk] = state;
+            var stride = packed.Stride;
+            var scratch = GC.AllocateUninitializedArray<float>(tileRows * dim, pinned: true);
+            var sc = GC.AllocateUninitializedArray<float>(tileRows * stride, pinned: true);
+            var tail = GC.AllocateUninitializedArray<float>(FusedKernels.Mr * (dim + stride), pinned: true);
+            var firstTile = tiles * chunk / chunks;
+            var endTile = tiles * (chunk + 1) / chunks;
+            for (var t = firstTile; t < endTile; t++)
+            {
+                var first = t * tileRows;
+                var rows = (int)Math.Min(tileRows, store.Rows - first);
+                var view = store.Tile(first, rows, scratch);
+                fixed (float* x = view)
+                fixed (float* sp = sc)
+                fixed (float* tp = tail)
+                {
+                    packed.Score(x, rows, beta, sp, null, tp);
+                }
+                visit(state, first, rows, view, sc.AsSpan(0, rows * stride), stride);
+            }
+        }
+        if (chunks == 1 || Environment.ProcessorCount == 1) for (var c = 0; c < chunks; c++) RunChunk(c);
+        else Parallel.For(0, chunks, RunChunk);
+        return states;
+    }
+
     /// <summary>A store and a batch of queries (row-major batch × Dim) that fit each other.</summary>
     private static void CheckBatch(IPatternStore store, ReadOnlySpan<float> queries, int batch)
     {
