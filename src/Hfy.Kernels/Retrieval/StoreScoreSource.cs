@@ -293,7 +293,7 @@ public sealed class StoreScoreSource : IScoreSource
         }
 
         var k = _rule.AnchorRank;
-        var top = r.Scores.Select(s => (double)s).OrderByDescending(s => s).Take(k).ToArray();
+        var top = Candidates.TopScores(r.Scores, Math.Max(1, k));
         var listFloor = r.CapHit ? MinOf(r.Scores) : r.Bound;
         return new ScoreSummary(r.Max, top, finite, !r.CapHit, listFloor, r.Scores, ids, [], 0, [], -1);
     }
@@ -324,8 +324,11 @@ public sealed class StoreScoreSource : IScoreSource
                 continue;
             }
 
-            foreach (var id in r.Ids)
+            for (var t = 0; t < r.Ids.Length; t++)
             {
+                // A row within the tolerance scores at least the lower bound: the rest need not be read.
+                if (!(r.Scores[t] >= lower[b])) continue;
+                var id = r.Ids[t];
                 _store.ReadRow(id, row);
                 if (PartitionScoring.FindRetrieved(row, _dim, id, round.States[b], _options.RetrievedTol) >= 0)
                 {
