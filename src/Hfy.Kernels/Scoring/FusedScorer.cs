@@ -141,48 +141,23 @@ public static class FusedScorer
     /// threshold readouts, support counts, gathers) run as such passes.
     /// </summary>
     /// <returns>The chunk states in row order (the chunking depends only on N and D, so merging them in this order is deterministic).</returns>
-    public static unsafe TState[] ScanTiles<TState>(IPatternStore store, ReadOnlySpan<float> queries, int batch, double beta, Func<TState> create, TileVisitor<TState> visit)
+    public static TState[] ScanTiles<TState>(IPatternStore store, ReadOnlySpan<float> queries, int batch, double beta, Func<TState> create, TileVisitor<TState> visit)
     {
         ArgumentNullException.ThrowIfNull(create);
         ArgumentNullException.ThrowIfNull(visit);
-        CheckBatch(store, queries, batch);
-        var dim = store.Dim;
-        var packed = new PackedQueries(queries, batch, dim);
-        var (tileRows, tiles, chunks) = Geometry(store);
-        var states = new TState[chunks];
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        void RunChunk(int chunk)
+        // The row-major pass, each tile transposed to query-major for the visitor (a per-chunk buffer).
+        var chunks = ScanTilesRowMajor(store, queries, batch, beta, () => (State: create(), ByQuery: new List<float>()), (chunk, first, rows, tile, scores, stride) =>
         {
-            var state = create();
-            states[chunk] = state;
-            var stride = packed.Stride;
-            var scratch = GC.AllocateUninitializedArray<float>(tileRows * dim, pinned: true);
-            var sc = GC.AllocateUninitializedArray<float>(tileRows * stride, pinned: true);
-            var tail = GC.AllocateUninitializedArray<float>(FusedKernels.Mr * (dim + stride), pinned: true);
-            var byQuery = GC.AllocateUninitializedArray<float>(tileRows * batch);
-            var firstTile = tiles * chunk / chunks;
-            var endTile = tiles * (chunk + 1) / chunks;
-            for (var t = firstTile; t < endTile; t++)
+            var byQuery = chunk.ByQuery;
+            CollectionsMarshal.SetCount(byQuery, rows * batch);
+            var t = CollectionsMarshal.AsSpan(byQuery);
+            for (var r = 0; r < rows; r++)
             {
-                var first = t * tileRows;
-                var rows = (int)Math.Min(tileRows, store.Rows - first);
-                var view = store.Tile(first, rows, scratch);
-                fixed (float* x = view)
-                fixed (float* sp = sc)
-                fixed (float* tp = tail)
-                {
-                    packed.Score(x, rows, beta, sp, null, tp);
-                }
-                for (var r = 0; r < rows; r++)
-                {
-                    for (var b = 0; b < batch; b++) byQuery[(b * rows) + r] = sc[(r * stride) + b];
-                }
-                visit(state, first, rows, view, byQuery.AsSpan(0, rows * batch));
+                for (var b = 0; b < batch; b++) t[(b * rows) + r] = scores[(r * stride) + b];
             }
-        }
-        if (chunks == 1 || Environment.ProcessorCount == 1) for (var c = 0; c < chunks; c++) RunChunk(c);
-        else Parallel.For(0, chunks, RunChunk);
-        return states;
+            visit(chunk.State, first, rows, tile, t);
+        });
+        return chunks.Select(c => c.State).ToArray();
     }
 
     /// <summary>A tile visitor of <see cref="ScanTilesRowMajor{TState}"/>: the score tile as scored, row-major with one lane per query.</summary>
