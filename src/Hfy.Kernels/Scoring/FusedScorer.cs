@@ -189,9 +189,9 @@ public static class FusedScorer
             var state = create();
             states[chunk] = state;
             var stride = packed.Stride;
-            var scratch = GC.AllocateUninitializedArray<float>(tileRows * dim, pinned: true);
-            var sc = GC.AllocateUninitializedArray<float>(tileRows * stride, pinned: true);
-            var tail = GC.AllocateUninitializedArray<float>(FusedKernels.Mr * (dim + stride), pinned: true);
+            var scratch = TileBuffers.Floats(tileRows * dim);
+            var sc = TileBuffers.Floats(tileRows * stride);
+            var tail = TileBuffers.Floats(FusedKernels.Mr * (dim + stride));
             var firstTile = tiles * chunk / chunks;
             var endTile = tiles * (chunk + 1) / chunks;
             for (var t = firstTile; t < endTile; t++)
@@ -207,6 +207,9 @@ public static class FusedScorer
                 }
                 visit(state, first, rows, view, sc.AsSpan(0, rows * stride), stride);
             }
+            TileBuffers.Return(scratch);
+            TileBuffers.Return(sc);
+            TileBuffers.Return(tail);
         }
         if (chunks == 1 || Environment.ProcessorCount == 1) for (var c = 0; c < chunks; c++) RunChunk(c);
         else Parallel.For(0, chunks, RunChunk);
@@ -429,9 +432,9 @@ public static class FusedScorer
             var stride = _packed.Stride;
             var firstTile = _tiles * chunk / _chunks;
             var endTile = _tiles * (chunk + 1) / _chunks;
-            var scratch = GC.AllocateUninitializedArray<float>(_tileRows * _dim, pinned: true);
-            var scores = GC.AllocateUninitializedArray<float>(_tileRows * stride, pinned: true);
-            var tail = GC.AllocateUninitializedArray<float>(FusedKernels.Mr * (_dim + stride), pinned: true);
+            var scratch = TileBuffers.Floats(_tileRows * _dim);
+            var scores = TileBuffers.Floats(_tileRows * stride);
+            var tail = TileBuffers.Floats(FusedKernels.Mr * (_dim + stride));
             var lanes = new Lanes(stride);
             var soft = _anySoftmax
                 ? new SoftmaxLanes(_dim, stride, _tileRows, Enumerable.Range(0, stride).Select(b => b < _batch && _q[b].Softmax).ToArray(), _q.Select(q => q.MaxHint).ToArray())
@@ -456,6 +459,9 @@ public static class FusedScorer
                 }
             }
             soft?.ReleaseTiles();
+            TileBuffers.Return(scratch);
+            TileBuffers.Return(scores);
+            TileBuffers.Return(tail);
             if (_anyCandidates) MergeFinished(chunk);
         }
 

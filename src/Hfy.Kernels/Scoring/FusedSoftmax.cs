@@ -63,8 +63,8 @@ internal sealed unsafe class SoftmaxLanes
         _scale = new double[_lanes];
         for (var b = 0; b < _lanes; b++) _m[b] = b < hints.Length ? hints[b] : double.NegativeInfinity;
         _rt = GC.AllocateArray<double>(_dimPad * _lanes, pinned: true);
-        _w = GC.AllocateArray<double>(tileRows * _lanes, pinned: true);
-        _x = GC.AllocateArray<double>(tileRows * _dimPad, pinned: true);
+        _w = TileBuffers.ZeroedDoubles(tileRows * _lanes);
+        _x = TileBuffers.ZeroedDoubles(tileRows * _dimPad);
     }
 
     /// <summary>Folds one score tile in.</summary>
@@ -99,6 +99,8 @@ internal sealed unsafe class SoftmaxLanes
     /// <summary>Drops the tile buffers once the chunk is done (the sums stay).</summary>
     public void ReleaseTiles()
     {
+        TileBuffers.Return(_w);
+        TileBuffers.Return(_x);
         _w = [];
         _x = [];
     }
