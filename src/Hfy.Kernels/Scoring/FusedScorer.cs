@@ -478,6 +478,11 @@ public static class FusedScorer
                     {
                         var st = states[b];
                         var into = _merged[b];
+                        // Both lists cut to the cap first (the cap largest of a union are among the parts' cap largest),
+                        // so the merged list stays below 2 × cap and never grows into the large-object heap.
+                        var cap = _request.CandidateCap;
+                        if (st.Ids.Count > cap) Prune(st, _q[b].FixedBound, cap);
+                        if (into.Ids.Count + st.Ids.Count > _pruneAt) Prune(into, _q[b].FixedBound, cap);
                         into.DroppedMax = Math.Max(into.DroppedMax, st.DroppedMax);
                         into.Ids.AddRange(st.Ids);
                         into.Scores.AddRange(st.Scores);
