@@ -34,7 +34,7 @@ public sealed class ExponentialRunner
     private readonly RunnerOptions _options;
     private readonly IOverlapScanner _scanner;
 
-    /// <summary>A runner over an engine, a store and (default: <see cref="RowSourceOverlapScanner"/>) a scanner.</summary>
+    /// <summary>A runner over an engine, a store and (default: <see cref="FusedOverlapScanner"/>) a scanner.</summary>
     public ExponentialRunner(IRetrievalEngine engine, ResultsStore store, RunnerOptions? options = null, IOverlapScanner? scanner = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
@@ -42,7 +42,7 @@ public sealed class ExponentialRunner
         _engine = engine;
         _store = store;
         _options = options ?? new RunnerOptions();
-        _scanner = scanner ?? new RowSourceOverlapScanner();
+        _scanner = scanner ?? new FusedOverlapScanner();
     }
 
     /// <summary>Runs the cells of <paramref name="experimentId"/> not yet stored; status and progress as <see cref="Runner.ExperimentRunner.RunAsync"/>.</summary>

@@ -21,3 +21,26 @@ public sealed record RowSourceOverlapScanner(int MaxDegreeOfParallelism = -1) : 
     public TopTwo[] Scan(BankSpec bank, ReadOnlySpan<double> vectors, int count)
         => TopOverlapScan.Scan(new BankSpecRowSource(bank), vectors, count, maxDegreeOfParallelism: MaxDegreeOfParallelism);
 }
+
+/// <summary>
+/// <see cref="IOverlapScanner"/> by one fused pass over the bank as a store (<see cref="TopOverlapScan.Scan(IPatternStore, ReadOnlySpan{double}, int)"/>):
+/// generated banks are procedural (rows generated per tile in cache, O(1) memory, the same bits as the materialized rows),
+/// every vector is scored per tile by the fused microkernel, and the answer equals <see cref="RowSourceOverlapScanner"/>'s.
+/// </summary>
+public sealed record FusedOverlapScanner : IOverlapScanner
+{
+    /// <inheritdoc />
+    public TopTwo[] Scan(BankSpec bank, ReadOnlySpan<double> vectors, int count)
+    {
+        ArgumentNullException.ThrowIfNull(bank);
+        var store = BankAddress.IsGenerated(bank.Source) ? BankSources.OpenStore(bank with { Storage = BankStorage.Procedural }) : BankSources.OpenStore(bank);
+        try
+        {
+            return TopOverlapScan.Scan(store, vectors, count);
+        }
+        finally
+        {
+            (store as IDisposable)?.Dispose();
+        }
+    }
+}

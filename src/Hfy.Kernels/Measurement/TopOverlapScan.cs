@@ -1,4 +1,8 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using Hfy.Kernels.Scoring;
+using Hfy.Kernels.Storage;
 
 namespace Hfy.Kernels.Measurement;
 
@@ -91,6 +95,99 @@ public static class TopOverlapScan
                 }
             });
         return result;
+    }
+
+    /// <summary>
+    /// <see cref="Scan(IRowSource, ReadOnlySpan{double}, int, int, int)"/>'s answer (the same values, bit for bit) from one
+    /// fused pass over a store: each tile of rows (procedural rows generated in cache) is scored for every vector at once
+    /// by the fused float32 microkernel (<see cref="FusedScorer.ScanTiles{TState}"/>), and only the rows whose float32
+    /// score comes within its rounding bound of a vector's running second best are dotted again exactly (float64, as
+    /// the row-source scan does) into that vector's top two.
+    /// </summary>
+    /// <remarks>
+    /// The float32 score of row x against v (v rounded to float32, one FMA chain over D terms) differs from x·v by at
+    /// most (D + 2)·2⁻²⁴·Σ|x_k||v_k| ≤ (D + 2)·2⁻²⁴·‖x‖‖v‖; the filter allows four times that (with the tile's largest
+    /// ‖x‖), so no row that can enter a top two is skipped. Chunks merge in row order; ties go to the lower row.
+    /// </remarks>
+    /// <param name="store">The rows (as the engine holds them).</param>
+    /// <param name="vectors">count × Dim values.</param>
+    /// <param name="count">Number of vectors.</param>
+    public static TopTwo[] Scan(IPatternStore store, ReadOnlySpan<double> vectors, int count)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var dim = store.Dim;
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be ≥ 0");
+        if ((long)count * dim != vectors.Length) throw new ArgumentException($"vectors has {vectors.Length} values, expected count × Dim = {(long)count * dim}", nameof(vectors));
+        var result = Filled(count);
+        if (count == 0 || store.Rows == 0) return result;
+        var v = vectors.ToArray();
+        var q = new float[v.Length];
+        for (var i = 0; i < v.Length; i++) q[i] = (float)v[i];
+        var slack = new double[count];
+        for (var j = 0; j < count; j++) slack[j] = 4.0 * (dim + 2) * Math.ScaleB(1.0, -24) * Math.Sqrt(TensorPrimitives.SumOfSquares(v.AsSpan(j * dim, dim)));
+        var chunks = FusedScorer.ScanTilesRowMajor(store, q, count, 1.0, () => new StoreScanState(count, dim), (state, first, rows, tile, scores, stride) =>
+        {
+            var maxNorm2 = 0.0;
+            for (var r = 0; r < rows; r++) maxNorm2 = Math.Max(maxNorm2, TensorPrimitives.SumOfSquares(tile.Slice(r * dim, dim)));
+            var maxNorm = Math.Sqrt(maxNorm2) * (1 + 1e-12);
+            var threshold = state.Threshold(stride);
+            for (var j = 0; j < count; j++) threshold[j] = FloorOf(state.Top[j].SecondValue - (slack[j] * maxNorm));
+            for (var r = 0; r < rows; r++)
+            {
+                var s = scores.Slice(r * stride, stride);
+                for (var g = 0; g < stride; g += 8)
+                {
+                    var mask = Vector256.GreaterThanOrEqual(Vector256.Create(s.Slice(g, 8)), Vector256.Create(threshold.AsSpan(g, 8))).ExtractMostSignificantBits();
+                    while (mask != 0)
+                    {
+                        var j = g + BitOperations.TrailingZeroCount(mask);
+                        mask &= mask - 1;
+                        var row = state.Row.AsSpan();
+                        var x = tile.Slice(r * dim, dim);
+                        for (var k = 0; k < dim; k++) row[k] = x[k];
+                        var dot = TensorPrimitives.Dot(row, v.AsSpan(j * dim, dim));
+                        ref var t = ref state.Top[j];
+                        if (dot >= t.SecondValue)
+                        {
+                            t = t.With(first + r, dot);
+                            threshold[j] = FloorOf(t.SecondValue - (slack[j] * maxNorm));
+                        }
+                    }
+                }
+            }
+        });
+        foreach (var chunk in chunks)
+        {
+            for (var j = 0; j < count; j++) result[j] = result[j].Merge(chunk.Top[j]);
+        }
+        return result;
+    }
+
+    /// <summary>The largest float ≤ <paramref name="value"/> (−∞ stays −∞), so a float score ≥ it covers every score ≥ the double.</summary>
+    private static float FloorOf(double value)
+    {
+        var f = (float)value;
+        return f > value ? MathF.BitDecrement(f) : f;
+    }
+
+    /// <summary>One chunk's running top twos, its float thresholds (padding lanes +∞) and a row buffer.</summary>
+    private sealed class StoreScanState(int count, int dim)
+    {
+        private float[]? _threshold;
+
+        public TopTwo[] Top { get; } = Filled(count);
+
+        public double[] Row { get; } = new double[dim];
+
+        public float[] Threshold(int stride)
+        {
+            if (_threshold is null)
+            {
+                _threshold = new float[stride];
+                Array.Fill(_threshold, float.PositiveInfinity);
+            }
+            return _threshold;
+        }
     }
 
     private static TopTwo[] Filled(int count)

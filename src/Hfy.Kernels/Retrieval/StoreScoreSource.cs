@@ -288,11 +288,12 @@ public sealed class StoreScoreSource : IScoreSource
             // Every row that can weigh > 0 is listed unless the cap cut the list (then a support count decides).
             var floor = r.CapHit ? MinOf(r.Scores) : r.Bound;
             var complete = !r.CapHit && PairMargin >= SoftmaxPairMargin;
-            return new ScoreSummary(soft.Max, [soft.Max], finite, complete, floor, r.Scores, ids, [], soft.Z, soft.R, -1) { SoftmaxS = soft.S };
+            // The smallest score decides the support count without a counting pass whenever every row weighs > 0.
+            return new ScoreSummary(soft.Max, [soft.Max], finite, complete, floor, r.Scores, ids, [], soft.Z, soft.R, -1) { SoftmaxS = soft.S, Min = r.Min };
         }
 
         var k = _rule.AnchorRank;
-        var top = r.Scores.Select(s => (double)s).OrderByDescending(s => s).Take(k).ToArray();
+        var top = Candidates.TopScores(r.Scores, Math.Max(1, k));
         var listFloor = r.CapHit ? MinOf(r.Scores) : r.Bound;
         return new ScoreSummary(r.Max, top, finite, !r.CapHit, listFloor, r.Scores, ids, [], 0, [], -1);
     }
@@ -300,7 +301,8 @@ public sealed class StoreScoreSource : IScoreSource
     /// <summary>
     /// The retrieved row of each final query: the smallest id within the tolerance (∞-norm) of the state. Such a row
     /// scores at least β(‖q‖² − tol‖q‖₁) less float32 rounding, so when the candidates are complete above a lower bound
-    /// only they are checked; otherwise one pass checks the rows scoring above that bound.
+    /// only they are checked (a cut list holds the cap largest, so it decides when its smallest score is below the lower
+    /// bound); otherwise one pass checks the rows scoring above that bound.
     /// </summary>
     private long[] FindRetrieved(ScoreRound round, IReadOnlyList<FusedQueryResult> results)
     {
@@ -314,14 +316,19 @@ public sealed class StoreScoreSource : IScoreSource
             if (!round.Final[b] || _store.Rows == 0) continue;
             lower[b] = LowerScore(round.States[b]);
             var r = results[b];
-            if (r.CapHit || !(r.Bound < lower[b]))
+            // Rows left out of the list score ≤ its bound (complete list) or ≤ its smallest score (cut list: the cap largest).
+            var listFloor = r.CapHit ? MinOf(r.Scores) : r.Bound;
+            if (!(listFloor < lower[b]))
             {
                 scan.Add(b);
                 continue;
             }
 
-            foreach (var id in r.Ids)
+            for (var t = 0; t < r.Ids.Length; t++)
             {
+                // A row within the tolerance scores at least the lower bound: the rest need not be read.
+                if (!(r.Scores[t] >= lower[b])) continue;
+                var id = r.Ids[t];
                 _store.ReadRow(id, row);
                 if (PartitionScoring.FindRetrieved(row, _dim, id, round.States[b], _options.RetrievedTol) >= 0)
                 {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Storage;
@@ -78,6 +80,7 @@ public static class FusedScorer
                 {
                     Max = first.Max,
                     Reference = first.Reference,
+                    Min = first.Min,
                     Softmax = first.Softmax,
                     Bound = first.Bound,
                     Ids = second[j].Ids,
@@ -138,7 +141,40 @@ public static class FusedScorer
     /// threshold readouts, support counts, gathers) run as such passes.
     /// </summary>
     /// <returns>The chunk states in row order (the chunking depends only on N and D, so merging them in this order is deterministic).</returns>
-    public static unsafe TState[] ScanTiles<TState>(IPatternStore store, ReadOnlySpan<float> queries, int batch, double beta, Func<TState> create, TileVisitor<TState> visit)
+    public static TState[] ScanTiles<TState>(IPatternStore store, ReadOnlySpan<float> queries, int batch, double beta, Func<TState> create, TileVisitor<TState> visit)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        ArgumentNullException.ThrowIfNull(visit);
+        // The row-major pass, each tile transposed to query-major for the visitor (a per-chunk buffer).
+        var chunks = ScanTilesRowMajor(store, queries, batch, beta, () => (State: create(), ByQuery: new List<float>()), (chunk, first, rows, tile, scores, stride) =>
+        {
+            var byQuery = chunk.ByQuery;
+            CollectionsMarshal.SetCount(byQuery, rows * batch);
+            var t = CollectionsMarshal.AsSpan(byQuery);
+            for (var r = 0; r < rows; r++)
+            {
+                for (var b = 0; b < batch; b++) t[(b * rows) + r] = scores[(r * stride) + b];
+            }
+            visit(chunk.State, first, rows, tile, t);
+        });
+        return chunks.Select(c => c.State).ToArray();
+    }
+
+    /// <summary>A tile visitor of <see cref="ScanTilesRowMajor{TState}"/>: the score tile as scored, row-major with one lane per query.</summary>
+    /// <param name="state">The chunk's state (one per chunk; chunks run on different cores).</param>
+    /// <param name="firstRow">Store row of the tile's first row.</param>
+    /// <param name="rows">Rows in the tile.</param>
+    /// <param name="tile">The tile's rows, row-major (rows × Dim float32, as scored).</param>
+    /// <param name="scores">scores[i · stride + b] = β x_{firstRow+i}ᵀq_b for b &lt; batch (lanes b ≥ batch are padding).</param>
+    /// <param name="stride">Lanes per row of <paramref name="scores"/>: the batch padded to whole vectors (a multiple of 8).</param>
+    public delegate void RowMajorTileVisitor<in TState>(TState state, long firstRow, int rows, ReadOnlySpan<float> tile, ReadOnlySpan<float> scores, int stride);
+
+    /// <summary>
+    /// <see cref="ScanTiles{TState}"/> without the transposition: the visitor sees each score tile row-major (one lane per
+    /// query), so a per-query filter can compare whole vectors of queries at once.
+    /// </summary>
+    /// <returns>The chunk states in row order.</returns>
+    public static unsafe TState[] ScanTilesRowMajor<TState>(IPatternStore store, ReadOnlySpan<float> queries, int batch, double beta, Func<TState> create, RowMajorTileVisitor<TState> visit)
     {
         ArgumentNullException.ThrowIfNull(create);
         ArgumentNullException.ThrowIfNull(visit);
@@ -147,15 +183,15 @@ public static class FusedScorer
         var packed = new PackedQueries(queries, batch, dim);
         var (tileRows, tiles, chunks) = Geometry(store);
         var states = new TState[chunks];
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void RunChunk(int chunk)
         {
             var state = create();
             states[chunk] = state;
             var stride = packed.Stride;
-            var scratch = GC.AllocateUninitializedArray<float>(tileRows * dim, pinned: true);
-            var sc = GC.AllocateUninitializedArray<float>(tileRows * stride, pinned: true);
-            var tail = GC.AllocateUninitializedArray<float>(FusedKernels.Mr * (dim + stride), pinned: true);
-            var byQuery = GC.AllocateUninitializedArray<float>(tileRows * batch);
+            var scratch = TileBuffers.Floats(tileRows * dim);
+            var sc = TileBuffers.Floats(tileRows * stride);
+            var tail = TileBuffers.Floats(FusedKernels.Mr * (dim + stride));
             var firstTile = tiles * chunk / chunks;
             var endTile = tiles * (chunk + 1) / chunks;
             for (var t = firstTile; t < endTile; t++)
@@ -169,12 +205,11 @@ public static class FusedScorer
                 {
                     packed.Score(x, rows, beta, sp, null, tp);
                 }
-                for (var r = 0; r < rows; r++)
-                {
-                    for (var b = 0; b < batch; b++) byQuery[(b * rows) + r] = sc[(r * stride) + b];
-                }
-                visit(state, first, rows, view, byQuery.AsSpan(0, rows * batch));
+                visit(state, first, rows, view, sc.AsSpan(0, rows * stride), stride);
             }
+            TileBuffers.Return(scratch);
+            TileBuffers.Return(sc);
+            TileBuffers.Return(tail);
         }
         if (chunks == 1 || Environment.ProcessorCount == 1) for (var c = 0; c < chunks; c++) RunChunk(c);
         else Parallel.For(0, chunks, RunChunk);
@@ -228,6 +263,7 @@ public static class FusedScorer
         /// sc[r · Stride + b] = β x_rᵀq_b for the <paramref name="rows"/> rows at x (row-major); tmax (Stride floats, or
         /// null) is raised to each query's max over these rows. tail: scratch of 6 × (Dim + Stride) floats.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Score(float* x, int rows, double beta, float* sc, float* tmax, float* tail)
         {
             var dim = Dim;
@@ -296,14 +332,10 @@ public static class FusedScorer
     }
 
     /// <summary>One chunk's state for one query.</summary>
-    private sealed class QueryState(int dim, double hint)
+    private sealed class QueryState(double hint)
     {
         public double Max = hint;
         public PriorityQueue<float, float>? Top;
-        public double SoftM = hint;
-        public double SoftZ;
-        public double SoftS;
-        public readonly double[] SoftR = new double[dim];
         public readonly List<long> Ids = [];
         public readonly List<float> Scores = [];
         public float DroppedMax = float.NegativeInfinity;
@@ -321,6 +353,24 @@ public static class FusedScorer
         private readonly long _tiles;
         private readonly int _chunks;
         private readonly QueryState[][] _states;
+        private readonly SoftmaxLanes?[] _soft;
+
+        // Candidate lists are merged chunk by chunk in chunk order as chunks finish (so at most the running chunks and
+        // those waiting for an earlier one hold lists), pruned to the cap largest. A chunk's lane bound rises to the
+        // merged lists' largest dropped score: those lists hold only earlier (lower-id) rows, at least cap of which score
+        // at or above it, so a row at or below it is never among the cap largest (ties go to the lower id) and the
+        // result does not depend on which chunks were merged when.
+        private readonly QueryState[] _merged;
+
+        // The largest reference (max or k-th largest) any chunk has reached so far, per query: every chunk's reference is
+        // ≤ the final one, so bounds taken from it never exceed the final bound (no candidate is missed), and a chunk
+        // that has not met the large scores yet stops collecting rows far below them. Racy writes may lower it to an
+        // older chunk value, which is still a valid (smaller) reference.
+        private readonly double[] _sharedRef;
+        private readonly float[] _mergedDropped;
+        private readonly bool[] _finished;
+        private readonly Lock _mergeLock = new();
+        private int _nextMerge;
         private readonly double _cutoff;
         private readonly int _pruneAt;
         private readonly bool _anyTop;
@@ -337,11 +387,16 @@ public static class FusedScorer
             _packed = new PackedQueries(queries, batch, _dim);
             (_tileRows, _tiles, _chunks) = Geometry(store);
             _states = new QueryState[_chunks][];
+            _soft = new SoftmaxLanes?[_chunks];
+            _merged = Enumerable.Range(0, batch).Select(_ => new QueryState(double.NegativeInfinity)).ToArray();
+            _mergedDropped = Enumerable.Repeat(float.NegativeInfinity, batch).ToArray();
+            _finished = new bool[_chunks];
+            _sharedRef = _q.Select(q => double.NegativeInfinity).ToArray();
             // Rows with θ − m below −cutoff add less than ε/N each (or exactly 0 in float64 beyond −746).
             _cutoff = request.SoftmaxTolerance > 0 && store.Rows > 0
                 ? Math.Min(746, -Math.Log(request.SoftmaxTolerance / store.Rows))
                 : 746;
-            _pruneAt = (int)Math.Min(int.MaxValue, Math.Max(2L * request.CandidateCap, 256));
+            _pruneAt = (int)Math.Min(int.MaxValue, Math.Max(request.CandidateCap + (request.CandidateCap / 2L), 256));
             _anyTop = _q.Any(q => q.K > 1);
             _anyCandidates = _q.Any(q => q.CollectsCandidates);
             _anySoftmax = _q.Any(q => q.Softmax);
@@ -350,26 +405,41 @@ public static class FusedScorer
         public void Execute()
         {
             if (_chunks == 0) return;
-            if (_chunks == 1 || Environment.ProcessorCount == 1) for (var c = 0; c < _chunks; c++) RunChunk(c);
-            else Parallel.For(0, _chunks, RunChunk);
+            if (_chunks == 1 || Environment.ProcessorCount == 1)
+            {
+                for (var c = 0; c < _chunks; c++) RunChunk(c);
+                return;
+            }
+            // One worker per core taking chunks in row order, so finished chunks merge early (candidate bounds tighten).
+            var next = -1;
+            Parallel.For(0, Math.Min(_chunks, Environment.ProcessorCount), _ =>
+            {
+                int c;
+                while ((c = Interlocked.Increment(ref next)) < _chunks) RunChunk(c);
+            });
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void RunChunk(int chunk)
         {
             var states = new QueryState[_batch];
             for (var b = 0; b < _batch; b++)
             {
-                states[b] = new QueryState(_q[b].Softmax ? _dim : 0, _q[b].MaxHint);
+                states[b] = new QueryState(_q[b].MaxHint);
                 if (_q[b].K > 1) states[b].Top = new PriorityQueue<float, float>(_q[b].K + 1);
             }
             _states[chunk] = states;
             var stride = _packed.Stride;
             var firstTile = _tiles * chunk / _chunks;
             var endTile = _tiles * (chunk + 1) / _chunks;
-            var scratch = GC.AllocateUninitializedArray<float>(_tileRows * _dim, pinned: true);
-            var scores = GC.AllocateUninitializedArray<float>(_tileRows * stride, pinned: true);
-            var tail = GC.AllocateUninitializedArray<float>(FusedKernels.Mr * (_dim + stride), pinned: true);
+            var scratch = TileBuffers.Floats(_tileRows * _dim);
+            var scores = TileBuffers.Floats(_tileRows * stride);
+            var tail = TileBuffers.Floats(FusedKernels.Mr * (_dim + stride));
             var lanes = new Lanes(stride);
+            var soft = _anySoftmax
+                ? new SoftmaxLanes(_dim, stride, _tileRows, Enumerable.Range(0, stride).Select(b => b < _batch && _q[b].Softmax).ToArray(), _q.Select(q => q.MaxHint).ToArray())
+                : null;
+            _soft[chunk] = soft;
             fixed (float* sc = scores)
             fixed (float* tp = tail)
             fixed (float* tmax = lanes.TileMax)
@@ -383,7 +453,45 @@ public static class FusedScorer
                     {
                         new Span<float>(tmax, stride).Fill(float.NegativeInfinity);
                         _packed.Score(x, rows, _request.Beta, sc, tmax, tp);
-                        Reduce(sc, rows, first, x, states, lanes);
+                        Reduce(sc, rows, first, states, lanes);
+                        soft?.Add(sc, rows, x, tmax, _cutoff);
+                    }
+                }
+            }
+            soft?.ReleaseTiles();
+            TileBuffers.Return(scratch);
+            TileBuffers.Return(scores);
+            TileBuffers.Return(tail);
+            if (_anyCandidates) MergeFinished(chunk);
+        }
+
+        /// <summary>Marks <paramref name="chunk"/> finished and merges every finished chunk next in order into the merged lists.</summary>
+        private void MergeFinished(int chunk)
+        {
+            lock (_mergeLock)
+            {
+                _finished[chunk] = true;
+                for (; _nextMerge < _chunks && _finished[_nextMerge]; _nextMerge++)
+                {
+                    var states = _states[_nextMerge];
+                    for (var b = 0; b < _batch; b++)
+                    {
+                        var st = states[b];
+                        var into = _merged[b];
+                        // Both lists cut to the cap first (the cap largest of a union are among the parts' cap largest),
+                        // so the merged list stays below 2 × cap and never grows into the large-object heap.
+                        var cap = _request.CandidateCap;
+                        if (st.Ids.Count > cap) Prune(st, _q[b].FixedBound, cap);
+                        if (into.Ids.Count + st.Ids.Count > _pruneAt) Prune(into, _q[b].FixedBound, cap);
+                        into.DroppedMax = Math.Max(into.DroppedMax, st.DroppedMax);
+                        into.Ids.AddRange(st.Ids);
+                        into.Scores.AddRange(st.Scores);
+                        st.Ids.Clear();
+                        st.Ids.TrimExcess();
+                        st.Scores.Clear();
+                        st.Scores.TrimExcess();
+                        if (into.Ids.Count >= _pruneAt) Prune(into, _q[b].FixedBound, _request.CandidateCap);
+                        Volatile.Write(ref _mergedDropped[b], into.DroppedMax);
                     }
                 }
             }
@@ -395,11 +503,11 @@ public static class FusedScorer
             public readonly float[] TileMax = new float[stride];
             public readonly float[] TopMin = new float[stride];
             public readonly float[] Bound = new float[stride];
-            public readonly float[] Cutoff = new float[stride];
         }
 
         /// <summary>Folds one score tile (rows × Stride, row-major) into the chunk's per-query states.</summary>
-        private void Reduce(float* sc, int rows, long firstRow, float* x, QueryState[] states, Lanes lanes)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Reduce(float* sc, int rows, long firstRow, QueryState[] states, Lanes lanes)
         {
             var stride = _packed.Stride;
             for (var b = 0; b < _batch; b++)
@@ -423,64 +531,65 @@ public static class FusedScorer
             }
             if (_anyCandidates)
             {
+                for (var b = 0; b < _batch; b++)
+                {
+                    var mine = Reference(states[b], _q[b]);
+                    if (mine > Volatile.Read(ref _sharedRef[b])) Volatile.Write(ref _sharedRef[b], mine);
+                }
                 // Once the cap has dropped rows, a row at or below the largest dropped score can never rank among the cap
                 // largest: the lane's threshold rises to it, so a list far over the cap costs one comparison per row.
                 for (var b = 0; b < stride; b++)
                 {
                     lanes.Bound[b] = b < _batch && _q[b].CollectsCandidates
-                        ? Math.Max(FloorFloat(BoundOf(_q[b], Reference(states[b], _q[b]))), states[b].DroppedMax)
+                        ? Math.Max(FloorFloat(BoundOf(_q[b], SharedReference(states[b], b))), Math.Max(states[b].DroppedMax, Volatile.Read(ref _mergedDropped[b])))
                         : float.PositiveInfinity;
                 }
-                Scan(sc, rows, stride, lanes.Bound, (r, b, v) =>
-                {
-                    var st = states[b];
-                    st.Ids.Add(firstRow + r);
-                    st.Scores.Add(v);
-                    if (st.Ids.Count >= _pruneAt)
-                    {
-                        Prune(st, BoundOf(_q[b], Reference(st, _q[b])), _request.CandidateCap);
-                        lanes.Bound[b] = Math.Max(lanes.Bound[b], st.DroppedMax);
-                    }
-                    return lanes.Bound[b];
-                });
+                ScanCandidates(sc, rows, stride, firstRow, states, lanes.Bound);
             }
-            if (_anySoftmax)
+        }
+
+        /// <summary>
+        /// Adds every (row, query) with score &gt; bound[query] to the query's candidates (the hot loop of dense candidate
+        /// lists, e.g. softmax pairs: no call per hit), pruning a list at the prune size and raising its bound.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void ScanCandidates(float* sc, int rows, int stride, long firstRow, QueryState[] states, float[] bound)
+        {
+            fixed (float* th = bound)
             {
-                for (var b = 0; b < stride; b++)
+                for (var g = 0; g < stride; g += 8)
                 {
-                    lanes.Cutoff[b] = float.PositiveInfinity;
-                    if (b >= _batch || !_q[b].Softmax) continue;
-                    var st = states[b];
-                    double tileMax = lanes.TileMax[b];
-                    if (tileMax > st.SoftM)
+                    var tv = Vector256.Load(th + g);
+                    if (Vector256.EqualsAll(tv, Vector256.Create(float.PositiveInfinity))) continue;
+                    for (var r = 0; r < rows; r++)
                     {
-                        var scale = Math.Exp(st.SoftM - tileMax);
-                        // S = Σ e^{θ−m}(θ−m) re-centred at the new max (docs/math.md: Ω(p) = S/Z − log Z).
-                        if (st.SoftZ > 0) st.SoftS = scale * (st.SoftS + ((st.SoftM - tileMax) * st.SoftZ));
-                        st.SoftZ *= scale;
-                        for (var k = 0; k < _dim; k++) st.SoftR[k] *= scale;
-                        st.SoftM = tileMax;
+                        var s = sc + (long)r * stride + g;
+                        var mask = Vector256.GreaterThan(Vector256.Load(s), tv).ExtractMostSignificantBits();
+                        if (mask == 0) continue;
+                        var raised = false;
+                        while (mask != 0)
+                        {
+                            var bit = System.Numerics.BitOperations.TrailingZeroCount(mask);
+                            mask &= mask - 1;
+                            var b = g + bit;
+                            var st = states[b];
+                            st.Ids.Add(firstRow + r);
+                            st.Scores.Add(s[bit]);
+                            if (st.Ids.Count < _pruneAt) continue;
+                            Prune(st, BoundOf(_q[b], SharedReference(st, b)), _request.CandidateCap);
+                            th[b] = Math.Max(th[b], st.DroppedMax);
+                            raised = true;
+                        }
+                        if (raised) tv = Vector256.Load(th + g);
                     }
-                    if (st.SoftM > double.NegativeInfinity) lanes.Cutoff[b] = FloorFloat(st.SoftM - _cutoff);
                 }
-                Scan(sc, rows, stride, lanes.Cutoff, (r, b, v) =>
-                {
-                    var st = states[b];
-                    var w = Math.Exp(v - st.SoftM);
-                    st.SoftZ += w;
-                    st.SoftS += w * (v - st.SoftM);
-                    fixed (double* rp = st.SoftR)
-                    {
-                        Readout.AddScaledRow(x + (long)r * _dim, w, rp, _dim);
-                    }
-                    return lanes.Cutoff[b];
-                });
             }
         }
 
         private delegate float Hit(int row, int query, float score);
 
         /// <summary>Calls <paramref name="hit"/> for every (row, query) with score &gt; threshold[query]; the hit returns the query's new threshold.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Scan(float* sc, int rows, int stride, float[] threshold, Hit hit)
         {
             fixed (float* th = threshold)
@@ -506,6 +615,9 @@ public static class FusedScorer
             }
         }
 
+        /// <summary>The larger of this chunk's reference and the shared one (both ≤ the final reference).</summary>
+        private double SharedReference(QueryState st, int b) => Math.Max(Reference(st, _q[b]), Volatile.Read(ref _sharedRef[b]));
+
         private static double Reference(QueryState st, QueryReduction q) =>
             st.Top is { } top ? (top.Count == q.K ? top.Peek() : double.NegativeInfinity) : st.Max;
 
@@ -513,35 +625,71 @@ public static class FusedScorer
             q.Margin is { } m ? Math.Max(q.FixedBound, reference - m) : q.FixedBound;
 
         /// <summary>Drops candidates at or below the bound; above the cap keeps the cap largest (ties: lower id).</summary>
+        /// <remarks>The ids are ascending (rows are added in order), so among scores tied at the cut the first ones stay.</remarks>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Prune(QueryState st, double bound, int cap)
         {
+            var ids = CollectionsMarshal.AsSpan(st.Ids);
+            var scores = CollectionsMarshal.AsSpan(st.Scores);
             var keep = 0;
-            for (var i = 0; i < st.Ids.Count; i++)
+            for (var i = 0; i < ids.Length; i++)
             {
-                if (st.Scores[i] > bound)
+                if (scores[i] > bound)
                 {
-                    st.Ids[keep] = st.Ids[i];
-                    st.Scores[keep] = st.Scores[i];
+                    ids[keep] = ids[i];
+                    scores[keep] = scores[i];
                     keep++;
                 }
             }
+            if (keep > cap)
+            {
+                // The cap-th largest score by selection (no sort): keep every score above it and the first ties at it.
+                var work = SelectionScratch(keep);
+                scores[..keep].CopyTo(work);
+                var cut = Candidates.SelectDescending(work.AsSpan(0, keep), cap - 1);
+                var above = 0;
+                foreach (var v in scores[..keep])
+                {
+                    if (v > cut) above++;
+                }
+                var ties = cap - above;
+                var kept = 0;
+                var dropped = float.NegativeInfinity;
+                for (var i = 0; i < keep; i++)
+                {
+                    var v = scores[i];
+                    if (v > cut || (v == cut && ties-- > 0))
+                    {
+                        ids[kept] = ids[i];
+                        scores[kept] = v;
+                        kept++;
+                    }
+                    else if (v > dropped)
+                    {
+                        dropped = v;
+                    }
+                }
+                st.DroppedMax = Math.Max(st.DroppedMax, dropped);
+                keep = kept;
+            }
             st.Ids.RemoveRange(keep, st.Ids.Count - keep);
             st.Scores.RemoveRange(keep, st.Scores.Count - keep);
-            if (keep <= cap) return;
-            var order = Enumerable.Range(0, keep).OrderByDescending(i => st.Scores[i]).ThenBy(i => st.Ids[i]).ToArray();
-            st.DroppedMax = Math.Max(st.DroppedMax, st.Scores[order[cap]]);
-            var ids = order.Take(cap).OrderBy(i => st.Ids[i]).Select(i => st.Ids[i]).ToArray();
-            var scores = order.Take(cap).OrderBy(i => st.Ids[i]).Select(i => st.Scores[i]).ToArray();
-            st.Ids.Clear();
-            st.Ids.AddRange(ids);
-            st.Scores.Clear();
-            st.Scores.AddRange(scores);
+        }
+
+        [ThreadStatic]
+        private static float[]? t_selection;
+
+        private static float[] SelectionScratch(int length)
+        {
+            if (t_selection is null || t_selection.Length < length) t_selection = new float[Math.Max(length, 2 * (t_selection?.Length ?? 0))];
+            return t_selection;
         }
 
         public IReadOnlyList<FusedQueryResult> Finish()
         {
             var results = new FusedQueryResult[_batch];
-            for (var b = 0; b < _batch; b++)
+            // Queries are independent: merged on all cores (each query's merge runs in chunk order, so results do not depend on scheduling).
+            Parallel.For(0, _batch, b =>
             {
                 var q = _q[b];
                 var max = q.MaxHint;
@@ -553,13 +701,15 @@ public static class FusedScorer
                     reference = all.Length >= q.K ? all[q.K - 1] : double.NegativeInfinity;
                 }
                 OnlineSoftmaxState? soft = null;
+                var min = double.NaN;
                 if (q.Softmax)
                 {
+                    min = double.PositiveInfinity;
+                    foreach (var c in _soft) min = Math.Min(min, c?.Min(b) ?? double.PositiveInfinity);
                     var merged = OnlineSoftmaxState.Empty(_dim);
-                    foreach (var c in _states)
+                    foreach (var c in _soft)
                     {
-                        var st = c[b];
-                        if (st.SoftZ > 0) merged = merged.Merge(new OnlineSoftmaxState(st.SoftM, st.SoftZ, st.SoftR) { S = st.SoftS });
+                        if (c?.State(b) is { } st) merged = merged.Merge(st);
                     }
                     soft = merged;
                 }
@@ -569,14 +719,8 @@ public static class FusedScorer
                 var capHit = false;
                 if (q.CollectsCandidates)
                 {
-                    var merged = new QueryState(0, double.NegativeInfinity);
-                    foreach (var c in _states)
-                    {
-                        var st = c[b];
-                        if (st.DroppedMax > bound) capHit = true;
-                        merged.Ids.AddRange(st.Ids);
-                        merged.Scores.AddRange(st.Scores);
-                    }
+                    var merged = _merged[b];
+                    if (merged.DroppedMax > bound) capHit = true;
                     Prune(merged, bound, _request.CandidateCap);
                     capHit |= merged.DroppedMax > bound;
                     ids = [.. merged.Ids];
@@ -586,13 +730,14 @@ public static class FusedScorer
                 {
                     Max = max,
                     Reference = reference,
+                    Min = min,
                     Softmax = soft,
                     Bound = bound,
                     Ids = ids,
                     Scores = scores,
                     CapHit = capHit,
                 };
-            }
+            });
             return results;
         }
     }

@@ -67,6 +67,9 @@ public sealed class FusedQueryResult
     /// <summary>The K-th largest score (K = 1: <see cref="Max"/>; −∞ when the store has fewer than K rows).</summary>
     public double Reference { get; init; }
 
+    /// <summary>Softmax queries: the smallest score min_i θ_i (+∞ for an empty store; NaN for other queries).</summary>
+    public double Min { get; init; } = double.NaN;
+
     /// <summary>The online-softmax triple (null unless requested).</summary>
     public OnlineSoftmaxState? Softmax { get; init; }
 

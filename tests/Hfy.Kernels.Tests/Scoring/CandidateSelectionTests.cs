@@ -64,4 +64,23 @@ public class CandidateSelectionTests
             Assert.Equal(finite.Length == 0 ? double.NegativeInfinity : finite.Max(), max);
         }
     }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 7)]
+    [InlineData(3, 300)]
+    [InlineData(4, 5000)]
+    public void SelectDescending_EqualsTheSortedPosition_WithTies(int seed, int n)
+    {
+        var s = Scores(seed, n, 0.0);
+        var sorted = s.OrderByDescending(v => v).ToArray();
+        foreach (var index in new[] { 0, n / 3, n / 2, n - 1 }.Distinct())
+        {
+            var work = (float[])s.Clone();
+            Assert.Equal(sorted[index], Candidates.SelectDescending<float>(work, index));
+            Assert.Equal(sorted, work.OrderByDescending(v => v).ToArray());
+            var d = s.Select(v => (double)v).ToArray();
+            Assert.Equal(sorted[index], Candidates.SelectDescending<double>(d, index));
+        }
+    }
 }

@@ -233,4 +233,19 @@ public class FusedScorerTests
     }
 
     private static double CounterRngProxy(int i) => Hfy.Kernels.Storage.CounterRng.Gaussian(77, (ulong)i, 0);
+
+    [Fact]
+    public void SoftmaxWeightExponential_IsWithinAFewUlpOfMathExp_DownToTheSubnormals()
+    {
+        var rng = new Random(5);
+        var d = Enumerable.Range(0, 20_000).Select(i => i < 10 ? -(double)i : -rng.NextDouble() * 746).Concat([-708.3, -709.9, -744.9, -745.1, -1e-300, -0.34657359027997264, -0.34657359027997270]).ToArray();
+        var got = new double[d.Length];
+        SoftmaxLanes.ExpOf(d, got);
+        for (var i = 0; i < d.Length; i++)
+        {
+            var want = Math.Exp(d[i]);
+            var tol = want >= 2.2250738585072014e-308 ? 4e-16 * want : 1e-323;
+            Assert.True(Math.Abs(got[i] - want) <= tol, $"e^{d[i]:R}: {got[i]:R} vs {want:R}");
+        }
+    }
 }
