@@ -1,6 +1,7 @@
 using Hfy.Coordinator.Engine;
 using Hfy.Coordinator.Tests.Experiments;
 using Hfy.Experiments;
+using Hfy.Experiments.Runner;
 using Hfy.Experiments.Engines;
 using Hfy.Experiments.Results;
 using Hfy.Learning.Experiments;
