@@ -8,39 +8,33 @@ namespace Hfy.Learning.Associative;
 /// retrieves from <c>quantity</c> trainable stored patterns (which also serve as pattern projections,
 /// N(0, 0.02²) init). Forward maps S × inputSize to S × outputSize.
 /// </summary>
-public sealed class HopfieldLayer : Module
+public sealed class HopfieldLayer : HopfieldModule
 {
-    private readonly HopfieldAssociation _association;
     private readonly Matrix _memoryView;
 
     /// <summary>A layer with <paramref name="quantity"/> learned memories of width <paramref name="memorySize"/>.</summary>
     public HopfieldLayer(int inputSize, int outputSize, int quantity, int memorySize, HopfieldOptions options, Random rng)
+        : base(new HopfieldAssociation(inputSize, memorySize, memorySize, outputSize, options, rng))
     {
-        ArgumentNullException.ThrowIfNull(rng);
         if (quantity < 1 || memorySize < 1)
         {
             throw new ArgumentException($"quantity: memories must be ≥ 1 and of width ≥ 1 (got {quantity} × {memorySize})", nameof(quantity));
         }
 
-        _association = new HopfieldAssociation(inputSize, memorySize, memorySize, outputSize, options, rng);
-        Memories = new Parameter("lookup_weights", quantity, memorySize);
-        Init.Normal(Memories.Value, 0.02, rng);
+        Memories = LearnedPatterns("lookup_weights", quantity, memorySize, rng);
         _memoryView = new Matrix(quantity, memorySize, Memories.Value);
     }
 
     /// <summary>The learned stored patterns.</summary>
     public Parameter Memories { get; }
 
-    /// <summary>The association.</summary>
-    public HopfieldAssociation Association => _association;
-
     /// <summary>Retrieves for every row of <paramref name="x"/>.</summary>
-    public Matrix Forward(Matrix x) => _association.Forward(x, _memoryView, _memoryView);
+    public Matrix Forward(Matrix x) => Association.Forward(x, _memoryView, _memoryView);
 
     /// <summary>Accumulates the gradients (memories included) and returns dx.</summary>
     public Matrix Backward(Matrix outputGrad)
     {
-        var (dState, dStored, dProjection) = _association.Backward(outputGrad);
+        var (dState, dStored, dProjection) = Association.Backward(outputGrad);
         TensorPrimitives.Add(Memories.Grad, dStored.Span, Memories.Grad);
         TensorPrimitives.Add(Memories.Grad, dProjection.Span, Memories.Grad);
         return dState;
@@ -48,7 +42,4 @@ public sealed class HopfieldLayer : Module
 
     /// <inheritdoc />
     protected override IEnumerable<Parameter> OwnParameters() => [Memories];
-
-    /// <inheritdoc />
-    protected override IEnumerable<(string Name, Module Module)> Children() => [("hopfield", _association)];
 }

@@ -173,29 +173,24 @@ public sealed class ConcatBagSet : BagSet
 {
     private readonly BagSet _first;
     private readonly BagSet _second;
-    private readonly int[] _labels;
 
     /// <summary>Joins two sets of the same instance width.</summary>
     public ConcatBagSet(BagSet first, BagSet second)
+        : base(JoinedName(first, second), first.Features, [.. first.Labels, .. second.Labels])
     {
-        _first = first ?? throw new ArgumentNullException(nameof(first));
-        _second = second ?? throw new ArgumentNullException(nameof(second));
-        if (first.Features != second.Features)
-        {
-            throw new ArgumentException($"second: instance width {second.Features} differs from {first.Features}", nameof(second));
-        }
-
-        _labels = [.. first.Labels, .. second.Labels];
+        _first = first;
+        _second = second;
     }
 
-    /// <inheritdoc />
-    public override string Name => $"{_first.Name}+{_second.Name}";
-
-    /// <inheritdoc />
-    public override int Features => _first.Features;
-
-    /// <inheritdoc />
-    public override IReadOnlyList<int> Labels => _labels;
+    /// <summary><c>first+second</c>, once both are there and of the same instance width.</summary>
+    private static string JoinedName(BagSet first, BagSet second)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        return first.Features == second.Features
+            ? $"{first.Name}+{second.Name}"
+            : throw new ArgumentException($"second: instance width {second.Features} differs from {first.Features}", nameof(second));
+    }
 
     /// <inheritdoc />
     public override Matrix Bag(int index, Matrix buffer) =>

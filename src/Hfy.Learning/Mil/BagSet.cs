@@ -6,14 +6,22 @@ namespace Hfy.Learning.Mil;
 /// <summary>A multiple-instance data set: bags of instance vectors with a 0/1 label per bag.</summary>
 public abstract class BagSet
 {
+    /// <summary>A set named <paramref name="name"/> of bags of width <paramref name="features"/>, one label per bag.</summary>
+    protected BagSet(string name, int features, IReadOnlyList<int> labels)
+    {
+        Name = name;
+        Features = features;
+        Labels = labels ?? throw new ArgumentNullException(nameof(labels));
+    }
+
     /// <summary>Name (e.g. <c>tiger</c>).</summary>
-    public abstract string Name { get; }
+    public string Name { get; }
 
     /// <summary>Instance width.</summary>
-    public abstract int Features { get; }
+    public int Features { get; }
 
     /// <summary>Bag labels (0/1).</summary>
-    public abstract IReadOnlyList<int> Labels { get; }
+    public IReadOnlyList<int> Labels { get; }
 
     /// <summary>Number of bags.</summary>
     public int Count => Labels.Count;
@@ -29,32 +37,19 @@ public abstract class BagSet
 public sealed class DenseBagSet : BagSet
 {
     private readonly Matrix[] _bags;
-    private readonly int[] _labels;
 
     /// <summary>Bags and labels (same count, every bag ≥ 1 row of <paramref name="features"/> columns).</summary>
     public DenseBagSet(string name, int features, Matrix[] bags, int[] labels)
+        : base(name, features, labels)
     {
         ArgumentNullException.ThrowIfNull(bags);
-        ArgumentNullException.ThrowIfNull(labels);
         if (bags.Length != labels.Length || bags.Any(b => b.Rows < 1 || b.Cols != features))
         {
             throw new ArgumentException($"bags: need one label per bag and ≥ 1 instance of width {features} per bag");
         }
 
-        Name = name;
-        Features = features;
         _bags = bags;
-        _labels = labels;
     }
-
-    /// <inheritdoc />
-    public override string Name { get; }
-
-    /// <inheritdoc />
-    public override int Features { get; }
-
-    /// <inheritdoc />
-    public override IReadOnlyList<int> Labels => _labels;
 
     /// <inheritdoc />
     public override Matrix Bag(int index, Matrix buffer) => _bags[index];
@@ -122,25 +117,13 @@ public sealed class FashionBagSet : BagSet
 {
     private readonly float[] _images;
     private readonly int[][] _members;
-    private readonly int[] _labels;
 
     private FashionBagSet(string name, float[] images, int features, int[][] members, int[] labels)
+        : base(name, features, labels)
     {
-        Name = name;
         _images = images;
-        Features = features;
         _members = members;
-        _labels = labels;
     }
-
-    /// <inheritdoc />
-    public override string Name { get; }
-
-    /// <inheritdoc />
-    public override int Features { get; }
-
-    /// <inheritdoc />
-    public override IReadOnlyList<int> Labels => _labels;
 
     /// <summary>Image indices of bag <paramref name="index"/> (targets first, as the published generator).</summary>
     public IReadOnlyList<int> Members(int index) => _members[index];
