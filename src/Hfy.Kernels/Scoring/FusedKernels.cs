@@ -67,38 +67,20 @@ internal static class FusedKernels
             var q1 = Vector512.Load(qk + 16);
             var q2 = Vector512.Load(qk + 32);
             var q3 = Vector512.Load(qk + 48);
-            var b = Vector512.Create(x0[k]);
-            c00 = Vector512.FusedMultiplyAdd(q0, b, c00); c01 = Vector512.FusedMultiplyAdd(q1, b, c01);
-            c02 = Vector512.FusedMultiplyAdd(q2, b, c02); c03 = Vector512.FusedMultiplyAdd(q3, b, c03);
-            b = Vector512.Create(x1[k]);
-            c10 = Vector512.FusedMultiplyAdd(q0, b, c10); c11 = Vector512.FusedMultiplyAdd(q1, b, c11);
-            c12 = Vector512.FusedMultiplyAdd(q2, b, c12); c13 = Vector512.FusedMultiplyAdd(q3, b, c13);
-            b = Vector512.Create(x2[k]);
-            c20 = Vector512.FusedMultiplyAdd(q0, b, c20); c21 = Vector512.FusedMultiplyAdd(q1, b, c21);
-            c22 = Vector512.FusedMultiplyAdd(q2, b, c22); c23 = Vector512.FusedMultiplyAdd(q3, b, c23);
-            b = Vector512.Create(x3[k]);
-            c30 = Vector512.FusedMultiplyAdd(q0, b, c30); c31 = Vector512.FusedMultiplyAdd(q1, b, c31);
-            c32 = Vector512.FusedMultiplyAdd(q2, b, c32); c33 = Vector512.FusedMultiplyAdd(q3, b, c33);
-            b = Vector512.Create(x4[k]);
-            c40 = Vector512.FusedMultiplyAdd(q0, b, c40); c41 = Vector512.FusedMultiplyAdd(q1, b, c41);
-            c42 = Vector512.FusedMultiplyAdd(q2, b, c42); c43 = Vector512.FusedMultiplyAdd(q3, b, c43);
-            b = Vector512.Create(x5[k]);
-            c50 = Vector512.FusedMultiplyAdd(q0, b, c50); c51 = Vector512.FusedMultiplyAdd(q1, b, c51);
-            c52 = Vector512.FusedMultiplyAdd(q2, b, c52); c53 = Vector512.FusedMultiplyAdd(q3, b, c53);
+            MulAdd4(q0, q1, q2, q3, x0[k], ref c00, ref c01, ref c02, ref c03);
+            MulAdd4(q0, q1, q2, q3, x1[k], ref c10, ref c11, ref c12, ref c13);
+            MulAdd4(q0, q1, q2, q3, x2[k], ref c20, ref c21, ref c22, ref c23);
+            MulAdd4(q0, q1, q2, q3, x3[k], ref c30, ref c31, ref c32, ref c33);
+            MulAdd4(q0, q1, q2, q3, x4[k], ref c40, ref c41, ref c42, ref c43);
+            MulAdd4(q0, q1, q2, q3, x5[k], ref c50, ref c51, ref c52, ref c53);
         }
         var bv = Vector512.Create(betaF);
-        c00 *= bv; c01 *= bv; c02 *= bv; c03 *= bv;
-        c10 *= bv; c11 *= bv; c12 *= bv; c13 *= bv;
-        c20 *= bv; c21 *= bv; c22 *= bv; c23 *= bv;
-        c30 *= bv; c31 *= bv; c32 *= bv; c33 *= bv;
-        c40 *= bv; c41 *= bv; c42 *= bv; c43 *= bv;
-        c50 *= bv; c51 *= bv; c52 *= bv; c53 *= bv;
-        c00.Store(o); c01.Store(o + 16); c02.Store(o + 32); c03.Store(o + 48); o += os;
-        c10.Store(o); c11.Store(o + 16); c12.Store(o + 32); c13.Store(o + 48); o += os;
-        c20.Store(o); c21.Store(o + 16); c22.Store(o + 32); c23.Store(o + 48); o += os;
-        c30.Store(o); c31.Store(o + 16); c32.Store(o + 32); c33.Store(o + 48); o += os;
-        c40.Store(o); c41.Store(o + 16); c42.Store(o + 32); c43.Store(o + 48); o += os;
-        c50.Store(o); c51.Store(o + 16); c52.Store(o + 32); c53.Store(o + 48);
+        ScaleStore4(bv, o, ref c00, ref c01, ref c02, ref c03);
+        ScaleStore4(bv, o + os, ref c10, ref c11, ref c12, ref c13);
+        ScaleStore4(bv, o + 2 * os, ref c20, ref c21, ref c22, ref c23);
+        ScaleStore4(bv, o + 3 * os, ref c30, ref c31, ref c32, ref c33);
+        ScaleStore4(bv, o + 4 * os, ref c40, ref c41, ref c42, ref c43);
+        ScaleStore4(bv, o + 5 * os, ref c50, ref c51, ref c52, ref c53);
         if (tmax != null)
         {
             RaiseMax<Simd512, Vector512<float>>(tmax, c00, c10, c20, c30, c40, c50);
@@ -106,6 +88,31 @@ internal static class FusedKernels
             RaiseMax<Simd512, Vector512<float>>(tmax + 32, c02, c12, c22, c32, c42, c52);
             RaiseMax<Simd512, Vector512<float>>(tmax + 48, c03, c13, c23, c33, c43, c53);
         }
+    }
+
+    /// <summary>c_j = c_j + q_j · xk (FusedMultiplyAdd, as <see cref="Simd512.MulAdd"/>) for j &lt; 4: one row of <see cref="Block512x4"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MulAdd4(Vector512<float> q0, Vector512<float> q1, Vector512<float> q2, Vector512<float> q3, float xk, ref Vector512<float> c0, ref Vector512<float> c1, ref Vector512<float> c2, ref Vector512<float> c3)
+    {
+        var b = Vector512.Create(xk);
+        c0 = Vector512.FusedMultiplyAdd(q0, b, c0);
+        c1 = Vector512.FusedMultiplyAdd(q1, b, c1);
+        c2 = Vector512.FusedMultiplyAdd(q2, b, c2);
+        c3 = Vector512.FusedMultiplyAdd(q3, b, c3);
+    }
+
+    /// <summary>c_j = c_j · bv, stored at o + 16 j, for j &lt; 4: one output row of <see cref="Block512x4"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void ScaleStore4(Vector512<float> bv, float* o, ref Vector512<float> c0, ref Vector512<float> c1, ref Vector512<float> c2, ref Vector512<float> c3)
+    {
+        c0 *= bv;
+        c1 *= bv;
+        c2 *= bv;
+        c3 *= bv;
+        c0.Store(o);
+        c1.Store(o + 16);
+        c2.Store(o + 32);
+        c3.Store(o + 48);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
