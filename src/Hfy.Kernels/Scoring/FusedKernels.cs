@@ -54,12 +54,7 @@ internal static class FusedKernels
         Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
         Vector512<float> c40 = default, c41 = default, c42 = default, c43 = default;
         Vector512<float> c50 = default, c51 = default, c52 = default, c53 = default;
-        var x0 = x;
-        var x1 = x0 + dim;
-        var x2 = x1 + dim;
-        var x3 = x2 + dim;
-        var x4 = x3 + dim;
-        var x5 = x4 + dim;
+        Rows(x, dim, out var x0, out var x1, out var x2, out var x3, out var x4, out var x5);
         for (var k = 0; k < kEnd; k++)
         {
             var qk = q + (long)k * qs;
@@ -121,12 +116,7 @@ internal static class FusedKernels
         where TV : struct
     {
         TV c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
-        var x0 = x;
-        var x1 = x0 + dim;
-        var x2 = x1 + dim;
-        var x3 = x2 + dim;
-        var x4 = x3 + dim;
-        var x5 = x4 + dim;
+        Rows(x, dim, out var x0, out var x1, out var x2, out var x3, out var x4, out var x5);
         for (var k = 0; k < kEnd; k++)
         {
             var q0 = TS.Load(q + (long)k * qs);
@@ -156,12 +146,7 @@ internal static class FusedKernels
         var h = TS.Lanes;
         TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        var x0 = x;
-        var x1 = x0 + dim;
-        var x2 = x1 + dim;
-        var x3 = x2 + dim;
-        var x4 = x3 + dim;
-        var x5 = x4 + dim;
+        Rows(x, dim, out var x0, out var x1, out var x2, out var x3, out var x4, out var x5);
         var qk = q + (long)k0 * qs;
         for (var k = k0; k < kEnd; k++, qk += qs)
         {
@@ -195,6 +180,18 @@ internal static class FusedKernels
             RaiseMax<TS, TV>(tmax, c00, c10, c20, c30, c40, c50);
             RaiseMax<TS, TV>(tmax + h, c01, c11, c21, c31, c41, c51);
         }
+    }
+
+    /// <summary>The <see cref="Mr"/> row pointers of a row-major block: x_r = x + r · dim.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Rows(float* x, int dim, out float* x0, out float* x1, out float* x2, out float* x3, out float* x4, out float* x5)
+    {
+        x0 = x;
+        x1 = x0 + dim;
+        x2 = x1 + dim;
+        x3 = x2 + dim;
+        x4 = x3 + dim;
+        x5 = x4 + dim;
     }
 
     /// <summary>tmax = max(tmax, c0, …, c5) lane-wise, in one fixed order.</summary>
