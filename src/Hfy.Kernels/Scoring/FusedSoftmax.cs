@@ -298,14 +298,21 @@ internal sealed unsafe class SoftmaxLanes
         }
     }
 
+    /// <summary>The four row pointers of a GEMM block's result tile: o_r = rt + r · ls.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Rows(double* rt, int ls, out double* o0, out double* o1, out double* o2, out double* o3)
+    {
+        o0 = rt;
+        o1 = o0 + ls;
+        o2 = o1 + ls;
+        o3 = o2 + ls;
+    }
+
     // Written out per width, like FusedKernels' blocks: 16 (AVX-512) or 8 (AVX2) named accumulators stay in registers.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Gemm512(double* w, int ls, double* x, int xs, int rows, double* rt)
     {
-        var o0 = rt;
-        var o1 = o0 + ls;
-        var o2 = o1 + ls;
-        var o3 = o2 + ls;
+        Rows(rt, ls, out var o0, out var o1, out var o2, out var o3);
         Vector512<double> c00 = Vector512.Load(o0), c01 = Vector512.Load(o0 + 8), c02 = Vector512.Load(o0 + 16), c03 = Vector512.Load(o0 + 24);
         Vector512<double> c10 = Vector512.Load(o1), c11 = Vector512.Load(o1 + 8), c12 = Vector512.Load(o1 + 16), c13 = Vector512.Load(o1 + 24);
         Vector512<double> c20 = Vector512.Load(o2), c21 = Vector512.Load(o2 + 8), c22 = Vector512.Load(o2 + 16), c23 = Vector512.Load(o2 + 24);
@@ -341,10 +348,7 @@ internal sealed unsafe class SoftmaxLanes
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Gemm256(double* w, int ls, double* x, int xs, int rows, double* rt)
     {
-        var o0 = rt;
-        var o1 = o0 + ls;
-        var o2 = o1 + ls;
-        var o3 = o2 + ls;
+        Rows(rt, ls, out var o0, out var o1, out var o2, out var o3);
         Vector256<double> c00 = Vector256.Load(o0), c01 = Vector256.Load(o0 + 4);
         Vector256<double> c10 = Vector256.Load(o1), c11 = Vector256.Load(o1 + 4);
         Vector256<double> c20 = Vector256.Load(o2), c21 = Vector256.Load(o2 + 4);
