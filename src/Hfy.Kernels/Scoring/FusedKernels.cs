@@ -27,23 +27,24 @@ internal static class FusedKernels
         {
             var v = 0;
             for (; v + 4 <= vectors; v += 4) Block512x4(x, dim, kEnd, q + v * 16, qStride, betaF, output + v * 16, outStride, tmax == null ? null : tmax + v * 16);
-            for (; v < vectors; v++) Block512x1(x, dim, kEnd, q + v * 16, qStride, betaF, output + v * 16, outStride, tmax == null ? null : tmax + v * 16);
+            for (; v < vectors; v++) BlockX1<Simd512, Vector512<float>>(x, dim, kEnd, q + v * 16, qStride, betaF, output + v * 16, outStride, tmax == null ? null : tmax + v * 16);
         }
         else
         {
             var v = 0;
-            for (; v + 2 <= vectors; v += 2) Block256x2(x, dim, kEnd, q + v * 8, qStride, betaF, output + v * 8, outStride, tmax == null ? null : tmax + v * 8);
-            for (; v < vectors; v++) Block256x1(x, dim, kEnd, q + v * 8, qStride, betaF, output + v * 8, outStride, tmax == null ? null : tmax + v * 8);
+            for (; v + 2 <= vectors; v += 2) BlockX2<Simd256, Vector256<float>>(x, dim, 0, kEnd, q + v * 8, qStride, betaF, output + v * 8, outStride, tmax == null ? null : tmax + v * 8);
+            for (; v < vectors; v++) BlockX1<Simd256, Vector256<float>>(x, dim, kEnd, q + v * 8, qStride, betaF, output + v * 8, outStride, tmax == null ? null : tmax + v * 8);
         }
     }
 
     /// <summary>Query lanes per vector of <see cref="Block"/>.</summary>
     public static int Width => Vector512.IsHardwareAccelerated ? 16 : 8;
 
-    // The four kernels below (and ScorerBatch's Block512/Block256) are deliberately written out per width and per
-    // query-vector count: each keeps 6 or 24 named vector accumulators in registers, which a generic-over-width or
-    // looped version would spill to the stack, and each uses the exact multiply-add form of its ScorerBatch
-    // counterpart so fused and unfused scores stay the same bits. Merging them would cost speed, so they stay copies.
+    // The kernels below are written out per query-vector count: each keeps 6, 12 or 24 named vector accumulators in
+    // registers, which a looped version would spill to the stack. The width is a struct type parameter (ISimdWidth),
+    // so they compile to the same instructions as hand-written per-width code, and TS.MulAdd is the multiply-add form
+    // of ScorerBatch's kernel, so fused and unfused scores stay the same bits. 24 accumulators need AVX-512's 32
+    // registers, so the 4-vector kernel exists for that width only.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Block512x4(float* x, int dim, int kEnd, float* q, int qs, float betaF, float* o, int os, float* tmax)
     {
@@ -53,12 +54,7 @@ internal static class FusedKernels
         Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
         Vector512<float> c40 = default, c41 = default, c42 = default, c43 = default;
         Vector512<float> c50 = default, c51 = default, c52 = default, c53 = default;
-        var x0 = x;
-        var x1 = x0 + dim;
-        var x2 = x1 + dim;
-        var x3 = x2 + dim;
-        var x4 = x3 + dim;
-        var x5 = x4 + dim;
+        Rows(x, dim, out var x0, out var x1, out var x2, out var x3, out var x4, out var x5);
         for (var k = 0; k < kEnd; k++)
         {
             var qk = q + (long)k * qs;
@@ -66,147 +62,142 @@ internal static class FusedKernels
             var q1 = Vector512.Load(qk + 16);
             var q2 = Vector512.Load(qk + 32);
             var q3 = Vector512.Load(qk + 48);
-            var b = Vector512.Create(x0[k]);
-            c00 = Vector512.FusedMultiplyAdd(q0, b, c00); c01 = Vector512.FusedMultiplyAdd(q1, b, c01);
-            c02 = Vector512.FusedMultiplyAdd(q2, b, c02); c03 = Vector512.FusedMultiplyAdd(q3, b, c03);
-            b = Vector512.Create(x1[k]);
-            c10 = Vector512.FusedMultiplyAdd(q0, b, c10); c11 = Vector512.FusedMultiplyAdd(q1, b, c11);
-            c12 = Vector512.FusedMultiplyAdd(q2, b, c12); c13 = Vector512.FusedMultiplyAdd(q3, b, c13);
-            b = Vector512.Create(x2[k]);
-            c20 = Vector512.FusedMultiplyAdd(q0, b, c20); c21 = Vector512.FusedMultiplyAdd(q1, b, c21);
-            c22 = Vector512.FusedMultiplyAdd(q2, b, c22); c23 = Vector512.FusedMultiplyAdd(q3, b, c23);
-            b = Vector512.Create(x3[k]);
-            c30 = Vector512.FusedMultiplyAdd(q0, b, c30); c31 = Vector512.FusedMultiplyAdd(q1, b, c31);
-            c32 = Vector512.FusedMultiplyAdd(q2, b, c32); c33 = Vector512.FusedMultiplyAdd(q3, b, c33);
-            b = Vector512.Create(x4[k]);
-            c40 = Vector512.FusedMultiplyAdd(q0, b, c40); c41 = Vector512.FusedMultiplyAdd(q1, b, c41);
-            c42 = Vector512.FusedMultiplyAdd(q2, b, c42); c43 = Vector512.FusedMultiplyAdd(q3, b, c43);
-            b = Vector512.Create(x5[k]);
-            c50 = Vector512.FusedMultiplyAdd(q0, b, c50); c51 = Vector512.FusedMultiplyAdd(q1, b, c51);
-            c52 = Vector512.FusedMultiplyAdd(q2, b, c52); c53 = Vector512.FusedMultiplyAdd(q3, b, c53);
+            MulAdd4(q0, q1, q2, q3, x0[k], ref c00, ref c01, ref c02, ref c03);
+            MulAdd4(q0, q1, q2, q3, x1[k], ref c10, ref c11, ref c12, ref c13);
+            MulAdd4(q0, q1, q2, q3, x2[k], ref c20, ref c21, ref c22, ref c23);
+            MulAdd4(q0, q1, q2, q3, x3[k], ref c30, ref c31, ref c32, ref c33);
+            MulAdd4(q0, q1, q2, q3, x4[k], ref c40, ref c41, ref c42, ref c43);
+            MulAdd4(q0, q1, q2, q3, x5[k], ref c50, ref c51, ref c52, ref c53);
         }
         var bv = Vector512.Create(betaF);
-        c00 *= bv; c01 *= bv; c02 *= bv; c03 *= bv;
-        c10 *= bv; c11 *= bv; c12 *= bv; c13 *= bv;
-        c20 *= bv; c21 *= bv; c22 *= bv; c23 *= bv;
-        c30 *= bv; c31 *= bv; c32 *= bv; c33 *= bv;
-        c40 *= bv; c41 *= bv; c42 *= bv; c43 *= bv;
-        c50 *= bv; c51 *= bv; c52 *= bv; c53 *= bv;
-        c00.Store(o); c01.Store(o + 16); c02.Store(o + 32); c03.Store(o + 48); o += os;
-        c10.Store(o); c11.Store(o + 16); c12.Store(o + 32); c13.Store(o + 48); o += os;
-        c20.Store(o); c21.Store(o + 16); c22.Store(o + 32); c23.Store(o + 48); o += os;
-        c30.Store(o); c31.Store(o + 16); c32.Store(o + 32); c33.Store(o + 48); o += os;
-        c40.Store(o); c41.Store(o + 16); c42.Store(o + 32); c43.Store(o + 48); o += os;
-        c50.Store(o); c51.Store(o + 16); c52.Store(o + 32); c53.Store(o + 48);
+        ScaleStore4(bv, o, ref c00, ref c01, ref c02, ref c03);
+        ScaleStore4(bv, o + os, ref c10, ref c11, ref c12, ref c13);
+        ScaleStore4(bv, o + 2 * os, ref c20, ref c21, ref c22, ref c23);
+        ScaleStore4(bv, o + 3 * os, ref c30, ref c31, ref c32, ref c33);
+        ScaleStore4(bv, o + 4 * os, ref c40, ref c41, ref c42, ref c43);
+        ScaleStore4(bv, o + 5 * os, ref c50, ref c51, ref c52, ref c53);
         if (tmax != null)
         {
-            Vector512.Max(Vector512.Load(tmax), Vector512.Max(Vector512.Max(c00, c10), Vector512.Max(Vector512.Max(c20, c30), Vector512.Max(c40, c50)))).Store(tmax);
-            Vector512.Max(Vector512.Load(tmax + 16), Vector512.Max(Vector512.Max(c01, c11), Vector512.Max(Vector512.Max(c21, c31), Vector512.Max(c41, c51)))).Store(tmax + 16);
-            Vector512.Max(Vector512.Load(tmax + 32), Vector512.Max(Vector512.Max(c02, c12), Vector512.Max(Vector512.Max(c22, c32), Vector512.Max(c42, c52)))).Store(tmax + 32);
-            Vector512.Max(Vector512.Load(tmax + 48), Vector512.Max(Vector512.Max(c03, c13), Vector512.Max(Vector512.Max(c23, c33), Vector512.Max(c43, c53)))).Store(tmax + 48);
+            RaiseMax<Simd512, Vector512<float>>(tmax, c00, c10, c20, c30, c40, c50);
+            RaiseMax<Simd512, Vector512<float>>(tmax + 16, c01, c11, c21, c31, c41, c51);
+            RaiseMax<Simd512, Vector512<float>>(tmax + 32, c02, c12, c22, c32, c42, c52);
+            RaiseMax<Simd512, Vector512<float>>(tmax + 48, c03, c13, c23, c33, c43, c53);
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Block512x1(float* x, int dim, int kEnd, float* q, int qs, float betaF, float* o, int os, float* tmax)
+    /// <summary>c_j = c_j + q_j · xk (FusedMultiplyAdd, as <see cref="Simd512.MulAdd"/>) for j &lt; 4: one row of <see cref="Block512x4"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MulAdd4(Vector512<float> q0, Vector512<float> q1, Vector512<float> q2, Vector512<float> q3, float xk, ref Vector512<float> c0, ref Vector512<float> c1, ref Vector512<float> c2, ref Vector512<float> c3)
     {
-        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
-        var x0 = x;
-        var x1 = x0 + dim;
-        var x2 = x1 + dim;
-        var x3 = x2 + dim;
-        var x4 = x3 + dim;
-        var x5 = x4 + dim;
-        for (var k = 0; k < kEnd; k++)
-        {
-            var q0 = Vector512.Load(q + (long)k * qs);
-            c0 = Vector512.FusedMultiplyAdd(q0, Vector512.Create(x0[k]), c0);
-            c1 = Vector512.FusedMultiplyAdd(q0, Vector512.Create(x1[k]), c1);
-            c2 = Vector512.FusedMultiplyAdd(q0, Vector512.Create(x2[k]), c2);
-            c3 = Vector512.FusedMultiplyAdd(q0, Vector512.Create(x3[k]), c3);
-            c4 = Vector512.FusedMultiplyAdd(q0, Vector512.Create(x4[k]), c4);
-            c5 = Vector512.FusedMultiplyAdd(q0, Vector512.Create(x5[k]), c5);
-        }
-        var bv = Vector512.Create(betaF);
-        c0 *= bv; c1 *= bv; c2 *= bv; c3 *= bv; c4 *= bv; c5 *= bv;
-        c0.Store(o); c1.Store(o + os); c2.Store(o + 2 * os); c3.Store(o + 3 * os); c4.Store(o + 4 * os); c5.Store(o + 5 * os);
-        if (tmax != null)
-        {
-            Vector512.Max(Vector512.Load(tmax), Vector512.Max(Vector512.Max(c0, c1), Vector512.Max(Vector512.Max(c2, c3), Vector512.Max(c4, c5)))).Store(tmax);
-        }
+        var b = Vector512.Create(xk);
+        c0 = Vector512.FusedMultiplyAdd(q0, b, c0);
+        c1 = Vector512.FusedMultiplyAdd(q1, b, c1);
+        c2 = Vector512.FusedMultiplyAdd(q2, b, c2);
+        c3 = Vector512.FusedMultiplyAdd(q3, b, c3);
+    }
+
+    /// <summary>c_j = c_j · bv, stored at o + 16 j, for j &lt; 4: one output row of <see cref="Block512x4"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void ScaleStore4(Vector512<float> bv, float* o, ref Vector512<float> c0, ref Vector512<float> c1, ref Vector512<float> c2, ref Vector512<float> c3)
+    {
+        c0 *= bv;
+        c1 *= bv;
+        c2 *= bv;
+        c3 *= bv;
+        c0.Store(o);
+        c1.Store(o + 16);
+        c2.Store(o + 32);
+        c3.Store(o + 48);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Block256x2(float* x, int dim, int kEnd, float* q, int qs, float betaF, float* o, int os, float* tmax)
+    private static unsafe void BlockX1<TS, TV>(float* x, int dim, int kEnd, float* q, int qs, float betaF, float* o, int os, float* tmax)
+        where TS : struct, ISimdWidth<TV>
+        where TV : struct
     {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        var x0 = x;
-        var x1 = x0 + dim;
-        var x2 = x1 + dim;
-        var x3 = x2 + dim;
-        var x4 = x3 + dim;
-        var x5 = x4 + dim;
+        TV c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        Rows(x, dim, out var x0, out var x1, out var x2, out var x3, out var x4, out var x5);
         for (var k = 0; k < kEnd; k++)
         {
-            var qk = q + (long)k * qs;
-            var q0 = Vector256.Load(qk);
-            var q1 = Vector256.Load(qk + 8);
-            var b = Vector256.Create(x0[k]);
-            c00 = Vector256.MultiplyAddEstimate(q0, b, c00); c01 = Vector256.MultiplyAddEstimate(q1, b, c01);
-            b = Vector256.Create(x1[k]);
-            c10 = Vector256.MultiplyAddEstimate(q0, b, c10); c11 = Vector256.MultiplyAddEstimate(q1, b, c11);
-            b = Vector256.Create(x2[k]);
-            c20 = Vector256.MultiplyAddEstimate(q0, b, c20); c21 = Vector256.MultiplyAddEstimate(q1, b, c21);
-            b = Vector256.Create(x3[k]);
-            c30 = Vector256.MultiplyAddEstimate(q0, b, c30); c31 = Vector256.MultiplyAddEstimate(q1, b, c31);
-            b = Vector256.Create(x4[k]);
-            c40 = Vector256.MultiplyAddEstimate(q0, b, c40); c41 = Vector256.MultiplyAddEstimate(q1, b, c41);
-            b = Vector256.Create(x5[k]);
-            c50 = Vector256.MultiplyAddEstimate(q0, b, c50); c51 = Vector256.MultiplyAddEstimate(q1, b, c51);
+            var q0 = TS.Load(q + (long)k * qs);
+            c0 = TS.MulAdd(q0, TS.Broadcast(x0[k]), c0);
+            c1 = TS.MulAdd(q0, TS.Broadcast(x1[k]), c1);
+            c2 = TS.MulAdd(q0, TS.Broadcast(x2[k]), c2);
+            c3 = TS.MulAdd(q0, TS.Broadcast(x3[k]), c3);
+            c4 = TS.MulAdd(q0, TS.Broadcast(x4[k]), c4);
+            c5 = TS.MulAdd(q0, TS.Broadcast(x5[k]), c5);
         }
-        var bv = Vector256.Create(betaF);
-        c00 *= bv; c01 *= bv; c10 *= bv; c11 *= bv; c20 *= bv; c21 *= bv;
-        c30 *= bv; c31 *= bv; c40 *= bv; c41 *= bv; c50 *= bv; c51 *= bv;
-        c00.Store(o); c01.Store(o + 8); o += os;
-        c10.Store(o); c11.Store(o + 8); o += os;
-        c20.Store(o); c21.Store(o + 8); o += os;
-        c30.Store(o); c31.Store(o + 8); o += os;
-        c40.Store(o); c41.Store(o + 8); o += os;
-        c50.Store(o); c51.Store(o + 8);
+        var bv = TS.Broadcast(betaF);
+        c0 = TS.Mul(c0, bv); c1 = TS.Mul(c1, bv); c2 = TS.Mul(c2, bv); c3 = TS.Mul(c3, bv); c4 = TS.Mul(c4, bv); c5 = TS.Mul(c5, bv);
+        TS.Store(c0, o); TS.Store(c1, o + os); TS.Store(c2, o + 2 * os); TS.Store(c3, o + 3 * os); TS.Store(c4, o + 4 * os); TS.Store(c5, o + 5 * os);
+        if (tmax != null) RaiseMax<TS, TV>(tmax, c0, c1, c2, c3, c4, c5);
+    }
+
+    /// <summary>
+    /// o[r · os + c] = betaF · Σ_{k0 ≤ k &lt; kEnd} x[r · dim + k] · q[k · qs + c] for r &lt; 6 and c &lt; 2 · TS.Lanes
+    /// (float32, one TS.MulAdd per term in k order); tmax (if not null) raised lane-wise to the row maxima. Also
+    /// <see cref="Scorer.ScoreBatch"/>'s microkernel, with the roles swapped (x = 6 queries, q = a packed panel).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void BlockX2<TS, TV>(float* x, int dim, int k0, int kEnd, float* q, int qs, float betaF, float* o, int os, float* tmax)
+        where TS : struct, ISimdWidth<TV>
+        where TV : struct
+    {
+        var h = TS.Lanes;
+        TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Rows(x, dim, out var x0, out var x1, out var x2, out var x3, out var x4, out var x5);
+        var qk = q + (long)k0 * qs;
+        for (var k = k0; k < kEnd; k++, qk += qs)
+        {
+            var q0 = TS.Load(qk);
+            var q1 = TS.Load(qk + h);
+            var b = TS.Broadcast(x0[k]);
+            c00 = TS.MulAdd(q0, b, c00); c01 = TS.MulAdd(q1, b, c01);
+            b = TS.Broadcast(x1[k]);
+            c10 = TS.MulAdd(q0, b, c10); c11 = TS.MulAdd(q1, b, c11);
+            b = TS.Broadcast(x2[k]);
+            c20 = TS.MulAdd(q0, b, c20); c21 = TS.MulAdd(q1, b, c21);
+            b = TS.Broadcast(x3[k]);
+            c30 = TS.MulAdd(q0, b, c30); c31 = TS.MulAdd(q1, b, c31);
+            b = TS.Broadcast(x4[k]);
+            c40 = TS.MulAdd(q0, b, c40); c41 = TS.MulAdd(q1, b, c41);
+            b = TS.Broadcast(x5[k]);
+            c50 = TS.MulAdd(q0, b, c50); c51 = TS.MulAdd(q1, b, c51);
+        }
+        var bv = TS.Broadcast(betaF);
+        c00 = TS.Mul(c00, bv); c01 = TS.Mul(c01, bv); c10 = TS.Mul(c10, bv); c11 = TS.Mul(c11, bv);
+        c20 = TS.Mul(c20, bv); c21 = TS.Mul(c21, bv); c30 = TS.Mul(c30, bv); c31 = TS.Mul(c31, bv);
+        c40 = TS.Mul(c40, bv); c41 = TS.Mul(c41, bv); c50 = TS.Mul(c50, bv); c51 = TS.Mul(c51, bv);
+        TS.Store(c00, o); TS.Store(c01, o + h); o += os;
+        TS.Store(c10, o); TS.Store(c11, o + h); o += os;
+        TS.Store(c20, o); TS.Store(c21, o + h); o += os;
+        TS.Store(c30, o); TS.Store(c31, o + h); o += os;
+        TS.Store(c40, o); TS.Store(c41, o + h); o += os;
+        TS.Store(c50, o); TS.Store(c51, o + h);
         if (tmax != null)
         {
-            Vector256.Max(Vector256.Load(tmax), Vector256.Max(Vector256.Max(c00, c10), Vector256.Max(Vector256.Max(c20, c30), Vector256.Max(c40, c50)))).Store(tmax);
-            Vector256.Max(Vector256.Load(tmax + 8), Vector256.Max(Vector256.Max(c01, c11), Vector256.Max(Vector256.Max(c21, c31), Vector256.Max(c41, c51)))).Store(tmax + 8);
+            RaiseMax<TS, TV>(tmax, c00, c10, c20, c30, c40, c50);
+            RaiseMax<TS, TV>(tmax + h, c01, c11, c21, c31, c41, c51);
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Block256x1(float* x, int dim, int kEnd, float* q, int qs, float betaF, float* o, int os, float* tmax)
+    /// <summary>The <see cref="Mr"/> row pointers of a row-major block: x_r = x + r · dim.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Rows(float* x, int dim, out float* x0, out float* x1, out float* x2, out float* x3, out float* x4, out float* x5)
     {
-        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
-        var x0 = x;
-        var x1 = x0 + dim;
-        var x2 = x1 + dim;
-        var x3 = x2 + dim;
-        var x4 = x3 + dim;
-        var x5 = x4 + dim;
-        for (var k = 0; k < kEnd; k++)
-        {
-            var q0 = Vector256.Load(q + (long)k * qs);
-            c0 = Vector256.MultiplyAddEstimate(q0, Vector256.Create(x0[k]), c0);
-            c1 = Vector256.MultiplyAddEstimate(q0, Vector256.Create(x1[k]), c1);
-            c2 = Vector256.MultiplyAddEstimate(q0, Vector256.Create(x2[k]), c2);
-            c3 = Vector256.MultiplyAddEstimate(q0, Vector256.Create(x3[k]), c3);
-            c4 = Vector256.MultiplyAddEstimate(q0, Vector256.Create(x4[k]), c4);
-            c5 = Vector256.MultiplyAddEstimate(q0, Vector256.Create(x5[k]), c5);
-        }
-        var bv = Vector256.Create(betaF);
-        c0 *= bv; c1 *= bv; c2 *= bv; c3 *= bv; c4 *= bv; c5 *= bv;
-        c0.Store(o); c1.Store(o + os); c2.Store(o + 2 * os); c3.Store(o + 3 * os); c4.Store(o + 4 * os); c5.Store(o + 5 * os);
-        if (tmax != null)
-        {
-            Vector256.Max(Vector256.Load(tmax), Vector256.Max(Vector256.Max(c0, c1), Vector256.Max(Vector256.Max(c2, c3), Vector256.Max(c4, c5)))).Store(tmax);
-        }
+        x0 = x;
+        x1 = x0 + dim;
+        x2 = x1 + dim;
+        x3 = x2 + dim;
+        x4 = x3 + dim;
+        x5 = x4 + dim;
     }
+
+    /// <summary>tmax = max(tmax, c0, …, c5) lane-wise, in one fixed order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void RaiseMax<TS, TV>(float* tmax, TV c0, TV c1, TV c2, TV c3, TV c4, TV c5)
+        where TS : struct, ISimdWidth<TV>
+        where TV : struct
+        => TS.Store(TS.Max(TS.Load(tmax), TS.Max(TS.Max(c0, c1), TS.Max(TS.Max(c2, c3), TS.Max(c4, c5)))), tmax);
 }

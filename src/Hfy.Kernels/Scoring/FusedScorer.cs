@@ -521,13 +521,7 @@ public static class FusedScorer
                     var top = b < _batch ? states[b].Top : null;
                     lanes.TopMin[b] = top is null ? float.PositiveInfinity : top.Count < _q[b].K ? float.NegativeInfinity : top.Peek();
                 }
-                Scan(sc, rows, stride, lanes.TopMin, (r, b, v) =>
-                {
-                    var top = states[b].Top!;
-                    if (top.Count < _q[b].K) top.Enqueue(v, v);
-                    else if (v > top.Peek()) top.EnqueueDequeue(v, v);
-                    return top.Count < _q[b].K ? float.NegativeInfinity : top.Peek();
-                });
+                Scan(sc, rows, stride, lanes.TopMin, new TopHit(states, _q));
             }
             if (_anyCandidates)
             {
@@ -544,53 +538,18 @@ public static class FusedScorer
                         ? Math.Max(FloorFloat(BoundOf(_q[b], SharedReference(states[b], b))), Math.Max(states[b].DroppedMax, Volatile.Read(ref _mergedDropped[b])))
                         : float.PositiveInfinity;
                 }
-                ScanCandidates(sc, rows, stride, firstRow, states, lanes.Bound);
+                Scan(sc, rows, stride, lanes.Bound, new CandidateHit(this, states, firstRow));
             }
         }
 
         /// <summary>
-        /// Adds every (row, query) with score &gt; bound[query] to the query's candidates (the hot loop of dense candidate
-        /// lists, e.g. softmax pairs: no call per hit), pruning a list at the prune size and raising its bound.
+        /// Calls <paramref name="hit"/> for every (row, query) with score &gt; threshold[query]; the hit returns the
+        /// query's new threshold. The hit is a struct type parameter, so its call is direct and inlined (the candidate
+        /// hit is the hot loop of dense candidate lists, e.g. softmax pairs).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void ScanCandidates(float* sc, int rows, int stride, long firstRow, QueryState[] states, float[] bound)
-        {
-            fixed (float* th = bound)
-            {
-                for (var g = 0; g < stride; g += 8)
-                {
-                    var tv = Vector256.Load(th + g);
-                    if (Vector256.EqualsAll(tv, Vector256.Create(float.PositiveInfinity))) continue;
-                    for (var r = 0; r < rows; r++)
-                    {
-                        var s = sc + (long)r * stride + g;
-                        var mask = Vector256.GreaterThan(Vector256.Load(s), tv).ExtractMostSignificantBits();
-                        if (mask == 0) continue;
-                        var raised = false;
-                        while (mask != 0)
-                        {
-                            var bit = System.Numerics.BitOperations.TrailingZeroCount(mask);
-                            mask &= mask - 1;
-                            var b = g + bit;
-                            var st = states[b];
-                            st.Ids.Add(firstRow + r);
-                            st.Scores.Add(s[bit]);
-                            if (st.Ids.Count < _pruneAt) continue;
-                            Prune(st, BoundOf(_q[b], SharedReference(st, b)), _request.CandidateCap);
-                            th[b] = Math.Max(th[b], st.DroppedMax);
-                            raised = true;
-                        }
-                        if (raised) tv = Vector256.Load(th + g);
-                    }
-                }
-            }
-        }
-
-        private delegate float Hit(int row, int query, float score);
-
-        /// <summary>Calls <paramref name="hit"/> for every (row, query) with score &gt; threshold[query]; the hit returns the query's new threshold.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Scan(float* sc, int rows, int stride, float[] threshold, Hit hit)
+        private static void Scan<THit>(float* sc, int rows, int stride, float[] threshold, THit hit)
+            where THit : struct, IHit
         {
             fixed (float* th = threshold)
             {
@@ -607,11 +566,50 @@ public static class FusedScorer
                         {
                             var bit = System.Numerics.BitOperations.TrailingZeroCount(mask);
                             mask &= mask - 1;
-                            th[g + bit] = hit(r, g + bit, s[bit]);
+                            th[g + bit] = hit.Hit(r, g + bit, s[bit], th[g + bit]);
                         }
                         tv = Vector256.Load(th + g);
                     }
                 }
+            }
+        }
+
+        /// <summary>What <see cref="Scan{THit}"/> does with one (row, query) whose score is above the query's threshold.</summary>
+        private interface IHit
+        {
+            /// <summary>Takes the score of (row, query); returns the query's new threshold (the current one: <paramref name="threshold"/>).</summary>
+            float Hit(int row, int query, float score, float threshold);
+        }
+
+        /// <summary>Keeps each query's K largest scores; the threshold is the K-th largest once K are held.</summary>
+        private readonly struct TopHit(QueryState[] states, QueryReduction[] queries) : IHit
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public float Hit(int row, int query, float score, float threshold)
+            {
+                var top = states[query].Top!;
+                var k = queries[query].K;
+                if (top.Count < k) top.Enqueue(score, score);
+                else if (score > top.Peek()) top.EnqueueDequeue(score, score);
+                return top.Count < k ? float.NegativeInfinity : top.Peek();
+            }
+        }
+
+        /// <summary>
+        /// Adds the (row, query) to the query's candidates, pruning the list at the prune size and raising the
+        /// threshold to its largest dropped score.
+        /// </summary>
+        private readonly struct CandidateHit(Pass pass, QueryState[] states, long firstRow) : IHit
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public float Hit(int row, int query, float score, float threshold)
+            {
+                var st = states[query];
+                st.Ids.Add(firstRow + row);
+                st.Scores.Add(score);
+                if (st.Ids.Count < pass._pruneAt) return threshold;
+                Prune(st, BoundOf(pass._q[query], pass.SharedReference(st, query)), pass._request.CandidateCap);
+                return Math.Max(threshold, st.DroppedMax);
             }
         }
 

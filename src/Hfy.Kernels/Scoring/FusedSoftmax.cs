@@ -171,8 +171,8 @@ internal sealed unsafe class SoftmaxLanes
                 var srow = sc + ((long)r * _stride);
                 var wrow = w + ((long)n * _lanes);
                 var nonzero = Vector512.IsHardwareAccelerated
-                    ? WeightRow512(srow, wrow, m, cut, z, s, mn)
-                    : WeightRow256(srow, wrow, m, cut, z, s, mn);
+                    ? WeightRow<Simd512F64, Vector512<double>>(srow, wrow, m, cut, z, s, mn)
+                    : WeightRow<Simd256F64, Vector256<double>>(srow, wrow, m, cut, z, s, mn);
                 if (!nonzero) continue;
                 Widen(x + ((long)r * _dim), xd + ((long)n * _dimPad), _dim);
                 n++;
@@ -182,57 +182,39 @@ internal sealed unsafe class SoftmaxLanes
         return n;
     }
 
+    /// <summary>
+    /// One row's weights e^{θ−m} over all lanes (0 where θ ≤ cut), written to <paramref name="wrow"/> and added to Z and
+    /// S; the lanes' minima are lowered to θ. Returns whether some weight is nonzero. The width is a struct type
+    /// parameter, specialised at JIT time.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool WeightRow512(float* srow, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
+    private bool WeightRow<TD, TV>(float* srow, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
+        where TD : struct, ISimdWidthF64<TV>
+        where TV : struct
     {
-        var any = Vector512<double>.Zero;
-        for (var g = 0; g < _stride; g += 16)
+        TV any = default;
+        for (var g = 0; g < _stride; g += 2 * TD.Lanes)
         {
-            var (lo, hi) = Vector512.Widen(Vector512.Load(srow + g));
-            any |= Weight512(lo, g, wrow, m, cut, z, s, mn);
-            any |= Weight512(hi, g + 8, wrow, m, cut, z, s, mn);
+            var (lo, hi) = TD.LoadWiden(srow + g);
+            any = TD.Or(any, Weight<TD, TV>(lo, g, wrow, m, cut, z, s, mn));
+            any = TD.Or(any, Weight<TD, TV>(hi, g + TD.Lanes, wrow, m, cut, z, s, mn));
         }
 
-        return any != Vector512<double>.Zero;
+        return TD.AnyNonZero(any);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> Weight512(Vector512<double> theta, int g, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
+    private static TV Weight<TD, TV>(TV theta, int g, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
+        where TD : struct, ISimdWidthF64<TV>
+        where TV : struct
     {
-        Vector512.Min(Vector512.Load(mn + g), theta).Store(mn + g);
-        var on = Vector512.GreaterThan(theta, Vector512.Load(cut + g));
-        var d = Vector512.ConditionalSelect(on, theta - Vector512.Load(m + g), Vector512<double>.Zero);
-        var w = Vector512.ConditionalSelect(on, Exp512(d), Vector512<double>.Zero);
-        w.Store(wrow + g);
-        (Vector512.Load(z + g) + w).Store(z + g);
-        (Vector512.Load(s + g) + (w * d)).Store(s + g);
-        return w;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool WeightRow256(float* srow, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
-    {
-        var any = Vector256<double>.Zero;
-        for (var g = 0; g < _stride; g += 8)
-        {
-            var (lo, hi) = Vector256.Widen(Vector256.Load(srow + g));
-            any |= Weight256(lo, g, wrow, m, cut, z, s, mn);
-            any |= Weight256(hi, g + 4, wrow, m, cut, z, s, mn);
-        }
-
-        return any != Vector256<double>.Zero;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Weight256(Vector256<double> theta, int g, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
-    {
-        Vector256.Min(Vector256.Load(mn + g), theta).Store(mn + g);
-        var on = Vector256.GreaterThan(theta, Vector256.Load(cut + g));
-        var d = Vector256.ConditionalSelect(on, theta - Vector256.Load(m + g), Vector256<double>.Zero);
-        var w = Vector256.ConditionalSelect(on, Exp256(d), Vector256<double>.Zero);
-        w.Store(wrow + g);
-        (Vector256.Load(z + g) + w).Store(z + g);
-        (Vector256.Load(s + g) + (w * d)).Store(s + g);
+        TD.Store(TD.Min(TD.Load(mn + g), theta), mn + g);
+        var on = TD.GreaterThan(theta, TD.Load(cut + g));
+        var d = TD.Select(on, TD.Sub(theta, TD.Load(m + g)), default);
+        var w = TD.Select(on, Exp<TD, TV>(d), default);
+        TD.Store(w, wrow + g);
+        TD.Store(TD.Add(TD.Load(z + g), w), z + g);
+        TD.Store(TD.Add(TD.Load(s + g), TD.Mul(w, d)), s + g);
         return w;
     }
 
@@ -246,61 +228,31 @@ internal sealed unsafe class SoftmaxLanes
     private const double Shifter = 6755399441055744.0; // 1.5 · 2^52: adding it rounds to an integer kept in the low bits.
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> Exp512(Vector512<double> d)
+    private static TV Exp<TD, TV>(TV d)
+        where TD : struct, ISimdWidthF64<TV>
+        where TV : struct
     {
-        d = Vector512.Max(d, Vector512.Create(-750.0));
-        var t = Vector512.FusedMultiplyAdd(d, Vector512.Create(Log2E), Vector512.Create(Shifter));
-        var k = t - Vector512.Create(Shifter);
-        var bits = t.AsInt64() - Vector512.Create(Shifter).AsInt64();
-        var r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-Ln2Hi), d);
-        r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-Ln2Lo), r);
-        var p = Vector512.Create(1.0 / 6227020800.0);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 479001600.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 39916800.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 3628800.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 362880.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 40320.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 5040.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 720.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 120.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 24.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 6.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0));
-        var k1 = Vector512.ShiftRightArithmetic(bits, 1);
-        var k2 = bits - k1;
-        var bias = Vector512.Create(1023L);
-        return p * Vector512.ShiftLeft(k1 + bias, 52).AsDouble() * Vector512.ShiftLeft(k2 + bias, 52).AsDouble();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Exp256(Vector256<double> d)
-    {
-        d = Vector256.Max(d, Vector256.Create(-750.0));
-        var t = Vector256.MultiplyAddEstimate(d, Vector256.Create(Log2E), Vector256.Create(Shifter));
-        var k = t - Vector256.Create(Shifter);
-        var bits = t.AsInt64() - Vector256.Create(Shifter).AsInt64();
-        var r = Vector256.MultiplyAddEstimate(k, Vector256.Create(-Ln2Hi), d);
-        r = Vector256.MultiplyAddEstimate(k, Vector256.Create(-Ln2Lo), r);
-        var p = Vector256.Create(1.0 / 6227020800.0);
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 479001600.0));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 39916800.0));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 3628800.0));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 362880.0));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 40320.0));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 5040.0));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 720.0));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 120.0));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 24.0));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0 / 6.0));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(0.5));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0));
-        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(1.0));
-        var k1 = Vector256.ShiftRightArithmetic(bits, 1);
-        var k2 = bits - k1;
-        var bias = Vector256.Create(1023L);
-        return p * Vector256.ShiftLeft(k1 + bias, 52).AsDouble() * Vector256.ShiftLeft(k2 + bias, 52).AsDouble();
+        d = TD.Max(d, TD.Broadcast(-750.0));
+        var shifter = TD.Broadcast(Shifter);
+        var t = TD.MulAdd(d, TD.Broadcast(Log2E), shifter);
+        var k = TD.Sub(t, shifter);
+        var r = TD.MulAdd(k, TD.Broadcast(-Ln2Hi), d);
+        r = TD.MulAdd(k, TD.Broadcast(-Ln2Lo), r);
+        var p = TD.Broadcast(1.0 / 6227020800.0);
+        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 479001600.0));
+        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 39916800.0));
+        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 3628800.0));
+        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 362880.0));
+        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 40320.0));
+        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 5040.0));
+        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 720.0));
+        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 120.0));
+        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 24.0));
+        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 6.0));
+        p = TD.MulAdd(p, r, TD.Broadcast(0.5));
+        p = TD.MulAdd(p, r, TD.Broadcast(1.0));
+        p = TD.MulAdd(p, r, TD.Broadcast(1.0));
+        return TD.ScaleByPow2(p, t, shifter);
     }
 
     /// <summary>e^d (d ≤ 0) on one vector of the widest accelerated width, for tests of the polynomial against Math.Exp.</summary>
@@ -309,8 +261,8 @@ internal sealed unsafe class SoftmaxLanes
         for (var i = 0; i < d.Length; i++)
         {
             result[i] = Vector512.IsHardwareAccelerated
-                ? Exp512(Vector512.Create(d[i])).ToScalar()
-                : Exp256(Vector256.Create(d[i])).ToScalar();
+                ? Exp<Simd512F64, Vector512<double>>(Vector512.Create(d[i])).ToScalar()
+                : Exp<Simd256F64, Vector256<double>>(Vector256.Create(d[i])).ToScalar();
         }
     }
 
@@ -346,14 +298,21 @@ internal sealed unsafe class SoftmaxLanes
         }
     }
 
+    /// <summary>The four row pointers of a GEMM block's result tile: o_r = rt + r · ls.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Rows(double* rt, int ls, out double* o0, out double* o1, out double* o2, out double* o3)
+    {
+        o0 = rt;
+        o1 = o0 + ls;
+        o2 = o1 + ls;
+        o3 = o2 + ls;
+    }
+
     // Written out per width, like FusedKernels' blocks: 16 (AVX-512) or 8 (AVX2) named accumulators stay in registers.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Gemm512(double* w, int ls, double* x, int xs, int rows, double* rt)
     {
-        var o0 = rt;
-        var o1 = o0 + ls;
-        var o2 = o1 + ls;
-        var o3 = o2 + ls;
+        Rows(rt, ls, out var o0, out var o1, out var o2, out var o3);
         Vector512<double> c00 = Vector512.Load(o0), c01 = Vector512.Load(o0 + 8), c02 = Vector512.Load(o0 + 16), c03 = Vector512.Load(o0 + 24);
         Vector512<double> c10 = Vector512.Load(o1), c11 = Vector512.Load(o1 + 8), c12 = Vector512.Load(o1 + 16), c13 = Vector512.Load(o1 + 24);
         Vector512<double> c20 = Vector512.Load(o2), c21 = Vector512.Load(o2 + 8), c22 = Vector512.Load(o2 + 16), c23 = Vector512.Load(o2 + 24);
@@ -389,10 +348,7 @@ internal sealed unsafe class SoftmaxLanes
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Gemm256(double* w, int ls, double* x, int xs, int rows, double* rt)
     {
-        var o0 = rt;
-        var o1 = o0 + ls;
-        var o2 = o1 + ls;
-        var o3 = o2 + ls;
+        Rows(rt, ls, out var o0, out var o1, out var o2, out var o3);
         Vector256<double> c00 = Vector256.Load(o0), c01 = Vector256.Load(o0 + 4);
         Vector256<double> c10 = Vector256.Load(o1), c11 = Vector256.Load(o1 + 4);
         Vector256<double> c20 = Vector256.Load(o2), c21 = Vector256.Load(o2 + 4);

@@ -76,8 +76,8 @@ public static partial class Scorer
                             var r0 = (firstPanel + p) * mr;
                             var out0 = (float*)sa + (long)g * Nr * n + r0;
                             var panel = pk + (long)p * mr * dim;
-                            if (wide) Micro<Panel512>(panel, qg, dim, n, count, (float)beta, beta, out0, tile);
-                            else Micro<Panel256>(panel, qg, dim, n, count, (float)beta, beta, out0, tile);
+                            if (wide) Micro<Simd512, Vector512<float>>(panel, qg, dim, n, count, (float)beta, beta, out0, tile);
+                            else Micro<Simd256, Vector256<float>>(panel, qg, dim, n, count, (float)beta, beta, out0, tile);
                         }
                     }
                 }
@@ -112,8 +112,8 @@ public static partial class Scorer
                     {
                         var qg = (float*)qa + (long)g * Nr * dim;
                         var count = Math.Min(Nr, batch - g * Nr);
-                        if (wide) Micro<Panel512>(pk, qg, dim, mr, count, (float)beta, beta, ot, tile);
-                        else Micro<Panel256>(pk, qg, dim, mr, count, (float)beta, beta, ot, tile);
+                        if (wide) Micro<Simd512, Vector512<float>>(pk, qg, dim, mr, count, (float)beta, beta, ot, tile);
+                        else Micro<Simd256, Vector256<float>>(pk, qg, dim, mr, count, (float)beta, beta, ot, tile);
                         for (var j = 0; j < count; j++)
                         {
                             for (var r = 0; r < tail; r++) ((float*)sa)[(long)(g * Nr + j) * n + r0 + r] = ot[j * mr + r];
@@ -137,25 +137,33 @@ public static partial class Scorer
 
     /// <summary>
     /// mr rows × 6 queries (mr = 32 with AVX-512, 16 with AVX2); writes the first <paramref name="count"/> queries'
-    /// scores (stride n). The panel type supplies the width-specific block kernel and scaled store; as a struct type
-    /// parameter it is specialised at JIT time (no indirect calls).
+    /// scores (stride n). The inner loop is <see cref="FusedKernels.BlockX2{TS, TV}"/> (6 queries × 2 panel vectors),
+    /// so fused and unfused scores are the same bits; the width is a struct type parameter, specialised at JIT time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Micro<TPanel>(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
-        where TPanel : struct, IPanelKernel
+    private static unsafe void Micro<TS, TV>(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
+        where TS : struct, ISimdWidth<TV>
+        where TV : struct
     {
-        var mr = TPanel.Mr;
+        var mr = 2 * TS.Lanes;
         var sums = (float*)(tile + mr * Nr);
         if (dim <= Float32DotLimit)
         {
-            TPanel.Block(pack, q, dim, 0, dim, sums);
-            for (var j = 0; j < count; j++) TPanel.StoreScaled(sums + j * mr, betaF, output + (long)j * n);
+            // A full group writes its scaled scores straight to the output; a short one (the padded last group) via
+            // the tile, so the padding queries' rows are not written.
+            if (count == Nr)
+            {
+                FusedKernels.BlockX2<TS, TV>(q, dim, 0, dim, pack, mr, betaF, output, n, null);
+                return;
+            }
+            FusedKernels.BlockX2<TS, TV>(q, dim, 0, dim, pack, mr, betaF, sums, mr, null);
+            for (var j = 0; j < count; j++) new ReadOnlySpan<float>(sums + j * mr, mr).CopyTo(new Span<float>(output + (long)j * n, mr));
             return;
         }
         new Span<double>(tile, mr * Nr).Clear();
         for (var k0 = 0; k0 < dim; k0 += Float32DotLimit)
         {
-            TPanel.Block(pack, q, dim, k0, Math.Min(dim, k0 + Float32DotLimit), sums);
+            FusedKernels.BlockX2<TS, TV>(q, dim, k0, Math.Min(dim, k0 + Float32DotLimit), pack, mr, 1f, sums, mr, null);
             for (var t = 0; t < mr * Nr; t++) tile[t] += sums[t];
         }
         for (var j = 0; j < count; j++)
@@ -163,167 +171,4 @@ public static partial class Scorer
             for (var r = 0; r < mr; r++) output[(long)j * n + r] = (float)(beta * tile[j * mr + r]);
         }
     }
-
-    /// <summary>The width-specific parts of <see cref="Micro{TPanel}"/>.</summary>
-    private interface IPanelKernel
-    {
-        /// <summary>Rows per panel.</summary>
-        static abstract int Mr { get; }
-
-        /// <summary>One float32 accumulation block over dimensions [k0, kEnd), 6 × Mr sums, query-major.</summary>
-        static abstract unsafe void Block(float* pack, float* q, int dim, int k0, int kEnd, float* sums);
-
-        /// <summary>output[r] = betaF · sums[r] for r &lt; Mr (float32).</summary>
-        static abstract unsafe void StoreScaled(float* sums, float betaF, float* output);
-    }
-
-    /// <summary>AVX-512 panel: 32 rows, two Vector512 per query.</summary>
-    private readonly struct Panel512 : IPanelKernel
-    {
-        public static int Mr => 32;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static unsafe void Block(float* pack, float* q, int dim, int k0, int kEnd, float* sums) => Block512(pack, q, dim, k0, kEnd, sums);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static unsafe void StoreScaled(float* sums, float betaF, float* output)
-        {
-            var bv = Vector512.Create(betaF);
-            (Vector512.Load(sums) * bv).Store(output);
-            (Vector512.Load(sums + 16) * bv).Store(output + 16);
-        }
-    }
-
-    /// <summary>AVX2 panel: 16 rows, two Vector256 per query.</summary>
-    private readonly struct Panel256 : IPanelKernel
-    {
-        public static int Mr => 16;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static unsafe void Block(float* pack, float* q, int dim, int k0, int kEnd, float* sums) => Block256(pack, q, dim, k0, kEnd, sums);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static unsafe void StoreScaled(float* sums, float betaF, float* output)
-        {
-            var bv = Vector256.Create(betaF);
-            (Vector256.Load(sums) * bv).Store(output);
-            (Vector256.Load(sums + 8) * bv).Store(output + 8);
-        }
-    }
-
-    /// <summary>One float32 accumulation block over dimensions [k0, kEnd): the microkernel's inner loop; writes the
-    /// 6 × mr sums to <paramref name="sums"/> (query-major).</summary>
-    // Block512 and Block256 are deliberately separate register-blocked kernels: 12 named vector accumulators must stay
-    // in registers (a generic-over-width or looped version spills them), and their multiply-add forms match
-    // FusedKernels' so fused and unfused scores are the same bits.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Block512(float* pack, float* q, int dim, int k0, int kEnd, float* sums)
-    {
-        const int mr = 32;
-        var q0 = q;
-        var q1 = q + dim;
-        var q2 = q1 + dim;
-        var q3 = q2 + dim;
-        var q4 = q3 + dim;
-        var q5 = q4 + dim;
-        var c00 = Vector512<float>.Zero;
-        var c01 = Vector512<float>.Zero;
-        var c10 = Vector512<float>.Zero;
-        var c11 = Vector512<float>.Zero;
-        var c20 = Vector512<float>.Zero;
-        var c21 = Vector512<float>.Zero;
-        var c30 = Vector512<float>.Zero;
-        var c31 = Vector512<float>.Zero;
-        var c40 = Vector512<float>.Zero;
-        var c41 = Vector512<float>.Zero;
-        var c50 = Vector512<float>.Zero;
-        var c51 = Vector512<float>.Zero;
-        var a = pack + k0 * mr;
-        for (var k = k0; k < kEnd; k++, a += mr)
-        {
-            var a0 = Vector512.Load(a);
-            var a1 = Vector512.Load(a + 16);
-            var b = Vector512.Create(q0[k]);
-            c00 = Vector512.FusedMultiplyAdd(a0, b, c00);
-            c01 = Vector512.FusedMultiplyAdd(a1, b, c01);
-            b = Vector512.Create(q1[k]);
-            c10 = Vector512.FusedMultiplyAdd(a0, b, c10);
-            c11 = Vector512.FusedMultiplyAdd(a1, b, c11);
-            b = Vector512.Create(q2[k]);
-            c20 = Vector512.FusedMultiplyAdd(a0, b, c20);
-            c21 = Vector512.FusedMultiplyAdd(a1, b, c21);
-            b = Vector512.Create(q3[k]);
-            c30 = Vector512.FusedMultiplyAdd(a0, b, c30);
-            c31 = Vector512.FusedMultiplyAdd(a1, b, c31);
-            b = Vector512.Create(q4[k]);
-            c40 = Vector512.FusedMultiplyAdd(a0, b, c40);
-            c41 = Vector512.FusedMultiplyAdd(a1, b, c41);
-            b = Vector512.Create(q5[k]);
-            c50 = Vector512.FusedMultiplyAdd(a0, b, c50);
-            c51 = Vector512.FusedMultiplyAdd(a1, b, c51);
-        }
-        c00.Store(sums); c01.Store(sums + 16);
-        c10.Store(sums + mr); c11.Store(sums + mr + 16);
-        c20.Store(sums + 2 * mr); c21.Store(sums + 2 * mr + 16);
-        c30.Store(sums + 3 * mr); c31.Store(sums + 3 * mr + 16);
-        c40.Store(sums + 4 * mr); c41.Store(sums + 4 * mr + 16);
-        c50.Store(sums + 5 * mr); c51.Store(sums + 5 * mr + 16);
-    }
-
-    /// <summary>One float32 accumulation block over dimensions [k0, kEnd): the microkernel's inner loop; writes the
-    /// 6 × mr sums to <paramref name="sums"/> (query-major).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Block256(float* pack, float* q, int dim, int k0, int kEnd, float* sums)
-    {
-        const int mr = 16;
-        var q0 = q;
-        var q1 = q + dim;
-        var q2 = q1 + dim;
-        var q3 = q2 + dim;
-        var q4 = q3 + dim;
-        var q5 = q4 + dim;
-        var c00 = Vector256<float>.Zero;
-        var c01 = Vector256<float>.Zero;
-        var c10 = Vector256<float>.Zero;
-        var c11 = Vector256<float>.Zero;
-        var c20 = Vector256<float>.Zero;
-        var c21 = Vector256<float>.Zero;
-        var c30 = Vector256<float>.Zero;
-        var c31 = Vector256<float>.Zero;
-        var c40 = Vector256<float>.Zero;
-        var c41 = Vector256<float>.Zero;
-        var c50 = Vector256<float>.Zero;
-        var c51 = Vector256<float>.Zero;
-        var a = pack + k0 * mr;
-        for (var k = k0; k < kEnd; k++, a += mr)
-        {
-            var a0 = Vector256.Load(a);
-            var a1 = Vector256.Load(a + 8);
-            var b = Vector256.Create(q0[k]);
-            c00 = Vector256.MultiplyAddEstimate(a0, b, c00);
-            c01 = Vector256.MultiplyAddEstimate(a1, b, c01);
-            b = Vector256.Create(q1[k]);
-            c10 = Vector256.MultiplyAddEstimate(a0, b, c10);
-            c11 = Vector256.MultiplyAddEstimate(a1, b, c11);
-            b = Vector256.Create(q2[k]);
-            c20 = Vector256.MultiplyAddEstimate(a0, b, c20);
-            c21 = Vector256.MultiplyAddEstimate(a1, b, c21);
-            b = Vector256.Create(q3[k]);
-            c30 = Vector256.MultiplyAddEstimate(a0, b, c30);
-            c31 = Vector256.MultiplyAddEstimate(a1, b, c31);
-            b = Vector256.Create(q4[k]);
-            c40 = Vector256.MultiplyAddEstimate(a0, b, c40);
-            c41 = Vector256.MultiplyAddEstimate(a1, b, c41);
-            b = Vector256.Create(q5[k]);
-            c50 = Vector256.MultiplyAddEstimate(a0, b, c50);
-            c51 = Vector256.MultiplyAddEstimate(a1, b, c51);
-        }
-        c00.Store(sums); c01.Store(sums + 8);
-        c10.Store(sums + mr); c11.Store(sums + mr + 8);
-        c20.Store(sums + 2 * mr); c21.Store(sums + 2 * mr + 8);
-        c30.Store(sums + 3 * mr); c31.Store(sums + 3 * mr + 8);
-        c40.Store(sums + 4 * mr); c41.Store(sums + 4 * mr + 8);
-        c50.Store(sums + 5 * mr); c51.Store(sums + 5 * mr + 8);
-    }
-
 }

@@ -28,6 +28,27 @@ public class FusedScorerTests
         { 1500, 64, 10.0 },
     };
 
+    /// <summary>
+    /// 70 queries run every fused kernel (AVX-512: 4-vector and 1-vector blocks; AVX2: 2-vector and 1-vector ones):
+    /// each gives the unfused scores to the bit, and the fused max is the max of those scores.
+    /// </summary>
+    [Theory]
+    [InlineData(301, 13)]
+    [InlineData(301, 64)]
+    public void Fused_OfManyQueries_EqualsUnfusedToTheBit(int n, int dim)
+    {
+        const int batch = 70;
+        const double beta = 2.5;
+        var (bank, queries) = TiedBank(n, dim, batch);
+        var scores = new float[batch * n];
+        Scorer.ScoreBatch(bank.Data, dim, queries, batch, beta, scores);
+        var tile = new float[batch * n];
+        FusedScorer.ScoreTile(bank, 0, n, queries, batch, beta, tile);
+        Assert.Equal(scores, tile);
+        var fused = FusedScorer.Run(bank, queries, batch, FusedScoreRequest.ForAll(beta, batch, new QueryReduction()));
+        for (var b = 0; b < batch; b++) Assert.Equal((double)scores.AsSpan(b * n, n).ToArray().Max(), fused[b].Max);
+    }
+
     [Theory]
     [MemberData(nameof(Shapes))]
     public void Fused_EqualsUnfused_MaxSoftmaxAndCandidates(int n, int dim, double beta)
