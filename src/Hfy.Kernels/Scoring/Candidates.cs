@@ -48,44 +48,6 @@ public static class Candidates
         }
     }
 
-    /// <summary>
-    /// The value at position <paramref name="index"/> (0 = the largest) of <paramref name="values"/> sorted descending,
-    /// by selection (expected O(n), no sort); <paramref name="values"/> is permuted. NaN-free input assumed.
-    /// </summary>
-    internal static T SelectDescending<T>(Span<T> values, int index)
-        where T : struct, System.Numerics.INumber<T>
-    {
-        if ((uint)index >= (uint)values.Length) throw new ArgumentOutOfRangeException(nameof(index), index, $"index must be in 0..{values.Length - 1}");
-        var lo = 0;
-        var hi = values.Length - 1;
-        while (hi > lo)
-        {
-            // Median of three as the pivot; Hoare partition, larger values to the left.
-            var mid = lo + ((hi - lo) >> 1);
-            var (a, b, c) = (values[lo], values[mid], values[hi]);
-            var pivot = a > b ? (b > c ? b : a > c ? c : a) : (a > c ? a : b > c ? c : b);
-            var i = lo;
-            var j = hi;
-            while (i <= j)
-            {
-                while (values[i] > pivot) i++;
-                while (values[j] < pivot) j--;
-                if (i <= j)
-                {
-                    (values[i], values[j]) = (values[j], values[i]);
-                    i++;
-                    j--;
-                }
-            }
-
-            if (index <= j) hi = j;
-            else if (index >= i) lo = i;
-            else return values[index];
-        }
-
-        return values[index];
-    }
-
     /// <summary>The k-th largest value (k = 1: the max) of <paramref name="scores"/>; NaN-free input assumed.</summary>
     public static double KthLargest(ReadOnlySpan<double> scores, int k)
     {

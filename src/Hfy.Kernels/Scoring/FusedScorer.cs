@@ -644,7 +644,7 @@ public static class FusedScorer
                 // The cap-th largest score by selection (no sort): keep every score above it and the first ties at it.
                 var work = SelectionScratch(keep);
                 scores[..keep].CopyTo(work);
-                var cut = Candidates.SelectDescending(work.AsSpan(0, keep), cap - 1);
+                var cut = Structured.Selection.SelectDescending(work.AsSpan(0, keep), cap - 1);
                 var above = 0;
                 foreach (var v in scores[..keep])
                 {

@@ -5,12 +5,50 @@ internal static class Selection
 {
     /// <summary>
     /// The k-th largest value (1-based) of <paramref name="values"/>, which is reordered in place
-    /// (expected O(n): the quickselect of <see cref="Scoring.Candidates.SelectDescending{T}"/>).
+    /// (expected O(n): the quickselect of <see cref="SelectDescending{T}"/>).
     /// </summary>
     public static double KthLargest(Span<double> values, int k)
     {
         if (k < 1 || k > values.Length) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be in 1..values.Length");
-        return Scoring.Candidates.SelectDescending(values, k - 1);
+        return SelectDescending(values, k - 1);
+    }
+
+    /// <summary>
+    /// The value at position <paramref name="index"/> (0 = the largest) of <paramref name="values"/> sorted descending,
+    /// by selection (expected O(n), no sort); <paramref name="values"/> is permuted. NaN-free input assumed.
+    /// </summary>
+    internal static T SelectDescending<T>(Span<T> values, int index)
+        where T : struct, System.Numerics.INumber<T>
+    {
+        if ((uint)index >= (uint)values.Length) throw new ArgumentOutOfRangeException(nameof(index), index, $"index must be in 0..{values.Length - 1}");
+        var lo = 0;
+        var hi = values.Length - 1;
+        while (hi > lo)
+        {
+            // Median of three as the pivot; Hoare partition, larger values to the left.
+            var mid = lo + ((hi - lo) >> 1);
+            var (a, b, c) = (values[lo], values[mid], values[hi]);
+            var pivot = a > b ? (b > c ? b : a > c ? c : a) : (a > c ? a : b > c ? c : b);
+            var i = lo;
+            var j = hi;
+            while (i <= j)
+            {
+                while (values[i] > pivot) i++;
+                while (values[j] < pivot) j--;
+                if (i <= j)
+                {
+                    (values[i], values[j]) = (values[j], values[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            if (index <= j) hi = j;
+            else if (index >= i) lo = i;
+            else return values[index];
+        }
+
+        return values[index];
     }
 
     /// <summary>

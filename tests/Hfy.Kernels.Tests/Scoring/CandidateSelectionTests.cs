@@ -77,10 +77,10 @@ public class CandidateSelectionTests
         foreach (var index in new[] { 0, n / 3, n / 2, n - 1 }.Distinct())
         {
             var work = (float[])s.Clone();
-            Assert.Equal(sorted[index], Candidates.SelectDescending<float>(work, index));
+            Assert.Equal(sorted[index], Hfy.Kernels.Structured.Selection.SelectDescending<float>(work, index));
             Assert.Equal(sorted, work.OrderByDescending(v => v).ToArray());
             var d = s.Select(v => (double)v).ToArray();
-            Assert.Equal(sorted[index], Candidates.SelectDescending<double>(d, index));
+            Assert.Equal(sorted[index], Hfy.Kernels.Structured.Selection.SelectDescending<double>(d, index));
         }
     }
 }
