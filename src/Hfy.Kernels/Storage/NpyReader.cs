@@ -184,7 +184,8 @@ public static partial class NpyReader
             throw new InvalidDataException($"{path}: file is truncated");
     }
 
-    [GeneratedRegex(@"^[<>=|]?[a-zA-Z][0-9]{0,2}$")]
+    // \z, not $: $ also matches before a final newline, and a dtype "<f\n" was echoed as a two-line error.
+    [GeneratedRegex(@"^[<>=|]?[a-zA-Z][0-9]{0,2}\z")]
     private static partial Regex DTypeToken();
 
     [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]

@@ -183,6 +183,23 @@ public sealed class LoaderFuzzTests(ITestOutputHelper output)
         Assert.EndsWith(problem, e.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A dtype with a newline (found by the fuzzer: '&lt;f\n') is not echoed: the error stays one line.</summary>
+    [Theory]
+    [InlineData("<f\\n")]
+    [InlineData("<f\\r\\n")]
+    public void NpyDtype_WithALineBreak_IsOneLine(string escaped)
+    {
+        using var dir = new TempDir();
+        var path = dir.File("d.npy");
+        var dtype = escaped.Replace("\\n", "\n", StringComparison.Ordinal).Replace("\\r", "\r", StringComparison.Ordinal);
+        var text = $"{{'descr': '{dtype}', 'fortran_order': False, 'shape': (2, 3), }}";
+        text = text.PadRight(((text.Length + 11) / 64 + 1) * 64 - 11) + "\n";
+        File.WriteAllBytes(path, [0x93, .. "NUMPY"u8, 1, 0, (byte)(text.Length & 0xFF), (byte)(text.Length >> 8), .. Encoding.ASCII.GetBytes(text)]);
+        var e = Assert.Throws<InvalidDataException>(() => Hfy.Kernels.Storage.NpyReader.ReadHeader(path));
+        Assert.StartsWith($"{path}: dtype (unreadable) is not supported", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
     [Fact]
     public void CorruptGzip_NamesTheFile()
     {
