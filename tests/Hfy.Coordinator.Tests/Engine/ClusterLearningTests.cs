@@ -27,17 +27,6 @@ public sealed class LearningClusterFixture : IAsyncLifetime
 /// <summary>Learning cells run on the bank nodes give the local engine's numbers bit for bit, and are stored once.</summary>
 public sealed class ClusterLearningTests(LearningClusterFixture fixture) : IClassFixture<LearningClusterFixture>
 {
-    internal const string TinyMil = """
-        {
-          "name": "tiny mil", "kind": "mil",
-          "mil": {
-            "datasets": ["tiger"], "maps": [ { "name": "softmax" }, { "name": "ksubsets", "k": 5 } ],
-            "lr": [0.001, 0.01], "embDims": [8], "hiddenSize": [4], "heads": [2],
-            "epochs": 1, "folds": 3, "seeds": 2
-          }
-        }
-        """;
-
     private const string TinyRationale = """
         {
           "name": "tiny rationale", "kind": "rationale",
@@ -49,7 +38,7 @@ public sealed class ClusterLearningTests(LearningClusterFixture fixture) : IClas
     [Fact]
     public async Task MilExperiment_OnTheBankNodes_IsBitIdenticalToLocal_AndResumesWithoutSendingACell()
     {
-        var local = await RunAsync(new LocalEngine(), TinyMil);
+        var local = await RunAsync(new LocalEngine(), Hfy.Coordinator.Tests.Experiments.LearningExperimentTests.SmallMil);
         var engine = fixture.Cluster.Engine;
         var firstSendsBefore = engine.LearningCounters.Sent - engine.LearningCounters.Resent;
         var completedBefore = engine.LearningCounters.Completed;
@@ -57,7 +46,7 @@ public sealed class ClusterLearningTests(LearningClusterFixture fixture) : IClas
         using var dir = new TempDir();
         var store = ResultsStore.Open(dir.Path);
         var runner = new ExperimentRunner(engine, store);
-        var id = runner.Submit(ExperimentSpec.Parse(TinyMil), SpecLimits.Default);
+        var id = runner.Submit(ExperimentSpec.Parse(Hfy.Coordinator.Tests.Experiments.LearningExperimentTests.SmallMil), SpecLimits.Default);
         await runner.RunAsync(id, null, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(5));
         var remote = store.GetCells(id);
 

@@ -9,7 +9,8 @@ namespace Hfy.Coordinator.Tests.Experiments;
 /// <summary>The learning kinds (mil, rationale) through the experiment runner: validation, stored cells, two phases, resume.</summary>
 public class LearningExperimentTests
 {
-    private const string SmallMil = """
+    /// <summary>A MIL grid small enough for a test: tiger, 2 maps × 2 learning rates, 3 folds, 2 seeds, 1 epoch.</summary>
+    internal const string SmallMil = """
         {
           "name": "small mil", "kind": "mil",
           "mil": {
