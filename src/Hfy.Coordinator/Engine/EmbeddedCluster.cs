@@ -85,6 +85,10 @@ public sealed class EmbeddedCluster : IAsyncDisposable
                 .ConfigureAwait(false);
             foreach (var bank in banks) PartitionSharding.StartRegion(bank!);
             var region = PartitionSharding.StartProxy(coordinator);
+            // Every bank region registered with the shard coordinator before the first bank is placed: a shard stays
+            // where it was first allocated until a rebalance moves it, so a region that registered late got no
+            // partitions of the first banks for tens of seconds (a 2-node test saw every partition on one node).
+            await WaitForRegionsAsync(region, bankNodes, options.StartTimeout, cancellationToken).ConfigureAwait(false);
             var engine = new ClusterEngine(coordinator, region, options.Engine);
             return new EmbeddedCluster(coordinator, banks, engine, region);
         }
@@ -158,6 +162,27 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         var config = ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-actor-system-terminate = off")
             .WithFallback(HfyConfig.Build(settings));
         return options.ExtraHocon is null ? config : ConfigurationFactory.ParseString(options.ExtraHocon).WithFallback(config);
+    }
+
+    private static async Task WaitForRegionsAsync(IActorRef region, int bankNodes, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var remaining = deadline - DateTime.UtcNow;
+            if (remaining <= TimeSpan.Zero) throw new TimeoutException($"embedded cluster: {bankNodes} bank regions not registered within {timeout}");
+            try
+            {
+                var regions = await region.Ask<CurrentRegions>(GetCurrentRegions.Instance, remaining < TimeSpan.FromSeconds(5) ? remaining : TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+                if (regions.Regions.Count >= bankNodes) return;
+            }
+            catch (AskTimeoutException)
+            {
+                // The shard coordinator is still starting; the deadline above ends the wait.
+            }
+
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
