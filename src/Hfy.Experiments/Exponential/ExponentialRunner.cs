@@ -169,6 +169,15 @@ public sealed class ExponentialRunner
                     roundTrips += zero.RoundTrips;
                     bytes += zero.Bytes;
                 }
+                if (e.Steps == 0 && cell.Start >= 1)
+                {
+                    // T = 0 from the stored pattern is the probe itself (the tolerance plays no part without an update):
+                    // at 10⁹ patterns this saves a pass over the bank per cell.
+                    outcomes[c] = oneStep[key];
+                    dynamicsMs[c] = clock.Elapsed.TotalMilliseconds;
+                    continue;
+                }
+
                 if (!starts.TryGetValue(cell.Start, out var x0)) starts[cell.Start] = x0 = Starts(spec, targetRows, dim, patterns, bankIndex, cell.Start);
                 var r = await RetrieveAsync(bank, x0, q, new RetrievalOptions(mapSpec, cell.Beta, e.Steps, spec.Tol, PostTransform.L2) { SoftmaxTolerance = e.SoftmaxTolerance }, targets, ct).ConfigureAwait(false);
                 outcomes[c] = r.Outcomes;

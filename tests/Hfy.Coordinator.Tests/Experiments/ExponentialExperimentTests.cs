@@ -38,8 +38,11 @@ public class ExponentialExperimentTests
     internal sealed class StepCountingEngine(IRetrievalEngine inner) : IRetrievalEngine
     {
         private int _dynamics;
+        private int _requests;
 
         public int Dynamics => _dynamics;
+
+        public int Requests => _requests;
 
         public Task CreateBankAsync(BankSpec spec, CancellationToken cancellationToken) => inner.CreateBankAsync(spec, cancellationToken);
 
@@ -49,6 +52,7 @@ public class ExponentialExperimentTests
         {
             var r = await inner.RetrieveAsync(bankName, queries, batch, options, cancellationToken);
             if (options.Steps > 0) Interlocked.Increment(ref _dynamics);
+            Interlocked.Increment(ref _requests);
             return r;
         }
 
@@ -120,6 +124,40 @@ public class ExponentialExperimentTests
             Assert.Equal(m.Successes, m.Rows.Count(r => r.Success));
         }
         Assert.True(checkedRows > 500);
+    }
+
+    [Fact]
+    public async Task ZeroSteps_FromTheStoredPattern_ReuseTheProbe_AndReportItsWeights()
+    {
+        using var dir = new TempDir();
+        var (runner, store, engine) = NewRunner(dir.Path);
+        var spec = ExperimentSpec.Parse(Small.Replace("\"starts\": [1, 0.7], \"steps\": 6", "\"starts\": [1], \"steps\": 0", StringComparison.Ordinal));
+        var id = runner.Submit(spec, SpecLimits.Default);
+        await runner.RunAsync(id, null, CancellationToken.None);
+        var cells = store.GetCells(id);
+        Assert.Equal((int)GridExpansion.Count(spec), cells.Count);
+        // One request per (bank, map, β_net): the probe; the T = 0 cell from ξ is that probe, not a second pass.
+        Assert.Equal(cells.Count, engine.Requests);
+        Assert.Equal(0, engine.Dynamics);
+        var plan = ExperimentPlan.Read(spec);
+        foreach (var c in cells)
+        {
+            var m = c.Metrics.Exponential!;
+            var bank = BankSources.Load(ExponentialRunner.BankOf(id, plan, m.Dim, m.Patterns, m.Bank));
+            foreach (var row in m.Rows)
+            {
+                Assert.Equal(0, row.Steps);
+                // The state is ξ itself: φ_target = 1, and the softmax weight at ξ is the brute-force one.
+                Assert.Equal(1.0, row.PhiTarget, 5);
+                if (m.Margin is null)
+                {
+                    var t = (int)row.Target;
+                    var z = 0.0;
+                    for (var i = 0; i < bank.Rows; i++) z += Math.Exp(m.Beta * (Overlap(bank.Row(t), bank.Row(i)) - Overlap(bank.Row(t), bank.Row(t))));
+                    Assert.Equal(1 / z, row.WeightAtPattern, 4);
+                }
+            }
+        }
     }
 
     [Fact]
