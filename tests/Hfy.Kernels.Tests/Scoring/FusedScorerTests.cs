@@ -152,6 +152,47 @@ public class FusedScorerTests
         }
     }
 
+    /// <summary>
+    /// Over many chunks (run in any order on the cores, merged as they finish) a cut candidate list is the cap largest
+    /// of the complete one, ties going to the lower id: brute force over the uncapped list, with a block of duplicated
+    /// rows tied exactly at the cut and every row of a second store tied (then the list is the cap lowest ids).
+    /// </summary>
+    [Theory]
+    [InlineData(64)]
+    [InlineData(1000)]
+    [InlineData(4096)]
+    public void CutLists_OverManyChunks_AreTheCapLargest_TiesToTheLowerId(int cap)
+    {
+        const int n = 200_000, dim = 16, batch = 3;
+        var (bank, queries) = TiedBank(n, dim, batch);
+        // 30,000 copies of one row spread over the store: query 1 ties them all, near the top of its scores.
+        var data = bank.Data.ToArray();
+        for (var i = 7; i < n; i += 7) bank.Row(3).CopyTo(data.AsSpan(i * dim, dim));
+        bank.Row(3).CopyTo(queries.AsSpan(dim, dim));
+        var store = new Bank(data, n, dim);
+        foreach (var softmax in new[] { false, true })
+        {
+            var reduction = new QueryReduction(Softmax: softmax, Margin: 40);
+            var all = FusedScorer.Run(store, queries, batch, FusedScoreRequest.ForAll(1.0, batch, reduction, candidateCap: n));
+            var cut = FusedScorer.Run(store, queries, batch, FusedScoreRequest.ForAll(1.0, batch, reduction, candidateCap: cap));
+            for (var b = 0; b < batch; b++)
+            {
+                Assert.False(all[b].CapHit);
+                var expected = all[b].Ids.Zip(all[b].Scores).OrderByDescending(p => p.Second).ThenBy(p => p.First).Take(cap).Select(p => p.First).Order().ToArray();
+                Assert.Equal(all[b].Ids.Length > cap, cut[b].CapHit);
+                Assert.Equal(expected, cut[b].Ids);
+                Assert.Equal(all[b].Bound, cut[b].Bound);
+            }
+        }
+
+        // Every row the same: the cap lowest ids.
+        var same = new float[n * dim];
+        for (var i = 0; i < n; i++) bank.Row(0).CopyTo(same.AsSpan(i * dim, dim));
+        var flat = FusedScorer.Run(new Bank(same, n, dim), queries.AsSpan(0, dim), 1, FusedScoreRequest.ForAll(1.0, 1, new QueryReduction(Margin: 1.0), candidateCap: cap));
+        Assert.True(flat[0].CapHit);
+        Assert.Equal(Enumerable.Range(0, cap).Select(i => (long)i).ToArray(), flat[0].Ids);
+    }
+
     [Fact]
     public void Cap_EqualToTheCandidateCount_IsNotHit()
     {
