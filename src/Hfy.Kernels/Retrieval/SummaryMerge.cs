@@ -110,7 +110,19 @@ public static class SummaryMerge
             if (!(s.Complete || s.Floor < bound)) floor = Math.Max(floor, s.Floor);
         }
 
-        var cands = new List<MergedCandidate>();
+        // Sized once: the list of a wide support (thousands of 32-byte entries) is a large object, and growing it by
+        // doubling left a trail of them for every query of every step.
+        var count = 0;
+        foreach (var s in parts)
+        {
+            for (var t = 0; t < s.Ids.Length; t++)
+            {
+                var v = s.ScoreAt(t);
+                if (v > bound || (inclusive && v == bound)) count++;
+            }
+        }
+
+        var cands = new List<MergedCandidate>(count);
         foreach (var s in parts)
         {
             var shipped = dim == 0 ? 0 : s.Rows.Length / dim;

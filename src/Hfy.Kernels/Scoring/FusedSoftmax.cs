@@ -62,7 +62,7 @@ internal sealed unsafe class SoftmaxLanes
         _cut = new double[_lanes];
         _scale = new double[_lanes];
         for (var b = 0; b < _lanes; b++) _m[b] = b < hints.Length ? hints[b] : double.NegativeInfinity;
-        _rt = GC.AllocateArray<double>(_dimPad * _lanes, pinned: true);
+        _rt = new double[_dimPad * _lanes];
         _w = TileBuffers.ZeroedDoubles(tileRows * _lanes);
         _x = TileBuffers.ZeroedDoubles(tileRows * _dimPad);
     }
