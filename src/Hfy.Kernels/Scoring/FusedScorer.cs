@@ -355,11 +355,11 @@ public static class FusedScorer
         private readonly QueryState[][] _states;
         private readonly SoftmaxLanes?[] _soft;
 
-        // Candidate lists are merged as chunks finish, in any order (only the running chunks hold lists of their own),
-        // pruned to the cap largest with ties going to the lower id (Prune compares ids, so the order of the merges does
-        // not matter). A chunk's lane bound rises to just below the merged lists' largest dropped score d: cap merged
-        // rows score ≥ d, so a row below d is never among the cap largest, and one at d (which may win a tie by a lower
-        // id) stays above d's predecessor. The result does not depend on which chunks were merged when.
+        // Candidate lists are merged chunk by chunk in chunk order as chunks finish (so at most the running chunks and
+        // those waiting for an earlier one hold lists), pruned to the cap largest. A chunk's lane bound rises to the
+        // merged lists' largest dropped score: those lists hold only earlier (lower-id) rows, at least cap of which score
+        // at or above it, so a row at or below it is never among the cap largest (ties go to the lower id) and the
+        // result does not depend on which chunks were merged when.
         private readonly QueryState[] _merged;
 
         // The largest reference (max or k-th largest) any chunk has reached so far, per query: every chunk's reference is
@@ -367,14 +367,10 @@ public static class FusedScorer
         // that has not met the large scores yet stops collecting rows far below them. Racy writes may lower it to an
         // older chunk value, which is still a valid (smaller) reference.
         private readonly double[] _sharedRef;
-        // Just below the largest score dropped for the cap so far, by any chunk or by the merge, per query. A list that
-        // dropped d holds cap rows scoring ≥ d, so the final cap-th largest is ≥ d: a row below d, in any chunk, is never
-        // among the cap largest, and one at d (it may win a tie by a lower id) stays above d's predecessor. Chunks run
-        // out of order (the parallel loop hands a thread a range far ahead); before this bound was shared, a late-id
-        // chunk collected until every earlier chunk had merged, and dense lists (softmax pairs) took most (row, query)
-        // pairs of such chunks. Racy writes may lower it to an older value, which is still a valid bound.
-        private readonly float[] _droppedBound;
+        private readonly float[] _mergedDropped;
+        private readonly bool[] _finished;
         private readonly Lock _mergeLock = new();
+        private int _nextMerge;
         private readonly double _cutoff;
         private readonly int _pruneAt;
         private readonly bool _anyTop;
@@ -393,7 +389,8 @@ public static class FusedScorer
             _states = new QueryState[_chunks][];
             _soft = new SoftmaxLanes?[_chunks];
             _merged = Enumerable.Range(0, batch).Select(_ => new QueryState(double.NegativeInfinity)).ToArray();
-            _droppedBound = Enumerable.Repeat(float.NegativeInfinity, batch).ToArray();
+            _mergedDropped = Enumerable.Repeat(float.NegativeInfinity, batch).ToArray();
+            _finished = new bool[_chunks];
             _sharedRef = _q.Select(q => double.NegativeInfinity).ToArray();
             // Rows with θ − m below −cutoff add less than ε/N each (or exactly 0 in float64 beyond −746).
             _cutoff = request.SoftmaxTolerance > 0 && store.Rows > 0
@@ -468,30 +465,34 @@ public static class FusedScorer
             if (_anyCandidates) MergeFinished(chunk);
         }
 
-        /// <summary>Merges finished chunk <paramref name="chunk"/>'s candidate lists into the merged lists.</summary>
+        /// <summary>Marks <paramref name="chunk"/> finished and merges every finished chunk next in order into the merged lists.</summary>
         private void MergeFinished(int chunk)
         {
             lock (_mergeLock)
             {
-                var states = _states[chunk];
-                for (var b = 0; b < _batch; b++)
+                _finished[chunk] = true;
+                for (; _nextMerge < _chunks && _finished[_nextMerge]; _nextMerge++)
                 {
-                    var st = states[b];
-                    var into = _merged[b];
-                    // Both lists cut to the cap first (the cap largest of a union are among the parts' cap largest),
-                    // so the merged list stays below 2 × cap and never grows into the large-object heap.
-                    var cap = _request.CandidateCap;
-                    if (st.Ids.Count > cap) Prune(st, _q[b].FixedBound, cap);
-                    if (into.Ids.Count + st.Ids.Count > _pruneAt) Prune(into, _q[b].FixedBound, cap);
-                    into.DroppedMax = Math.Max(into.DroppedMax, st.DroppedMax);
-                    into.Ids.AddRange(st.Ids);
-                    into.Scores.AddRange(st.Scores);
-                    st.Ids.Clear();
-                    st.Ids.TrimExcess();
-                    st.Scores.Clear();
-                    st.Scores.TrimExcess();
-                    if (into.Ids.Count >= _pruneAt) Prune(into, _q[b].FixedBound, _request.CandidateCap);
-                    RaiseDroppedBound(b, into.DroppedMax);
+                    var states = _states[_nextMerge];
+                    for (var b = 0; b < _batch; b++)
+                    {
+                        var st = states[b];
+                        var into = _merged[b];
+                        // Both lists cut to the cap first (the cap largest of a union are among the parts' cap largest),
+                        // so the merged list stays below 2 × cap and never grows into the large-object heap.
+                        var cap = _request.CandidateCap;
+                        if (st.Ids.Count > cap) Prune(st, _q[b].FixedBound, cap);
+                        if (into.Ids.Count + st.Ids.Count > _pruneAt) Prune(into, _q[b].FixedBound, cap);
+                        into.DroppedMax = Math.Max(into.DroppedMax, st.DroppedMax);
+                        into.Ids.AddRange(st.Ids);
+                        into.Scores.AddRange(st.Scores);
+                        st.Ids.Clear();
+                        st.Ids.TrimExcess();
+                        st.Scores.Clear();
+                        st.Scores.TrimExcess();
+                        if (into.Ids.Count >= _pruneAt) Prune(into, _q[b].FixedBound, _request.CandidateCap);
+                        Volatile.Write(ref _mergedDropped[b], into.DroppedMax);
+                    }
                 }
             }
         }
@@ -534,7 +535,7 @@ public static class FusedScorer
                 for (var b = 0; b < stride; b++)
                 {
                     lanes.Bound[b] = b < _batch && _q[b].CollectsCandidates
-                        ? Math.Max(FloorFloat(BoundOf(_q[b], SharedReference(states[b], b))), Math.Max(states[b].DroppedMax, Volatile.Read(ref _droppedBound[b])))
+                        ? Math.Max(FloorFloat(BoundOf(_q[b], SharedReference(states[b], b))), Math.Max(states[b].DroppedMax, Volatile.Read(ref _mergedDropped[b])))
                         : float.PositiveInfinity;
                 }
                 Scan(sc, rows, stride, lanes.Bound, new CandidateHit(this, states, firstRow));
@@ -608,16 +609,8 @@ public static class FusedScorer
                 st.Scores.Add(score);
                 if (st.Ids.Count < pass._pruneAt) return threshold;
                 Prune(st, BoundOf(pass._q[query], pass.SharedReference(st, query)), pass._request.CandidateCap);
-                pass.RaiseDroppedBound(query, st.DroppedMax);
-                return Math.Max(threshold, Math.Max(st.DroppedMax, Volatile.Read(ref pass._droppedBound[query])));
+                return Math.Max(threshold, st.DroppedMax);
             }
-        }
-
-        /// <summary>Raises query <paramref name="b"/>'s shared bound to just below a list's largest dropped score.</summary>
-        private void RaiseDroppedBound(int b, float dropped)
-        {
-            var bound = MathF.BitDecrement(dropped);
-            if (bound > Volatile.Read(ref _droppedBound[b])) Volatile.Write(ref _droppedBound[b], bound);
         }
 
         /// <summary>The larger of this chunk's reference and the shared one (both ≤ the final reference).</summary>
@@ -630,10 +623,7 @@ public static class FusedScorer
             q.Margin is { } m ? Math.Max(q.FixedBound, reference - m) : q.FixedBound;
 
         /// <summary>Drops candidates at or below the bound; above the cap keeps the cap largest (ties: lower id).</summary>
-        /// <remarks>
-        /// Lists merged out of chunk order are not sorted by id, so ties at the cut compare ids: the smallest ones stay,
-        /// whatever the order of the list.
-        /// </remarks>
+        /// <remarks>The ids are ascending (rows are added in order), so among scores tied at the cut the first ones stay.</remarks>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Prune(QueryState st, double bound, int cap)
         {
@@ -651,23 +641,22 @@ public static class FusedScorer
             }
             if (keep > cap)
             {
-                // The cap-th largest score by selection (no sort): keep every score above it and the ties at it with the smallest ids.
+                // The cap-th largest score by selection (no sort): keep every score above it and the first ties at it.
                 var work = SelectionScratch(keep);
                 scores[..keep].CopyTo(work);
                 var cut = Structured.Selection.SelectDescending(work.AsSpan(0, keep), cap - 1);
-                int above = 0, tied = 0;
+                var above = 0;
                 foreach (var v in scores[..keep])
                 {
                     if (v > cut) above++;
-                    else if (v == cut) tied++;
                 }
-                var idCut = tied <= cap - above ? long.MaxValue : TieIdCut(ids[..keep], scores[..keep], cut, tied, cap - above);
+                var ties = cap - above;
                 var kept = 0;
                 var dropped = float.NegativeInfinity;
                 for (var i = 0; i < keep; i++)
                 {
                     var v = scores[i];
-                    if (v > cut || (v == cut && ids[i] <= idCut))
+                    if (v > cut || (v == cut && ties-- > 0))
                     {
                         ids[kept] = ids[i];
                         scores[kept] = v;
@@ -685,22 +674,6 @@ public static class FusedScorer
             st.Scores.RemoveRange(keep, st.Scores.Count - keep);
         }
 
-        /// <summary>
-        /// The largest id kept among the <paramref name="count"/> scores tied at <paramref name="cut"/> when only
-        /// <paramref name="ties"/> of them fit: the ties-th smallest of their ids.
-        /// </summary>
-        private static long TieIdCut(ReadOnlySpan<long> ids, ReadOnlySpan<float> scores, float cut, int count, int ties)
-        {
-            var tied = new long[count];
-            count = 0;
-            for (var i = 0; i < ids.Length; i++)
-            {
-                if (scores[i] == cut) tied[count++] = ids[i];
-            }
-            Array.Sort(tied);
-            return tied[ties - 1];
-        }
-
         [ThreadStatic]
         private static float[]? t_selection;
 
@@ -713,7 +686,7 @@ public static class FusedScorer
         public IReadOnlyList<FusedQueryResult> Finish()
         {
             var results = new FusedQueryResult[_batch];
-            // Queries are independent: merged on all cores (ties at the cap compare ids, so results do not depend on scheduling).
+            // Queries are independent: merged on all cores (each query's merge runs in chunk order, so results do not depend on scheduling).
             Parallel.For(0, _batch, b =>
             {
                 var q = _q[b];
@@ -750,8 +723,6 @@ public static class FusedScorer
                     capHit |= merged.DroppedMax > bound;
                     ids = [.. merged.Ids];
                     scores = [.. merged.Scores];
-                    // Ascending ids (chunks merge in the order they finish).
-                    Array.Sort(ids, scores);
                 }
                 results[b] = new FusedQueryResult
                 {

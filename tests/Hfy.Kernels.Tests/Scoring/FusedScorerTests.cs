@@ -153,7 +153,7 @@ public class FusedScorerTests
     }
 
     /// <summary>
-    /// Over many chunks (run in any order on the cores, merged as they finish) a cut candidate list is the cap largest
+    /// Over many chunks (run in parallel, with bounds shared between them) a cut candidate list is the cap largest
     /// of the complete one, ties going to the lower id: brute force over the uncapped list, with a block of duplicated
     /// rows tied exactly at the cut and every row of a second store tied (then the list is the cap lowest ids).
     /// </summary>
