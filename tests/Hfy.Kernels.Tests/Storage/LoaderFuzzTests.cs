@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
-using CsCheck;
 using Xunit.Abstractions;
 
 namespace Hfy.Kernels.Tests.Storage;
@@ -78,14 +77,24 @@ public sealed class LoaderFuzzTests(ITestOutputHelper output)
         Try(tally, dir.Path, extension, wrap(valid), load);
         Assert.Equal(1, tally.Loaded); // the unmutated file loads
 
-        Gen.Byte.Array[0, 600].Sample(bytes => Try(tally, dir.Path, extension, wrap(bytes), load), iter: Iterations, threads: 1);
+        // The same inputs on every run (CI must not fail on a draw it has not seen before); HFY_FUZZ_SEED explores others.
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("HFY_FUZZ_SEED"), out var s) ? s : 20261203;
+        var rng = new Random(seed);
+        for (var i = 0; i < Iterations; i++) Try(tally, dir.Path, extension, wrap(RandomBytes(rng, 600)), load);
         // Random bytes after a valid magic reach the header parser.
-        Gen.Byte.Array[0, 200].Sample(bytes => Try(tally, dir.Path, extension, wrap([.. valid.AsSpan(0, Math.Min(8, valid.Length)), .. bytes]), load), iter: Iterations, threads: 1);
-        Gen.Int.Sample(seed => Try(tally, dir.Path, extension, wrap(Mutate(valid, seed, headerBytes)), load), iter: 3 * Iterations, threads: 1);
+        for (var i = 0; i < Iterations; i++) Try(tally, dir.Path, extension, wrap([.. valid.AsSpan(0, Math.Min(8, valid.Length)), .. RandomBytes(rng, 200)]), load);
+        for (var i = 0; i < 3 * Iterations; i++) Try(tally, dir.Path, extension, wrap(Mutate(valid, rng.Next(), headerBytes)), load);
 
-        output.WriteLine($"{name}: {tally.Tried} inputs, {tally.Loaded} loaded, {tally.Clean} clean errors, {tally.Unhandled} unhandled{(tally.FirstUnhandled is null ? "" : "; first: " + tally.FirstUnhandled)}");
+        output.WriteLine($"{name} (seed {seed}): {tally.Tried} inputs, {tally.Loaded} loaded, {tally.Clean} clean errors, {tally.Unhandled} unhandled{(tally.FirstUnhandled is null ? "" : "; first: " + tally.FirstUnhandled)}");
         Assert.True(tally.Unhandled == 0, $"{name}: {tally.Unhandled} unhandled exceptions; first: {tally.FirstUnhandled}");
         Assert.Equal(tally.Tried, tally.Loaded + tally.Clean);
+    }
+
+    private static byte[] RandomBytes(Random rng, int most)
+    {
+        var bytes = new byte[rng.Next(most + 1)];
+        rng.NextBytes(bytes);
+        return bytes;
     }
 
     private static byte[] ValidNpy(bool float64)
