@@ -62,6 +62,14 @@ public sealed record ExperimentSpec
     public static ExperimentSpec Parse(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
+        // System.Text.Json refuses a lone UTF-16 surrogate with an ArgumentException; say where it is instead. (Text read
+        // from UTF-8 never has one; a string built in code can.)
+        for (var i = 0; i < json.Length; i++)
+        {
+            if (char.IsHighSurrogate(json[i]) && i + 1 < json.Length && char.IsLowSurrogate(json[i + 1])) i++;
+            else if (char.IsSurrogate(json[i])) throw new JsonException($"the document is not valid text: a lone UTF-16 surrogate at character {i}");
+        }
+
         return JsonSerializer.Deserialize<ExperimentSpec>(json, SpecJson.Options)
             ?? throw new JsonException("the document is empty (null)");
     }
