@@ -69,6 +69,24 @@ public sealed class HfySerializerTests : IDisposable
         Assert.Equal(Describe(message), Describe(back));
     }
 
+    /// <summary>
+    /// The bytes of every sample, pinned (Serialization/WireContract.txt: manifest, then the payload in hex, as the
+    /// serializer wrote it when the contract was last changed on purpose): a node of the previous build reads what this
+    /// one writes only while they stay the same, whatever the records look like in C#.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void EveryRegisteredMessage_SerializesToThePinnedContractBytes(object message)
+    {
+        var serializer = (SerializerWithStringManifest)_system.Serialization.FindSerializerFor(message);
+        var manifest = serializer.Manifest(message);
+        var pinned = File.ReadLines(Path.Combine(AppContext.BaseDirectory, "Serialization", "WireContract.txt"))
+            .Select(line => line.Split(' '))
+            .Single(f => f[0] == manifest)[1];
+
+        Assert.Equal(pinned, Convert.ToHexString(serializer.ToBinary(message)));
+    }
+
     [Fact]
     public void LearningCellMetrics_CrossTheWire_BitForBit()
     {
