@@ -58,7 +58,7 @@ public sealed class HfySerializer : SerializerWithStringManifest
             new IMessagePackFormatter[]
             {
                 RawBlockFormatter<float>.Instance, RawBlockFormatter<double>.Instance, RawBlockFormatter<long>.Instance,
-                BankSpecFormatter.Instance, MapSpecFormatter.Instance, MassSummaryFormatter.Instance,
+                BankSpecFormatter.Instance, MapSpecFormatter.Instance,
             },
             new IFormatterResolver[] { StandardResolver.Instance }))
         .WithSecurity(MessagePackSecurity.UntrustedData);

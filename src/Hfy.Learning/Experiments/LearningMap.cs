@@ -28,36 +28,28 @@ public sealed record LearningMap
     public MapSpec? ToSpec(string path, out string? error)
     {
         error = null;
-        MapSpec spec;
-        switch (Name?.Trim().ToLowerInvariant())
+        var name = Name?.Trim().ToLowerInvariant();
+        var k = K ?? 5;
+        if (name == "seq-ksubsets" && (k != Math.Floor(k) || k < 1))
         {
-            case "softmax":
-                spec = MapSpec.Softmax;
-                break;
-            case "entmax":
-                spec = MapSpec.Entmax(Alpha ?? 1.5);
-                break;
-            case "sparsemax":
-                spec = MapSpec.Sparsemax;
-                break;
-            case "normmax":
-                spec = MapSpec.Normmax(Gamma ?? 2.0);
-                break;
-            case "ksubsets":
-                spec = MapSpec.KSubsets(K ?? 5);
-                break;
-            case "seq-ksubsets":
-                if ((K ?? 5) != Math.Floor(K ?? 5) || (K ?? 5) < 1)
-                {
-                    error = string.Create(CultureInfo.InvariantCulture, $"{path}.k: must be a whole number ≥ 1 for seq-ksubsets (got {K})");
-                    return null;
-                }
+            error = string.Create(CultureInfo.InvariantCulture, $"{path}.k: must be a whole number ≥ 1 for seq-ksubsets (got {K})");
+            return null;
+        }
 
-                spec = MapSpec.SeqKSubsets((int)(K ?? 5), W ?? 1.0);
-                break;
-            default:
-                error = $"{path}.name: must be one of {string.Join(", ", Names)} (got '{Name}')";
-                return null;
+        var spec = name switch
+        {
+            "softmax" => MapSpec.Softmax,
+            "entmax" => MapSpec.Entmax(Alpha ?? 1.5),
+            "sparsemax" => MapSpec.Sparsemax,
+            "normmax" => MapSpec.Normmax(Gamma ?? 2.0),
+            "ksubsets" => MapSpec.KSubsets(k),
+            "seq-ksubsets" => MapSpec.SeqKSubsets((int)k, W ?? 1.0),
+            _ => null,
+        };
+        if (spec is null)
+        {
+            error = $"{path}.name: must be one of {string.Join(", ", Names)} (got '{Name}')";
+            return null;
         }
 
         var problem = MapFactory.Validate(spec, int.MaxValue);
