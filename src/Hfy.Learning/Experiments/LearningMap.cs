@@ -3,24 +3,12 @@ using Hfy.Kernels.Maps;
 
 namespace Hfy.Learning.Experiments;
 
-/// <summary>A map as a learning spec names it: <c>{"name": "entmax", "alpha": 1.5}</c>.</summary>
-public sealed record LearningMap
+/// <summary>
+/// A map as a learning spec names it: one of <see cref="Names"/>, unset parameters defaulting to α = 1.5 (entmax),
+/// γ = 2 (normmax), k = 5 (k-subsets, sequential k-subsets) and w = 1 (sequential k-subsets).
+/// </summary>
+public sealed record LearningMap : NamedMap
 {
-    /// <summary>softmax, entmax, sparsemax, normmax, ksubsets or seq-ksubsets.</summary>
-    public string? Name { get; init; }
-
-    /// <summary>entmax α (default 1.5).</summary>
-    public double? Alpha { get; init; }
-
-    /// <summary>normmax γ (default 2).</summary>
-    public double? Gamma { get; init; }
-
-    /// <summary>k-subsets / sequential k-subsets k (default 5).</summary>
-    public double? K { get; init; }
-
-    /// <summary>Sequential k-subsets adjacency bonus w (default 1).</summary>
-    public double? W { get; init; }
-
     /// <summary>The names a spec may use.</summary>
     public static IReadOnlyList<string> Names { get; } = ["softmax", "entmax", "sparsemax", "normmax", "ksubsets", "seq-ksubsets"];
 
