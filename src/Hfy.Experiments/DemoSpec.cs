@@ -1,39 +1,23 @@
 namespace Hfy.Experiments;
 
 /// <summary>
-/// The default capacity sweep of <c>hfy demo</c> (also in examples/demo-capacity.json): uniform sphere patterns,
+/// The default capacity sweep of <c>hfy demo</c> (examples/demo-capacity.json): uniform sphere patterns,
 /// N from 10³ to 10⁶, several maps and β values, noisy queries. Sized to finish in a few minutes on 2 cores
 /// (measured timings in docs/capacity.md).
 /// </summary>
 public static class DemoSpec
 {
-    /// <summary>The spec document.</summary>
-    public const string Json = """
-        {
-          "name": "demo capacity sweep",
-          "kind": "capacity",
-          "bank": { "source": "sphere", "seed": 1, "dim": 16 },
-          "grid": {
-            "sizes": [1000, 10000, 100000, 1000000],
-            "maps": [
-              { "name": "softmax" },
-              { "name": "entmax", "alpha": 1.5 },
-              { "name": "sparsemax" },
-              { "name": "normmax", "gamma": 2 }
-            ],
-            "betas": [8, 16, 32],
-            "posts": ["identity"],
-            "noise": [0.02],
-            "steps": 5,
-            "repeats": 1
-          },
-          "success": { "criterion": "exact" },
-          "queries": 32,
-          "tol": 1e-9,
-          "seed": 7
-        }
-        """;
+    /// <summary>The spec document: examples/demo-capacity.json, embedded at build time (one copy of the spec).</summary>
+    public static string Json { get; } = ReadEmbedded("demo-capacity.json");
 
     /// <summary>The parsed spec.</summary>
     public static ExperimentSpec Spec => ExperimentSpec.Parse(Json);
+
+    private static string ReadEmbedded(string name)
+    {
+        using var stream = typeof(DemoSpec).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"embedded resource {name} is missing from {typeof(DemoSpec).Assembly.GetName().Name}");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Hfy.Kernels.Maps;
 
 namespace Hfy.Experiments;
 
@@ -140,26 +141,14 @@ public sealed record GridSpec
     public int? Repeats { get; init; }
 }
 
-/// <summary>A map with its parameters, or a classical baseline.</summary>
-public sealed record MapEntry
+/// <summary>
+/// A map with its parameters, or a classical baseline: softmax, entmax, sparsemax, normmax, ksubsets, seq-ksubsets,
+/// classical, dam-poly or dam-exp.
+/// </summary>
+public sealed record MapEntry : NamedMap
 {
-    /// <summary>softmax, entmax, sparsemax, normmax, ksubsets, seq-ksubsets, classical, dam-poly, dam-exp.</summary>
-    public string? Name { get; init; }
-
-    /// <summary>entmax α (≥ 1; 1 means softmax).</summary>
-    public double? Alpha { get; init; }
-
-    /// <summary>normmax γ (&gt; 1).</summary>
-    public double? Gamma { get; init; }
-
-    /// <summary>k for ksubsets (any real budget in (0, N]) / seq-ksubsets (a whole number ≥ 1).</summary>
-    public double? K { get; init; }
-
     /// <summary>ksubsets: mixture reading (divide marginals by k).</summary>
     public bool? Normalize { get; init; }
-
-    /// <summary>seq-ksubsets pair bonus.</summary>
-    public double? W { get; init; }
 
     /// <summary>dam-poly degree n (F(x) = xⁿ).</summary>
     public int? N { get; init; }

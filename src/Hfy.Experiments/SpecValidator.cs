@@ -406,11 +406,9 @@ public static class SpecValidator
         {
             case "entmax":
                 if (m.Alpha is { } a && (!double.IsFinite(a) || a < 1)) Err($"{p}.alpha", $"α must be ≥ 1 and finite (got {F(a)})");
-                UnusedExcept("alpha");
                 break;
             case "normmax":
                 if (m.Gamma is { } g && (!double.IsFinite(g) || g <= 1)) Err($"{p}.gamma", $"γ must be > 1 and finite (got {F(g)})");
-                UnusedExcept("gamma");
                 break;
             case "ksubsets" or "seq-ksubsets":
                 if (m.K is { } k && name == "ksubsets" && !(k > 0 && double.IsFinite(k))) Err($"{p}.k", $"k must be a finite number > 0 (got {F(k)})");
@@ -418,20 +416,24 @@ public static class SpecValidator
                 else if ((m.K ?? 1) > minN) Err($"{p}.k", $"k must be ≤ the smallest N ({minN}) (got {m.K})");
                 if (m.W is { } w && !double.IsFinite(w)) Err($"{p}.w", $"must be finite (got {F(w)})");
                 if (name == "ksubsets") Unused(m.W, "w");
-                UnusedExcept("k", "w");
                 break;
             case "dam-poly":
                 if (m.N is { } n && n < 1) Err($"{p}.n", $"degree n must be ≥ 1 (got {n})");
-                UnusedExcept("n");
                 break;
             case "dam-exp":
                 if (m.BetaIn is { } bi && (!double.IsFinite(bi) || bi <= 0)) Err($"{p}.betaIn", $"β_in must be finite and > 0 (got {F(bi)})");
-                UnusedExcept("betaIn");
-                break;
-            default:
-                UnusedExcept();
                 break;
         }
+
+        UnusedExcept(name switch
+        {
+            "entmax" => ["alpha"],
+            "normmax" => ["gamma"],
+            "ksubsets" or "seq-ksubsets" => ["k", "w"],
+            "dam-poly" => ["n"],
+            "dam-exp" => ["betaIn"],
+            _ => [],
+        });
         if (name == "seq-ksubsets" && kind == ExperimentKind.Capacity)
             Err($"{p}.name", "seq-ksubsets returns k-subset marginals, not single patterns (sequential-recall runs it, as seq-2-subsets, for its transitions)");
     }

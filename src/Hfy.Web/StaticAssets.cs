@@ -1,4 +1,5 @@
 using System.Reflection;
+using Microsoft.AspNetCore.StaticFiles;
 
 namespace Hfy.Web;
 
@@ -10,15 +11,8 @@ internal static class StaticAssets
 {
     private const string Prefix = "hfy-web/";
 
-    private static readonly Dictionary<string, string> ContentTypes = new(StringComparer.OrdinalIgnoreCase)
-    {
-        [".html"] = "text/html; charset=utf-8",
-        [".js"] = "text/javascript; charset=utf-8",
-        [".css"] = "text/css; charset=utf-8",
-        [".svg"] = "image/svg+xml",
-        [".png"] = "image/png",
-        [".ico"] = "image/x-icon",
-    };
+    /// <summary>ASP.NET Core's extension → media type table (the one UseStaticFiles serves files with).</summary>
+    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
     /// <summary>Every embedded asset path (relative, '/'-separated), e.g. <c>index.html</c>, <c>lib/chart.umd.min.js</c>.</summary>
     public static IReadOnlyList<string> Paths { get; } = [.. typeof(StaticAssets).Assembly.GetManifestResourceNames()
@@ -28,7 +22,9 @@ internal static class StaticAssets
     /// <summary>Opens an asset, or returns null when there is none at that path.</summary>
     public static Stream? Open(string path, out string contentType)
     {
-        contentType = ContentTypes.GetValueOrDefault(Path.GetExtension(path), "application/octet-stream");
+        contentType = !ContentTypes.TryGetContentType(path, out var type) ? "application/octet-stream"
+            : type.StartsWith("text/", StringComparison.Ordinal) ? type + "; charset=utf-8" // the assets are UTF-8
+            : type;
         return path.Contains("..", StringComparison.Ordinal)
             ? null
             : Assembly.GetExecutingAssembly().GetManifestResourceStream(Prefix + path);

@@ -1,15 +1,5 @@
 namespace Hfy.Actors.Cluster;
 
-/// <summary>Cluster role names.</summary>
-public static class HfyRoles
-{
-    /// <summary>Nodes that host bank partitions.</summary>
-    public const string Bank = "bank";
-
-    /// <summary>Nodes that run retrieval coordinators, experiments and the dashboard.</summary>
-    public const string Coordinator = "coordinator";
-}
-
 /// <summary>
 /// What one node of an Hfy cluster needs to know to start: where it listens, how others reach it, whom it
 /// joins and which roles it plays. <see cref="HfyConfig.Build"/> turns it into the node's HOCON.

@@ -10,15 +10,21 @@ namespace Hfy.Actors.Learning;
 // the dispatcher sends it again (a new attempt) when its node is lost; a late answer to a request that already has
 // one is dropped by its request id.
 
+/// <summary>What every message about one cell starts with (keys 0–1): the dispatcher's request and attempt, echoed in the answer.</summary>
+/// <param name="RequestId">The dispatcher's id of the cell.</param>
+/// <param name="Attempt">Attempt number (1 for the first send).</param>
+[MessagePackObject]
+public abstract record LearningCellMessage(
+    [property: Key(0)] string RequestId,
+    [property: Key(1)] int Attempt) : IHfyMessage;
+
 /// <summary>Trains one learning cell on the receiving node. Reply: <see cref="LearningCellDone"/> or <see cref="LearningCellFailed"/>.</summary>
 /// <param name="RequestId">The dispatcher's id of the cell, echoed.</param>
 /// <param name="Attempt">Attempt number (1 for the first send), echoed.</param>
 /// <param name="Cell">The cell.</param>
 [MessagePackObject]
-public sealed record RunLearningCell(
-    [property: Key(0)] string RequestId,
-    [property: Key(1)] int Attempt,
-    [property: Key(2)] LearningCellPart Cell) : IHfyMessage;
+public sealed record RunLearningCell(string RequestId, int Attempt,
+    [property: Key(2)] LearningCellPart Cell) : LearningCellMessage(RequestId, Attempt);
 
 /// <summary><see cref="LearningCellWork"/> on the wire, field for field.</summary>
 /// <param name="Task">mil or rationale.</param>
@@ -51,17 +57,22 @@ public sealed record LearningCellPart(
     public LearningCellWork ToWork() => new(Task, Section, Dataset, Map, Config, Fold, Seed, Phase);
 }
 
+/// <summary>What every answer to <see cref="RunLearningCell"/> starts with (keys 0–2): the request and attempt, echoed, and the node.</summary>
+/// <param name="RequestId">The request's id.</param>
+/// <param name="Attempt">The request's attempt.</param>
+/// <param name="Node">Address of the node that ran the cell, or refused it.</param>
+[MessagePackObject]
+public abstract record LearningCellAnswer(string RequestId, int Attempt,
+    [property: Key(2)] string Node) : LearningCellMessage(RequestId, Attempt);
+
 /// <summary>A cell trained and scored.</summary>
 /// <param name="RequestId">The request's id.</param>
 /// <param name="Attempt">The request's attempt.</param>
 /// <param name="Node">Address of the node that ran it.</param>
 /// <param name="Metrics">What it measured.</param>
 [MessagePackObject]
-public sealed record LearningCellDone(
-    [property: Key(0)] string RequestId,
-    [property: Key(1)] int Attempt,
-    [property: Key(2)] string Node,
-    [property: Key(3)] LearningCellOutcome Metrics) : IHfyMessage;
+public sealed record LearningCellDone(string RequestId, int Attempt, string Node,
+    [property: Key(3)] LearningCellOutcome Metrics) : LearningCellAnswer(RequestId, Attempt, Node);
 
 /// <summary>A cell that could not run (bad section, data missing on the node, a training error); the reason is one line.</summary>
 /// <param name="RequestId">The request's id.</param>
@@ -69,11 +80,8 @@ public sealed record LearningCellDone(
 /// <param name="Node">Address of the node that refused it.</param>
 /// <param name="Reason">Why, naming the field where the work was at fault.</param>
 [MessagePackObject]
-public sealed record LearningCellFailed(
-    [property: Key(0)] string RequestId,
-    [property: Key(1)] int Attempt,
-    [property: Key(2)] string Node,
-    [property: Key(3)] string Reason) : IHfyMessage;
+public sealed record LearningCellFailed(string RequestId, int Attempt, string Node,
+    [property: Key(3)] string Reason) : LearningCellAnswer(RequestId, Attempt, Node);
 
 /// <summary><see cref="LearningCellMetrics"/> on the wire, field for field (doubles bit for bit).</summary>
 [MessagePackObject]

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Akka.Actor;
-using Hfy.Actors.Protocol;
 using Hfy.Kernels.Storage;
 
 namespace Hfy.Actors.Partitions;

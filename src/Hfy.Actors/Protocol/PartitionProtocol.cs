@@ -50,6 +50,12 @@ public sealed record PartitionAddress(
 [MessagePackObject]
 public sealed record LoadPartition([property: Key(0)] PartitionAddress Partition) : IPartitionMessage;
 
+/// <summary>What a partition's reports on its own life start with (keys 0–1): which partition of which bank.</summary>
+/// <param name="Bank">Bank name.</param>
+/// <param name="Index">Partition index.</param>
+[MessagePackObject]
+public abstract record PartitionReport([property: Key(0)] string Bank, [property: Key(1)] int Index) : IHfyMessage;
+
 /// <summary>A partition holds its rows.</summary>
 /// <param name="Bank">Bank name.</param>
 /// <param name="Index">Partition index.</param>
@@ -57,12 +63,10 @@ public sealed record LoadPartition([property: Key(0)] PartitionAddress Partition
 /// <param name="Bytes">Bytes of row data held.</param>
 /// <param name="Node">Address of the node that hosts it.</param>
 [MessagePackObject]
-public sealed record PartitionLoaded(
-    [property: Key(0)] string Bank,
-    [property: Key(1)] int Index,
+public sealed record PartitionLoaded(string Bank, int Index,
     [property: Key(2)] long Rows,
     [property: Key(3)] long Bytes,
-    [property: Key(4)] string Node) : IHfyMessage;
+    [property: Key(4)] string Node) : PartitionReport(Bank, Index);
 
 /// <summary>Stops the partition entity and frees its rows. Reply: <see cref="PartitionDropped"/>.</summary>
 [MessagePackObject]
@@ -70,7 +74,7 @@ public sealed record DropPartition([property: Key(0)] PartitionAddress Partition
 
 /// <summary>The partition has stopped.</summary>
 [MessagePackObject]
-public sealed record PartitionDropped([property: Key(0)] string Bank, [property: Key(1)] int Index) : IHfyMessage;
+public sealed record PartitionDropped(string Bank, int Index) : PartitionReport(Bank, Index);
 
 /// <summary>What every round request starts with: the partition, the request, the step its scores belong to, the round.</summary>
 /// <param name="Partition">Target partition.</param>
@@ -124,20 +128,33 @@ public abstract record RoundReply(
     [property: Key(1)] int Round,
     [property: Key(2)] int Partition) : IRoundReply;
 
-/// <summary>How the score round weighs and summarizes: β, the map and the per-query caps of the summary.</summary>
-/// <param name="Beta">Inverse temperature β.</param>
-/// <param name="Map">The map (decides the support bound and the summary kind).</param>
-/// <param name="CandidateCap">At most this many candidates per query (highest scores first).</param>
-/// <param name="RowCap">Rows travel with the candidates only when a query has at most this many.</param>
-/// <param name="LeadRows">An incomplete candidate list still carries the rows of its top this-many candidates.</param>
+/// <summary>
+/// How the score round weighs and summarizes: β, the map and the per-query caps of the summary. Built by name, so
+/// that the three caps cannot trade places.
+/// </summary>
 [MessagePackObject]
-public sealed record ScoreMapPart(
-    [property: Key(0)] double Beta,
-    [property: Key(1)] MapSpec Map,
-    [property: Key(2)] int CandidateCap,
-    [property: Key(3)] int RowCap,
-    [property: Key(4)] int LeadRows)
+public sealed record ScoreMapPart
 {
+    /// <summary>Inverse temperature β.</summary>
+    [Key(0)]
+    public required double Beta { get; init; }
+
+    /// <summary>The map (decides the support bound and the summary kind).</summary>
+    [Key(1)]
+    public required MapSpec Map { get; init; }
+
+    /// <summary>At most this many candidates per query (highest scores first).</summary>
+    [Key(2)]
+    public required int CandidateCap { get; init; }
+
+    /// <summary>Rows travel with the candidates only when a query has at most this many.</summary>
+    [Key(3)]
+    public required int RowCap { get; init; }
+
+    /// <summary>An incomplete candidate list still carries the rows of its top this-many candidates.</summary>
+    [Key(4)]
+    public required int LeadRows { get; init; }
+
     /// <summary>Streamed partitions' softmax sums skip rows with e^{θ−m} &lt; ε/N (0: every row; <see cref="Hfy.Kernels.Retrieval.StoreSourceSettings.SoftmaxTolerance"/>).</summary>
     [Key(5)]
     public double SoftmaxTolerance { get; init; }
@@ -165,8 +182,7 @@ public sealed record QueryBlock(
 /// Reply: <see cref="ScoreReply"/>.
 /// </summary>
 [MessagePackObject]
-public sealed record ScoreRequest(
-    RoundHeader Header,
+public sealed record ScoreRequest(RoundHeader Header,
     [property: Key(1)] ScoreMapPart Map,
     [property: Key(2)] QueryBlock Queries) : RoundRequest(Header);
 
@@ -185,8 +201,7 @@ public sealed record ScoreReply(string RequestId, int Round, int Partition,
 /// <param name="Cap">At most this many pairs per query (more: the part is marked incomplete).</param>
 /// <param name="MaxReplyBytes">No reply chunk may serialize to more bytes than this.</param>
 [MessagePackObject]
-public sealed record GatherRequest(
-    RoundHeader Header,
+public sealed record GatherRequest(RoundHeader Header,
     [property: Key(1)] double[] Bounds,
     [property: Key(2)] int Cap,
     [property: Key(3)] int MaxReplyBytes) : RoundRequest(Header);
@@ -215,8 +230,7 @@ public sealed record GatherReply(string RequestId, int Round, int Partition,
 /// Reply: <see cref="ProbeReply"/> (or <see cref="ScoresMissing"/>).
 /// </summary>
 [MessagePackObject]
-public sealed record ProbeRequest(
-    RoundHeader Header,
+public sealed record ProbeRequest(RoundHeader Header,
     [property: Key(1)] MapSpec Map,
     [property: Key(2)] double[][] Taus) : RoundRequest(Header);
 
@@ -231,8 +245,7 @@ public sealed record ProbeReply(string RequestId, int Round, int Partition,
 /// coordinator uses for the final weights (NaN shift: skip the query). Reply: <see cref="SupportCountReply"/> (or <see cref="ScoresMissing"/>).
 /// </summary>
 [MessagePackObject]
-public sealed record SupportCountRequest(
-    RoundHeader Header,
+public sealed record SupportCountRequest(RoundHeader Header,
     [property: Key(1)] double[] Shifts,
     [property: Key(2)] double[] Totals) : RoundRequest(Header);
 
@@ -253,8 +266,7 @@ public sealed record SupportCountReply(string RequestId, int Round, int Partitio
 /// <param name="Weights">Per query (Explicit): their weights.</param>
 /// <param name="PairCaps">Per query: ship at most this many (id, weight) pairs (0: none).</param>
 [MessagePackObject]
-public sealed record ReadoutRequest(
-    RoundHeader Header,
+public sealed record ReadoutRequest(RoundHeader Header,
     [property: Key(1)] MapSpec Map,
     [property: Key(2)] ReadoutMode[] Modes,
     [property: Key(3)] double[] Taus,
@@ -278,26 +290,4 @@ public sealed record PartitionFailed(string RequestId, int Round, int Partition,
 
 /// <summary>The request is over: the partition frees its scores. No reply.</summary>
 [MessagePackObject]
-public sealed record ReleaseScores(
-    [property: Key(0)] PartitionAddress Partition,
-    [property: Key(1)] string RequestId) : IPartitionMessage;
-
-/// <summary>Asks a bank node's <c>hfy-node-info</c> actor for its memory. Reply: <see cref="NodeMemory"/>.</summary>
-[MessagePackObject]
-public sealed record NodeMemoryRequest([property: Key(0)] long Sequence) : IHfyMessage;
-
-/// <summary>A bank node's memory (docs/architecture.md, memory admission).</summary>
-/// <param name="Node">The node's address.</param>
-/// <param name="WorkingSet">Resident set now, bytes.</param>
-/// <param name="PeakWorkingSet">Peak resident set since the process started, bytes.</param>
-/// <param name="Budget">The node's memory budget for banks (HFY_MEMORY_BUDGET or ¾ of available memory), bytes.</param>
-/// <param name="ManagedHeap">Bytes of the managed heap in use.</param>
-/// <param name="Storage">Storage kinds of the partitions it holds (lower case, distinct, sorted).</param>
-[MessagePackObject]
-public sealed record NodeMemory(
-    [property: Key(0)] string Node,
-    [property: Key(1)] long WorkingSet,
-    [property: Key(2)] long PeakWorkingSet,
-    [property: Key(3)] long Budget,
-    [property: Key(4)] long ManagedHeap,
-    [property: Key(5)] string[] Storage) : IHfyMessage;
+public sealed record ReleaseScores([property: Key(0)] PartitionAddress Partition, [property: Key(1)] string RequestId) : IPartitionMessage;

@@ -97,7 +97,15 @@ internal sealed class PartitionScoreSource : IScoreSource
         }
 
         var pairCaps = round.Final.Select(f => f && _softmax ? _limits.PairCap : 0).ToArray();
-        var map = new ScoreMapPart(_job.Options.Beta, _job.Options.Map, _limits.CandidateCap, _limits.RowCap, _limits.LeadRows) { SoftmaxTolerance = Math.Max(_job.Settings.SoftmaxTolerance, _job.Options.SoftmaxTolerance) };
+        var map = new ScoreMapPart
+        {
+            Beta = _job.Options.Beta,
+            Map = _job.Options.Map,
+            CandidateCap = _limits.CandidateCap,
+            RowCap = _limits.RowCap,
+            LeadRows = _limits.LeadRows,
+            SoftmaxTolerance = Math.Max(_job.Settings.SoftmaxTolerance, _job.Options.SoftmaxTolerance),
+        };
         var block = new QueryBlock(queries, batch, round.Final, pairCaps, exact, _job.Options.RetrievedTol);
         var replies = await RunAsync(RoundKind.Score, batch, (p, no) => new ScoreRequest(Header(p, no), map, block)).ConfigureAwait(false);
         return Array.ConvertAll(replies, r => ((ScoreReply)r).Queries);

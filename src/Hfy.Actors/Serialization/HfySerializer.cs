@@ -38,8 +38,8 @@ public sealed class HfySerializer : SerializerWithStringManifest
         [typeof(PartitionFailed)] = "pf",
         [typeof(SupportCountRequest)] = "cq",
         [typeof(SupportCountReply)] = "cr",
-        [typeof(NodeMemoryRequest)] = "nq",
-        [typeof(NodeMemory)] = "nm",
+        [typeof(Partitions.NodeMemoryRequest)] = "nq",
+        [typeof(Partitions.NodeMemory)] = "nm",
         [typeof(Learning.RunLearningCell)] = "lq",
         [typeof(Learning.LearningCellDone)] = "ld",
         [typeof(Learning.LearningCellFailed)] = "lf",
@@ -58,7 +58,7 @@ public sealed class HfySerializer : SerializerWithStringManifest
             new IMessagePackFormatter[]
             {
                 RawBlockFormatter<float>.Instance, RawBlockFormatter<double>.Instance, RawBlockFormatter<long>.Instance,
-                BankSpecFormatter.Instance, MapSpecFormatter.Instance, MassSummaryFormatter.Instance,
+                BankSpecFormatter.Instance, MapSpecFormatter.Instance,
             },
             new IFormatterResolver[] { StandardResolver.Instance }))
         .WithSecurity(MessagePackSecurity.UntrustedData);

@@ -111,26 +111,3 @@ internal sealed class MapSpecFormatter : IMessagePackFormatter<MapSpec?>
             reader.ReadBoolean());
     }
 }
-
-/// <summary><see cref="MassSummary"/> as a 6-element array.</summary>
-internal sealed class MassSummaryFormatter : IMessagePackFormatter<MassSummary>
-{
-    public static readonly MassSummaryFormatter Instance = new();
-
-    public void Serialize(ref MessagePackWriter writer, MassSummary value, MessagePackSerializerOptions options)
-    {
-        writer.WriteArrayHeader(6);
-        writer.Write(value.Mass);
-        writer.Write(value.Slope);
-        writer.Write(value.Count);
-        writer.Write(value.Sum);
-        writer.Write(value.SumSq);
-        writer.Write(value.Saturated);
-    }
-
-    public MassSummary Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
-    {
-        if (reader.ReadArrayHeader() != 6) throw new MessagePackSerializationException("MassSummary: expected 6 fields");
-        return new MassSummary(reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt64(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt64());
-    }
-}

@@ -28,10 +28,8 @@ public sealed partial class ClusterEngine : IRetrievalEngine
     /// <summary>Creates the engine on a node of the cluster; <paramref name="region"/> is the partition region or proxy.</summary>
     public ClusterEngine(ActorSystem system, IActorRef region, ClusterEngineOptions? options = null, EngineMetrics? metrics = null)
     {
-        ArgumentNullException.ThrowIfNull(system);
-        ArgumentNullException.ThrowIfNull(region);
-        _system = system;
-        _region = region;
+        _system = system ?? throw new ArgumentNullException(nameof(system));
+        _region = region ?? throw new ArgumentNullException(nameof(region));
         _options = options ?? new ClusterEngineOptions();
         var problem = _options.Retrieval.Validate();
         if (problem is not null) throw new ArgumentException(problem, nameof(options));

@@ -38,12 +38,12 @@ public sealed class EmbeddedCluster : IAsyncDisposable
 {
     private readonly ActorSystem?[] _banks;
 
-    private EmbeddedCluster(ActorSystem coordinator, ActorSystem?[] banks, ClusterEngine engine, IActorRef region)
+    private EmbeddedCluster(ActorSystem coordinator, ActorSystem?[] banks, IActorRef region, ClusterEngineOptions engineOptions)
     {
         Coordinator = coordinator;
         Region = region;
         _banks = banks;
-        Engine = engine;
+        Engine = new ClusterEngine(coordinator, region, engineOptions);
     }
 
     /// <summary>The coordinator node.</summary>
@@ -89,8 +89,7 @@ public sealed class EmbeddedCluster : IAsyncDisposable
             // where it was first allocated until a rebalance moves it, so a region that registered late got no
             // partitions of the first banks for tens of seconds (a 2-node test saw every partition on one node).
             await WaitForRegionsAsync(region, bankNodes, options.StartTimeout, cancellationToken).ConfigureAwait(false);
-            var engine = new ClusterEngine(coordinator, region, options.Engine);
-            return new EmbeddedCluster(coordinator, banks, engine, region);
+            return new EmbeddedCluster(coordinator, banks, region, options.Engine);
         }
         catch
         {

@@ -1,4 +1,4 @@
-using Hfy.Actors.Protocol;
+using Hfy.Actors.Partitions;
 namespace Hfy.Coordinator.Engine;
 
 /// <summary>

@@ -1,8 +1,11 @@
+using MessagePack;
+
 namespace Hfy.Kernels.Maps;
 
 /// <summary>
 /// Additive summary of a map's mass function over a set of scores at one threshold τ.
-/// Summaries from disjoint partitions add up to the summary of their union (docs/architecture.md, step 3).
+/// Summaries from disjoint partitions add up to the summary of their union (docs/architecture.md, step 3). A wire
+/// contract of the probe round too, hence the MessagePack keys (attributes only).
 /// </summary>
 /// <param name="Mass">Σ_i f(θ_i, τ): the quantity that must equal the map's target at the solution.</param>
 /// <param name="Slope">Σ_i ∂f/∂τ (≤ 0), for safeguarded Newton steps.</param>
@@ -11,7 +14,14 @@ namespace Hfy.Kernels.Maps;
 /// (Measured from τ so that the closed forms do not cancel large numbers; k-subsets: free entries only.)</param>
 /// <param name="SumSq">Σ (z_i − τ)² over the same entries (closed-form τ for 1.5-entmax and 2-normmax).</param>
 /// <param name="Saturated">k-subsets: number of scores whose weight is clipped at 1.</param>
-public readonly record struct MassSummary(double Mass, double Slope, long Count, double Sum, double SumSq, long Saturated)
+[MessagePackObject]
+public readonly record struct MassSummary(
+    [property: Key(0)] double Mass,
+    [property: Key(1)] double Slope,
+    [property: Key(2)] long Count,
+    [property: Key(3)] double Sum,
+    [property: Key(4)] double SumSq,
+    [property: Key(5)] long Saturated)
 {
     /// <summary>Sum of two summaries over disjoint score sets.</summary>
     public static MassSummary operator +(MassSummary a, MassSummary b) =>

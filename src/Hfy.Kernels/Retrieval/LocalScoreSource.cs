@@ -68,14 +68,10 @@ public sealed class LocalScoreSource : IScoreSource
     /// <param name="settings">Precision, caps, the scoring call.</param>
     public LocalScoreSource(Bank bank, RetrievalOptions options, CandidateRule rule, IMap map, LocalSourceSettings? settings = null)
     {
-        ArgumentNullException.ThrowIfNull(bank);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(rule);
-        ArgumentNullException.ThrowIfNull(map);
-        _bank = bank;
-        _options = options;
-        _rule = rule;
-        _map = map;
+        _bank = bank ?? throw new ArgumentNullException(nameof(bank));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _rule = rule ?? throw new ArgumentNullException(nameof(rule));
+        _map = map ?? throw new ArgumentNullException(nameof(map));
         _settings = settings ?? new LocalSourceSettings();
         if (_settings.CandidateCap < 1) throw new ArgumentException($"candidate cap: must be ≥ 1 (got {_settings.CandidateCap})", nameof(settings));
         _scoring = _settings.Scoring ?? ((q, b, beta, s) => Scorer.ScoreBatch(bank.Data, bank.Dim, q, b, beta, s));

@@ -67,12 +67,9 @@ public sealed class StoreScoreSource : IScoreSource
     /// <param name="settings">Caps and the global id of row 0.</param>
     public StoreScoreSource(IPatternStore store, RetrievalOptions options, CandidateRule rule, StoreSourceSettings? settings = null)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(rule);
-        _store = store;
-        _options = options;
-        _rule = rule;
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _rule = rule ?? throw new ArgumentNullException(nameof(rule));
         _settings = settings ?? new StoreSourceSettings();
         _dim = store.Dim;
         if (_settings.CandidateCap < Math.Max(1, rule.AnchorRank))

@@ -3,24 +3,12 @@ using Hfy.Kernels.Maps;
 
 namespace Hfy.Learning.Experiments;
 
-/// <summary>A map as a learning spec names it: <c>{"name": "entmax", "alpha": 1.5}</c>.</summary>
-public sealed record LearningMap
+/// <summary>
+/// A map as a learning spec names it: one of <see cref="Names"/>, unset parameters defaulting to α = 1.5 (entmax),
+/// γ = 2 (normmax), k = 5 (k-subsets, sequential k-subsets) and w = 1 (sequential k-subsets).
+/// </summary>
+public sealed record LearningMap : NamedMap
 {
-    /// <summary>softmax, entmax, sparsemax, normmax, ksubsets or seq-ksubsets.</summary>
-    public string? Name { get; init; }
-
-    /// <summary>entmax α (default 1.5).</summary>
-    public double? Alpha { get; init; }
-
-    /// <summary>normmax γ (default 2).</summary>
-    public double? Gamma { get; init; }
-
-    /// <summary>k-subsets / sequential k-subsets k (default 5).</summary>
-    public double? K { get; init; }
-
-    /// <summary>Sequential k-subsets adjacency bonus w (default 1).</summary>
-    public double? W { get; init; }
-
     /// <summary>The names a spec may use.</summary>
     public static IReadOnlyList<string> Names { get; } = ["softmax", "entmax", "sparsemax", "normmax", "ksubsets", "seq-ksubsets"];
 
@@ -28,36 +16,28 @@ public sealed record LearningMap
     public MapSpec? ToSpec(string path, out string? error)
     {
         error = null;
-        MapSpec spec;
-        switch (Name?.Trim().ToLowerInvariant())
+        var name = Name?.Trim().ToLowerInvariant();
+        var k = K ?? 5;
+        if (name == "seq-ksubsets" && (k != Math.Floor(k) || k < 1))
         {
-            case "softmax":
-                spec = MapSpec.Softmax;
-                break;
-            case "entmax":
-                spec = MapSpec.Entmax(Alpha ?? 1.5);
-                break;
-            case "sparsemax":
-                spec = MapSpec.Sparsemax;
-                break;
-            case "normmax":
-                spec = MapSpec.Normmax(Gamma ?? 2.0);
-                break;
-            case "ksubsets":
-                spec = MapSpec.KSubsets(K ?? 5);
-                break;
-            case "seq-ksubsets":
-                if ((K ?? 5) != Math.Floor(K ?? 5) || (K ?? 5) < 1)
-                {
-                    error = string.Create(CultureInfo.InvariantCulture, $"{path}.k: must be a whole number ≥ 1 for seq-ksubsets (got {K})");
-                    return null;
-                }
+            error = string.Create(CultureInfo.InvariantCulture, $"{path}.k: must be a whole number ≥ 1 for seq-ksubsets (got {K})");
+            return null;
+        }
 
-                spec = MapSpec.SeqKSubsets((int)(K ?? 5), W ?? 1.0);
-                break;
-            default:
-                error = $"{path}.name: must be one of {string.Join(", ", Names)} (got '{Name}')";
-                return null;
+        var spec = name switch
+        {
+            "softmax" => MapSpec.Softmax,
+            "entmax" => MapSpec.Entmax(Alpha ?? 1.5),
+            "sparsemax" => MapSpec.Sparsemax,
+            "normmax" => MapSpec.Normmax(Gamma ?? 2.0),
+            "ksubsets" => MapSpec.KSubsets(k),
+            "seq-ksubsets" => MapSpec.SeqKSubsets((int)k, W ?? 1.0),
+            _ => null,
+        };
+        if (spec is null)
+        {
+            error = $"{path}.name: must be one of {string.Join(", ", Names)} (got '{Name}')";
+            return null;
         }
 
         var problem = MapFactory.Validate(spec, int.MaxValue);

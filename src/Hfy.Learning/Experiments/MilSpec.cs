@@ -238,11 +238,11 @@ public sealed record FashionBagsSpec
     public int Pool { get; init; } = 10000;
 
     /// <summary>Mean bag length.</summary>
-    public double MeanLength { get; init; } = 14;
+    public double MeanLength { get; init; } = FashionBagSet.DefaultMeanLength;
 
     /// <summary>Std of the bag length.</summary>
-    public double StdLength { get; init; } = 5;
+    public double StdLength { get; init; } = FashionBagSet.DefaultStdLength;
 
     /// <summary>A bag is positive iff it holds ≥ k target instances.</summary>
-    public int K { get; init; } = 5;
+    public int K { get; init; } = FashionBagSet.DefaultK;
 }

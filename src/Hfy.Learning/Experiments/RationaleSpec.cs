@@ -12,26 +12,29 @@ namespace Hfy.Learning.Experiments;
 /// </summary>
 public sealed record RationaleSpec
 {
+    /// <summary>The task's data settings default to <see cref="RationaleData"/>'s.</summary>
+    private static readonly RationaleData DataDefaults = new();
+
     /// <summary>Tokens per sequence.</summary>
-    public int Length { get; init; } = 30;
+    public int Length { get; init; } = DataDefaults.Length;
 
     /// <summary>Token width.</summary>
-    public int Dim { get; init; } = 8;
+    public int Dim { get; init; } = DataDefaults.Dim;
 
     /// <summary>Planted span length.</summary>
-    public int Span { get; init; } = 5;
+    public int Span { get; init; } = DataDefaults.Span;
 
     /// <summary>Marker strength inside the span (feature 0).</summary>
-    public double Marker { get; init; } = 1.5;
+    public double Marker { get; init; } = DataDefaults.Marker;
 
     /// <summary>Label strength (feature 1).</summary>
-    public double Signal { get; init; } = 1.0;
+    public double Signal { get; init; } = DataDefaults.Signal;
 
     /// <summary>Training sequences.</summary>
-    public int Train { get; init; } = 400;
+    public int Train { get; init; } = DataDefaults.Train;
 
     /// <summary>Test sequences.</summary>
-    public int Test { get; init; } = 200;
+    public int Test { get; init; } = DataDefaults.Test;
 
     /// <summary>Tokens the rationale keeps (the k of the maps' top-k read-out).</summary>
     public int K { get; init; } = 5;

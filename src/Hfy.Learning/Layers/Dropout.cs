@@ -6,10 +6,8 @@ namespace Hfy.Learning.Layers;
 /// Inverted dropout (PyTorch <c>nn.Dropout</c>): in training mode each entry is zeroed with probability p and
 /// the rest scaled by 1/(1 − p); identity in evaluation mode. The mask comes from <see cref="Generator"/>.
 /// </summary>
-public sealed class Dropout : Module
+public sealed class Dropout : Layer
 {
-    private readonly Matrix _output = new(0, 0);
-    private readonly Matrix _inputGrad = new(0, 0);
     private double[] _mask = [];
     private bool _active;
 
@@ -27,7 +25,7 @@ public sealed class Dropout : Module
     public Random Generator { get; set; }
 
     /// <summary>Applies dropout (a buffer owned by this layer, or <paramref name="x"/> itself when inactive).</summary>
-    public Matrix Forward(Matrix x)
+    public override Matrix Forward(Matrix x)
     {
         ArgumentNullException.ThrowIfNull(x);
         _active = Training && Probability > 0;
@@ -42,14 +40,14 @@ public sealed class Dropout : Module
             _mask = new double[Math.Max(n, 2 * _mask.Length)];
         }
 
-        var y = _output.Resize(x.Rows, x.Cols);
+        var y = Output.Resize(x.Rows, x.Cols);
         DropoutMask.Draw(_mask.AsSpan(0, n), Probability, Generator);
         System.Numerics.Tensors.TensorPrimitives.Multiply(x.Span, _mask.AsSpan(0, n), y.Span);
         return y;
     }
 
     /// <summary>dx = dy ⊙ mask (or dy when inactive).</summary>
-    public Matrix Backward(Matrix dy)
+    public override Matrix Backward(Matrix dy)
     {
         ArgumentNullException.ThrowIfNull(dy);
         if (!_active)
@@ -57,7 +55,7 @@ public sealed class Dropout : Module
             return dy;
         }
 
-        var dx = _inputGrad.Resize(dy.Rows, dy.Cols);
+        var dx = InputGrad.Resize(dy.Rows, dy.Cols);
         System.Numerics.Tensors.TensorPrimitives.Multiply(dy.Span, _mask.AsSpan(0, dx.Rows * dx.Cols), dx.Span);
         return dx;
     }

@@ -7,11 +7,9 @@ namespace Hfy.Learning.Layers;
 /// Row-wise layer normalisation with an affine map (PyTorch <c>nn.LayerNorm(dim, eps = 1e-5)</c>):
 /// y = (x − mean) / √(var + ε) ⊙ γ + β, population variance; γ = 1, β = 0 initially.
 /// </summary>
-public sealed class LayerNorm : Module
+public sealed class LayerNorm : Layer
 {
-    private readonly Matrix _output = new(0, 0);
     private readonly Matrix _normalized = new(0, 0);
-    private readonly Matrix _inputGrad = new(0, 0);
     private readonly double[] _scratch;
     private double[] _invStd = [];
 
@@ -44,7 +42,7 @@ public sealed class LayerNorm : Module
     public Parameter Shift { get; }
 
     /// <summary>Normalises each row (a buffer owned by this layer).</summary>
-    public Matrix Forward(Matrix x)
+    public override Matrix Forward(Matrix x)
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Cols != Dim)
@@ -52,7 +50,7 @@ public sealed class LayerNorm : Module
             throw new ArgumentException($"x: must have {Dim} columns (got {x.Cols})", nameof(x));
         }
 
-        var y = _output.Resize(x.Rows, Dim);
+        var y = Output.Resize(x.Rows, Dim);
         var xhat = _normalized.Resize(x.Rows, Dim);
         if (_invStd.Length < x.Rows)
         {
@@ -77,7 +75,7 @@ public sealed class LayerNorm : Module
     }
 
     /// <summary>Accumulates dγ, dβ and returns dx: dx = (1/σ)(ĝ − mean ĝ − x̂ mean(ĝ ⊙ x̂)), ĝ = dy ⊙ γ.</summary>
-    public Matrix Backward(Matrix dy)
+    public override Matrix Backward(Matrix dy)
     {
         ArgumentNullException.ThrowIfNull(dy);
         var xhat = _normalized;
@@ -86,7 +84,7 @@ public sealed class LayerNorm : Module
             throw new ArgumentException($"dy: must be {xhat.Rows}×{Dim} (got {dy.Rows}×{dy.Cols})", nameof(dy));
         }
 
-        var dx = _inputGrad.Resize(dy.Rows, Dim);
+        var dx = InputGrad.Resize(dy.Rows, Dim);
         var g = _scratch.AsSpan();
         for (var r = 0; r < dy.Rows; r++)
         {

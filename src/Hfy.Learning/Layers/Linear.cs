@@ -8,10 +8,8 @@ namespace Hfy.Learning.Layers;
 /// PyTorch's <c>nn.Linear.weight</c>, so that forward and backward are row-axpys over the output width.
 /// Default initialisation is PyTorch's: W, b ~ U(±1/√in).
 /// </summary>
-public sealed class Linear : Module
+public sealed class Linear : Layer
 {
-    private readonly Matrix _output = new(0, 0);
-    private readonly Matrix _inputGrad = new(0, 0);
     private Matrix? _input;
 
     /// <summary>A linear layer with PyTorch's default initialisation.</summary>
@@ -50,7 +48,7 @@ public sealed class Linear : Module
     public bool NeedsInputGrad { get; set; } = true;
 
     /// <summary>y = x W + b (a buffer owned by this layer, valid until its next Forward).</summary>
-    public Matrix Forward(Matrix x)
+    public override Matrix Forward(Matrix x)
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Cols != InFeatures)
@@ -59,7 +57,7 @@ public sealed class Linear : Module
         }
 
         _input = x;
-        var y = _output.Resize(x.Rows, OutFeatures);
+        var y = Output.Resize(x.Rows, OutFeatures);
         var w = Weight.Value.AsSpan();
         for (var r = 0; r < x.Rows; r++)
         {
@@ -88,7 +86,7 @@ public sealed class Linear : Module
     }
 
     /// <summary>Accumulates dW, db and returns dx (a buffer owned by this layer).</summary>
-    public Matrix Backward(Matrix dy)
+    public override Matrix Backward(Matrix dy)
     {
         ArgumentNullException.ThrowIfNull(dy);
         var x = _input ?? throw new InvalidOperationException("Linear: Backward before Forward");
@@ -99,7 +97,7 @@ public sealed class Linear : Module
 
         var w = Weight.Value.AsSpan();
         var dw = Weight.Grad.AsSpan();
-        var dx = NeedsInputGrad ? _inputGrad.Resize(x.Rows, InFeatures) : _inputGrad.Resize(0, InFeatures);
+        var dx = NeedsInputGrad ? InputGrad.Resize(x.Rows, InFeatures) : InputGrad.Resize(0, InFeatures);
         for (var r = 0; r < x.Rows; r++)
         {
             var dyr = dy.Row(r);

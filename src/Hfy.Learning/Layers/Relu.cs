@@ -4,31 +4,29 @@ using Hfy.Learning.Tensors;
 namespace Hfy.Learning.Layers;
 
 /// <summary>max(x, 0) element-wise; the gradient at 0 is 0 (PyTorch's convention).</summary>
-public sealed class Relu : Module
+public sealed class Relu : Layer
 {
-    private readonly Matrix _output = new(0, 0);
-    private readonly Matrix _inputGrad = new(0, 0);
 
     /// <summary>max(x, 0) (a buffer owned by this layer).</summary>
-    public Matrix Forward(Matrix x)
+    public override Matrix Forward(Matrix x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var y = _output.Resize(x.Rows, x.Cols);
+        var y = Output.Resize(x.Rows, x.Cols);
         TensorPrimitives.Max(x.Span, 0.0, y.Span);
         return y;
     }
 
     /// <summary>dx = dy where the output is positive, 0 elsewhere.</summary>
-    public Matrix Backward(Matrix dy)
+    public override Matrix Backward(Matrix dy)
     {
         ArgumentNullException.ThrowIfNull(dy);
-        if (dy.Rows != _output.Rows || dy.Cols != _output.Cols)
+        if (dy.Rows != Output.Rows || dy.Cols != Output.Cols)
         {
-            throw new ArgumentException($"dy: must be {_output.Rows}×{_output.Cols} (got {dy.Rows}×{dy.Cols})", nameof(dy));
+            throw new ArgumentException($"dy: must be {Output.Rows}×{Output.Cols} (got {dy.Rows}×{dy.Cols})", nameof(dy));
         }
 
-        var dx = _inputGrad.Resize(dy.Rows, dy.Cols);
-        var y = _output.Span;
+        var dx = InputGrad.Resize(dy.Rows, dy.Cols);
+        var y = Output.Span;
         var g = dy.Span;
         var d = dx.Span;
         for (var i = 0; i < d.Length; i++)

@@ -153,6 +153,15 @@ public sealed class FashionBagSet : BagSet
     /// <summary>The default location of the Debian package <c>dataset-fashion-mnist</c>.</summary>
     public const string DefaultDirectory = "/usr/share/datasets/fashion-mnist";
 
+    /// <summary>Default mean bag length (the MNIST-bags protocol).</summary>
+    public const double DefaultMeanLength = 14;
+
+    /// <summary>Default std of the bag length.</summary>
+    public const double DefaultStdLength = 5;
+
+    /// <summary>Default k: a bag is positive iff it holds ≥ k target instances.</summary>
+    public const int DefaultK = 5;
+
     /// <summary>True when the four IDX files are in <paramref name="directory"/>.</summary>
     public static bool Available(string directory) =>
         File.Exists(Path.Combine(directory, "train-images-idx3-ubyte.gz")) && File.Exists(Path.Combine(directory, "t10k-images-idx3-ubyte.gz"));
@@ -162,7 +171,7 @@ public sealed class FashionBagSet : BagSet
     /// split (<c>train</c> or <c>t10k</c>).
     /// </summary>
     public static FashionBagSet Build(string directory, string split, int pool, int bags, int target, int seed,
-        double meanLength = 14, double stdLength = 5, int k = 5)
+        double meanLength = DefaultMeanLength, double stdLength = DefaultStdLength, int k = DefaultK)
     {
         if (!Available(directory))
         {

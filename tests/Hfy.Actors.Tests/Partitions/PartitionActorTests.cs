@@ -35,7 +35,7 @@ public sealed class PartitionActorTests() : TestKit(Config)
         var partition = Sys.ActorOf(PartitionActor.Props());
         var address = new PartitionAddress(Spec, 1, 4);
         var q = new float[] { 1, -1, 0.5f, 0, 2, 0, -0.5f, 1 };
-        partition.Tell(new ScoreRequest(new RoundHeader(address, "r", 0, 1), new ScoreMapPart(1.0, MapSpec.Sparsemax, 256, 64, 0), new QueryBlock(q, 1, [false], [0], [], 0)), TestActor);
+        partition.Tell(new ScoreRequest(new RoundHeader(address, "r", 0, 1), new ScoreMapPart { Beta = 1.0, Map = MapSpec.Sparsemax, CandidateCap = 256, RowCap = 64, LeadRows = 0 }, new QueryBlock(q, 1, [false], [0], [], 0)), TestActor);
         var reply = ExpectMsg<ScoreReply>();
 
         var rows = BankSources.ReadRows(Spec, address.FirstRow, address.RowCount);
@@ -72,7 +72,7 @@ public sealed class PartitionActorTests() : TestKit(Config)
         var partition = Sys.ActorOf(PartitionActor.Props());
         var address = new PartitionAddress(Spec, 3, 4);
         var q = new float[] { 0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f };
-        partition.Tell(new ScoreRequest(new RoundHeader(address, "r2", 0, 1), new ScoreMapPart(0.01, MapSpec.Softmax, 4, 0, 0), new QueryBlock(q, 1, [false], [0], [], 0)), TestActor);
+        partition.Tell(new ScoreRequest(new RoundHeader(address, "r2", 0, 1), new ScoreMapPart { Beta = 0.01, Map = MapSpec.Softmax, CandidateCap = 4, RowCap = 0, LeadRows = 0 }, new QueryBlock(q, 1, [false], [0], [], 0)), TestActor);
         var summary = ExpectMsg<ScoreReply>().Queries[0];
         partition.Tell(new ReadoutRequest(new RoundHeader(address, "r2", 0, 2), MapSpec.Softmax, [ReadoutMode.Softmax], [summary.Max], [[]], [[]], [3]), TestActor);
         var part = ExpectMsg<ReadoutReply>().Queries[0];

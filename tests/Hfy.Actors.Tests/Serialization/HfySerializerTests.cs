@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Serialization;
 using Hfy.Actors.Cluster;
 using Hfy.Actors.Learning;
+using Hfy.Actors.Partitions;
 using Hfy.Actors.Protocol;
 using Hfy.Actors.Serialization;
 using Hfy.Kernels.Maps;
@@ -27,7 +28,7 @@ public sealed class HfySerializerTests : IDisposable
         yield return [new DropPartition(Address)];
         yield return [new PartitionDropped("bank-a", 3)];
         yield return [new ScoreRequest(
-            new RoundHeader(Address, "req-1", 4, 17), new ScoreMapPart(0.01, Map, 256, 32, 8) { SoftmaxTolerance = 1e-12 },
+            new RoundHeader(Address, "req-1", 4, 17), new ScoreMapPart { Beta = 0.01, Map = Map, CandidateCap = 256, RowCap = 32, LeadRows = 8, SoftmaxTolerance = 1e-12 },
             new QueryBlock([1.5f, -2.25f, float.Epsilon, 3e30f], 2, [true, false], [5, 0], [0.1, -0.2, 1e-300, 4], 1e-6))];
         yield return [new ScoreReply("req-1", 17, 3, [
             new ScoreSummary(9.5, [9.5, 8.25], 25_000, true, -1.5, [9.5f, 8.25f], [75_000, 75_001], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], 0, [], -1) { Min = -3.25, SoftmaxS = -0.5, ExactScores = [9.5, 8.25] },
@@ -69,6 +70,24 @@ public sealed class HfySerializerTests : IDisposable
         Assert.Equal(Describe(message), Describe(back));
     }
 
+    /// <summary>
+    /// The bytes of every sample, pinned (Serialization/WireContract.txt: manifest, then the payload in hex, as the
+    /// serializer wrote it when the contract was last changed on purpose): a node of the previous build reads what this
+    /// one writes only while they stay the same, whatever the records look like in C#.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void EveryRegisteredMessage_SerializesToThePinnedContractBytes(object message)
+    {
+        var serializer = (SerializerWithStringManifest)_system.Serialization.FindSerializerFor(message);
+        var manifest = serializer.Manifest(message);
+        var pinned = File.ReadLines(Path.Combine(AppContext.BaseDirectory, "Serialization", "WireContract.txt"))
+            .Select(line => line.Split(' '))
+            .Single(f => f[0] == manifest)[1];
+
+        Assert.Equal(pinned, Convert.ToHexString(serializer.ToBinary(message)));
+    }
+
     [Fact]
     public void LearningCellMetrics_CrossTheWire_BitForBit()
     {
@@ -107,7 +126,7 @@ public sealed class HfySerializerTests : IDisposable
     public void FloatBlocks_TravelAsRawBytes()
     {
         var queries = Enumerable.Range(0, 10_000).Select(i => (float)Math.Sin(i)).ToArray();
-        var message = new ScoreRequest(new RoundHeader(Address, "r", 0, 0), new ScoreMapPart(1, MapSpec.Softmax, 1, 0, 0), new QueryBlock(queries, 1, [false], [0], [], 0));
+        var message = new ScoreRequest(new RoundHeader(Address, "r", 0, 0), new ScoreMapPart { Beta = 1, Map = MapSpec.Softmax, CandidateCap = 1, RowCap = 0, LeadRows = 0 }, new QueryBlock(queries, 1, [false], [0], [], 0));
         var size = HfySerializer.SizeOf(message);
         Assert.InRange(size, 40_000, 40_400); // 4 bytes per float plus a small header, not 5 per float
     }

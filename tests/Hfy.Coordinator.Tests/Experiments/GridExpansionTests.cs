@@ -96,8 +96,8 @@ public class ExampleSpecTests
     [Fact]
     public void DemoSpec_IsTheExampleFile_AndValid()
     {
-        var file = ExperimentSpec.Parse(File.ReadAllText(Path.Combine(Examples, "demo-capacity.json")));
-        Assert.Equal(DemoSpec.Spec.ToJson(), file.ToJson());
+        // DemoSpec embeds examples/demo-capacity.json at build time: this catches an embedded copy older than the file.
+        Assert.Equal(File.ReadAllText(Path.Combine(Examples, "demo-capacity.json")), DemoSpec.Json);
         Assert.Empty(SpecValidator.Validate(DemoSpec.Spec, SpecLimits.Default));
         Assert.Contains(1_000_000L, DemoSpec.Spec.Grid!.Sizes!);
         Assert.Contains(1_000L, DemoSpec.Spec.Grid!.Sizes!);
