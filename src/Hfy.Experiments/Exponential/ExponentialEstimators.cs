@@ -2,7 +2,11 @@ namespace Hfy.Experiments.Exponential;
 
 /// <summary>A threshold estimate: where a success fraction crosses ½ along a load axis.</summary>
 /// <param name="Value">The interpolated crossing (null when the fraction never crosses ½ inside the grid).</param>
-/// <param name="Sigma">Its uncertainty: half the distance between the crossings of the Wilson bounds, over 1.96.</param>
+/// <param name="Sigma">
+/// Its uncertainty: half the distance between the crossings of the Wilson bounds, over 1.96; at least the bracket's
+/// width over √12 when the points either side are all successes and all failures (a step sharper than the grid, as
+/// p_target at large P gives: the crossing is then anywhere in the bracket, and linear interpolation only names its middle).
+/// </param>
 /// <param name="Note">Why there is no value (every point above or below ½), or empty.</param>
 public sealed record ThresholdEstimate(double? Value, double Sigma, string Note);
 
@@ -43,7 +47,7 @@ public static class ExponentialEstimators
         ArgumentNullException.ThrowIfNull(points);
         var pts = points.OrderBy(p => p.X).ToArray();
         if (pts.Length == 0) return new ThresholdEstimate(null, double.NaN, "no points");
-        var value = Cross(pts.Select(p => (p.X, p.Rate)).ToArray());
+        var value = Cross(pts.Select(p => (p.X, p.Rate)).ToArray(), out var bracket);
         if (value is null)
         {
             var note = pts.All(p => p.Rate >= 0.5) ? $"success ≥ ½ up to the largest load ({pts[^1].X:G4}): threshold above the grid"
@@ -51,15 +55,18 @@ public static class ExponentialEstimators
             return new ThresholdEstimate(null, double.NaN, note);
         }
         var step = pts.Length > 1 ? (pts[^1].X - pts[0].X) / (pts.Length - 1) : 0;
-        var lo = Cross(pts.Select(p => (p.X, p.Lo)).ToArray()) ?? pts[0].X;
-        var hi = Cross(pts.Select(p => (p.X, p.Hi)).ToArray()) ?? pts[^1].X;
+        var lo = Cross(pts.Select(p => (p.X, p.Lo)).ToArray(), out _) ?? pts[0].X;
+        var hi = Cross(pts.Select(p => (p.X, p.Hi)).ToArray(), out _) ?? pts[^1].X;
         var sigma = Math.Max(Math.Abs(hi - lo) / (2 * Z95), 0);
         if (sigma == 0) sigma = step / (2 * Z95 * 4);
+        if (pts[bracket].Rate >= 1 && pts[bracket + 1].Rate <= 0) sigma = Math.Max(sigma, (pts[bracket + 1].X - pts[bracket].X) / Math.Sqrt(12));
         return new ThresholdEstimate(value, sigma, "");
     }
 
-    private static double? Cross((double X, double Y)[] pts)
+    /// <summary>The interpolated crossing of ½ and the index of the point before it (the bracket is [i, i + 1]).</summary>
+    private static double? Cross((double X, double Y)[] pts, out int bracket)
     {
+        bracket = -1;
         if (pts.Length == 0 || pts[0].Y < 0.5) return null;
         for (var i = 0; i + 1 < pts.Length; i++)
         {
@@ -67,6 +74,7 @@ public static class ExponentialEstimators
             {
                 var (x0, y0) = pts[i];
                 var (x1, y1) = pts[i + 1];
+                bracket = i;
                 return x0 + (y0 - 0.5) / (y0 - y1) * (x1 - x0);
             }
         }

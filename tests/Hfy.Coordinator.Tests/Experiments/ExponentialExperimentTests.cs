@@ -398,7 +398,13 @@ public class ExponentialExperimentTests
         Assert.Equal(0.7634, hi, 4);
         var t = ExponentialEstimators.Crossing([(0.1, 1.0, 0.9, 1.0), (0.2, 0.8, 0.7, 0.9), (0.3, 0.2, 0.1, 0.3)]);
         Assert.Equal(0.25, t.Value!.Value, 12);
-        Assert.True(t.Sigma > 0);
+        Assert.True(t.Sigma > 0 && t.Sigma < 0.05 / Math.Sqrt(12), $"σ {t.Sigma}: informative rates either side, the Wilson crossings decide");
+        // A step sharper than the grid (64/64, then 0/64): the crossing is anywhere in the bracket, σ = width / √12.
+        var (lo0, hi0) = ExponentialEstimators.Wilson(0, 64);
+        var (lo1, hi1) = ExponentialEstimators.Wilson(64, 64);
+        var step = ExponentialEstimators.Crossing([(0.5903, 1.0, lo1, hi1), (0.6095, 1.0, lo1, hi1), (0.6280, 0.0, lo0, hi0), (0.6476, 0.0, lo0, hi0)]);
+        Assert.Equal((0.6095 + 0.6280) / 2, step.Value!.Value, 3);
+        Assert.Equal((0.6280 - 0.6095) / Math.Sqrt(12), step.Sigma, 12);
         var fit = ExponentialEstimators.FitLine([(0.1, 1.1, 0.01), (0.2, 1.2, 0.01), (0.05, 1.05, 0.01)])!;
         Assert.Equal(1.0, fit.Intercept, 10);
         Assert.Equal(1.0, fit.Slope, 10);
