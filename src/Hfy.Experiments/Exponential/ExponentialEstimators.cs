@@ -4,8 +4,9 @@ namespace Hfy.Experiments.Exponential;
 /// <param name="Value">The interpolated crossing (null when the fraction never crosses ½ inside the grid).</param>
 /// <param name="Sigma">
 /// Its uncertainty: half the distance between the crossings of the Wilson bounds, over 1.96; at least the bracket's
-/// width over √12 when the points either side are all successes and all failures (a step sharper than the grid, as
-/// p_target at large P gives: the crossing is then anywhere in the bracket, and linear interpolation only names its middle).
+/// width over √12 when the rate falls by ≥ <see cref="ExponentialEstimators.SharpStep"/> across it (a step sharper than
+/// the grid, as p_target at large P gives: the crossing is then anywhere in the bracket, and linear interpolation only
+/// names a point inside it).
 /// </param>
 /// <param name="Note">Why there is no value (every point above or below ½), or empty.</param>
 public sealed record ThresholdEstimate(double? Value, double Sigma, string Note);
@@ -22,6 +23,12 @@ public sealed record LineFit(double Intercept, double InterceptSe, double Slope,
 /// <summary>The estimators of the exponential experiment: Wilson intervals, threshold crossings, the 1/N extrapolation.</summary>
 public static class ExponentialEstimators
 {
+    /// <summary>
+    /// A fall of at least this much between two neighbouring points is a step sharper than the grid: the rates say the
+    /// crossing lies between them, not where (linear interpolation assumes a transition as wide as the bracket).
+    /// </summary>
+    public const double SharpStep = 0.8;
+
     /// <summary>The two-sided 95% normal quantile.</summary>
     public const double Z95 = 1.959963984540054;
 
@@ -59,7 +66,7 @@ public static class ExponentialEstimators
         var hi = Cross(pts.Select(p => (p.X, p.Hi)).ToArray(), out _) ?? pts[^1].X;
         var sigma = Math.Max(Math.Abs(hi - lo) / (2 * Z95), 0);
         if (sigma == 0) sigma = step / (2 * Z95 * 4);
-        if (pts[bracket].Rate >= 1 && pts[bracket + 1].Rate <= 0) sigma = Math.Max(sigma, (pts[bracket + 1].X - pts[bracket].X) / Math.Sqrt(12));
+        if (pts[bracket].Rate - pts[bracket + 1].Rate >= SharpStep) sigma = Math.Max(sigma, (pts[bracket + 1].X - pts[bracket].X) / Math.Sqrt(12));
         return new ThresholdEstimate(value, sigma, "");
     }
 

@@ -405,6 +405,10 @@ public class ExponentialExperimentTests
         var step = ExponentialEstimators.Crossing([(0.5903, 1.0, lo1, hi1), (0.6095, 1.0, lo1, hi1), (0.6280, 0.0, lo0, hi0), (0.6476, 0.0, lo0, hi0)]);
         Assert.Equal((0.6095 + 0.6280) / 2, step.Value!.Value, 3);
         Assert.Equal((0.6280 - 0.6095) / Math.Sqrt(12), step.Sigma, 12);
+        // 64/64 then 2/64 (P = 10⁹, β_net = 2): as sharp; 0.8 then 0.2 (above): the interpolation is informative.
+        var (lo2, hi2) = ExponentialEstimators.Wilson(2, 64);
+        var almost = ExponentialEstimators.Crossing([(0.8635, 1.0, lo1, hi1), (0.9010, 2 / 64.0, lo2, hi2), (0.9420, 0.0, lo0, hi0)]);
+        Assert.Equal((0.9010 - 0.8635) / Math.Sqrt(12), almost.Sigma, 12);
         var fit = ExponentialEstimators.FitLine([(0.1, 1.1, 0.01), (0.2, 1.2, 0.01), (0.05, 1.05, 0.01)])!;
         Assert.Equal(1.0, fit.Intercept, 10);
         Assert.Equal(1.0, fit.Slope, 10);
