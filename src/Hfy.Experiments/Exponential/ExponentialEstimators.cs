@@ -70,6 +70,32 @@ public static class ExponentialEstimators
         return new ThresholdEstimate(value, sigma, "");
     }
 
+    /// <summary>
+    /// Where a positive quantity y (the median target weight) first falls through ½ along x: ln y interpolated linearly
+    /// between the last point with y ≥ ½ and the next one. No value (and a note) when y stays on one side over the
+    /// grid or is missing; σ is NaN (one number per point: its spread over banks is not in it).
+    /// </summary>
+    public static ThresholdEstimate MedianCrossing(IReadOnlyList<(double X, double Y)> points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        var pts = points.Where(p => double.IsFinite(p.Y) && p.Y > 0).OrderBy(p => p.X).ToArray();
+        if (pts.Length == 0) return new ThresholdEstimate(null, double.NaN, "no weights");
+        for (var i = 0; i + 1 < pts.Length; i++)
+        {
+            if (pts[i].Y >= 0.5 && pts[i + 1].Y < 0.5)
+            {
+                var (x0, y0) = (pts[i].X, Math.Log(pts[i].Y));
+                var (x1, y1) = (pts[i + 1].X, Math.Log(pts[i + 1].Y));
+                return new ThresholdEstimate(x0 + (y0 - Math.Log(0.5)) / (y0 - y1) * (x1 - x0), double.NaN, "");
+            }
+        }
+        return new ThresholdEstimate(null, double.NaN, pts.All(p => p.Y >= 0.5)
+            ? Inv($"median ≥ ½ up to the largest load ({pts[^1].X:0.0000}: {pts[^1].Y:0.000})")
+            : pts[0].Y < 0.5 ? Inv($"median < ½ from the smallest load ({pts[0].X:0.0000}: {pts[0].Y:0.000})") : "no crossing");
+    }
+
+    private static string Inv(FormattableString s) => FormattableString.Invariant(s);
+
     /// <summary>The interpolated crossing of ½ and the index of the point before it (the bracket is [i, i + 1]).</summary>
     private static double? Cross((double X, double Y)[] pts, out int bracket)
     {

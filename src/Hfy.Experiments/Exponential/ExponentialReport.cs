@@ -30,9 +30,11 @@ namespace Hfy.Experiments.Exponential;
 /// <param name="MeanPhiTarget">Mean final φ_target.</param>
 /// <param name="WallMs">Dynamics plus scan time over the banks.</param>
 /// <param name="Dominant">Queries whose target weight at x = ξ is ≥ ½ (the α_c criterion of docs/math.md §16).</param>
+/// <param name="MedianWeight">Softmax: the median over queries of the target's weight at x = ξ (NaN for sparse maps).</param>
 public sealed record ExponentialGroup(int Dim, long Patterns, double Alpha, double AlphaEff, double BetaNet, string Map, double? Margin, double Start,
     int Banks, int Queries, int Successes, double Lo, double Hi, int? OneHot, double? OneHotLo, double? OneHotHi, double? OneHotProbability,
-    int? Disagreements, int? Ties, double MeanPhiMaxOther, double MedianPhiMaxOther, double MeanPhiTarget, double WallMs, int Dominant = 0)
+    int? Disagreements, int? Ties, double MeanPhiMaxOther, double MedianPhiMaxOther, double MeanPhiTarget, double WallMs, int Dominant = 0,
+    double MedianWeight = double.NaN)
 {
     /// <summary>Success fraction.</summary>
     public double Rate => Queries == 0 ? 0 : (double)Successes / Queries;
@@ -52,8 +54,13 @@ public sealed record ExponentialGroup(int Dim, long Patterns, double Alpha, doub
 /// <param name="Theory">Softmax: α_c(β_net); sparse maps (fixed N): the exact finite-N α where P(one-hot) = ½.</param>
 /// <param name="LargeN">Sparse maps: the large-N form α_sparse(N, β_net) = −½ ln(1 − (1 − m/(β_net N))²); softmax: α_c.</param>
 /// <param name="Dominance">α̂ where the fraction of queries whose target weight at x = ξ is ≥ ½ crosses ½ (the quantity α_c is about).</param>
+/// <param name="MedianWeight">
+/// Softmax: α̂ where the median target weight at x = ξ crosses ½ (ln p interpolated linearly in α between the points
+/// either side). At large P every query of a bank has nearly the same weight, so this resolves the crossing inside a
+/// bracket of N where the fraction above jumps from all to none.
+/// </param>
 public sealed record ExponentialThreshold(double Dim, long Patterns, double BetaNet, string Map, double Start, ThresholdEstimate Success,
-    ThresholdEstimate? OneHot, double Theory, double LargeN, ThresholdEstimate? Dominance = null);
+    ThresholdEstimate? OneHot, double Theory, double LargeN, ThresholdEstimate? Dominance = null, ThresholdEstimate? MedianWeight = null);
 
 /// <summary>The 1/N extrapolation of α̂(N) for one (β_net, map, φ₀).</summary>
 /// <param name="BetaNet">β_net.</param>
@@ -84,6 +91,9 @@ public static class ExponentialReport
         return cells.OrderBy(c => c.Index).Select(c => c.Metrics.Exponential).OfType<ExponentialCellMetrics>().ToArray();
     }
 
+    private static double Median(double[] sorted) =>
+        sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
+
     /// <summary>Grid points aggregated over banks, in (map, β_net, φ₀, N, α) order.</summary>
     public static IReadOnlyList<ExponentialGroup> Groups(IEnumerable<ExponentialCellMetrics> metrics)
     {
@@ -98,11 +108,12 @@ public static class ExponentialReport
             double? ohLo = null, ohHi = null;
             if (oneHot is { } h) (ohLo, ohHi) = ExponentialEstimators.Wilson(h, rows.Length);
             var sorted = rows.Select(r => r.PhiMaxOther).OrderBy(x => x).ToArray();
-            var median = sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
+            var median = Median(sorted);
+            var weight = f.Margin is null ? Median(rows.Select(r => r.WeightAtPattern).OrderBy(x => x).ToArray()) : double.NaN;
             return new ExponentialGroup(f.Dim, f.Patterns, f.Alpha, f.AlphaEff, f.BetaNet, f.Map, f.Margin, f.Start, g.Count(), rows.Length, k, lo, hi,
                 oneHot, ohLo, ohHi, f.OneHotProbability, f.Margin is null ? null : g.Sum(m => m.Disagreements ?? 0),
                 f.Margin is null ? null : g.Sum(m => m.Ties ?? 0), rows.Length == 0 ? double.NaN : rows.Average(r => r.PhiMaxOther), median,
-                rows.Length == 0 ? double.NaN : rows.Average(r => r.PhiTarget), g.Sum(m => m.DynamicsMs + m.ScanMs), rows.Count(r => r.WeightAtPattern >= 0.5));
+                rows.Length == 0 ? double.NaN : rows.Average(r => r.PhiTarget), g.Sum(m => m.DynamicsMs + m.ScanMs), rows.Count(r => r.WeightAtPattern >= 0.5), weight);
         }).OrderBy(x => x.Map, StringComparer.Ordinal).ThenBy(x => x.BetaNet).ThenBy(x => x.Start).ThenBy(x => x.Dim).ThenBy(x => x.AlphaEff).ToArray();
     }
 
@@ -134,6 +145,7 @@ public static class ExponentialReport
                 var (lo, hi) = ExponentialEstimators.Wilson(x.Dominant, x.Queries);
                 return (x.AlphaEff, (double)x.Dominant / Math.Max(1, x.Queries), lo, hi);
             }).ToArray());
+            var weight = f.Margin is null ? ExponentialEstimators.MedianCrossing(pts.Select(x => (x.AlphaEff, x.MedianWeight)).ToArray()) : null;
             var alphaC = ExponentialCapacity.CriticalLoad(f.BetaNet);
             // N-ramp: the dimension at the threshold, N̂ = ln P / α̂, of the estimate the theory column is about.
             var key = (f.Margin is null ? dominance : oneHot!).Value ?? success.Value;
@@ -144,7 +156,7 @@ public static class ExponentialReport
                 theory = ramp ? RampSparseLoadExact(f.Patterns, f.BetaNet, m) : ExponentialCapacity.SparseLoadExact(f.Dim, f.BetaNet, m);
                 largeN = ramp ? RampSparseLoadLargeN(f.Patterns, f.BetaNet, m) : ExponentialCapacity.SparseLoadLargeN(f.Dim, f.BetaNet, m);
             }
-            list.Add(new ExponentialThreshold(dim, ramp ? f.Patterns : 0, f.BetaNet, f.Map, f.Start, success, oneHot, theory, largeN, dominance));
+            list.Add(new ExponentialThreshold(dim, ramp ? f.Patterns : 0, f.BetaNet, f.Map, f.Start, success, oneHot, theory, largeN, dominance, weight));
         }
         return list;
     }
@@ -240,12 +252,12 @@ public static class ExponentialReport
             var dis = g.Disagreements is { } d ? Inv($"{d}/{g.Ties}") : "—";
             sb.Append(Inv($"| {g.Map} | {g.BetaNet:G} | {g.Start:G} | {g.Dim} | {g.Patterns} | {g.AlphaEff:0.0000} | {g.Banks} × {g.Queries / Math.Max(1, g.Banks)} | {g.Rate:0.000} [{g.Lo:0.000}, {g.Hi:0.000}] | {g.MedianPhiMaxOther:0.0000} ({med:0.0000} / {ExponentialCapacity.LargestOverlap(g.AlphaEff):0.0000}) | {oneHot} | {dis} | {g.WallMs / 1000:0.0} |\n"));
         }
-        sb.Append("\n## Thresholds α̂ (success crosses ½)\n\nα̂ p_target ≥ ½: where half the queries have the target's weight at x = ξ at least ½ (the criterion behind α_c, docs/math.md §16).\n\n| map | β_net | φ₀ | N | α̂ success ± σ | α̂ one-hot ± σ | α̂ p_target ≥ ½ ± σ | theory | large-N form |\n|---|---|---|---|---|---|---|---|---|\n");
+        sb.Append("\n## Thresholds α̂ (success crosses ½)\n\nα̂ p_target ≥ ½: where half the queries have the target's weight at x = ξ at least ½ (the criterion behind α_c, docs/math.md §16); median p_target = ½: where the median weight crosses ½ (ln p interpolated in α; at large P all queries of a bank agree, so this places the crossing inside the bracket).\n\n| map | β_net | φ₀ | N | α̂ success ± σ | α̂ one-hot ± σ | α̂ p_target ≥ ½ ± σ | α̂ median p_target = ½ | theory | large-N form |\n|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (var t in thresholds)
         {
             var n = t.Patterns > 0 ? Inv($"N̂ = ln P/α̂ = {t.Dim:0.0} (P = {t.Patterns})") : Inv($"{t.Dim:G}");
             var theory = t.OneHot is null ? Inv($"α_c = {t.Theory:0.0000}") : Inv($"exact P(one-hot) = ½ at {t.Theory:0.0000}{(t.Patterns > 0 ? " (at this P)" : "")}");
-            sb.Append(Inv($"| {t.Map} | {t.BetaNet:G} | {t.Start:G} | {n} | {Est(t.Success)} | {(t.OneHot is null ? "—" : Est(t.OneHot))} | {(t.Dominance is null ? "—" : Est(t.Dominance))} | {theory} | {t.LargeN:0.0000} |\n"));
+            sb.Append(Inv($"| {t.Map} | {t.BetaNet:G} | {t.Start:G} | {n} | {Est(t.Success)} | {(t.OneHot is null ? "—" : Est(t.OneHot))} | {(t.Dominance is null ? "—" : Est(t.Dominance))} | {(t.MedianWeight is null ? "—" : t.MedianWeight.Value is { } w ? Inv($"{w:0.0000}") : t.MedianWeight.Note)} | {theory} | {t.LargeN:0.0000} |\n"));
         }
         sb.Append("\n## Extrapolation α̂(N) = a + b/N\n\n| map | β_net | φ₀ | points | a (N → ∞) ± se | b ± se | χ²/dof | p_target ≥ ½: a ± se (points) | α_c(β_net) |\n|---|---|---|---|---|---|---|---|---|\n");
         foreach (var x in Extrapolations(thresholds, groups))
@@ -292,7 +304,7 @@ public static class ExponentialReport
     }
 
     /// <summary>Header of the per-point CSV.</summary>
-    public const string GroupCsvHeader = "map,beta_net,phi0,n_dim,p_patterns,alpha,alpha_eff,banks,queries,successes,rate,lo95,hi95,one_hot,one_hot_lo95,one_hot_hi95,p_one_hot_exact,disagreements,ties,mean_phi_max_other,median_phi_max_other,phi_max_theory,mean_phi_target,alpha_c,wall_ms,dominant";
+    public const string GroupCsvHeader = "map,beta_net,phi0,n_dim,p_patterns,alpha,alpha_eff,banks,queries,successes,rate,lo95,hi95,one_hot,one_hot_lo95,one_hot_hi95,p_one_hot_exact,disagreements,ties,mean_phi_max_other,median_phi_max_other,phi_max_theory,mean_phi_target,alpha_c,wall_ms,dominant,median_p_target";
 
     /// <summary>The grid points aggregated over banks.</summary>
     public static string GroupsCsv(IReadOnlyList<ExponentialGroup> groups)
@@ -301,7 +313,7 @@ public static class ExponentialReport
         var sb = new StringBuilder(GroupCsvHeader).Append('\n');
         foreach (var g in groups)
         {
-            sb.Append(Inv($"{g.Map},{g.BetaNet:R},{g.Start:R},{g.Dim},{g.Patterns},{g.Alpha:R},{g.AlphaEff:R},{g.Banks},{g.Queries},{g.Successes},{g.Rate:R},{g.Lo:R},{g.Hi:R},{g.OneHot},{g.OneHotLo:R},{g.OneHotHi:R},{g.OneHotProbability:R},{g.Disagreements},{g.Ties},{g.MeanPhiMaxOther:R},{g.MedianPhiMaxOther:R},{ExponentialCapacity.LargestOverlap(g.AlphaEff):R},{g.MeanPhiTarget:R},{ExponentialCapacity.CriticalLoad(g.BetaNet):R},{g.WallMs:R},{g.Dominant}\n"));
+            sb.Append(Inv($"{g.Map},{g.BetaNet:R},{g.Start:R},{g.Dim},{g.Patterns},{g.Alpha:R},{g.AlphaEff:R},{g.Banks},{g.Queries},{g.Successes},{g.Rate:R},{g.Lo:R},{g.Hi:R},{g.OneHot},{g.OneHotLo:R},{g.OneHotHi:R},{g.OneHotProbability:R},{g.Disagreements},{g.Ties},{g.MeanPhiMaxOther:R},{g.MedianPhiMaxOther:R},{ExponentialCapacity.LargestOverlap(g.AlphaEff):R},{g.MeanPhiTarget:R},{ExponentialCapacity.CriticalLoad(g.BetaNet):R},{g.WallMs:R},{g.Dominant},{g.MedianWeight:R}\n"));
         }
         return sb.ToString();
     }

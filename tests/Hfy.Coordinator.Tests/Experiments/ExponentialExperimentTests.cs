@@ -409,6 +409,12 @@ public class ExponentialExperimentTests
         var (lo2, hi2) = ExponentialEstimators.Wilson(2, 64);
         var almost = ExponentialEstimators.Crossing([(0.8635, 1.0, lo1, hi1), (0.9010, 2 / 64.0, lo2, hi2), (0.9420, 0.0, lo0, hi0)]);
         Assert.Equal((0.9010 - 0.8635) / Math.Sqrt(12), almost.Sigma, 12);
+        // The median weight: ln p linear in α between the points either side of ½ (P = 10⁹, β_net = 1 medians).
+        var median = ExponentialEstimators.MedianCrossing([(0.6476, 0.294), (0.6095, 0.591), (0.6280, 0.436)]);
+        Assert.Equal(0.6095 + (Math.Log(0.591) - Math.Log(0.5)) / (Math.Log(0.591) - Math.Log(0.436)) * (0.6280 - 0.6095), median.Value!.Value, 12);
+        Assert.InRange(median.Value!.Value, 0.6095, 0.6280);
+        Assert.Null(ExponentialEstimators.MedianCrossing([(0.3701, 0.718), (0.3838, 0.540)]).Value);
+        Assert.StartsWith("median ≥ ½ up to the largest load (0.3838", ExponentialEstimators.MedianCrossing([(0.3701, 0.718), (0.3838, 0.540)]).Note, StringComparison.Ordinal);
         var fit = ExponentialEstimators.FitLine([(0.1, 1.1, 0.01), (0.2, 1.2, 0.01), (0.05, 1.05, 0.01)])!;
         Assert.Equal(1.0, fit.Intercept, 10);
         Assert.Equal(1.0, fit.Slope, 10);
