@@ -41,13 +41,15 @@ public sealed class ShutdownLogTests
         var retrieval = new Hfy.Kernels.Dynamics.RetrievalOptions(Hfy.Kernels.Maps.MapSpec.Sparsemax, 4, Steps: 2);
         var result = await cluster.Engine.RetrieveAsync("shutdown", queries, 2, retrieval, CancellationToken.None);
         Assert.Equal(2, result.Results.Length);
+        var stopAt = DateTime.UtcNow;
         await cluster.DisposeAsync();
         await Task.Delay(TimeSpan.FromSeconds(2)); // late remoting errors of the stopped systems arrive here if any
 
         // Nor did any phase of coordinated shutdown time out (a stop that waits out a timeout is not an orderly one).
         Assert.DoesNotContain(CapturingLogger.Events, e => e.Message?.ToString()?.Contains("timed out", StringComparison.Ordinal) == true);
+        // Each line says when it came relative to the stop (negative: while starting or working, before the stop).
         var errors = CapturingLogger.Events.Where(e => e.LogLevel() >= LogLevel.ErrorLevel)
-            .Select(e => $"{e.LogSource}: {e.Message} {e.Cause?.GetType().Name}").ToList();
+            .Select(e => $"{(e.Timestamp - stopAt).TotalSeconds:+0.0;-0.0} s {e.LogSource}: {e.Message} {e.Cause?.GetType().Name}").ToList();
         Assert.True(errors.Count == 0, "ERROR lines at a normal stop:\n" + string.Join("\n", errors.Take(10)));
     }
     // Not reliable yet: on an idle clean clone, even in a test process of its own, the ShardCoordinator's remember-
