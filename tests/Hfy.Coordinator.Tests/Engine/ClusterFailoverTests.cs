@@ -8,30 +8,17 @@ using Hfy.Kernels.Storage;
 namespace Hfy.Coordinator.Tests.Engine;
 
 /// <summary>A fresh cluster per failover test class (a node gets stopped), with short retry timeouts.</summary>
-public sealed class FailoverClusterFixture : IAsyncLifetime
+public sealed class FailoverClusterFixture() : EmbeddedClusterFixture(3, new EmbeddedClusterOptions
 {
-    private EmbeddedCluster? _cluster;
-
-    public EmbeddedCluster Cluster => _cluster ?? throw new InvalidOperationException("cluster not started");
-
-    public async Task InitializeAsync() =>
-        _cluster = await EmbeddedCluster.StartAsync(3, new EmbeddedClusterOptions
-        {
-            // Every message crosses a serializer, node-local ones included: also Akka.DistributedData's ReadRepair (sent
-            // when the shards' remember-entities store re-reads after a membership change) and Akka.Cluster's
-            // ReachabilityChanged, which HfyConfig binds to NodeLocalSerializer (JSON could not rebuild them).
-            SerializeAllMessages = true,
-            Engine = new ClusterEngineOptions
-            {
-                Retrieval = new RetrievalSettings { RoundTimeout = TimeSpan.FromSeconds(3), MaxRetries = 30, RequestTimeout = TimeSpan.FromSeconds(150) },
-            },
-        });
-
-    public async Task DisposeAsync()
+    // Every message crosses a serializer, node-local ones included: also Akka.DistributedData's ReadRepair (sent
+    // when the shards' remember-entities store re-reads after a membership change) and Akka.Cluster's
+    // ReachabilityChanged, which HfyConfig binds to NodeLocalSerializer (JSON could not rebuild them).
+    SerializeAllMessages = true,
+    Engine = new ClusterEngineOptions
     {
-        if (_cluster is not null) await _cluster.DisposeAsync();
-    }
-}
+        Retrieval = new RetrievalSettings { RoundTimeout = TimeSpan.FromSeconds(3), MaxRetries = 30, RequestTimeout = TimeSpan.FromSeconds(150) },
+    },
+});
 
 internal static class FailoverScenario
 {

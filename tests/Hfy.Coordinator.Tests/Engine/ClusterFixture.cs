@@ -6,25 +6,27 @@ using Hfy.Kernels.Storage;
 
 namespace Hfy.Coordinator.Tests.Engine;
 
-/// <summary>One embedded cluster (coordinator + 3 bank nodes, serialization forced on) shared by a test class.</summary>
-public sealed class ClusterFixture : IAsyncLifetime
+/// <summary>An embedded cluster of <paramref name="bankNodes"/> bank nodes started once for a test class and stopped after it.</summary>
+public abstract class EmbeddedClusterFixture(int bankNodes, EmbeddedClusterOptions options) : IAsyncLifetime
 {
     private EmbeddedCluster? _cluster;
 
     public EmbeddedCluster Cluster => _cluster ?? throw new InvalidOperationException("cluster not started");
 
-    public async Task InitializeAsync() =>
-        _cluster = await EmbeddedCluster.StartAsync(3, new EmbeddedClusterOptions
-        {
-            SerializeAllMessages = true,
-            Engine = new ClusterEngineOptions { Retrieval = new() { RequestTimeout = TimeSpan.FromSeconds(60), MaxSupportPairs = 131_072 } },
-        });
+    public async Task InitializeAsync() => _cluster = await EmbeddedCluster.StartAsync(bankNodes, options);
 
     public async Task DisposeAsync()
     {
         if (_cluster is not null) await _cluster.DisposeAsync();
     }
 }
+
+/// <summary>One embedded cluster (coordinator + 3 bank nodes, serialization forced on) shared by a test class.</summary>
+public sealed class ClusterFixture() : EmbeddedClusterFixture(3, new EmbeddedClusterOptions
+{
+    SerializeAllMessages = true,
+    Engine = new ClusterEngineOptions { Retrieval = new() { RequestTimeout = TimeSpan.FromSeconds(60), MaxSupportPairs = 131_072 } },
+});
 
 /// <summary>Banks, queries and comparisons shared by the engine tests.</summary>
 internal static class EngineTestData

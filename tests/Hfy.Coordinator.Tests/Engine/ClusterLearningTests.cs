@@ -9,20 +9,7 @@ using Hfy.Learning.Experiments;
 namespace Hfy.Coordinator.Tests.Engine;
 
 /// <summary>A coordinator and two bank nodes, every message through the serializer, for the learning-cell tests.</summary>
-public sealed class LearningClusterFixture : IAsyncLifetime
-{
-    private EmbeddedCluster? _cluster;
-
-    public EmbeddedCluster Cluster => _cluster ?? throw new InvalidOperationException("cluster not started");
-
-    public async Task InitializeAsync() =>
-        _cluster = await EmbeddedCluster.StartAsync(2, new EmbeddedClusterOptions { SerializeAllMessages = true, NumericThreadsPerNode = 1 });
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null) await _cluster.DisposeAsync();
-    }
-}
+public sealed class LearningClusterFixture() : EmbeddedClusterFixture(2, new EmbeddedClusterOptions { SerializeAllMessages = true, NumericThreadsPerNode = 1 });
 
 /// <summary>Learning cells run on the bank nodes give the local engine's numbers bit for bit, and are stored once.</summary>
 public sealed class ClusterLearningTests(LearningClusterFixture fixture) : IClassFixture<LearningClusterFixture>
@@ -123,20 +110,7 @@ public sealed class ClusterLearningTests(LearningClusterFixture fixture) : IClas
 }
 
 /// <summary>A fresh cluster of three bank nodes with two numeric threads each, for the node-loss test (a node gets stopped).</summary>
-public sealed class LearningFailoverFixture : IAsyncLifetime
-{
-    private EmbeddedCluster? _cluster;
-
-    public EmbeddedCluster Cluster => _cluster ?? throw new InvalidOperationException("cluster not started");
-
-    public async Task InitializeAsync() =>
-        _cluster = await EmbeddedCluster.StartAsync(3, new EmbeddedClusterOptions { SerializeAllMessages = true, NumericThreadsPerNode = 2 });
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null) await _cluster.DisposeAsync();
-    }
-}
+public sealed class LearningFailoverFixture() : EmbeddedClusterFixture(3, new EmbeddedClusterOptions { SerializeAllMessages = true, NumericThreadsPerNode = 2 });
 
 public sealed class ClusterLearningFailoverTests(LearningFailoverFixture fixture) : IClassFixture<LearningFailoverFixture>
 {
