@@ -57,8 +57,8 @@ public static class ExponentialEstimators
         var value = Cross(pts.Select(p => (p.X, p.Rate)).ToArray(), out var bracket);
         if (value is null)
         {
-            var note = pts.All(p => p.Rate >= 0.5) ? $"success ≥ ½ up to the largest load ({pts[^1].X:G4}): threshold above the grid"
-                : pts[0].Rate < 0.5 ? $"success < ½ from the smallest load ({pts[0].X:G4}): threshold below the grid" : "no crossing";
+            var note = pts.All(p => p.Rate >= 0.5) ? Inv($"success ≥ ½ up to the largest load ({pts[^1].X:G4}): threshold above the grid")
+                : pts[0].Rate < 0.5 ? Inv($"success < ½ from the smallest load ({pts[0].X:G4}): threshold below the grid") : "no crossing";
             return new ThresholdEstimate(null, double.NaN, note);
         }
         var step = pts.Length > 1 ? (pts[^1].X - pts[0].X) / (pts.Length - 1) : 0;

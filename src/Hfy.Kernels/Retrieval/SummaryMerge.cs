@@ -112,13 +112,13 @@ public static class SummaryMerge
 
         // Sized once: the list of a wide support (thousands of 32-byte entries) is a large object, and growing it by
         // doubling left a trail of them for every query of every step.
+        bool Kept(double v) => v > bound || (inclusive && v == bound);
         var count = 0;
         foreach (var s in parts)
         {
             for (var t = 0; t < s.Ids.Length; t++)
             {
-                var v = s.ScoreAt(t);
-                if (v > bound || (inclusive && v == bound)) count++;
+                if (Kept(s.ScoreAt(t))) count++;
             }
         }
 
@@ -129,7 +129,7 @@ public static class SummaryMerge
             for (var t = 0; t < s.Ids.Length; t++)
             {
                 var v = s.ScoreAt(t);
-                if (!(v > bound || (inclusive && v == bound))) continue;
+                if (!Kept(v)) continue;
                 cands.Add(new MergedCandidate(s.Ids[t], v, t < shipped ? s.Rows.AsMemory(t * dim, dim) : default));
             }
         }
