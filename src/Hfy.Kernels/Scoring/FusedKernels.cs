@@ -27,13 +27,13 @@ internal static class FusedKernels
         {
             var v = 0;
             for (; v + 4 <= vectors; v += 4) Block512x4(x, dim, kEnd, q + v * 16, qStride, betaF, output + v * 16, outStride, tmax == null ? null : tmax + v * 16);
-            for (; v < vectors; v++) BlockX1<Simd512, Vector512<float>>(x, dim, kEnd, q + v * 16, qStride, betaF, output + v * 16, outStride, tmax == null ? null : tmax + v * 16);
+            for (; v < vectors; v++) BlockX1<Vector512<float>>(x, dim, kEnd, q + v * 16, qStride, betaF, output + v * 16, outStride, tmax == null ? null : tmax + v * 16);
         }
         else
         {
             var v = 0;
-            for (; v + 2 <= vectors; v += 2) BlockX2<Simd256, Vector256<float>>(x, dim, 0, kEnd, q + v * 8, qStride, betaF, output + v * 8, outStride, tmax == null ? null : tmax + v * 8);
-            for (; v < vectors; v++) BlockX1<Simd256, Vector256<float>>(x, dim, kEnd, q + v * 8, qStride, betaF, output + v * 8, outStride, tmax == null ? null : tmax + v * 8);
+            for (; v + 2 <= vectors; v += 2) BlockX2<Vector256<float>>(x, dim, 0, kEnd, q + v * 8, qStride, betaF, output + v * 8, outStride, tmax == null ? null : tmax + v * 8);
+            for (; v < vectors; v++) BlockX1<Vector256<float>>(x, dim, kEnd, q + v * 8, qStride, betaF, output + v * 8, outStride, tmax == null ? null : tmax + v * 8);
         }
     }
 
@@ -41,8 +41,8 @@ internal static class FusedKernels
     public static int Width => Vector512.IsHardwareAccelerated ? 16 : 8;
 
     // The kernels below are written out per query-vector count: each keeps 6, 12 or 24 named vector accumulators in
-    // registers, which a looped version would spill to the stack. The width is a struct type parameter (ISimdWidth),
-    // so they compile to the same instructions as hand-written per-width code, and TS.MulAdd is the multiply-add form
+    // registers, which a looped version would spill to the stack. The width is the vector type parameter (Simd),
+    // so they compile to the same instructions as hand-written per-width code, and Simd.MulAdd is the multiply-add form
     // of ScorerBatch's kernel, so fused and unfused scores stay the same bits. 24 accumulators need AVX-512's 32
     // registers, so the 4-vector kernel exists for that width only.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -78,14 +78,14 @@ internal static class FusedKernels
         ScaleStore4(bv, o + 5 * os, ref c50, ref c51, ref c52, ref c53);
         if (tmax != null)
         {
-            RaiseMax<Simd512, Vector512<float>>(tmax, c00, c10, c20, c30, c40, c50);
-            RaiseMax<Simd512, Vector512<float>>(tmax + 16, c01, c11, c21, c31, c41, c51);
-            RaiseMax<Simd512, Vector512<float>>(tmax + 32, c02, c12, c22, c32, c42, c52);
-            RaiseMax<Simd512, Vector512<float>>(tmax + 48, c03, c13, c23, c33, c43, c53);
+            RaiseMax<Vector512<float>>(tmax, c00, c10, c20, c30, c40, c50);
+            RaiseMax<Vector512<float>>(tmax + 16, c01, c11, c21, c31, c41, c51);
+            RaiseMax<Vector512<float>>(tmax + 32, c02, c12, c22, c32, c42, c52);
+            RaiseMax<Vector512<float>>(tmax + 48, c03, c13, c23, c33, c43, c53);
         }
     }
 
-    /// <summary>c_j = c_j + q_j · xk (FusedMultiplyAdd, as <see cref="Simd512.MulAdd"/>) for j &lt; 4: one row of <see cref="Block512x4"/>.</summary>
+    /// <summary>c_j = c_j + q_j · xk (FusedMultiplyAdd, as <see cref="Simd{T, TV}.MulAdd"/> at 512 bits) for j &lt; 4: one row of <see cref="Block512x4"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MulAdd4(Vector512<float> q0, Vector512<float> q1, Vector512<float> q2, Vector512<float> q3, float xk, ref Vector512<float> c0, ref Vector512<float> c1, ref Vector512<float> c2, ref Vector512<float> c3)
     {
@@ -111,74 +111,72 @@ internal static class FusedKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void BlockX1<TS, TV>(float* x, int dim, int kEnd, float* q, int qs, float betaF, float* o, int os, float* tmax)
-        where TS : struct, ISimdWidth<TV>
+    private static unsafe void BlockX1<TV>(float* x, int dim, int kEnd, float* q, int qs, float betaF, float* o, int os, float* tmax)
         where TV : struct
     {
         TV c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
         Rows(x, dim, out var x0, out var x1, out var x2, out var x3, out var x4, out var x5);
         for (var k = 0; k < kEnd; k++)
         {
-            var q0 = TS.Load(q + (long)k * qs);
-            c0 = TS.MulAdd(q0, TS.Broadcast(x0[k]), c0);
-            c1 = TS.MulAdd(q0, TS.Broadcast(x1[k]), c1);
-            c2 = TS.MulAdd(q0, TS.Broadcast(x2[k]), c2);
-            c3 = TS.MulAdd(q0, TS.Broadcast(x3[k]), c3);
-            c4 = TS.MulAdd(q0, TS.Broadcast(x4[k]), c4);
-            c5 = TS.MulAdd(q0, TS.Broadcast(x5[k]), c5);
+            var q0 = Simd<float, TV>.Load(q + (long)k * qs);
+            c0 = Simd<float, TV>.MulAdd(q0, Simd<float, TV>.Broadcast(x0[k]), c0);
+            c1 = Simd<float, TV>.MulAdd(q0, Simd<float, TV>.Broadcast(x1[k]), c1);
+            c2 = Simd<float, TV>.MulAdd(q0, Simd<float, TV>.Broadcast(x2[k]), c2);
+            c3 = Simd<float, TV>.MulAdd(q0, Simd<float, TV>.Broadcast(x3[k]), c3);
+            c4 = Simd<float, TV>.MulAdd(q0, Simd<float, TV>.Broadcast(x4[k]), c4);
+            c5 = Simd<float, TV>.MulAdd(q0, Simd<float, TV>.Broadcast(x5[k]), c5);
         }
-        var bv = TS.Broadcast(betaF);
-        c0 = TS.Mul(c0, bv); c1 = TS.Mul(c1, bv); c2 = TS.Mul(c2, bv); c3 = TS.Mul(c3, bv); c4 = TS.Mul(c4, bv); c5 = TS.Mul(c5, bv);
-        TS.Store(c0, o); TS.Store(c1, o + os); TS.Store(c2, o + 2 * os); TS.Store(c3, o + 3 * os); TS.Store(c4, o + 4 * os); TS.Store(c5, o + 5 * os);
-        if (tmax != null) RaiseMax<TS, TV>(tmax, c0, c1, c2, c3, c4, c5);
+        var bv = Simd<float, TV>.Broadcast(betaF);
+        c0 = Simd<float, TV>.Mul(c0, bv); c1 = Simd<float, TV>.Mul(c1, bv); c2 = Simd<float, TV>.Mul(c2, bv); c3 = Simd<float, TV>.Mul(c3, bv); c4 = Simd<float, TV>.Mul(c4, bv); c5 = Simd<float, TV>.Mul(c5, bv);
+        Simd<float, TV>.Store(c0, o); Simd<float, TV>.Store(c1, o + os); Simd<float, TV>.Store(c2, o + 2 * os); Simd<float, TV>.Store(c3, o + 3 * os); Simd<float, TV>.Store(c4, o + 4 * os); Simd<float, TV>.Store(c5, o + 5 * os);
+        if (tmax != null) RaiseMax<TV>(tmax, c0, c1, c2, c3, c4, c5);
     }
 
     /// <summary>
-    /// o[r · os + c] = betaF · Σ_{k0 ≤ k &lt; kEnd} x[r · dim + k] · q[k · qs + c] for r &lt; 6 and c &lt; 2 · TS.Lanes
-    /// (float32, one TS.MulAdd per term in k order); tmax (if not null) raised lane-wise to the row maxima. Also
+    /// o[r · os + c] = betaF · Σ_{k0 ≤ k &lt; kEnd} x[r · dim + k] · q[k · qs + c] for r &lt; 6 and c &lt; 2 · Simd.Lanes
+    /// (float32, one Simd.MulAdd per term in k order); tmax (if not null) raised lane-wise to the row maxima. Also
     /// <see cref="Scorer.ScoreBatch"/>'s microkernel, with the roles swapped (x = 6 queries, q = a packed panel).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void BlockX2<TS, TV>(float* x, int dim, int k0, int kEnd, float* q, int qs, float betaF, float* o, int os, float* tmax)
-        where TS : struct, ISimdWidth<TV>
+    internal static unsafe void BlockX2<TV>(float* x, int dim, int k0, int kEnd, float* q, int qs, float betaF, float* o, int os, float* tmax)
         where TV : struct
     {
-        var h = TS.Lanes;
+        var h = Simd<float, TV>.Lanes;
         TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         Rows(x, dim, out var x0, out var x1, out var x2, out var x3, out var x4, out var x5);
         var qk = q + (long)k0 * qs;
         for (var k = k0; k < kEnd; k++, qk += qs)
         {
-            var q0 = TS.Load(qk);
-            var q1 = TS.Load(qk + h);
-            var b = TS.Broadcast(x0[k]);
-            c00 = TS.MulAdd(q0, b, c00); c01 = TS.MulAdd(q1, b, c01);
-            b = TS.Broadcast(x1[k]);
-            c10 = TS.MulAdd(q0, b, c10); c11 = TS.MulAdd(q1, b, c11);
-            b = TS.Broadcast(x2[k]);
-            c20 = TS.MulAdd(q0, b, c20); c21 = TS.MulAdd(q1, b, c21);
-            b = TS.Broadcast(x3[k]);
-            c30 = TS.MulAdd(q0, b, c30); c31 = TS.MulAdd(q1, b, c31);
-            b = TS.Broadcast(x4[k]);
-            c40 = TS.MulAdd(q0, b, c40); c41 = TS.MulAdd(q1, b, c41);
-            b = TS.Broadcast(x5[k]);
-            c50 = TS.MulAdd(q0, b, c50); c51 = TS.MulAdd(q1, b, c51);
+            var q0 = Simd<float, TV>.Load(qk);
+            var q1 = Simd<float, TV>.Load(qk + h);
+            var b = Simd<float, TV>.Broadcast(x0[k]);
+            c00 = Simd<float, TV>.MulAdd(q0, b, c00); c01 = Simd<float, TV>.MulAdd(q1, b, c01);
+            b = Simd<float, TV>.Broadcast(x1[k]);
+            c10 = Simd<float, TV>.MulAdd(q0, b, c10); c11 = Simd<float, TV>.MulAdd(q1, b, c11);
+            b = Simd<float, TV>.Broadcast(x2[k]);
+            c20 = Simd<float, TV>.MulAdd(q0, b, c20); c21 = Simd<float, TV>.MulAdd(q1, b, c21);
+            b = Simd<float, TV>.Broadcast(x3[k]);
+            c30 = Simd<float, TV>.MulAdd(q0, b, c30); c31 = Simd<float, TV>.MulAdd(q1, b, c31);
+            b = Simd<float, TV>.Broadcast(x4[k]);
+            c40 = Simd<float, TV>.MulAdd(q0, b, c40); c41 = Simd<float, TV>.MulAdd(q1, b, c41);
+            b = Simd<float, TV>.Broadcast(x5[k]);
+            c50 = Simd<float, TV>.MulAdd(q0, b, c50); c51 = Simd<float, TV>.MulAdd(q1, b, c51);
         }
-        var bv = TS.Broadcast(betaF);
-        c00 = TS.Mul(c00, bv); c01 = TS.Mul(c01, bv); c10 = TS.Mul(c10, bv); c11 = TS.Mul(c11, bv);
-        c20 = TS.Mul(c20, bv); c21 = TS.Mul(c21, bv); c30 = TS.Mul(c30, bv); c31 = TS.Mul(c31, bv);
-        c40 = TS.Mul(c40, bv); c41 = TS.Mul(c41, bv); c50 = TS.Mul(c50, bv); c51 = TS.Mul(c51, bv);
-        TS.Store(c00, o); TS.Store(c01, o + h); o += os;
-        TS.Store(c10, o); TS.Store(c11, o + h); o += os;
-        TS.Store(c20, o); TS.Store(c21, o + h); o += os;
-        TS.Store(c30, o); TS.Store(c31, o + h); o += os;
-        TS.Store(c40, o); TS.Store(c41, o + h); o += os;
-        TS.Store(c50, o); TS.Store(c51, o + h);
+        var bv = Simd<float, TV>.Broadcast(betaF);
+        c00 = Simd<float, TV>.Mul(c00, bv); c01 = Simd<float, TV>.Mul(c01, bv); c10 = Simd<float, TV>.Mul(c10, bv); c11 = Simd<float, TV>.Mul(c11, bv);
+        c20 = Simd<float, TV>.Mul(c20, bv); c21 = Simd<float, TV>.Mul(c21, bv); c30 = Simd<float, TV>.Mul(c30, bv); c31 = Simd<float, TV>.Mul(c31, bv);
+        c40 = Simd<float, TV>.Mul(c40, bv); c41 = Simd<float, TV>.Mul(c41, bv); c50 = Simd<float, TV>.Mul(c50, bv); c51 = Simd<float, TV>.Mul(c51, bv);
+        Simd<float, TV>.Store(c00, o); Simd<float, TV>.Store(c01, o + h); o += os;
+        Simd<float, TV>.Store(c10, o); Simd<float, TV>.Store(c11, o + h); o += os;
+        Simd<float, TV>.Store(c20, o); Simd<float, TV>.Store(c21, o + h); o += os;
+        Simd<float, TV>.Store(c30, o); Simd<float, TV>.Store(c31, o + h); o += os;
+        Simd<float, TV>.Store(c40, o); Simd<float, TV>.Store(c41, o + h); o += os;
+        Simd<float, TV>.Store(c50, o); Simd<float, TV>.Store(c51, o + h);
         if (tmax != null)
         {
-            RaiseMax<TS, TV>(tmax, c00, c10, c20, c30, c40, c50);
-            RaiseMax<TS, TV>(tmax + h, c01, c11, c21, c31, c41, c51);
+            RaiseMax<TV>(tmax, c00, c10, c20, c30, c40, c50);
+            RaiseMax<TV>(tmax + h, c01, c11, c21, c31, c41, c51);
         }
     }
 
@@ -196,8 +194,7 @@ internal static class FusedKernels
 
     /// <summary>tmax = max(tmax, c0, …, c5) lane-wise, in one fixed order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void RaiseMax<TS, TV>(float* tmax, TV c0, TV c1, TV c2, TV c3, TV c4, TV c5)
-        where TS : struct, ISimdWidth<TV>
+    private static unsafe void RaiseMax<TV>(float* tmax, TV c0, TV c1, TV c2, TV c3, TV c4, TV c5)
         where TV : struct
-        => TS.Store(TS.Max(TS.Load(tmax), TS.Max(TS.Max(c0, c1), TS.Max(TS.Max(c2, c3), TS.Max(c4, c5)))), tmax);
+        => Simd<float, TV>.Store(Simd<float, TV>.Max(Simd<float, TV>.Load(tmax), Simd<float, TV>.Max(Simd<float, TV>.Max(c0, c1), Simd<float, TV>.Max(Simd<float, TV>.Max(c2, c3), Simd<float, TV>.Max(c4, c5)))), tmax);
 }

@@ -171,8 +171,8 @@ internal sealed unsafe class SoftmaxLanes
                 var srow = sc + ((long)r * _stride);
                 var wrow = w + ((long)n * _lanes);
                 var nonzero = Vector512.IsHardwareAccelerated
-                    ? WeightRow<Simd512F64, Vector512<double>>(srow, wrow, m, cut, z, s, mn)
-                    : WeightRow<Simd256F64, Vector256<double>>(srow, wrow, m, cut, z, s, mn);
+                    ? WeightRow<Vector512<double>>(srow, wrow, m, cut, z, s, mn)
+                    : WeightRow<Vector256<double>>(srow, wrow, m, cut, z, s, mn);
                 if (!nonzero) continue;
                 Widen(x + ((long)r * _dim), xd + ((long)n * _dimPad), _dim);
                 n++;
@@ -184,37 +184,36 @@ internal sealed unsafe class SoftmaxLanes
 
     /// <summary>
     /// One row's weights e^{θ−m} over all lanes (0 where θ ≤ cut), written to <paramref name="wrow"/> and added to Z and
-    /// S; the lanes' minima are lowered to θ. Returns whether some weight is nonzero. The width is a struct type
-    /// parameter, specialised at JIT time.
+    /// S; the lanes' minima are lowered to θ. Returns whether some weight is nonzero. The width is the vector type
+    /// parameter, specialised at JIT time; kept out of line, so the exponential's ~40 inlined operations count against
+    /// this method's inlining budget, not the caller's.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool WeightRow<TD, TV>(float* srow, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
-        where TD : struct, ISimdWidthF64<TV>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private bool WeightRow<TV>(float* srow, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
         where TV : struct
     {
         TV any = default;
-        for (var g = 0; g < _stride; g += 2 * TD.Lanes)
+        for (var g = 0; g < _stride; g += 2 * Simd<double, TV>.Lanes)
         {
-            var (lo, hi) = TD.LoadWiden(srow + g);
-            any = TD.Or(any, Weight<TD, TV>(lo, g, wrow, m, cut, z, s, mn));
-            any = TD.Or(any, Weight<TD, TV>(hi, g + TD.Lanes, wrow, m, cut, z, s, mn));
+            var (lo, hi) = Simd<double, TV>.LoadWiden(srow + g);
+            any = Simd<double, TV>.Or(any, Weight<TV>(lo, g, wrow, m, cut, z, s, mn));
+            any = Simd<double, TV>.Or(any, Weight<TV>(hi, g + Simd<double, TV>.Lanes, wrow, m, cut, z, s, mn));
         }
 
-        return TD.AnyNonZero(any);
+        return Simd<double, TV>.AnyNonZero(any);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Weight<TD, TV>(TV theta, int g, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
-        where TD : struct, ISimdWidthF64<TV>
+    private static TV Weight<TV>(TV theta, int g, double* wrow, double* m, double* cut, double* z, double* s, double* mn)
         where TV : struct
     {
-        TD.Store(TD.Min(TD.Load(mn + g), theta), mn + g);
-        var on = TD.GreaterThan(theta, TD.Load(cut + g));
-        var d = TD.Select(on, TD.Sub(theta, TD.Load(m + g)), default);
-        var w = TD.Select(on, Exp<TD, TV>(d), default);
-        TD.Store(w, wrow + g);
-        TD.Store(TD.Add(TD.Load(z + g), w), z + g);
-        TD.Store(TD.Add(TD.Load(s + g), TD.Mul(w, d)), s + g);
+        Simd<double, TV>.Store(Simd<double, TV>.Min(Simd<double, TV>.Load(mn + g), theta), mn + g);
+        var on = Simd<double, TV>.GreaterThan(theta, Simd<double, TV>.Load(cut + g));
+        var d = Simd<double, TV>.Select(on, Simd<double, TV>.Sub(theta, Simd<double, TV>.Load(m + g)), default);
+        var w = Simd<double, TV>.Select(on, Exp<TV>(d), default);
+        Simd<double, TV>.Store(w, wrow + g);
+        Simd<double, TV>.Store(Simd<double, TV>.Add(Simd<double, TV>.Load(z + g), w), z + g);
+        Simd<double, TV>.Store(Simd<double, TV>.Add(Simd<double, TV>.Load(s + g), Simd<double, TV>.Mul(w, d)), s + g);
         return w;
     }
 
@@ -228,31 +227,30 @@ internal sealed unsafe class SoftmaxLanes
     private const double Shifter = 6755399441055744.0; // 1.5 · 2^52: adding it rounds to an integer kept in the low bits.
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Exp<TD, TV>(TV d)
-        where TD : struct, ISimdWidthF64<TV>
+    private static TV Exp<TV>(TV d)
         where TV : struct
     {
-        d = TD.Max(d, TD.Broadcast(-750.0));
-        var shifter = TD.Broadcast(Shifter);
-        var t = TD.MulAdd(d, TD.Broadcast(Log2E), shifter);
-        var k = TD.Sub(t, shifter);
-        var r = TD.MulAdd(k, TD.Broadcast(-Ln2Hi), d);
-        r = TD.MulAdd(k, TD.Broadcast(-Ln2Lo), r);
-        var p = TD.Broadcast(1.0 / 6227020800.0);
-        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 479001600.0));
-        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 39916800.0));
-        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 3628800.0));
-        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 362880.0));
-        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 40320.0));
-        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 5040.0));
-        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 720.0));
-        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 120.0));
-        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 24.0));
-        p = TD.MulAdd(p, r, TD.Broadcast(1.0 / 6.0));
-        p = TD.MulAdd(p, r, TD.Broadcast(0.5));
-        p = TD.MulAdd(p, r, TD.Broadcast(1.0));
-        p = TD.MulAdd(p, r, TD.Broadcast(1.0));
-        return TD.ScaleByPow2(p, t, shifter);
+        d = Simd<double, TV>.Max(d, Simd<double, TV>.Broadcast(-750.0));
+        var shifter = Simd<double, TV>.Broadcast(Shifter);
+        var t = Simd<double, TV>.MulAdd(d, Simd<double, TV>.Broadcast(Log2E), shifter);
+        var k = Simd<double, TV>.Sub(t, shifter);
+        var r = Simd<double, TV>.MulAdd(k, Simd<double, TV>.Broadcast(-Ln2Hi), d);
+        r = Simd<double, TV>.MulAdd(k, Simd<double, TV>.Broadcast(-Ln2Lo), r);
+        var p = Simd<double, TV>.Broadcast(1.0 / 6227020800.0);
+        p = Simd<double, TV>.MulAdd(p, r, Simd<double, TV>.Broadcast(1.0 / 479001600.0));
+        p = Simd<double, TV>.MulAdd(p, r, Simd<double, TV>.Broadcast(1.0 / 39916800.0));
+        p = Simd<double, TV>.MulAdd(p, r, Simd<double, TV>.Broadcast(1.0 / 3628800.0));
+        p = Simd<double, TV>.MulAdd(p, r, Simd<double, TV>.Broadcast(1.0 / 362880.0));
+        p = Simd<double, TV>.MulAdd(p, r, Simd<double, TV>.Broadcast(1.0 / 40320.0));
+        p = Simd<double, TV>.MulAdd(p, r, Simd<double, TV>.Broadcast(1.0 / 5040.0));
+        p = Simd<double, TV>.MulAdd(p, r, Simd<double, TV>.Broadcast(1.0 / 720.0));
+        p = Simd<double, TV>.MulAdd(p, r, Simd<double, TV>.Broadcast(1.0 / 120.0));
+        p = Simd<double, TV>.MulAdd(p, r, Simd<double, TV>.Broadcast(1.0 / 24.0));
+        p = Simd<double, TV>.MulAdd(p, r, Simd<double, TV>.Broadcast(1.0 / 6.0));
+        p = Simd<double, TV>.MulAdd(p, r, Simd<double, TV>.Broadcast(0.5));
+        p = Simd<double, TV>.MulAdd(p, r, Simd<double, TV>.Broadcast(1.0));
+        p = Simd<double, TV>.MulAdd(p, r, Simd<double, TV>.Broadcast(1.0));
+        return Simd<double, TV>.ScaleByPow2(p, t, shifter);
     }
 
     /// <summary>e^d (d ≤ 0) on one vector of the widest accelerated width, for tests of the polynomial against Math.Exp.</summary>
@@ -261,8 +259,8 @@ internal sealed unsafe class SoftmaxLanes
         for (var i = 0; i < d.Length; i++)
         {
             result[i] = Vector512.IsHardwareAccelerated
-                ? Exp<Simd512F64, Vector512<double>>(Vector512.Create(d[i])).ToScalar()
-                : Exp<Simd256F64, Vector256<double>>(Vector256.Create(d[i])).ToScalar();
+                ? Exp<Vector512<double>>(Vector512.Create(d[i])).ToScalar()
+                : Exp<Vector256<double>>(Vector256.Create(d[i])).ToScalar();
         }
     }
 

@@ -76,8 +76,8 @@ public static partial class Scorer
                             var r0 = (firstPanel + p) * mr;
                             var out0 = (float*)sa + (long)g * Nr * n + r0;
                             var panel = pk + (long)p * mr * dim;
-                            if (wide) Micro<Simd512, Vector512<float>>(panel, qg, dim, n, count, (float)beta, beta, out0, tile);
-                            else Micro<Simd256, Vector256<float>>(panel, qg, dim, n, count, (float)beta, beta, out0, tile);
+                            if (wide) Micro<Vector512<float>>(panel, qg, dim, n, count, (float)beta, beta, out0, tile);
+                            else Micro<Vector256<float>>(panel, qg, dim, n, count, (float)beta, beta, out0, tile);
                         }
                     }
                 }
@@ -112,8 +112,8 @@ public static partial class Scorer
                     {
                         var qg = (float*)qa + (long)g * Nr * dim;
                         var count = Math.Min(Nr, batch - g * Nr);
-                        if (wide) Micro<Simd512, Vector512<float>>(pk, qg, dim, mr, count, (float)beta, beta, ot, tile);
-                        else Micro<Simd256, Vector256<float>>(pk, qg, dim, mr, count, (float)beta, beta, ot, tile);
+                        if (wide) Micro<Vector512<float>>(pk, qg, dim, mr, count, (float)beta, beta, ot, tile);
+                        else Micro<Vector256<float>>(pk, qg, dim, mr, count, (float)beta, beta, ot, tile);
                         for (var j = 0; j < count; j++)
                         {
                             for (var r = 0; r < tail; r++) ((float*)sa)[(long)(g * Nr + j) * n + r0 + r] = ot[j * mr + r];
@@ -137,15 +137,14 @@ public static partial class Scorer
 
     /// <summary>
     /// mr rows × 6 queries (mr = 32 with AVX-512, 16 with AVX2); writes the first <paramref name="count"/> queries'
-    /// scores (stride n). The inner loop is <see cref="FusedKernels.BlockX2{TS, TV}"/> (6 queries × 2 panel vectors),
+    /// scores (stride n). The inner loop is <see cref="FusedKernels.BlockX2{TV}"/> (6 queries × 2 panel vectors),
     /// so fused and unfused scores are the same bits; the width is a struct type parameter, specialised at JIT time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Micro<TS, TV>(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
-        where TS : struct, ISimdWidth<TV>
+    private static unsafe void Micro<TV>(float* pack, float* q, int dim, int n, int count, float betaF, double beta, float* output, double* tile)
         where TV : struct
     {
-        var mr = 2 * TS.Lanes;
+        var mr = 2 * Simd<float, TV>.Lanes;
         var sums = (float*)(tile + mr * Nr);
         if (dim <= Float32DotLimit)
         {
@@ -153,17 +152,17 @@ public static partial class Scorer
             // the tile, so the padding queries' rows are not written.
             if (count == Nr)
             {
-                FusedKernels.BlockX2<TS, TV>(q, dim, 0, dim, pack, mr, betaF, output, n, null);
+                FusedKernels.BlockX2<TV>(q, dim, 0, dim, pack, mr, betaF, output, n, null);
                 return;
             }
-            FusedKernels.BlockX2<TS, TV>(q, dim, 0, dim, pack, mr, betaF, sums, mr, null);
+            FusedKernels.BlockX2<TV>(q, dim, 0, dim, pack, mr, betaF, sums, mr, null);
             for (var j = 0; j < count; j++) new ReadOnlySpan<float>(sums + j * mr, mr).CopyTo(new Span<float>(output + (long)j * n, mr));
             return;
         }
         new Span<double>(tile, mr * Nr).Clear();
         for (var k0 = 0; k0 < dim; k0 += Float32DotLimit)
         {
-            FusedKernels.BlockX2<TS, TV>(q, dim, k0, Math.Min(dim, k0 + Float32DotLimit), pack, mr, 1f, sums, mr, null);
+            FusedKernels.BlockX2<TV>(q, dim, k0, Math.Min(dim, k0 + Float32DotLimit), pack, mr, 1f, sums, mr, null);
             for (var t = 0; t < mr * Nr; t++) tile[t] += sums[t];
         }
         for (var j = 0; j < count; j++)
