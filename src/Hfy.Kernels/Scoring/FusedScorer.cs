@@ -521,7 +521,7 @@ public static class FusedScorer
                     var top = b < _batch ? states[b].Top : null;
                     lanes.TopMin[b] = top is null ? float.PositiveInfinity : top.Count < _q[b].K ? float.NegativeInfinity : top.Peek();
                 }
-                Scan(sc, rows, stride, lanes.TopMin, new TopHit(states, _q));
+                Scan(sc, rows, stride, lanes.TileMax, lanes.TopMin, new TopHit(states, _q));
             }
             if (_anyCandidates)
             {
@@ -538,29 +538,43 @@ public static class FusedScorer
                         ? Math.Max(FloorFloat(BoundOf(_q[b], SharedReference(states[b], b))), Math.Max(states[b].DroppedMax, Volatile.Read(ref _mergedDropped[b])))
                         : float.PositiveInfinity;
                 }
-                Scan(sc, rows, stride, lanes.Bound, new CandidateHit(this, states, firstRow));
+                Scan(sc, rows, stride, lanes.TileMax, lanes.Bound, new CandidateHit(this, states, firstRow));
             }
         }
 
         /// <summary>
         /// Calls <paramref name="hit"/> for every (row, query) with score &gt; threshold[query]; the hit returns the
-        /// query's new threshold. The hit is a struct type parameter, so its call is direct and inlined (the candidate
+        /// query's new threshold. <paramref name="tileMax"/>: each query's maximum over the tile (exact, from the kernel). The hit is a struct type parameter, so its call is direct and inlined (the candidate
         /// hit is the hot loop of dense candidate lists, e.g. softmax pairs).
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Scan<THit>(float* sc, int rows, int stride, float[] threshold, THit hit)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Scan<THit>(float* sc, int rows, int stride, float[] tileMax, float[] threshold, THit hit)
             where THit : struct, IHit
         {
+            if (FusedKernels.Width == 16) Scan<THit, Vector512<float>>(sc, rows, stride, tileMax, threshold, hit);
+            else Scan<THit, Vector256<float>>(sc, rows, stride, tileMax, threshold, hit);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Scan<THit, TV>(float* sc, int rows, int stride, float[] tileMax, float[] threshold, THit hit)
+            where THit : struct, IHit
+            where TV : struct
+        {
+            var lanes = Simd<float, TV>.Lanes;
             fixed (float* th = threshold)
+            fixed (float* tm = tileMax)
             {
-                for (var g = 0; g < stride; g += 8)
+                for (var g = 0; g < stride; g += lanes)
                 {
-                    var tv = Vector256.Load(th + g);
-                    if (Vector256.EqualsAll(tv, Vector256.Create(float.PositiveInfinity))) continue;
+                    var tv = Simd<float, TV>.Load(th + g);
+                    // No lane's tile maximum above its threshold: no row of the tile fires in this group (thresholds only
+                    // rise during the scan). After the first tiles this skips most groups of a sparse map's scan.
+                    // A NaN maximum compares false and keeps the group.
+                    if (Simd<float, TV>.LessThanOrEqualAll(Simd<float, TV>.Load(tm + g), tv)) continue;
                     for (var r = 0; r < rows; r++)
                     {
                         var s = sc + (long)r * stride + g;
-                        var mask = Vector256.GreaterThan(Vector256.Load(s), tv).ExtractMostSignificantBits();
+                        var mask = Simd<float, TV>.GreaterThanBits(Simd<float, TV>.Load(s), tv);
                         if (mask == 0) continue;
                         while (mask != 0)
                         {
@@ -568,7 +582,7 @@ public static class FusedScorer
                             mask &= mask - 1;
                             th[g + bit] = hit.Hit(r, g + bit, s[bit], th[g + bit]);
                         }
-                        tv = Vector256.Load(th + g);
+                        tv = Simd<float, TV>.Load(th + g);
                     }
                 }
             }

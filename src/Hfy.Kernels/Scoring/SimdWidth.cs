@@ -125,6 +125,18 @@ internal static unsafe class Simd<T, TV>
         : Unsafe.BitCast<Vector256<T>, TV>(Vector256.ConditionalSelect(
             Unsafe.BitCast<TV, Vector256<T>>(mask), Unsafe.BitCast<TV, Vector256<T>>(a), Unsafe.BitCast<TV, Vector256<T>>(b)));
 
+    /// <summary>Bit i set where lane i of a is greater than lane i of b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong GreaterThanBits(TV a, TV b) => typeof(TV) == typeof(Vector512<T>)
+        ? Vector512.GreaterThan(Unsafe.BitCast<TV, Vector512<T>>(a), Unsafe.BitCast<TV, Vector512<T>>(b)).ExtractMostSignificantBits()
+        : Vector256.GreaterThan(Unsafe.BitCast<TV, Vector256<T>>(a), Unsafe.BitCast<TV, Vector256<T>>(b)).ExtractMostSignificantBits();
+
+    /// <summary>Whether every lane of a is ≤ the lane of b (false where a lane is NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool LessThanOrEqualAll(TV a, TV b) => typeof(TV) == typeof(Vector512<T>)
+        ? Vector512.LessThanOrEqualAll(Unsafe.BitCast<TV, Vector512<T>>(a), Unsafe.BitCast<TV, Vector512<T>>(b))
+        : Vector256.LessThanOrEqualAll(Unsafe.BitCast<TV, Vector256<T>>(a), Unsafe.BitCast<TV, Vector256<T>>(b));
+
     /// <summary>Whether some lane of <paramref name="v"/> differs from 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AnyNonZero(TV v) => typeof(TV) == typeof(Vector512<T>)
