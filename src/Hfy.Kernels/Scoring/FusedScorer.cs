@@ -367,6 +367,8 @@ public static class FusedScorer
         // that has not met the large scores yet stops collecting rows far below them. Racy writes may lower it to an
         // older chunk value, which is still a valid (smaller) reference.
         private readonly double[] _sharedRef;
+        private readonly PriorityQueue<float, float>?[] _sharedTop;
+        private readonly Lock _topLock = new();
         private readonly float[] _mergedDropped;
         private readonly bool[] _finished;
         private readonly Lock _mergeLock = new();
@@ -392,6 +394,7 @@ public static class FusedScorer
             _mergedDropped = Enumerable.Repeat(float.NegativeInfinity, batch).ToArray();
             _finished = new bool[_chunks];
             _sharedRef = _q.Select(q => double.NegativeInfinity).ToArray();
+            _sharedTop = new PriorityQueue<float, float>?[batch];
             // Rows with θ − m below −cutoff add less than ε/N each (or exactly 0 in float64 beyond −746).
             _cutoff = request.SoftmaxTolerance > 0 && store.Rows > 0
                 ? Math.Min(746, -Math.Log(request.SoftmaxTolerance / store.Rows))
@@ -462,7 +465,33 @@ public static class FusedScorer
             TileBuffers.Return(scratch);
             TileBuffers.Return(scores);
             TileBuffers.Return(tail);
+            if (_anyCandidates && _anyTop) ShareTop(states);
             if (_anyCandidates) MergeFinished(chunk);
+        }
+
+        /// <summary>
+        /// Folds a finished chunk's K largest scores into the K largest of every finished chunk and raises the shared
+        /// reference to their K-th largest: the K-th largest of the rows seen so far, still ≤ the final one. (Each chunk's
+        /// own K-th largest lags far behind it: at 4·10⁶ × 64, k = 5, the chunks collected 11 times as many candidate
+        /// rows as the final lists hold.)
+        /// </summary>
+        private void ShareTop(QueryState[] states)
+        {
+            lock (_topLock)
+            {
+                for (var b = 0; b < _batch; b++)
+                {
+                    if (states[b].Top is not { } top || !_q[b].CollectsCandidates) continue;
+                    var k = _q[b].K;
+                    var shared = _sharedTop[b] ??= new PriorityQueue<float, float>(k + 1);
+                    foreach (var (v, _) in top.UnorderedItems)
+                    {
+                        if (shared.Count < k) shared.Enqueue(v, v);
+                        else if (v > shared.Peek()) shared.EnqueueDequeue(v, v);
+                    }
+                    if (shared.Count == k && shared.Peek() > Volatile.Read(ref _sharedRef[b])) Volatile.Write(ref _sharedRef[b], shared.Peek());
+                }
+            }
         }
 
         /// <summary>Marks <paramref name="chunk"/> finished and merges every finished chunk next in order into the merged lists.</summary>
