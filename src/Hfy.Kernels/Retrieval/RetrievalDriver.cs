@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Hfy.Kernels.Dynamics;
 using Hfy.Kernels.Maps;
 using Hfy.Kernels.Structured;
@@ -217,6 +218,11 @@ public sealed class RetrievalDriver
         var p = new double[theta.Length];
         if (union.Complete)
         {
+            // A wide union (entmax at moderate β: thousands of candidates, tens in the support) is solved on its largest
+            // scores first; when nothing at or below the next score carries weight, that is the exact answer without
+            // sorting the whole union.
+            if (theta.Length > 2 * TopSolve && map is IThresholdMap wide && SolveOnTop(sq, cands, theta, wide)) return;
+
             // Exact (sort-based) solve on the union of candidates: rows outside it carry no weight.
             map.Forward(theta, p);
             SetExplicit(sq, cands, p, map.Regularizer(p));
@@ -235,6 +241,32 @@ public sealed class RetrievalDriver
         var search = tmap.BeginSearch(union.Max, union.Anchor, union.Finite);
         search.Narrow(lo, hi);
         sq.Search = search;
+    }
+
+    /// <summary>Candidates solved first when a complete union holds more than twice as many.</summary>
+    private const int TopSolve = 256;
+
+    /// <summary>
+    /// The exact solve on the scores above the <see cref="TopSolve"/>-th largest, valid for the whole union when the
+    /// cut score carries no weight at that solution (<see cref="TruncatedSolve"/>: every score left out is ≤ it).
+    /// </summary>
+    private bool SolveOnTop(StepQuery sq, List<MergedCandidate> cands, double[] theta, IThresholdMap map)
+    {
+        var work = (double[])theta.Clone();
+        var cut = Selection.SelectDescending(work.AsSpan(), TopSolve - 1);
+        var kept = new List<MergedCandidate>(TopSolve);
+        var top = new List<double>(TopSolve);
+        for (var t = 0; t < theta.Length; t++)
+        {
+            if (!(theta[t] > cut)) continue;
+            kept.Add(cands[t]);
+            top.Add(theta[t]);
+        }
+
+        var p = new double[top.Count];
+        if (!TruncatedSolve.TrySolve(map, CollectionsMarshal.AsSpan(top), cut, p, out _, out _)) return false;
+        SetExplicit(sq, kept, p, map.Regularizer(p));
+        return true;
     }
 
     private void SolveSequential(StepQuery sq, List<MergedCandidate> cands)
