@@ -48,6 +48,9 @@ public interface IThresholdMap : IMap
     /// <summary>The threshold at which score θ stops carrying weight: <see cref="Weight"/>(θ, τ) &gt; 0 exactly when τ &lt; ThresholdOf(θ).</summary>
     double ThresholdOf(double theta);
 
+    /// <summary>The inverse of <see cref="ThresholdOf"/>: the score θ with ThresholdOf(θ) = τ (scores at or below it carry no weight at τ).</summary>
+    double ScoreAt(double tau);
+
     /// <summary>Unnormalized weight of score θ at threshold τ (0 outside the support).</summary>
     double Weight(double theta, double tau);
 

@@ -151,6 +151,9 @@ public sealed class KSubsets : IThresholdMap
     public double ThresholdOf(double theta) => theta;
 
     /// <inheritdoc />
+    public double ScoreAt(double tau) => tau;
+
+    /// <inheritdoc />
     public double Weight(double theta, double tau) => Math.Clamp(theta - tau, 0.0, 1.0) * (Normalize ? 1.0 / K : 1.0);
 
     /// <inheritdoc />

@@ -138,6 +138,9 @@ public abstract class PowerThresholdMap : IThresholdMap
     public double ThresholdOf(double theta) => Scale * theta;
 
     /// <inheritdoc />
+    public double ScoreAt(double tau) => tau / Scale;
+
+    /// <inheritdoc />
     public double Weight(double theta, double tau) => ShiftedWeight((Scale * theta) - tau);
 
     /// <inheritdoc />

@@ -47,6 +47,8 @@ public static class FusedScorer
         {
             ArgumentNullException.ThrowIfNull(q, nameof(request));
             if (q.K < 1) throw new ArgumentException($"request.Queries: K must be ≥ 1 (got {q.K})", nameof(request));
+            if (q.Tighten is { } t && (q.K != 1 || MapFactory.Create(t) is not IThresholdMap { AnchorRank: 1 }))
+                throw new ArgumentException($"request.Queries: Tighten needs K = 1 and a threshold map of anchor rank 1 (got K = {q.K}, map {t.Label})", nameof(request));
             if (q.Margin is { } m && !(m >= 0)) throw new ArgumentException($"request.Queries: Margin must be ≥ 0 (got {m})", nameof(request));
         }
 
@@ -368,6 +370,16 @@ public static class FusedScorer
         // older chunk value, which is still a valid (smaller) reference.
         private readonly double[] _sharedRef;
         private readonly PriorityQueue<float, float>?[] _sharedTop;
+
+        // Per query: how many largest scores a chunk keeps (k for k > 1, TightenRows for a tightened bound, else 0), the
+        // map solved on them, and the bound that solve gives for the rows seen so far (see QueryReduction.Tighten).
+        private readonly int[] _topSize;
+        private readonly IThresholdMap?[] _tighten;
+        private readonly double[] _tight;
+
+        // The smallest of the shared largest scores once full (else −∞): a row at or below it cannot change what the
+        // shared lists give (their k-th largest, or the tightened bound's rows), so chunks keep only rows above it.
+        private readonly float[] _sharedTopMin;
         private readonly Lock _topLock = new();
         private readonly float[] _mergedDropped;
         private readonly bool[] _finished;
@@ -395,12 +407,18 @@ public static class FusedScorer
             _finished = new bool[_chunks];
             _sharedRef = _q.Select(q => double.NegativeInfinity).ToArray();
             _sharedTop = new PriorityQueue<float, float>?[batch];
+            // One map instance per pass and spec: maps keep scratch, and this pass calls them under its own lock only.
+            var maps = _q.Select(q => q.Tighten).OfType<MapSpec>().Distinct().ToDictionary(m => m, m => (IThresholdMap)MapFactory.Create(m));
+            _tighten = _q.Select(q => q.Tighten is { } t && q.CollectsCandidates ? maps[t] : null).ToArray();
+            _topSize = _q.Select((q, b) => q.K > 1 ? q.K : _tighten[b] is null ? 0 : QueryReduction.TightenRows).ToArray();
+            _tight = Enumerable.Repeat(double.NegativeInfinity, batch).ToArray();
+            _sharedTopMin = Enumerable.Repeat(float.NegativeInfinity, batch).ToArray();
             // Rows with θ − m below −cutoff add less than ε/N each (or exactly 0 in float64 beyond −746).
             _cutoff = request.SoftmaxTolerance > 0 && store.Rows > 0
                 ? Math.Min(746, -Math.Log(request.SoftmaxTolerance / store.Rows))
                 : 746;
             _pruneAt = (int)Math.Min(int.MaxValue, Math.Max(request.CandidateCap + (request.CandidateCap / 2L), 256));
-            _anyTop = _q.Any(q => q.K > 1);
+            _anyTop = _topSize.Any(k => k > 0);
             _anyCandidates = _q.Any(q => q.CollectsCandidates);
             _anySoftmax = _q.Any(q => q.Softmax);
         }
@@ -429,7 +447,7 @@ public static class FusedScorer
             for (var b = 0; b < _batch; b++)
             {
                 states[b] = new QueryState(_q[b].MaxHint);
-                if (_q[b].K > 1) states[b].Top = new PriorityQueue<float, float>(_q[b].K + 1);
+                if (_topSize[b] > 0) states[b].Top = new PriorityQueue<float, float>(_topSize[b] + 1);
             }
             _states[chunk] = states;
             var stride = _packed.Stride;
@@ -482,14 +500,25 @@ public static class FusedScorer
                 for (var b = 0; b < _batch; b++)
                 {
                     if (states[b].Top is not { } top || !_q[b].CollectsCandidates) continue;
-                    var k = _q[b].K;
+                    var k = _topSize[b];
                     var shared = _sharedTop[b] ??= new PriorityQueue<float, float>(k + 1);
+                    var changed = false;
                     foreach (var (v, _) in top.UnorderedItems)
                     {
                         if (shared.Count < k) shared.Enqueue(v, v);
                         else if (v > shared.Peek()) shared.EnqueueDequeue(v, v);
+                        else continue;
+                        changed = true;
                     }
-                    if (shared.Count == k && shared.Peek() > Volatile.Read(ref _sharedRef[b])) Volatile.Write(ref _sharedRef[b], shared.Peek());
+                    if (shared.Count == k) Volatile.Write(ref _sharedTopMin[b], shared.Peek());
+                    if (_tighten[b] is { } map)
+                    {
+                        if (changed) Volatile.Write(ref _tight[b], TightBound(map, shared.UnorderedItems.Select(e => e.Element)));
+                    }
+                    else if (shared.Count == k && shared.Peek() > Volatile.Read(ref _sharedRef[b]))
+                    {
+                        Volatile.Write(ref _sharedRef[b], shared.Peek());
+                    }
                 }
             }
         }
@@ -548,9 +577,10 @@ public static class FusedScorer
                 for (var b = 0; b < stride; b++)
                 {
                     var top = b < _batch ? states[b].Top : null;
-                    lanes.TopMin[b] = top is null ? float.PositiveInfinity : top.Count < _q[b].K ? float.NegativeInfinity : top.Peek();
+                    lanes.TopMin[b] = top is null ? float.PositiveInfinity
+                        : Math.Max(top.Count < _topSize[b] ? float.NegativeInfinity : top.Peek(), Volatile.Read(ref _sharedTopMin[b]));
                 }
-                Scan(sc, rows, stride, lanes.TileMax, lanes.TopMin, new TopHit(states, _q));
+                Scan(sc, rows, stride, lanes.TileMax, lanes.TopMin, new TopHit(states, _topSize, _sharedTopMin));
             }
             if (_anyCandidates)
             {
@@ -564,7 +594,7 @@ public static class FusedScorer
                 for (var b = 0; b < stride; b++)
                 {
                     lanes.Bound[b] = b < _batch && _q[b].CollectsCandidates
-                        ? Math.Max(FloorFloat(BoundOf(_q[b], SharedReference(states[b], b))), Math.Max(states[b].DroppedMax, Volatile.Read(ref _mergedDropped[b])))
+                        ? Math.Max(FloorFloat(LiveBound(states[b], b)), Math.Max(states[b].DroppedMax, Volatile.Read(ref _mergedDropped[b])))
                         : float.PositiveInfinity;
                 }
                 Scan(sc, rows, stride, lanes.TileMax, lanes.Bound, new CandidateHit(this, states, firstRow));
@@ -624,17 +654,20 @@ public static class FusedScorer
             float Hit(int row, int query, float score, float threshold);
         }
 
-        /// <summary>Keeps each query's K largest scores; the threshold is the K-th largest once K are held.</summary>
-        private readonly struct TopHit(QueryState[] states, QueryReduction[] queries) : IHit
+        /// <summary>
+        /// Keeps each query's K largest scores (K = its top size); the threshold is the K-th largest once K are held, and
+        /// never below the shared lists' smallest.
+        /// </summary>
+        private readonly struct TopHit(QueryState[] states, int[] topSize, float[] sharedMin) : IHit
         {
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public float Hit(int row, int query, float score, float threshold)
             {
                 var top = states[query].Top!;
-                var k = queries[query].K;
+                var k = topSize[query];
                 if (top.Count < k) top.Enqueue(score, score);
                 else if (score > top.Peek()) top.EnqueueDequeue(score, score);
-                return top.Count < k ? float.NegativeInfinity : top.Peek();
+                return Math.Max(top.Count < k ? float.NegativeInfinity : top.Peek(), Volatile.Read(ref sharedMin[query]));
             }
         }
 
@@ -651,7 +684,7 @@ public static class FusedScorer
                 st.Ids.Add(firstRow + row);
                 st.Scores.Add(score);
                 if (st.Ids.Count < pass._pruneAt) return threshold;
-                Prune(st, BoundOf(pass._q[query], pass.SharedReference(st, query)), pass._request.CandidateCap);
+                Prune(st, pass.LiveBound(st, query), pass._request.CandidateCap);
                 return Math.Max(threshold, st.DroppedMax);
             }
         }
@@ -660,7 +693,24 @@ public static class FusedScorer
         private double SharedReference(QueryState st, int b) => Math.Max(Reference(st, _q[b]), Volatile.Read(ref _sharedRef[b]));
 
         private static double Reference(QueryState st, QueryReduction q) =>
-            st.Top is { } top ? (top.Count == q.K ? top.Peek() : double.NegativeInfinity) : st.Max;
+            q.K > 1 ? (st.Top!.Count == q.K ? st.Top.Peek() : double.NegativeInfinity) : st.Max;
+
+        /// <summary>A bound no row of the final candidates is at or below: the reference bound, or the tightened one when higher.</summary>
+        private double LiveBound(QueryState st, int b) => Math.Max(BoundOf(_q[b], SharedReference(st, b)), Volatile.Read(ref _tight[b]));
+
+        /// <summary>
+        /// The tightened bound from some scores of the store (<see cref="QueryReduction.Tighten"/>): the map's threshold τ_S
+        /// on them is ≤ τ*, so rows scoring at or below ScoreAt(τ_S) carry no weight; widened by 1e-9 relative for the
+        /// rounding of the solve.
+        /// </summary>
+        private static double TightBound(IThresholdMap map, IEnumerable<float> scores)
+        {
+            var theta = scores.Select(v => (double)v).Where(double.IsFinite).ToArray();
+            if (theta.Length == 0) return double.NegativeInfinity;
+            var p = new double[theta.Length];
+            var bound = map.ScoreAt(map.Forward(theta, p));
+            return double.IsFinite(bound) ? bound - (1e-9 * (1 + Math.Abs(bound))) : double.NegativeInfinity;
+        }
 
         private static double BoundOf(QueryReduction q, double reference) =>
             q.Margin is { } m ? Math.Max(q.FixedBound, reference - m) : q.FixedBound;
@@ -729,6 +779,15 @@ public static class FusedScorer
         public IReadOnlyList<FusedQueryResult> Finish()
         {
             var results = new FusedQueryResult[_batch];
+            // The tightened bounds first, on this thread (the maps are not shared between threads): the map on the
+            // TightenRows largest scores of the whole store (each chunk kept its own largest).
+            var tight = new double[_batch];
+            for (var b = 0; b < _batch; b++)
+            {
+                tight[b] = _tighten[b] is { } map
+                    ? TightBound(map, _states.SelectMany(c => c[b].Top!.UnorderedItems.Select(e => e.Element)).OrderByDescending(v => v).Take(_topSize[b]))
+                    : double.NegativeInfinity;
+            }
             // Queries are independent: merged on all cores (each query's merge runs in chunk order, so results do not depend on scheduling).
             Parallel.For(0, _batch, b =>
             {
@@ -754,7 +813,7 @@ public static class FusedScorer
                     }
                     soft = merged;
                 }
-                var bound = q.CollectsCandidates ? BoundOf(q, reference) : double.PositiveInfinity;
+                var bound = q.CollectsCandidates ? Math.Max(BoundOf(q, reference), tight[b]) : double.PositiveInfinity;
                 long[] ids = [];
                 float[] scores = [];
                 var capHit = false;

@@ -16,13 +16,23 @@ namespace Hfy.Kernels.Scoring;
 /// <param name="FixedBound">Candidates also need θ_i &gt; FixedBound (a second pass sets it to the first pass's bound).</param>
 /// <param name="MaxHint">A score some row attains (e.g. the previous winner's new score), or −∞: the running max starts
 /// there, which prunes candidates and softmax terms early. The reported max is max(MaxHint, max_i θ_i).</param>
+/// <param name="Tighten">
+/// A threshold map of anchor rank 1 (sparsemax, entmax, normmax), or null: the pass also keeps the
+/// <see cref="TightenRows"/> largest scores and solves the map on them. A subset's mass is at most the whole set's, so
+/// its threshold τ_S ≤ τ*, and rows with ThresholdOf(θ) ≤ τ_S carry no weight: the candidate bound rises to that θ
+/// (never below reference − Margin). 1.5-entmax at β = 10 over 4·10⁶ rows: ~2,900 candidates per query become ~100.
+/// </param>
 public sealed record QueryReduction(
     bool Softmax = false,
     double? Margin = null,
     int K = 1,
     double FixedBound = double.NegativeInfinity,
-    double MaxHint = double.NegativeInfinity)
+    double MaxHint = double.NegativeInfinity,
+    MapSpec? Tighten = null)
 {
+    /// <summary>Scores the <see cref="Tighten"/> solve runs on.</summary>
+    public const int TightenRows = 64;
+
     /// <summary>
     /// The reduction a retrieval step with <paramref name="map"/> needs: softmax → the online-softmax triple;
     /// a threshold map → candidates above its support bound (margin = anchor − SupportBound(anchor), K = its anchor
@@ -34,7 +44,7 @@ public sealed record QueryReduction(
         return map switch
         {
             Maps.Softmax => new QueryReduction(Softmax: true, MaxHint: maxHint),
-            IThresholdMap tm => new QueryReduction(Margin: -tm.SupportBound(0.0), K: tm.AnchorRank, MaxHint: maxHint),
+            IThresholdMap tm => new QueryReduction(Margin: -tm.SupportBound(0.0), K: tm.AnchorRank, MaxHint: maxHint, Tighten: tm.AnchorRank == 1 ? map.Spec : null),
             _ => new QueryReduction(MaxHint: maxHint),
         };
     }

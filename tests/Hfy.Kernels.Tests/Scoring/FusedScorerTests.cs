@@ -254,6 +254,65 @@ public class FusedScorerTests
         var softmax = QueryReduction.ForMap(MapFactory.Create(MapSpec.Softmax));
         Assert.True(softmax.Softmax);
         Assert.False(softmax.CollectsCandidates);
+        // Anchor rank 1 maps tighten their bound with their own solve; k-subsets (anchor rank k) does not.
+        Assert.Equal(MapSpec.Sparsemax, sparsemax.Tighten);
+        Assert.Null(ksub.Tighten);
+    }
+
+    [Fact]
+    public void Tighten_NeedsKOneAndAThresholdMap()
+    {
+        var (bank, queries) = TiedBank(50, 4, 1);
+        foreach (var bad in new[] { new QueryReduction(Margin: 1, K: 2, Tighten: MapSpec.Sparsemax), new QueryReduction(Margin: 1, Tighten: MapSpec.KSubsets(3)) })
+        {
+            var ex = Assert.Throws<ArgumentException>(() => FusedScorer.Run(bank, queries, 1, FusedScoreRequest.ForAll(1, 1, bad)));
+            Assert.Equal("request", ex.ParamName);
+            Assert.Contains("Tighten needs K = 1", ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// The tightened bound (the map solved on the 64 largest scores) against brute force over the unfused scores, with
+    /// 2111 rows in 6 chunks: the candidates are exactly the rows above the reported bound, they hold the whole support
+    /// of the map on all N scores, the bound is never below the reference bound, and the lists shrink (measured in all
+    /// 7 queries: 23 → 18 rows up to 14,402 → 330; each case asks for about half its measured factor).
+    /// </summary>
+    [Theory]
+    [InlineData("sparsemax", 4.0, 1.2)]
+    [InlineData("sparsemax", 0.05, 20)]
+    [InlineData("entmax-1.5", 4.0, 1.2)]
+    [InlineData("entmax-1.5", 1.0, 4)]
+    [InlineData("entmax-1.5", 0.2, 4)]
+    [InlineData("normmax-2", 1.0, 2)]
+    public void TightenedBound_KeepsTheWholeSupport_AndExactlyTheRowsAboveIt(string name, double beta, double fewerBy)
+    {
+        const int n = 2111, dim = 13, batch = 7;
+        var spec = name switch { "sparsemax" => MapSpec.Sparsemax, "entmax-1.5" => MapSpec.Entmax(1.5), _ => MapSpec.Normmax(2) };
+        var map = (IThresholdMap)MapFactory.Create(spec);
+        var (bank, queries) = TiedBank(n, dim, batch);
+        var reduction = QueryReduction.ForMap(map);
+        Assert.NotNull(reduction.Tighten);
+        var fused = FusedScorer.Run(bank, queries, batch, FusedScoreRequest.ForAll(beta, batch, reduction, candidateCap: 100_000));
+        var loose = FusedScorer.Run(bank, queries, batch, FusedScoreRequest.ForAll(beta, batch, reduction with { Tighten = null }, candidateCap: 100_000));
+        var scores = new float[batch * n];
+        Scorer.ScoreBatch(bank.Data, dim, queries, batch, beta, scores);
+        long kept = 0, keptLoose = 0;
+        for (var b = 0; b < batch; b++)
+        {
+            var s = scores.AsSpan(b * n, n).ToArray();
+            var r = fused[b];
+            Assert.False(r.CapHit);
+            Assert.True(r.Bound >= loose[b].Bound, $"query {b}: bound {r.Bound:R} below the reference bound {loose[b].Bound:R}");
+            Assert.Equal(Enumerable.Range(0, n).Where(i => s[i] > r.Bound).Select(i => (long)i).ToArray(), r.Ids);
+            var dense = new double[n];
+            map.Forward(s.Select(v => (double)v).ToArray(), dense);
+            var support = Enumerable.Range(0, n).Where(i => dense[i] > 0).Select(i => (long)i).ToArray();
+            Assert.Empty(support.Except(r.Ids));
+            kept += r.Ids.Length;
+            keptLoose += loose[b].Ids.Length;
+        }
+
+        Assert.True(kept * fewerBy <= keptLoose, $"{name} β={beta}: {kept} candidates with the tightened bound vs {keptLoose} without");
     }
 
     [Theory]
