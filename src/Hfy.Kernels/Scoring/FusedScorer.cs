@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -381,6 +382,7 @@ public static class FusedScorer
         // shared lists give (their k-th largest, or the tightened bound's rows), so chunks keep only rows above it.
         private readonly float[] _sharedTopMin;
         private readonly Lock _topLock = new();
+        private int _sharedChunks;
         private readonly float[] _mergedDropped;
         private readonly bool[] _finished;
         private readonly Lock _mergeLock = new();
@@ -497,23 +499,23 @@ public static class FusedScorer
         {
             lock (_topLock)
             {
+                // The tightened bound is solved again after chunks 1, 2, 4, 8, …: a few solves per pass instead of one
+                // per chunk and query (a stale bound is still valid, only looser); Finish solves the final one.
+                var solve = BitOperations.IsPow2(++_sharedChunks);
                 for (var b = 0; b < _batch; b++)
                 {
                     if (states[b].Top is not { } top || !_q[b].CollectsCandidates) continue;
                     var k = _topSize[b];
                     var shared = _sharedTop[b] ??= new PriorityQueue<float, float>(k + 1);
-                    var changed = false;
                     foreach (var (v, _) in top.UnorderedItems)
                     {
                         if (shared.Count < k) shared.Enqueue(v, v);
                         else if (v > shared.Peek()) shared.EnqueueDequeue(v, v);
-                        else continue;
-                        changed = true;
                     }
                     if (shared.Count == k) Volatile.Write(ref _sharedTopMin[b], shared.Peek());
                     if (_tighten[b] is { } map)
                     {
-                        if (changed) Volatile.Write(ref _tight[b], TightBound(map, shared.UnorderedItems.Select(e => e.Element)));
+                        if (solve) Volatile.Write(ref _tight[b], TightBound(map, shared.UnorderedItems.Select(e => e.Element)));
                     }
                     else if (shared.Count == k && shared.Peek() > Volatile.Read(ref _sharedRef[b]))
                     {
@@ -779,14 +781,11 @@ public static class FusedScorer
         public IReadOnlyList<FusedQueryResult> Finish()
         {
             var results = new FusedQueryResult[_batch];
-            // The tightened bounds first, on this thread (the maps are not shared between threads): the map on the
-            // TightenRows largest scores of the whole store (each chunk kept its own largest).
-            var tight = new double[_batch];
+            // The final tightened bounds, on this thread (the maps keep scratch): the map on the largest scores of the
+            // whole store, which every chunk has shared by now (as a multiset they do not depend on the scheduling).
             for (var b = 0; b < _batch; b++)
             {
-                tight[b] = _tighten[b] is { } map
-                    ? TightBound(map, _states.SelectMany(c => c[b].Top!.UnorderedItems.Select(e => e.Element)).OrderByDescending(v => v).Take(_topSize[b]))
-                    : double.NegativeInfinity;
+                if (_tighten[b] is { } map && _sharedTop[b] is { } shared) _tight[b] = TightBound(map, shared.UnorderedItems.Select(e => e.Element));
             }
             // Queries are independent: merged on all cores (each query's merge runs in chunk order, so results do not depend on scheduling).
             Parallel.For(0, _batch, b =>
@@ -813,7 +812,7 @@ public static class FusedScorer
                     }
                     soft = merged;
                 }
-                var bound = q.CollectsCandidates ? Math.Max(BoundOf(q, reference), tight[b]) : double.PositiveInfinity;
+                var bound = q.CollectsCandidates ? Math.Max(BoundOf(q, reference), _tight[b]) : double.PositiveInfinity;
                 long[] ids = [];
                 float[] scores = [];
                 var capHit = false;
