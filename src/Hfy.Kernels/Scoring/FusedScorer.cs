@@ -490,10 +490,11 @@ public static class FusedScorer
         }
 
         /// <summary>
-        /// Folds a finished chunk's K largest scores into the K largest of every finished chunk and raises the shared
-        /// reference to their K-th largest: the K-th largest of the rows seen so far, still ≤ the final one. (Each chunk's
-        /// own K-th largest lags far behind it: at 4·10⁶ × 64, k = 5, the chunks collected 11 times as many candidate
-        /// rows as the final lists hold.)
+        /// Folds a finished chunk's largest scores (its top size: k for k &gt; 1, TightenRows for a tightened bound) into
+        /// the largest of every finished chunk. For k &gt; 1 the shared reference rises to their k-th largest: the k-th
+        /// largest of the rows seen so far, still ≤ the final one (each chunk's own lags far behind: at 4·10⁶ × 64, k = 5,
+        /// the chunks collected 11 times as many candidate rows as the final lists hold). For a tightened bound the map
+        /// is solved on them. Either way chunks then keep only scores above the shared lists' smallest.
         /// </summary>
         private void ShareTop(QueryState[] states)
         {
