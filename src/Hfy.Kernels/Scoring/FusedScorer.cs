@@ -48,8 +48,8 @@ public static class FusedScorer
         {
             ArgumentNullException.ThrowIfNull(q, nameof(request));
             if (q.K < 1) throw new ArgumentException($"request.Queries: K must be ≥ 1 (got {q.K})", nameof(request));
-            if (q.Tighten is { } t && (MapFactory.Create(t) is not IThresholdMap tm || tm.AnchorRank != q.K))
-                throw new ArgumentException($"request.Queries: Tighten needs a threshold map whose anchor rank is K (got K = {q.K}, map {t.Label})", nameof(request));
+            if (q.Tighten is { } t && (q.K != 1 || MapFactory.Create(t) is not IThresholdMap { AnchorRank: 1 }))
+                throw new ArgumentException($"request.Queries: Tighten needs K = 1 and a threshold map of anchor rank 1 (got K = {q.K}, map {t.Label})", nameof(request));
             if (q.Margin is { } m && !(m >= 0)) throw new ArgumentException($"request.Queries: Margin must be ≥ 0 (got {m})", nameof(request));
         }
 
@@ -412,7 +412,7 @@ public static class FusedScorer
             // One map instance per pass and spec: maps keep scratch, and this pass calls them under its own lock only.
             var maps = _q.Select(q => q.Tighten).OfType<MapSpec>().Distinct().ToDictionary(m => m, m => (IThresholdMap)MapFactory.Create(m));
             _tighten = _q.Select(q => q.Tighten is { } t && q.CollectsCandidates ? maps[t] : null).ToArray();
-            _topSize = _q.Select((q, b) => _tighten[b] is not null ? Math.Max(q.K, QueryReduction.TightenRows) : q.K > 1 ? q.K : 0).ToArray();
+            _topSize = _q.Select((q, b) => q.K > 1 ? q.K : _tighten[b] is null ? 0 : QueryReduction.TightenRows).ToArray();
             _tight = Enumerable.Repeat(double.NegativeInfinity, batch).ToArray();
             _sharedTopMin = Enumerable.Repeat(float.NegativeInfinity, batch).ToArray();
             // Rows with θ − m below −cutoff add less than ε/N each (or exactly 0 in float64 beyond −746).
@@ -589,7 +589,7 @@ public static class FusedScorer
             {
                 for (var b = 0; b < _batch; b++)
                 {
-                    var mine = Reference(states[b], b);
+                    var mine = Reference(states[b], _q[b]);
                     if (mine > Volatile.Read(ref _sharedRef[b])) Volatile.Write(ref _sharedRef[b], mine);
                 }
                 // Once the cap has dropped rows, a row at or below the largest dropped score can never rank among the cap
@@ -693,14 +693,10 @@ public static class FusedScorer
         }
 
         /// <summary>The larger of this chunk's reference and the shared one (both ≤ the final reference).</summary>
-        private double SharedReference(QueryState st, int b) => Math.Max(Reference(st, b), Volatile.Read(ref _sharedRef[b]));
+        private double SharedReference(QueryState st, int b) => Math.Max(Reference(st, _q[b]), Volatile.Read(ref _sharedRef[b]));
 
-        /// <summary>
-        /// The chunk's reference: its max, or for k &gt; 1 the smallest of its full top list (the k-th largest; with a
-        /// tightened bound the list is longer and its smallest is ≤ the k-th largest, still a valid lower bound).
-        /// </summary>
-        private double Reference(QueryState st, int b) =>
-            _q[b].K > 1 ? (st.Top!.Count == _topSize[b] ? st.Top.Peek() : double.NegativeInfinity) : st.Max;
+        private static double Reference(QueryState st, QueryReduction q) =>
+            q.K > 1 ? (st.Top!.Count == q.K ? st.Top.Peek() : double.NegativeInfinity) : st.Max;
 
         /// <summary>A bound no row of the final candidates is at or below: the reference bound, or the tightened one when higher.</summary>
         private double LiveBound(QueryState st, int b) => Math.Max(BoundOf(_q[b], SharedReference(st, b)), Volatile.Read(ref _tight[b]));

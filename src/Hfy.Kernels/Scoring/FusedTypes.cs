@@ -17,8 +17,8 @@ namespace Hfy.Kernels.Scoring;
 /// <param name="MaxHint">A score some row attains (e.g. the previous winner's new score), or −∞: the running max starts
 /// there, which prunes candidates and softmax terms early. The reported max is max(MaxHint, max_i θ_i).</param>
 /// <param name="Tighten">
-/// A threshold map whose anchor rank is <paramref name="K"/> (sparsemax, entmax, normmax: 1; k-subsets: k), or null:
-/// the pass also keeps the <see cref="TightenRows"/> largest scores and solves the map on them. A subset's mass is at most the whole set's, so
+/// A threshold map of anchor rank 1 (sparsemax, entmax, normmax), or null: the pass also keeps the
+/// <see cref="TightenRows"/> largest scores and solves the map on them. A subset's mass is at most the whole set's, so
 /// its threshold τ_S ≤ τ*, and rows with ThresholdOf(θ) ≤ τ_S carry no weight: the candidate bound rises to that θ
 /// (never below reference − Margin). 1.5-entmax at β = 10 over 4·10⁶ rows: ~2,900 candidates per query become ~100.
 /// </param>
@@ -44,7 +44,7 @@ public sealed record QueryReduction(
         return map switch
         {
             Maps.Softmax => new QueryReduction(Softmax: true, MaxHint: maxHint),
-            IThresholdMap tm => new QueryReduction(Margin: -tm.SupportBound(0.0), K: tm.AnchorRank, MaxHint: maxHint, Tighten: map.Spec),
+            IThresholdMap tm => new QueryReduction(Margin: -tm.SupportBound(0.0), K: tm.AnchorRank, MaxHint: maxHint, Tighten: tm.AnchorRank == 1 ? map.Spec : null),
             _ => new QueryReduction(MaxHint: maxHint),
         };
     }

@@ -254,27 +254,20 @@ public class FusedScorerTests
         var softmax = QueryReduction.ForMap(MapFactory.Create(MapSpec.Softmax));
         Assert.True(softmax.Softmax);
         Assert.False(softmax.CollectsCandidates);
-        // Threshold maps tighten their bound with their own solve; softmax collects no candidates.
+        // Anchor rank 1 maps tighten their bound with their own solve; k-subsets (anchor rank k) does not.
         Assert.Equal(MapSpec.Sparsemax, sparsemax.Tighten);
-        Assert.Equal(MapSpec.KSubsets(4), ksub.Tighten);
-        Assert.Null(softmax.Tighten);
+        Assert.Null(ksub.Tighten);
     }
 
     [Fact]
-    public void Tighten_NeedsAThresholdMapOfAnchorRankK()
+    public void Tighten_NeedsKOneAndAThresholdMap()
     {
         var (bank, queries) = TiedBank(50, 4, 1);
-        var bads = new[]
-        {
-            new QueryReduction(Margin: 1, K: 2, Tighten: MapSpec.Sparsemax),
-            new QueryReduction(Margin: 1, Tighten: MapSpec.KSubsets(3)),
-            new QueryReduction(Margin: 1, Tighten: MapSpec.Softmax),
-        };
-        foreach (var bad in bads)
+        foreach (var bad in new[] { new QueryReduction(Margin: 1, K: 2, Tighten: MapSpec.Sparsemax), new QueryReduction(Margin: 1, Tighten: MapSpec.KSubsets(3)) })
         {
             var ex = Assert.Throws<ArgumentException>(() => FusedScorer.Run(bank, queries, 1, FusedScoreRequest.ForAll(1, 1, bad)));
             Assert.Equal("request", ex.ParamName);
-            Assert.Contains("Tighten needs a threshold map whose anchor rank is K", ex.Message);
+            Assert.Contains("Tighten needs K = 1", ex.Message);
         }
     }
 
@@ -282,8 +275,7 @@ public class FusedScorerTests
     /// The tightened bound (the map solved on the 64 largest scores) against brute force over the unfused scores, with
     /// 2111 rows in 6 chunks: the candidates are exactly the rows above the reported bound, they hold the whole support
     /// of the map on all N scores, the bound is never below the reference bound, and the lists shrink (measured in all
-    /// 7 queries: 23 → 18 rows up to 14,402 → 330, k-subsets 347 → 77 and 12,304 → 259; each case asks for about half
-    /// its measured factor).
+    /// 7 queries: 23 → 18 rows up to 14,402 → 330; each case asks for about half its measured factor).
     /// </summary>
     [Theory]
     [InlineData("sparsemax", 4.0, 1.2)]
@@ -292,12 +284,10 @@ public class FusedScorerTests
     [InlineData("entmax-1.5", 1.0, 4)]
     [InlineData("entmax-1.5", 0.2, 4)]
     [InlineData("normmax-2", 1.0, 2)]
-    [InlineData("ksubsets-3", 1.0, 2)]
-    [InlineData("ksubsets-3", 0.2, 20)]
     public void TightenedBound_KeepsTheWholeSupport_AndExactlyTheRowsAboveIt(string name, double beta, double fewerBy)
     {
         const int n = 2111, dim = 13, batch = 7;
-        var spec = name switch { "sparsemax" => MapSpec.Sparsemax, "entmax-1.5" => MapSpec.Entmax(1.5), "ksubsets-3" => MapSpec.KSubsets(3), _ => MapSpec.Normmax(2) };
+        var spec = name switch { "sparsemax" => MapSpec.Sparsemax, "entmax-1.5" => MapSpec.Entmax(1.5), _ => MapSpec.Normmax(2) };
         var map = (IThresholdMap)MapFactory.Create(spec);
         var (bank, queries) = TiedBank(n, dim, batch);
         var reduction = QueryReduction.ForMap(map);
