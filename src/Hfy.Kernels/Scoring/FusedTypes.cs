@@ -20,7 +20,7 @@ namespace Hfy.Kernels.Scoring;
 /// A threshold map of anchor rank 1 (sparsemax, entmax, normmax), or null: the pass also keeps the
 /// <see cref="TightenRows"/> largest scores and solves the map on them. A subset's mass is at most the whole set's, so
 /// its threshold τ_S ≤ τ*, and rows with ThresholdOf(θ) ≤ τ_S carry no weight: the candidate bound rises to that θ
-/// (never below reference − Margin). 1.5-entmax at β = 10 over 4·10⁶ rows: ~2,900 candidates per query become ~100.
+/// (never below reference − Margin). 1.5-entmax at β = 10 over 4·10⁶ rows: ~2,900 candidates per query become ~50.
 /// </param>
 public sealed record QueryReduction(
     bool Softmax = false,
