@@ -270,7 +270,7 @@ public sealed class StoreScoreSource : IScoreSource
         var margin = -_rule.Bound(0.0);
         if (double.IsNaN(margin) || margin < 0) margin = double.PositiveInfinity;
         if (double.IsFinite(margin)) margin += 1e-9 * (1 + margin);
-        return new QueryReduction(Margin: margin, K: _rule.AnchorRank, Tighten: _rule.Threshold is { AnchorRank: 1 } ? _rule.Spec : null);
+        return new QueryReduction(Margin: margin, K: _rule.AnchorRank, Tighten: QueryReduction.TightenSpec(_rule.Threshold));
     }
 
     private ScoreSummary Summary(FusedQueryResult r, bool final)

@@ -44,16 +44,23 @@ public static class FusedScorer
             throw new ArgumentException($"request.Queries has {request.Queries.Count} entries, expected one per query ({batch})", nameof(request));
         if (request.CandidateCap < 1) throw new ArgumentException($"request.CandidateCap: must be ≥ 1 (got {request.CandidateCap})", nameof(request));
         if (!(request.SoftmaxTolerance >= 0)) throw new ArgumentException($"request.SoftmaxTolerance: must be ≥ 0 (got {request.SoftmaxTolerance})", nameof(request));
+        // One map instance per distinct Tighten spec: validated here, solved by the pass (under its own lock only).
+        var tighten = new Dictionary<MapSpec, IThresholdMap?>();
         foreach (var q in request.Queries)
         {
             ArgumentNullException.ThrowIfNull(q, nameof(request));
             if (q.K < 1) throw new ArgumentException($"request.Queries: K must be ≥ 1 (got {q.K})", nameof(request));
-            if (q.Tighten is { } t && (q.K != 1 || MapFactory.Create(t) is not IThresholdMap { AnchorRank: 1 }))
-                throw new ArgumentException($"request.Queries: Tighten needs K = 1 and a threshold map of anchor rank 1 (got K = {q.K}, map {t.Label})", nameof(request));
+            if (q.Tighten is { } t)
+            {
+                if (!tighten.TryGetValue(t, out var map)) tighten[t] = map = MapFactory.Create(t) as IThresholdMap;
+                if (q.K != 1 || QueryReduction.TightenSpec(map) is null)
+                    throw new ArgumentException($"request.Queries: Tighten needs K = 1 and a threshold map of anchor rank 1 (got K = {q.K}, map {t.Label})", nameof(request));
+            }
+
             if (q.Margin is { } m && !(m >= 0)) throw new ArgumentException($"request.Queries: Margin must be ≥ 0 (got {m})", nameof(request));
         }
 
-        var pass = new Pass(store, queries, batch, request);
+        var pass = new Pass(store, queries, batch, request, tighten);
         pass.Execute();
         return pass.Finish();
     }
@@ -393,7 +400,8 @@ public static class FusedScorer
         private readonly bool _anyCandidates;
         private readonly bool _anySoftmax;
 
-        public Pass(IPatternStore store, ReadOnlySpan<float> queries, int batch, FusedScoreRequest request)
+        // tighten: the map of every QueryReduction.Tighten spec of the request (validated by Run).
+        public Pass(IPatternStore store, ReadOnlySpan<float> queries, int batch, FusedScoreRequest request, Dictionary<MapSpec, IThresholdMap?> tighten)
         {
             _store = store;
             _batch = batch;
@@ -409,9 +417,7 @@ public static class FusedScorer
             _finished = new bool[_chunks];
             _sharedRef = _q.Select(q => double.NegativeInfinity).ToArray();
             _sharedTop = new PriorityQueue<float, float>?[batch];
-            // One map instance per pass and spec: maps keep scratch, and this pass calls them under its own lock only.
-            var maps = _q.Select(q => q.Tighten).OfType<MapSpec>().Distinct().ToDictionary(m => m, m => (IThresholdMap)MapFactory.Create(m));
-            _tighten = _q.Select(q => q.Tighten is { } t && q.CollectsCandidates ? maps[t] : null).ToArray();
+            _tighten = _q.Select(q => q.Tighten is { } t && q.CollectsCandidates ? tighten[t] : null).ToArray();
             _topSize = _q.Select((q, b) => q.K > 1 ? q.K : _tighten[b] is null ? 0 : QueryReduction.TightenRows).ToArray();
             _tight = Enumerable.Repeat(double.NegativeInfinity, batch).ToArray();
             _sharedTopMin = Enumerable.Repeat(float.NegativeInfinity, batch).ToArray();
@@ -606,8 +612,9 @@ public static class FusedScorer
 
         /// <summary>
         /// Calls <paramref name="hit"/> for every (row, query) with score &gt; threshold[query]; the hit returns the
-        /// query's new threshold. <paramref name="tileMax"/>: each query's maximum over the tile (exact, from the kernel). The hit is a struct type parameter, so its call is direct and inlined (the candidate
-        /// hit is the hot loop of dense candidate lists, e.g. softmax pairs).
+        /// query's new threshold. <paramref name="tileMax"/>: each query's maximum over the tile (exact, from the kernel).
+        /// The hit is a struct type parameter, so its call is direct and inlined (the candidate hit is the hot loop of
+        /// dense candidate lists, e.g. softmax pairs).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Scan<THit>(float* sc, int rows, int stride, float[] tileMax, float[] threshold, THit hit)

@@ -34,6 +34,12 @@ public sealed record QueryReduction(
     public const int TightenRows = 64;
 
     /// <summary>
+    /// The <see cref="Tighten"/> of <paramref name="map"/>: its spec for a threshold map of anchor rank 1, else null
+    /// (k-subsets' tightened bound was measured slower than its k-th-largest bound and is not used).
+    /// </summary>
+    public static MapSpec? TightenSpec(IMap? map) => map is IThresholdMap { AnchorRank: 1 } ? map.Spec : null;
+
+    /// <summary>
     /// The reduction a retrieval step with <paramref name="map"/> needs: softmax → the online-softmax triple;
     /// a threshold map → candidates above its support bound (margin = anchor − SupportBound(anchor), K = its anchor
     /// rank: sparsemax / entmax / normmax take the max, k-subsets the k-th largest); any other map → the max only.
@@ -44,7 +50,7 @@ public sealed record QueryReduction(
         return map switch
         {
             Maps.Softmax => new QueryReduction(Softmax: true, MaxHint: maxHint),
-            IThresholdMap tm => new QueryReduction(Margin: -tm.SupportBound(0.0), K: tm.AnchorRank, MaxHint: maxHint, Tighten: tm.AnchorRank == 1 ? map.Spec : null),
+            IThresholdMap tm => new QueryReduction(Margin: -tm.SupportBound(0.0), K: tm.AnchorRank, MaxHint: maxHint, Tighten: TightenSpec(tm)),
             _ => new QueryReduction(MaxHint: maxHint),
         };
     }
