@@ -76,7 +76,14 @@ internal sealed unsafe class SoftmaxLanes
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(float* sc, int rows, float* x, float* tmax, double cutoff)
     {
-        Rescale(tmax, cutoff);
+        // No lane's tile maximum above its cutoff: every weight of the tile is 0 (at large β, or with a tolerance, almost
+        // every tile), so only the lanes' minima move.
+        if (!Rescale(tmax, cutoff))
+        {
+            LowerMinima(sc, rows);
+            return;
+        }
+
         var n = Weights(sc, rows, x);
         fixed (double* w = _w)
         fixed (double* xd = _x)
@@ -117,11 +124,15 @@ internal sealed unsafe class SoftmaxLanes
         return new OnlineSoftmaxState(_m[lane], _z[lane], r) { S = _s[lane] };
     }
 
-    /// <summary>Raises each lane's m to the tile max, rescaling Z, S and r (docs/math.md §1), and sets the lanes' cutoffs.</summary>
+    /// <summary>
+    /// Raises each lane's m to the tile max, rescaling Z, S and r (docs/math.md §1), and sets the lanes' cutoffs. Returns
+    /// whether some summing lane's tile maximum is above its cutoff (else no weight of the tile is nonzero).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Rescale(float* tmax, double cutoff)
+    private bool Rescale(float* tmax, double cutoff)
     {
         var any = false;
+        var live = false;
         for (var b = 0; b < _lanes; b++)
         {
             _scale[b] = 1;
@@ -140,13 +151,29 @@ internal sealed unsafe class SoftmaxLanes
             }
 
             if (_m[b] > double.NegativeInfinity) _cut[b] = FusedScorer.FloorFloat(_m[b] - cutoff);
+            live |= tileMax > _cut[b];
         }
 
-        if (!any) return;
+        if (!any) return live;
         for (var k = 0; k < _dim; k++)
         {
             var row = _rt.AsSpan(k * _lanes, _lanes);
             for (var b = 0; b < _lanes; b++) row[b] *= _scale[b];
+        }
+
+        return live;
+    }
+
+    /// <summary>Lowers each lane's minimum to the tile's (the float32 minimum, widened: the same value as the widened scores' minimum).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void LowerMinima(float* sc, int rows)
+    {
+        var lanes = Vector256<float>.Count;
+        for (var g = 0; g < _stride; g += lanes)
+        {
+            var min = Vector256.Create(float.PositiveInfinity);
+            for (var r = 0; r < rows; r++) min = Vector256.Min(min, Vector256.Load(sc + ((long)r * _stride) + g));
+            for (var l = 0; l < lanes; l++) _min[g + l] = Math.Min(_min[g + l], min.GetElement(l));
         }
     }
 
@@ -209,6 +236,13 @@ internal sealed unsafe class SoftmaxLanes
     {
         Simd<double, TV>.Store(Simd<double, TV>.Min(Simd<double, TV>.Load(mn + g), theta), mn + g);
         var on = Simd<double, TV>.GreaterThan(theta, Simd<double, TV>.Load(cut + g));
+        if (!Simd<double, TV>.AnyNonZero(on))
+        {
+            // No lane of the group above its cutoff (most rows at large β or with a tolerance): no exponential.
+            Simd<double, TV>.Store(default, wrow + g);
+            return default;
+        }
+
         var d = Simd<double, TV>.Select(on, Simd<double, TV>.Sub(theta, Simd<double, TV>.Load(m + g)), default);
         var w = Simd<double, TV>.Select(on, Exp<TV>(d), default);
         Simd<double, TV>.Store(w, wrow + g);

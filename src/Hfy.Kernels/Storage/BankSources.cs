@@ -39,10 +39,7 @@ public static class BankSources
                 };
                 break;
         }
-        if (spec.Normalization != RowNormalization.None)
-        {
-            for (var r = 0; r < count; r++) RowNormalizations.NormalizeRow(spec.Normalization, rows.AsSpan(r * spec.Dim, spec.Dim));
-        }
+        RowNormalizations.NormalizeRows(spec.Normalization, rows.AsSpan(0, count * spec.Dim), spec.Dim);
         return rows;
     }
 

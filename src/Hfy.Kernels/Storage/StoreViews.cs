@@ -2,7 +2,7 @@ namespace Hfy.Kernels.Storage;
 
 /// <summary>
 /// The rows of another store normalized per a <see cref="RowNormalization"/> when decoded (the same
-/// <see cref="RowNormalizations.NormalizeRow"/> call <see cref="BankSources.ReadRows"/> makes, so the rows are the
+/// <see cref="RowNormalizations.NormalizeRow"/> arithmetic <see cref="BankSources.ReadRows"/> uses, so the rows are the
 /// materialized bank's bits): a procedural or mapped bank stays unmaterialized under ℓ2 or layer-norm retrieval.
 /// </summary>
 public sealed class NormalizedStore : IPatternStore
@@ -34,7 +34,7 @@ public sealed class NormalizedStore : IPatternStore
     public void DecodeRows(long first, int count, Span<float> dest)
     {
         _inner.DecodeRows(first, count, dest);
-        for (var r = 0; r < count; r++) RowNormalizations.NormalizeRow(_normalization, dest.Slice(r * Dim, Dim));
+        RowNormalizations.NormalizeRows(_normalization, dest[..(count * Dim)], Dim);
     }
 
     /// <inheritdoc/>

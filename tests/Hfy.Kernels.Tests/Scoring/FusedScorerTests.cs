@@ -222,6 +222,61 @@ public class FusedScorerTests
         }
     }
 
+    /// <summary>
+    /// At large β with a tolerance almost every row lies below the cutoff: whole tiles (hinted: every tile but the stored
+    /// row's) and single rows of a lane group skip the exponential. The sums are still exactly those of the rows above
+    /// the cutoff (with the final max as hint; without it a row may also count under a lower running max), and the
+    /// minimum score is exact.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void SoftmaxSums_SkipOnlyRowsBelowTheCutoff_AndKeepTheExactMinimum(bool hinted)
+    {
+        const int n = 20_000, dim = 16;
+        const double beta = 400, tolerance = 1e-9;
+        var data = new float[n * dim];
+        new ProceduralStore(ProceduralEnsemble.Sphere, 31, n, dim).DecodeRows(0, n, data);
+        var bank = new Bank(data, n, dim);
+        int[] stored = [5, 12_345, 19_999];
+        var batch = stored.Length;
+        var queries = new float[batch * dim];
+        for (var b = 0; b < batch; b++) data.AsSpan(stored[b] * dim, dim).CopyTo(queries.AsSpan(b * dim, dim));
+        var scores = new float[batch * n];
+        Scorer.ScoreBatch(data, dim, queries, batch, beta, scores);
+        var reductions = Enumerable.Range(0, batch)
+            .Select(b => new QueryReduction(Softmax: true, MaxHint: hinted ? scores.AsSpan(b * n, n).ToArray().Max() : double.NegativeInfinity))
+            .ToArray();
+        var fused = FusedScorer.Run(bank, queries, batch, new FusedScoreRequest(beta, reductions, 4096, tolerance));
+        var cutoff = Math.Min(746, -Math.Log(tolerance / n));
+        for (var b = 0; b < batch; b++)
+        {
+            var s = scores.AsSpan(b * n, n).ToArray();
+            var max = (double)s.Max();
+            var cut = FusedScorer.FloorFloat(max - cutoff);
+            var above = Enumerable.Range(0, n).Where(i => s[i] > cut).ToArray();
+            Assert.InRange(above.Length, 1, n / 100);
+            var z = above.Sum(i => Math.Exp(s[i] - max));
+            var all = Enumerable.Range(0, n).Sum(i => Math.Exp(s[i] - max));
+            var got = fused[b].Softmax!.Value;
+            Assert.Equal((double)s.Min(), fused[b].Min);
+            Assert.Equal(max, got.Max);
+            if (hinted)
+            {
+                Assert.Equal(z, got.Z, 1e-12 * z);
+                for (var k = 0; k < dim; k++)
+                {
+                    var r = above.Sum(i => Math.Exp(s[i] - max) * data[(i * dim) + k]);
+                    Assert.Equal(r, got.R[k], 1e-12 * z);
+                }
+            }
+            else
+            {
+                Assert.InRange(got.Z, z * (1 - 1e-12), all * (1 + 1e-12));
+            }
+        }
+    }
+
     [Fact]
     public void MaxHint_AboveEveryScore_IsReportedAndKeepsSumsConsistent()
     {
