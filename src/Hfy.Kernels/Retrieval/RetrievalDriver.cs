@@ -16,6 +16,13 @@ public sealed record DriverSettings
 
     /// <summary>Per-query merges and solves of a batch run on every core (one map instance per worker).</summary>
     public bool Parallel { get; init; } = true;
+
+    /// <summary>
+    /// A step whose state is (nearly) one row — the last p had a weight ≥ 1 − 1e-9 — collects what a final evaluation
+    /// does; when it ends at a fixed point (q_{t+1} = q_t bit for bit) and the next scoring would be the final one, the
+    /// query finishes there: the final evaluation would score the same state again. The answer is the same either way.
+    /// </summary>
+    public bool FinishAtFixedPoint { get; init; } = true;
 }
 
 /// <summary>
@@ -100,14 +107,14 @@ public sealed class RetrievalDriver
 
     private async ValueTask RunStepAsync(IScoreSource source, QueryState[] active, int step)
     {
-        var sqs = active.Select(q => new StepQuery(q, q.Steps >= _options.Steps || q.Converged)).ToArray();
-        var scored = await source.ScoreAsync(new ScoreRound(step, active.Select(q => q.Q).ToArray(), sqs.Select(q => q.Final).ToArray())).ConfigureAwait(false);
+        var sqs = active.Select(q => new StepQuery(q, q.Steps >= _options.Steps || q.Converged, Speculates(q))).ToArray();
+        var scored = await source.ScoreAsync(new ScoreRound(step, active.Select(q => q.Q).ToArray(), sqs.Select(q => q.WantsFinal).ToArray())).ConfigureAwait(false);
         ForEachQuery(sqs.Length, (b, map) =>
         {
             var parts = new ScoreSummary[scored.Length];
             for (var p = 0; p < parts.Length; p++) parts[p] = scored[p][b];
             var sq = sqs[b];
-            if (sq.Final)
+            if (sq.WantsFinal)
             {
                 var hit = long.MaxValue;
                 foreach (var s in parts)
@@ -146,38 +153,79 @@ public sealed class RetrievalDriver
         FinishStep(sqs);
     }
 
-    /// <summary>Final queries keep their weights and stop; the others take the update q ← ŷ_Ψ(z).</summary>
+    /// <summary>
+    /// Final queries keep their weights and stop; the others take the update q ← ŷ_Ψ(z). A speculating step that ends at
+    /// a fixed point finishes as its final evaluation would: one more step counted, E(q_{t+1}) = E(q_t) listed again.
+    /// </summary>
     private void FinishStep(StepQuery[] sqs)
     {
         foreach (var sq in sqs)
         {
             var state = sq.State;
+            double? energy = null;
             if (_energy)
             {
                 var z0 = sq.Z ?? throw new InvalidOperationException("evaluation finished without a readout for the energy");
                 var omega = sq.Omega ?? throw new InvalidOperationException("evaluation finished without Ω(p) for the energy");
-                state.Energy.Add(HfyDynamics.EnergyFromReadout(_options, omega, state.Q, z0));
+                energy = HfyDynamics.EnergyFromReadout(_options, omega, state.Q, z0);
+                state.Energy.Add(energy.Value);
             }
 
-            if (sq.Final)
+            if (!sq.Final)
             {
-                var ids = sq.Ids ?? [];
-                state.Result = new RetrievalResult(state.Q, ids, sq.Weights ?? [], state.Steps, [.. state.Energy], sq.Retrieved)
+                var z = sq.Z ?? throw new InvalidOperationException("step finished without a readout");
+                PostTransforms.Apply(_options.Post, z, _options.Beta);
+                // Softmax decided in MergeSoftmax (before its support count); the other maps here, z being known.
+                if (sq.Speculative && !_rule.IsSoftmax && SameBits(z, state.Q))
                 {
-                    SupportSize = sq.SupportSize ?? ids.Length,
-                };
-                continue;
+                    sq.FixedPoint = true;
+                }
+                else
+                {
+                    double d = 0;
+                    for (var j = 0; j < _dim; j++) d += (z[j] - state.Q[j]) * (z[j] - state.Q[j]);
+                    state.Converged = _options.Tol > 0 && Math.Sqrt(d) <= _options.Tol;
+                    state.Q = z;
+                    state.Steps++;
+                    state.TopWeight = sq.TopWeight;
+                    continue;
+                }
             }
 
-            var z = sq.Z ?? throw new InvalidOperationException("step finished without a readout");
-            PostTransforms.Apply(_options.Post, z, _options.Beta);
-            double d = 0;
-            for (var j = 0; j < _dim; j++) d += (z[j] - state.Q[j]) * (z[j] - state.Q[j]);
-            state.Converged = _options.Tol > 0 && Math.Sqrt(d) <= _options.Tol;
-            state.Q = z;
-            state.Steps++;
+            if (sq.FixedPoint)
+            {
+                state.Steps++;
+                if (energy is { } e) state.Energy.Add(e);
+            }
+
+            var ids = sq.Ids ?? [];
+            state.Result = new RetrievalResult(state.Q, ids, sq.Weights ?? [], state.Steps, [.. state.Energy], sq.Retrieved)
+            {
+                SupportSize = sq.SupportSize ?? ids.Length,
+            };
         }
     }
+
+    /// <summary>Weight of the last p at or above which the state is taken for (nearly) one row, and a step speculates.</summary>
+    private const double SpeculateWeight = 1 - 1e-9;
+
+    /// <summary>
+    /// Whether a non-final step of <paramref name="q"/> collects what the final evaluation does: its state is nearly one
+    /// row, and a fixed point would make the next scoring the final one (a tolerance, or the last step).
+    /// </summary>
+    private bool Speculates(QueryState q) =>
+        _settings.FinishAtFixedPoint && q.TopWeight >= SpeculateWeight && (_options.Tol > 0 || q.Steps + 1 >= _options.Steps);
+
+    /// <summary>Whether ŷ_Ψ(z) is the state bit for bit (z is left as it is).</summary>
+    private bool IsFixedPoint(QueryState state, double[] z)
+    {
+        var next = (double[])z.Clone();
+        PostTransforms.Apply(_options.Post, next, _options.Beta);
+        return SameBits(next, state.Q);
+    }
+
+    private static bool SameBits(double[] a, double[] b) =>
+        MemoryMarshal.Cast<double, long>(a.AsSpan()).SequenceEqual(MemoryMarshal.Cast<double, long>(b.AsSpan()));
 
     // ---- after the score round ---------------------------------------------------------------------------
 
@@ -190,9 +238,19 @@ public sealed class RetrievalDriver
         state.Readout(z);
         sq.Z = z;
         sq.Omega = state.NegEntropy;
-        if (!sq.Final) return;
+        sq.TopWeight = 1 / state.Z;
+        var final = sq.WantsFinal ? SummaryMerge.SoftmaxFinal(parts, state.Max, state.Z) : null;
+        // A speculating step decides here, before any support count (a round, and a pass over a streamed store). It
+        // finishes only when the pairs decide the support: a count would add a round to a batch whose other queries
+        // may still need their final evaluation (with its own count).
+        if (sq.Speculative && final is { Decided: true } && IsFixedPoint(sq.State, z))
+        {
+            sq.Final = true;
+            sq.FixedPoint = true;
+        }
 
-        var final = SummaryMerge.SoftmaxFinal(parts, state.Max, state.Z);
+        if (!sq.Final || final is null) return;
+
         SetPairs(sq, final.Pairs, final.Support);
         if (!final.Decided)
         {
@@ -305,11 +363,12 @@ public sealed class RetrievalDriver
         sq.ExplicitIds = [.. ids];
         sq.ExplicitWeights = [.. weights];
         sq.Omega = omega;
-        if (sq.Final)
+        sq.TopWeight = weights.Count == 0 ? 0 : weights.Max();
+        if (sq.WantsFinal)
         {
-            // p at q_T, and its readout only for the energy at q_T.
+            // p at q_T, and its readout only for the energy at q_T (a speculating step needs it for the update).
             SetPairs(sq, ids.Zip(weights).Select(x => (x.First, x.Second)).ToList());
-            if (!_energy) return;
+            if (sq.Final && !_energy) return;
         }
 
         if (rowsAll)
@@ -395,7 +454,7 @@ public sealed class RetrievalDriver
             sqs.Select(q => q.Readout == ReadoutMode.Threshold ? q.Search!.Tau : 0.0).ToArray(),
             sqs.Select(q => q.Readout == ReadoutMode.Explicit ? q.ExplicitIds! : []).ToArray(),
             sqs.Select(q => q.Readout == ReadoutMode.Explicit ? q.ExplicitWeights! : []).ToArray(),
-            sqs.Select(q => q.Final).ToArray());
+            sqs.Select(q => q.WantsFinal).ToArray());
         var parts = await source.ReadoutAsync(round).ConfigureAwait(false);
         var tmap = _rule.Threshold;
         var normalize = tmap is { WeightsNeedNormalizing: true };
@@ -412,7 +471,7 @@ public sealed class RetrievalDriver
             if (mode == ReadoutMode.Threshold && tmap is not null) sq.Omega = tmap.RegularizerFromSums(merged.RegularizerSum, merged.WeightSum);
 
             // Explicit weights (and their pairs) were set here already.
-            if (sq.Final && mode == ReadoutMode.Threshold)
+            if (sq.WantsFinal && mode == ReadoutMode.Threshold)
             {
                 var pairs = new List<(long Id, double W)>();
                 foreach (var p in parts)
@@ -464,15 +523,30 @@ public sealed class RetrievalDriver
 
         /// <summary>The answer, set by the final evaluation (null while the query runs).</summary>
         public RetrievalResult? Result { get; set; }
+
+        /// <summary>The largest weight of the last step's p (0 before the first, or when it is not known).</summary>
+        public double TopWeight { get; set; }
     }
 
     /// <summary>A query within the current step.</summary>
-    private sealed class StepQuery(QueryState state, bool final)
+    private sealed class StepQuery(QueryState state, bool final, bool speculative)
     {
         public QueryState State { get; } = state;
 
         /// <summary>This scoring evaluates p at the final state q_T (weights wanted, no update).</summary>
-        public bool Final { get; } = final;
+        public bool Final { get; set; } = final;
+
+        /// <summary>A step that collects what a final evaluation does, in case it ends at a fixed point.</summary>
+        public bool Speculative { get; } = speculative && !final;
+
+        /// <summary>The round asks the sources for what a final evaluation needs (retrieved row, softmax pairs).</summary>
+        public bool WantsFinal => Final || Speculative;
+
+        /// <summary>The speculating step ended at a fixed point and finishes as the final evaluation.</summary>
+        public bool FixedPoint { get; set; }
+
+        /// <summary>The largest weight of this step's p (0 when not known).</summary>
+        public double TopWeight { get; set; }
 
         public long? Retrieved { get; set; }
 

@@ -56,9 +56,10 @@ public sealed class RetrievalAggregatorTests() : TestKit(Config)
 
         var cost = done.Cost;
         Assert.Equal(1, cost.StepRestarts);
-        // Four evaluations, the first scored twice; a readout round each, the lost one included.
-        Assert.Equal(options.Steps + 2, cost.Evaluations);
-        Assert.Equal(options.Steps + 2, cost.ReadoutRounds);
+        // Three evaluations, the first scored twice; a readout round each, the lost one included. No final evaluation:
+        // every query's last step ends at a fixed point with one-hot weights (RetrievalDriver's FinishAtFixedPoint).
+        Assert.Equal(options.Steps + 1, cost.Evaluations);
+        Assert.Equal(options.Steps + 1, cost.ReadoutRounds);
         Assert.Equal(cost.Evaluations + cost.ReadoutRounds + cost.ProbeRounds + cost.GatherRounds, cost.RoundTrips);
         // Nothing crossed a process boundary: the serializer wrote no bytes for this request.
         Assert.Equal(0, cost.BytesSent + cost.BytesReceived);

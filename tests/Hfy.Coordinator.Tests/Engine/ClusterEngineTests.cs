@@ -44,8 +44,10 @@ public sealed class ClusterEngineTests(ClusterFixture fixture) : IClassFixture<C
         var want = EngineTestData.Reference(bank, queries, rows.Length, options);
 
         for (var b = 0; b < rows.Length; b++) EngineTestData.AssertSame(want[b], got.Results[b], Rel, $"{map} β={beta} {post} query {b}");
-        Assert.True(got.Stats.RoundTrips >= options.Steps + 1, "one scoring round per step plus the final evaluation");
-        if (options.Map.Kind == MapKind.Softmax) Assert.Equal(options.Steps + 1, got.Stats.RoundTrips);
+        // One scoring round per step plus the final evaluation, which a batch whose every query ends its last step at a
+        // fixed point does without (RetrievalDriver's FinishAtFixedPoint).
+        Assert.True(got.Stats.RoundTrips >= options.Steps, "one scoring round per step");
+        if (options.Map.Kind == MapKind.Softmax) Assert.InRange(got.Stats.RoundTrips, options.Steps, options.Steps + 1);
         Assert.True(got.Stats.BytesMoved > 0);
     }
 

@@ -41,7 +41,8 @@ public sealed class MemoryAdmissionTests
                 for (var k = 0; k < 16; k++) Assert.True(Math.Abs(want.Results[b].Q[k] - got.Results[b].Q[k]) <= 1e-9, $"q[{k}]");
                 Assert.Equal(b * 6000L, got.Results[b].Retrieved);
             }
-            Assert.True(got.Stats.StorePasses >= 4, $"the mapped bank streamed (passes {got.Stats.StorePasses})");
+            // One pass per step at least (the final evaluation's is saved when every query ends at a fixed point).
+            Assert.True(got.Stats.StorePasses >= 3, $"the mapped bank streamed (passes {got.Stats.StorePasses})");
         }
         finally
         {

@@ -121,9 +121,10 @@ public class RetrievalDriverTests
             Assert.Equal(3, results[b].Steps);
         }
 
-        // Complete lists: the exact solve decides every step (score and explicit readout rounds only).
+        // Complete lists: the exact solve decides every step (score and explicit readout rounds only): one score round
+        // per step and the final evaluation, which a batch whose every query ends at a fixed point does not need.
         Assert.Equal(0, counted.Probes + counted.Gathers + counted.Counts);
-        Assert.Equal(4, counted.Scores);
+        Assert.InRange(counted.Scores, 3, 4);
     }
 
     [Theory]

@@ -106,7 +106,8 @@ public class StoreScoreSourceTests
         var want = HfyDynamics.RunBatch(bank, q, Batch, o);
         var got = HfyDynamics.RunBatch(AsStore(bank), q, Batch, o, null, out var passes);
         for (var b = 0; b < Batch; b++) AssertSame(want[b], got[b], 1e-9, $"{name} β={beta} {post} query {b}");
-        Assert.True(passes >= Steps + 1, $"one score pass per step at least (got {passes})");
+        // One score pass per step at least (the final evaluation's too, unless every query ends at a fixed point).
+        Assert.True(passes >= Steps, $"one score pass per step at least (got {passes})");
     }
 
     [Theory]
