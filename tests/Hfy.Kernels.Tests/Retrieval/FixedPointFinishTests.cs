@@ -28,16 +28,7 @@ public class FixedPointFinishTests
         return data;
     }
 
-    private static MapSpec Parse(string name) => name switch
-    {
-        "softmax" => MapSpec.Softmax,
-        "sparsemax" => MapSpec.Sparsemax,
-        "entmax-1.5" => MapSpec.Entmax(1.5),
-        "normmax-2" => MapSpec.Normmax(2),
-        "ksubsets-2" => MapSpec.KSubsets(2),
-        "seq-ksubsets-2" => MapSpec.SeqKSubsets(2, 0.5),
-        _ => throw new ArgumentException(name),
-    };
+    private static MapSpec Parse(string name) => TestMaps.Parse(name);
 
     private static PostTransform Post(string name) => name switch
     {

@@ -32,16 +32,7 @@ public class StoreScoreSourceTests
         return data;
     }
 
-    private static MapSpec Parse(string name) => name switch
-    {
-        "softmax" => MapSpec.Softmax,
-        "sparsemax" => MapSpec.Sparsemax,
-        "entmax-1.5" => MapSpec.Entmax(1.5),
-        "normmax-2" => MapSpec.Normmax(2),
-        "ksubsets-3" => MapSpec.KSubsets(3),
-        "seq-ksubsets-2" => MapSpec.SeqKSubsets(2, 0.5),
-        _ => throw new ArgumentException(name),
-    };
+    private static MapSpec Parse(string name) => TestMaps.Parse(name);
 
     /// <summary>Gaussian rows with ties: rows 1–3 repeat row 0 and rows 11–12 repeat row 10.</summary>
     private static Bank TiedBank()

@@ -29,14 +29,7 @@ public class WideUnionTests
         { "entmax-1.5", 0.5, false },
     };
 
-    private static MapSpec Parse(string name) => name switch
-    {
-        "sparsemax" => MapSpec.Sparsemax,
-        "entmax-1.5" => MapSpec.Entmax(1.5),
-        "normmax-2" => MapSpec.Normmax(2),
-        "ksubsets-5" => MapSpec.KSubsets(5),
-        _ => throw new ArgumentException(name),
-    };
+    private static MapSpec Parse(string name) => TestMaps.Parse(name);
 
     [Theory]
     [MemberData(nameof(Cases))]
