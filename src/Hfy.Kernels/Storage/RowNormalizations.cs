@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Hfy.Kernels.Storage;
 
@@ -10,8 +11,8 @@ namespace Hfy.Kernels.Storage;
 /// </summary>
 /// <remarks>
 /// A procedural bank under ℓ2 or layer-norm retrieval normalizes every row of every pass (10⁹ rows a pass in the
-/// capacity cell), so the sums are vectorized. Their order does not depend on the machine: eight float64 lanes (two
-/// <see cref="Vector256{T}"/>, fused multiply-adds, which round the same everywhere), lane j summing elements
+/// capacity cell), so the sums are vectorized. Their order does not depend on the machine: eight float64 lanes (one
+/// AVX-512 register or two <see cref="Vector256{T}"/>, fused multiply-adds, which round the same everywhere), lane j summing elements
 /// j, j + 8, …, reduced as ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)), then the last D mod 8 elements in order.
 /// Every node therefore normalizes a row to the same bits, and a stored row is (float)Apply((double)row).
 /// </remarks>
@@ -64,13 +65,22 @@ public static class RowNormalizations
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown row normalization");
         }
 
-        var c = Vector256.Create(centre);
-        var s = Vector256.Create(scale);
         var i = 0;
-        for (; i + 8 <= n; i += 8)
+        if (Avx512F.IsSupported)
         {
-            var (a, b) = Load8(ref at, i);
-            Store8(ref at, i, (a - c) * s, (b - c) * s);
+            var c = Vector512.Create(centre);
+            var s = Vector512.Create(scale);
+            for (; i + 8 <= n; i += 8) Store8(ref at, i, (Load8Wide(ref at, i) - c) * s);
+        }
+        else
+        {
+            var c = Vector256.Create(centre);
+            var s = Vector256.Create(scale);
+            for (; i + 8 <= n; i += 8)
+            {
+                var (a, b) = Load8(ref at, i);
+                Store8(ref at, i, (a - c) * s, (b - c) * s);
+            }
         }
         for (; i < n; i++) Set(ref at, i, (Get(ref at, i) - centre) * scale);
     }
@@ -82,11 +92,21 @@ public static class RowNormalizations
     {
         Vector256<double> a = default, b = default;
         var i = 0;
-        for (; i + 8 <= n; i += 8)
+        if (Avx512F.IsSupported)
         {
-            var (da, db) = Load8(ref at, i);
-            a += da;
-            b += db;
+            // One register of the same eight lanes: its halves are a and b.
+            Vector512<double> lanes = default;
+            for (; i + 8 <= n; i += 8) lanes += Load8Wide(ref at, i);
+            (a, b) = (lanes.GetLower(), lanes.GetUpper());
+        }
+        else
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                var (da, db) = Load8(ref at, i);
+                a += da;
+                b += db;
+            }
         }
         var total = Reduce(a, b);
         for (; i < n; i++) total += Get(ref at, i);
@@ -98,16 +118,30 @@ public static class RowNormalizations
     private static double SumOfSquares<T>(ref T at, int n, double centre)
         where T : unmanaged
     {
-        var c = Vector256.Create(centre);
         Vector256<double> a = default, b = default;
         var i = 0;
-        for (; i + 8 <= n; i += 8)
+        if (Avx512F.IsSupported)
         {
-            var (da, db) = Load8(ref at, i);
-            da -= c;
-            db -= c;
-            a = Vector256.FusedMultiplyAdd(da, da, a);
-            b = Vector256.FusedMultiplyAdd(db, db, b);
+            var c = Vector512.Create(centre);
+            Vector512<double> lanes = default;
+            for (; i + 8 <= n; i += 8)
+            {
+                var d = Load8Wide(ref at, i) - c;
+                lanes = Vector512.FusedMultiplyAdd(d, d, lanes);
+            }
+            (a, b) = (lanes.GetLower(), lanes.GetUpper());
+        }
+        else
+        {
+            var c = Vector256.Create(centre);
+            for (; i + 8 <= n; i += 8)
+            {
+                var (da, db) = Load8(ref at, i);
+                da -= c;
+                db -= c;
+                a = Vector256.FusedMultiplyAdd(da, da, a);
+                b = Vector256.FusedMultiplyAdd(db, db, b);
+            }
         }
         var total = Reduce(a, b);
         for (; i < n; i++)
@@ -126,6 +160,23 @@ public static class RowNormalizations
         if (typeof(T) == typeof(float)) return Vector256.Widen(Vector256.LoadUnsafe(ref Unsafe.As<T, float>(ref at), (nuint)i));
         ref var d = ref Unsafe.As<T, double>(ref at);
         return (Vector256.LoadUnsafe(ref d, (nuint)i), Vector256.LoadUnsafe(ref d, (nuint)i + 4));
+    }
+
+    /// <summary>Elements i … i + 7 as float64 in one AVX-512 register (lanes 0–3 and 4–7 are <see cref="Load8"/>'s halves).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Load8Wide<T>(ref T at, int i)
+        where T : unmanaged =>
+        typeof(T) == typeof(float)
+            ? Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref Unsafe.As<T, float>(ref at), (nuint)i))
+            : Vector512.LoadUnsafe(ref Unsafe.As<T, double>(ref at), (nuint)i);
+
+    /// <summary>Stores elements i … i + 7 from one AVX-512 register (rounded to float for float).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store8<T>(ref T at, int i, Vector512<double> v)
+        where T : unmanaged
+    {
+        if (typeof(T) == typeof(float)) Avx512F.ConvertToVector256Single(v).StoreUnsafe(ref Unsafe.As<T, float>(ref at), (nuint)i);
+        else v.StoreUnsafe(ref Unsafe.As<T, double>(ref at), (nuint)i);
     }
 
     /// <summary>Stores elements i … i + 7 (rounded to float for float).</summary>
