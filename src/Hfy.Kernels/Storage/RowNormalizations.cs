@@ -12,8 +12,9 @@ namespace Hfy.Kernels.Storage;
 /// <remarks>
 /// A procedural bank under ℓ2 or layer-norm retrieval normalizes every row of every pass (10⁹ rows a pass in the
 /// capacity cell), so the sums are vectorized. Their order does not depend on the machine: eight float64 lanes (one
-/// AVX-512 register or two <see cref="Vector256{T}"/>, fused multiply-adds, which round the same everywhere), lane j summing elements
-/// j, j + 8, …, reduced as ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)), then the last D mod 8 elements in order.
+/// AVX-512 register or two <see cref="Vector256{T}"/>; fused multiply-adds, which round the same everywhere), lane j
+/// summing elements j, j + 8, …, reduced as ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)), then the last D mod 8
+/// elements in order.
 /// Every node therefore normalizes a row to the same bits, and a stored row is (float)Apply((double)row).
 /// </remarks>
 public static class RowNormalizations
@@ -37,6 +38,8 @@ public static class RowNormalizations
     /// <summary>Normalizes each of the rows (row-major, <paramref name="dim"/> wide) in place, as <see cref="NormalizeRow"/>.</summary>
     public static void NormalizeRows(RowNormalization kind, Span<float> rows, int dim)
     {
+        if (dim < 1) throw new ArgumentOutOfRangeException(nameof(dim), dim, "dim must be ≥ 1");
+        if (rows.Length % dim != 0) throw new ArgumentException($"rows: length {rows.Length} is not a multiple of dim {dim}", nameof(rows));
         if (kind == RowNormalization.None) return;
         for (var r = 0; r + dim <= rows.Length; r += dim) Normalize<float>(kind, rows.Slice(r, dim));
     }

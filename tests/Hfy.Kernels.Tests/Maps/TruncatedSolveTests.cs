@@ -56,7 +56,7 @@ public class TruncatedSolveTests
 
     [Theory]
     [MemberData(nameof(Maps))]
-    public void ThresholdOf_IsWhereAScoreStopsCarryingWeight(string name)
+    public void ThresholdOf_IsWhereAScoreStopsCarryingWeight_AndScoreAtInvertsIt(string name)
     {
         var map = (IThresholdMap)Map(name);
         foreach (var theta in new[] { -3.5, -1e-3, 0.0, 0.25, 7.0, 1e4 })
@@ -64,6 +64,7 @@ public class TruncatedSolveTests
             var t = map.ThresholdOf(theta);
             Assert.Equal(0.0, map.Weight(theta, t));
             Assert.True(map.Weight(theta, t - (1e-6 * Math.Max(1, Math.Abs(t)))) > 0, $"{name}: θ = {theta} must carry weight just below τ = {t}");
+            Assert.Equal(theta, map.ScoreAt(t), 1e-15 * Math.Max(1, Math.Abs(theta)));
         }
     }
 

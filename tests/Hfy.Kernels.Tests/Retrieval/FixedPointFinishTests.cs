@@ -14,12 +14,12 @@ public class FixedPointFinishTests
 {
     private const int Rows = 3000, Dim = 16;
 
-    public static TheoryData<string, string, bool> Cases()
+    public static TheoryData<string, PostTransform, bool> Cases()
     {
-        var data = new TheoryData<string, string, bool>();
+        var data = new TheoryData<string, PostTransform, bool>();
         foreach (var map in new[] { "softmax", "sparsemax", "entmax-1.5", "normmax-2", "ksubsets-2", "seq-ksubsets-2" })
         {
-            foreach (var post in new[] { "identity", "l2", "layernorm" })
+            foreach (var post in new[] { PostTransform.Identity, PostTransform.L2, PostTransform.LayerNorm })
             {
                 data.Add(map, post, true);
                 data.Add(map, post, false);
@@ -27,15 +27,6 @@ public class FixedPointFinishTests
         }
         return data;
     }
-
-    private static MapSpec Parse(string name) => TestMaps.Parse(name);
-
-    private static PostTransform Post(string name) => name switch
-    {
-        "identity" => PostTransform.Identity,
-        "l2" => PostTransform.L2,
-        _ => PostTransform.LayerNorm,
-    };
 
     /// <summary>Six stored rows with a little noise (they settle on their row) and two random states, normalized for the post.</summary>
     private static double[][] Queries(IPatternStore store, PostTransform post)
@@ -72,13 +63,12 @@ public class FixedPointFinishTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void FinishingAtTheFixedPoint_GivesTheSameAnswer(string mapName, string postName, bool streamed)
+    public void FinishingAtTheFixedPoint_GivesTheSameAnswer(string mapName, PostTransform post, bool streamed)
     {
-        var post = Post(postName);
         var store = new NormalizedStore(new ProceduralStore(ProceduralEnsemble.Sphere, 17, Rows, Dim), PostTransforms.RowNormalizationFor(post));
         // Softmax settles on one row only when every other weight is below float64 rounding: β (1 − cos) ≫ 37.
         var beta = mapName == "softmax" ? 2000.0 : 64.0;
-        var options = new RetrievalOptions(Parse(mapName), beta, 6, Tol: 1e-9, Post: post);
+        var options = new RetrievalOptions(TestMaps.Parse(mapName), beta, 6, Tol: 1e-9, Post: post);
         var q0 = Queries(store, post);
         var (plain, plainPasses) = Run(store, options, q0, streamed, finishAtFixedPoint: false);
         var (fast, fastPasses) = Run(store, options, q0, streamed, finishAtFixedPoint: true);

@@ -22,8 +22,6 @@ public class RetrievalDriverTests
         { "seq-ksubsets-2", 0.02 },
     };
 
-    private static MapSpec Parse(string name) => TestMaps.Parse(name);
-
     private static Bank Gaussian()
     {
         var data = new float[Rows * Dim];
@@ -100,7 +98,7 @@ public class RetrievalDriverTests
     public void Float64Source_EqualsBruteForce_ToRounding(string name, double beta)
     {
         var bank = Gaussian();
-        var o = new RetrievalOptions(Parse(name), beta, 3);
+        var o = new RetrievalOptions(TestMaps.Parse(name), beta, 3);
         var results = Drive(bank, Starts(bank), o, new LocalSourceSettings { Precision = ScorePrecision.Float64 }, out var counted);
         for (var b = 0; b < Batch; b++)
         {
@@ -123,7 +121,7 @@ public class RetrievalDriverTests
     public void CutLists_ReachTheSameAnswer_ThroughTruncatedSolveProbesOrGather(string name, double beta)
     {
         var bank = Gaussian();
-        var o = new RetrievalOptions(Parse(name), beta, 3);
+        var o = new RetrievalOptions(TestMaps.Parse(name), beta, 3);
         // Three candidates per query: dense supports need the truncated solve, probe rounds or a gather.
         var results = Drive(bank, Starts(bank), o, new LocalSourceSettings { CandidateCap = 3 }, out var counted);
         for (var b = 0; b < Batch; b++)

@@ -32,8 +32,6 @@ public class StoreScoreSourceTests
         return data;
     }
 
-    private static MapSpec Parse(string name) => TestMaps.Parse(name);
-
     /// <summary>Gaussian rows with ties: rows 1–3 repeat row 0 and rows 11–12 repeat row 10.</summary>
     private static Bank TiedBank()
     {
@@ -92,7 +90,7 @@ public class StoreScoreSourceTests
     public void Streamed_EqualsUnfused_ForEveryMapAndPost(string name, double beta, PostTransform post)
     {
         var bank = TiedBank();
-        var o = new RetrievalOptions(Parse(name), beta, Steps, Post: post);
+        var o = new RetrievalOptions(TestMaps.Parse(name), beta, Steps, Post: post);
         var q = Queries(bank);
         var want = HfyDynamics.RunBatch(bank, q, Batch, o);
         var got = HfyDynamics.RunBatch(AsStore(bank), q, Batch, o, null, out var passes);
@@ -106,7 +104,7 @@ public class StoreScoreSourceTests
     public void Streamed_WithCutLists_ReachesTheSameAnswer_ThroughExtraPasses(string name, double beta, PostTransform post)
     {
         var bank = TiedBank();
-        var o = new RetrievalOptions(Parse(name), beta, Steps, Post: post);
+        var o = new RetrievalOptions(TestMaps.Parse(name), beta, Steps, Post: post);
         var q = Queries(bank);
         var want = HfyDynamics.RunBatch(bank, q, Batch, o);
         // Caps of 3 candidates and 3 pairs: dense supports need the truncated solve, probes, threshold readouts, counts or gathers.
@@ -200,7 +198,7 @@ public class StoreScoreSourceTests
 
             foreach (var beta in new[] { 0.05, 3.0, 60.0 })
             {
-                var o = new RetrievalOptions(Parse(map), source == BankSourceKind.Binary ? beta / dim : beta, Steps);
+                var o = new RetrievalOptions(TestMaps.Parse(map), source == BankSourceKind.Binary ? beta / dim : beta, Steps);
                 var want = HfyDynamics.RunBatch(bank, q, batch, o);
                 var got = HfyDynamics.RunBatch(store, q, batch, o, null, out _);
                 for (var b = 0; b < batch; b++)

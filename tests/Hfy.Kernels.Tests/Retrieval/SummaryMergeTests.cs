@@ -81,13 +81,7 @@ public class SummaryMergeTests
     [InlineData("seq-ksubsets-3", 5.0, 4)]
     public void CandidateUnion_OfPartitions_HoldsEveryRowAboveTheGlobalBound(string name, double spread, int cap)
     {
-        var spec = name switch
-        {
-            "sparsemax" => MapSpec.Sparsemax,
-            "entmax-1.5" => MapSpec.Entmax(1.5),
-            "ksubsets-4" => MapSpec.KSubsets(4),
-            _ => MapSpec.SeqKSubsets(3, 0.5),
-        };
+        var spec = TestMaps.Parse(name);
         var rule = new CandidateRule(spec, MapFactory.Create(spec));
         for (var seed = 0; seed < 20; seed++)
         {

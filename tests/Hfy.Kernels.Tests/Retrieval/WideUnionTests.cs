@@ -29,8 +29,6 @@ public class WideUnionTests
         { "entmax-1.5", 0.5, false },
     };
 
-    private static MapSpec Parse(string name) => TestMaps.Parse(name);
-
     [Theory]
     [MemberData(nameof(Cases))]
     public void WideUnion_Weights_EqualTheDenseSolve(string name, double beta, bool smallSupport)
@@ -39,7 +37,7 @@ public class WideUnionTests
         new ProceduralStore(ProceduralEnsemble.Sphere, 9, Rows, Dim).DecodeRows(0, Rows, bank.Data);
         var queries = new float[Batch * Dim];
         new ProceduralStore(ProceduralEnsemble.Sphere, 10, Batch, Dim).DecodeRows(0, Batch, queries);
-        var spec = Parse(name);
+        var spec = TestMaps.Parse(name);
         var map = (IThresholdMap)MapFactory.Create(spec);
         // Streamed (a store that is not a Bank): complete candidate lists up to 4,096 per query, so the union is whole.
         var store = new ResidentStore(Rows, Dim);

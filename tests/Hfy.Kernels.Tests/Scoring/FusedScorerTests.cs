@@ -342,7 +342,7 @@ public class FusedScorerTests
     public void TightenedBound_KeepsTheWholeSupport_AndExactlyTheRowsAboveIt(string name, double beta, double fewerBy)
     {
         const int n = 2111, dim = 13, batch = 7;
-        var spec = name switch { "sparsemax" => MapSpec.Sparsemax, "entmax-1.5" => MapSpec.Entmax(1.5), _ => MapSpec.Normmax(2) };
+        var spec = Retrieval.TestMaps.Parse(name);
         var map = (IThresholdMap)MapFactory.Create(spec);
         var (bank, queries) = TiedBank(n, dim, batch);
         var reduction = QueryReduction.ForMap(map);

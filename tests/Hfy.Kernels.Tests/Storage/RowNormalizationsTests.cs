@@ -102,6 +102,16 @@ public class RowNormalizationsTests
     }
 
     [Fact]
+    public void NormalizeRows_WithBadShape_NamesTheField()
+    {
+        var rows = new float[10];
+        Assert.Equal("dim", Assert.Throws<ArgumentOutOfRangeException>(() => RowNormalizations.NormalizeRows(RowNormalization.L2, rows, 0)).ParamName);
+        var ex = Assert.Throws<ArgumentException>(() => RowNormalizations.NormalizeRows(RowNormalization.L2, rows, 3));
+        Assert.Equal("rows", ex.ParamName);
+        Assert.Contains("not a multiple of dim 3", ex.Message);
+    }
+
+    [Fact]
     public void ZeroAndConstantRows_StayFinite()
     {
         float[] zero = [0, 0, 0, 0, 0, 0, 0, 0, 0];
